@@ -1,0 +1,215 @@
+// Package config reads the typed configuration of marketd and marketctl from
+// flags and environment variables. Flags win over the environment, which wins
+// over defaults.
+package config
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+)
+
+// Config is every setting of the service.
+type Config struct {
+	Addr                 string        // MARKET_ADDR
+	DataDir              string        // MARKET_DATA_DIR
+	DatabaseURL          string        // DATABASE_URL; empty: a private cluster under DataDir
+	RedisURL             string        // REDIS_URL; empty: an in-process Redis
+	RedisPrefix          string        // MARKET_REDIS_PREFIX
+	DataKey              string        // MARKET_DATA_KEY (hex, 32 bytes); empty: a key file under DataDir
+	StripeSecretKey      string        // STRIPE_SECRET_KEY; empty: manual payments only
+	StripeWebhookSecret  string        // STRIPE_WEBHOOK_SECRET
+	StripeAPIBase        string        // STRIPE_API_BASE (stripe-mock in tests)
+	StripePublishableKey string        // STRIPE_PUBLISHABLE_KEY
+	BodyLimit            int           // MARKET_BODY_LIMIT bytes
+	SessionIdle          time.Duration // MARKET_SESSION_IDLE
+	SessionMax           time.Duration // MARKET_SESSION_MAX
+	LoginLimitAccount    int           // MARKET_LOGIN_LIMIT_ACCOUNT failed logins per account per window
+	LoginLimitClient     int           // MARKET_LOGIN_LIMIT_CLIENT login attempts per client address per window
+	LoginLimitWindow     time.Duration // MARKET_LOGIN_LIMIT_WINDOW
+	OrderTTL             time.Duration // MARKET_ORDER_TTL unpaid orders expire after this
+	LogLevel             string        // MARKET_LOG_LEVEL
+	TrustProxy           bool          // MARKET_TRUST_PROXY: take the client address from X-Forwarded-For
+}
+
+type setting struct {
+	flag, env, help string
+	bind            func(fs *flag.FlagSet, name, def, help string)
+	def             string
+	secret          bool
+}
+
+// settings lists each setting once; both --help and Load come from it.
+func (c *Config) settings() []setting {
+	str := func(p *string) func(*flag.FlagSet, string, string, string) {
+		return func(fs *flag.FlagSet, n, d, h string) { fs.StringVar(p, n, d, h) }
+	}
+	dur := func(p *time.Duration) func(*flag.FlagSet, string, string, string) {
+		return func(fs *flag.FlagSet, n, d, h string) {
+			v, _ := time.ParseDuration(d)
+			fs.DurationVar(p, n, v, h)
+		}
+	}
+	num := func(p *int) func(*flag.FlagSet, string, string, string) {
+		return func(fs *flag.FlagSet, n, d, h string) {
+			var v int
+			fmt.Sscan(d, &v)
+			fs.IntVar(p, n, v, h)
+		}
+	}
+	boolean := func(p *bool) func(*flag.FlagSet, string, string, string) {
+		return func(fs *flag.FlagSet, n, d, h string) { fs.BoolVar(p, n, d == "true", h) }
+	}
+	return []setting{
+		{"addr", "MARKET_ADDR", "listen address", str(&c.Addr), ":8080", false},
+		{"data-dir", "MARKET_DATA_DIR", "directory for the private PostgreSQL cluster, the data key and uploads", str(&c.DataDir), "./var", false},
+		{"database-url", "DATABASE_URL", "PostgreSQL URL; empty starts a private cluster under the data dir", str(&c.DatabaseURL), "", true},
+		{"redis-url", "REDIS_URL", "Redis URL; empty runs an in-process Redis", str(&c.RedisURL), "", true},
+		{"redis-prefix", "MARKET_REDIS_PREFIX", "prefix of every Redis key", str(&c.RedisPrefix), "market:", false},
+		{"data-key", "MARKET_DATA_KEY", "hex AES-256 key for personal data at rest; empty reads or creates <data-dir>/data.key", str(&c.DataKey), "", true},
+		{"stripe-secret-key", "STRIPE_SECRET_KEY", "Stripe secret key; empty offers bank transfer only", str(&c.StripeSecretKey), "", true},
+		{"stripe-webhook-secret", "STRIPE_WEBHOOK_SECRET", "Stripe webhook signing secret", str(&c.StripeWebhookSecret), "", true},
+		{"stripe-api-base", "STRIPE_API_BASE", "Stripe API base URL (stripe-mock in tests)", str(&c.StripeAPIBase), "", false},
+		{"stripe-publishable-key", "STRIPE_PUBLISHABLE_KEY", "Stripe publishable key for the Payment Element", str(&c.StripePublishableKey), "", false},
+		{"body-limit", "MARKET_BODY_LIMIT", "largest request body in bytes", num(&c.BodyLimit), "8388608", false},
+		{"session-idle", "MARKET_SESSION_IDLE", "a session ends after this long unused", dur(&c.SessionIdle), "2h", false},
+		{"session-max", "MARKET_SESSION_MAX", "a session ends this long after login whatever its use", dur(&c.SessionMax), "168h", false},
+		{"login-limit-account", "MARKET_LOGIN_LIMIT_ACCOUNT", "failed logins allowed per account per window", num(&c.LoginLimitAccount), "5", false},
+		{"login-limit-client", "MARKET_LOGIN_LIMIT_CLIENT", "login attempts allowed per client address per window", num(&c.LoginLimitClient), "30", false},
+		{"login-limit-window", "MARKET_LOGIN_LIMIT_WINDOW", "login rate-limit window", dur(&c.LoginLimitWindow), "15m", false},
+		{"order-ttl", "MARKET_ORDER_TTL", "unpaid orders expire after this", dur(&c.OrderTTL), "30m", false},
+		{"log-level", "MARKET_LOG_LEVEL", "debug, info, warn or error", str(&c.LogLevel), "info", false},
+		{"trust-proxy", "MARKET_TRUST_PROXY", "take the client address from X-Forwarded-For", boolean(&c.TrustProxy), "false", false},
+	}
+}
+
+// Load parses args (without the program name) over the environment getenv.
+// It returns flag.ErrHelp after printing usage when -h or --help is given.
+func Load(name string, args []string, getenv func(string) string, out io.Writer) (Config, []string, error) {
+	var c Config
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(out)
+	for _, s := range c.settings() {
+		def := s.def
+		if v := getenv(s.env); v != "" {
+			def = v
+		}
+		s.bind(fs, s.flag, def, s.help)
+	}
+	fs.Usage = func() { c.usage(name, fs.Output()) }
+	if err := fs.Parse(args); err != nil {
+		return c, nil, err
+	}
+	if err := c.validate(); err != nil {
+		return c, nil, err
+	}
+	return c, fs.Args(), nil
+}
+
+func (c *Config) usage(name string, w io.Writer) {
+	fmt.Fprintf(w, "Usage: %s [flags]\n\nEvery flag can also be set by its environment variable.\n\n", name)
+	for _, s := range c.settings() {
+		def := s.def
+		if def == "" {
+			def = `""`
+		}
+		fmt.Fprintf(w, "  --%-24s %-28s %s (default %s)\n", s.flag, s.env, s.help, def)
+	}
+}
+
+func (c *Config) validate() error {
+	if c.BodyLimit <= 0 {
+		return fmt.Errorf("body-limit must be positive")
+	}
+	if c.SessionIdle <= 0 || c.SessionMax < c.SessionIdle {
+		return fmt.Errorf("session-idle must be positive and at most session-max")
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("log-level must be debug, info, warn or error")
+	}
+	return nil
+}
+
+// String renders the configuration with every secret masked, for logs.
+func (c Config) String() string {
+	var b strings.Builder
+	for _, s := range c.settings() {
+		v := valueOf(&c, s.flag)
+		if s.secret {
+			v = Mask(v)
+		}
+		fmt.Fprintf(&b, "%s=%s ", s.flag, v)
+	}
+	return strings.TrimSpace(b.String())
+}
+
+func valueOf(c *Config, name string) string {
+	switch name {
+	case "addr":
+		return c.Addr
+	case "data-dir":
+		return c.DataDir
+	case "database-url":
+		return c.DatabaseURL
+	case "redis-url":
+		return c.RedisURL
+	case "redis-prefix":
+		return c.RedisPrefix
+	case "data-key":
+		return c.DataKey
+	case "stripe-secret-key":
+		return c.StripeSecretKey
+	case "stripe-webhook-secret":
+		return c.StripeWebhookSecret
+	case "stripe-api-base":
+		return c.StripeAPIBase
+	case "stripe-publishable-key":
+		return c.StripePublishableKey
+	case "body-limit":
+		return fmt.Sprint(c.BodyLimit)
+	case "session-idle":
+		return c.SessionIdle.String()
+	case "session-max":
+		return c.SessionMax.String()
+	case "login-limit-account":
+		return fmt.Sprint(c.LoginLimitAccount)
+	case "login-limit-client":
+		return fmt.Sprint(c.LoginLimitClient)
+	case "login-limit-window":
+		return c.LoginLimitWindow.String()
+	case "order-ttl":
+		return c.OrderTTL.String()
+	case "log-level":
+		return c.LogLevel
+	case "trust-proxy":
+		return fmt.Sprint(c.TrustProxy)
+	}
+	return ""
+}
+
+// Mask hides a secret: URLs keep scheme, host and path but lose the password;
+// other values show only whether they are set.
+func Mask(v string) string {
+	if v == "" {
+		return ""
+	}
+	if u, err := url.Parse(v); err == nil && u.Scheme != "" && u.Host != "" {
+		if _, has := u.User.Password(); has {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+		}
+		u.RawQuery = ""
+		return u.String()
+	}
+	return "(set)"
+}
+
+// FromEnv is Load with the process environment and no args beyond those given.
+func FromEnv(name string, args []string) (Config, []string, error) {
+	return Load(name, args, os.Getenv, os.Stderr)
+}

@@ -1,0 +1,43 @@
+// Package schema brings a database to the shape this binary needs: the goose
+// migrations, then the reference data every installation carries (regions).
+package schema
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/fupinmarket/market/internal/platform/postgres"
+	"github.com/fupinmarket/market/internal/region"
+)
+
+// Up applies pending migrations and (re)loads reference data.
+func Up(ctx context.Context, pool *pgxpool.Pool) (applied int, err error) {
+	m, err := postgres.NewMigrator(pool)
+	if err != nil {
+		return 0, err
+	}
+	defer m.Close()
+	if applied, err = m.Up(ctx); err != nil {
+		return applied, fmt.Errorf("migrate: %w", err)
+	}
+	if err := region.Seed(ctx, pool); err != nil {
+		return applied, err
+	}
+	return applied, nil
+}
+
+// EnsureCurrent fails with postgres.ErrSchemaBehind when migrations are pending.
+func EnsureCurrent(ctx context.Context, pool *pgxpool.Pool) error {
+	m, err := postgres.NewMigrator(pool)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	return m.EnsureCurrent(ctx)
+}
+
+// SeedVersion changes whenever reference data loaded by Up changes, so that
+// test templates are rebuilt. Bump it with any edit to a seed.
+const SeedVersion = "regions-2020-v1"
