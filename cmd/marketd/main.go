@@ -1,0 +1,74 @@
+// Command marketd serves Fupin Market: the JSON API, the storefront and the
+// portals.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/fupinmarket/market/internal/app"
+	"github.com/fupinmarket/market/internal/config"
+	"github.com/fupinmarket/market/internal/schema"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return
+		}
+		fmt.Fprintln(os.Stderr, "marketd:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string) error {
+	cfg, _, err := config.FromEnv("marketd", args)
+	if err != nil {
+		return err
+	}
+	log := app.NewLogger(cfg.LogLevel)
+	log.Info("starting marketd", "config", cfg.String())
+
+	infra, err := app.OpenInfra(ctx, cfg, log, true)
+	if err != nil {
+		return err
+	}
+	defer infra.Close()
+	if err := schema.EnsureCurrent(ctx, infra.DB); err != nil {
+		return err
+	}
+	handler, err := app.NewHTTP(cfg, infra, log)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	log.Info("serving", "addr", ln.Addr().String(), "payments", app.PaymentMode(cfg))
+
+	served := make(chan error, 1)
+	go func() { served <- handler.Listener(ln) }()
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: draining in-flight requests")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := handler.ShutdownWithContext(shutdownCtx); err != nil {
+		log.Error("shutdown", "err", err)
+	}
+	log.Info("stopped")
+	return nil
+}

@@ -1,0 +1,70 @@
+package auth
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// tokenPrefix marks bearer tokens so that leaked ones are easy to grep for.
+const tokenPrefix = "fm_"
+
+// TokenTTL is how long a bearer token issued at login stays valid.
+const TokenTTL = 30 * 24 * time.Hour
+
+// Tokens issues and resolves bearer tokens for API clients. Only a SHA-256 of
+// each token is stored: the tokens are 256-bit random, so a fast hash is
+// enough and a database leak reveals none.
+type Tokens struct{ db *pgxpool.Pool }
+
+// NewTokens returns the token store.
+func NewTokens(db *pgxpool.Pool) *Tokens { return &Tokens{db: db} }
+
+func hashToken(tok string) []byte {
+	h := sha256.Sum256([]byte(tok))
+	return h[:]
+}
+
+// Issue creates a token for userID.
+func (t *Tokens) Issue(ctx context.Context, userID int64) (string, error) {
+	tok := tokenPrefix + RandomToken(32)
+	const q = `INSERT INTO api_tokens (user_id, token_hash, expires_at) VALUES ($1, $2, now() + $3::interval)`
+	if _, err := t.db.Exec(ctx, q, userID, hashToken(tok), fmt.Sprintf("%d seconds", int(TokenTTL.Seconds()))); err != nil {
+		return "", fmt.Errorf("issue token: %w", err)
+	}
+	return tok, nil
+}
+
+// ErrBadToken means the token is unknown, malformed or expired.
+var ErrBadToken = errors.New("invalid bearer token")
+
+// Resolve returns the user id of a valid token and records its use.
+func (t *Tokens) Resolve(ctx context.Context, tok string) (int64, error) {
+	if !strings.HasPrefix(tok, tokenPrefix) || len(tok) != len(tokenPrefix)+64 {
+		return 0, ErrBadToken
+	}
+	const q = `UPDATE api_tokens SET last_used_at = now()
+		WHERE token_hash = $1 AND expires_at > now() RETURNING user_id`
+	var uid int64
+	err := t.db.QueryRow(ctx, q, hashToken(tok)).Scan(&uid)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, ErrBadToken
+	}
+	if err != nil {
+		return 0, fmt.Errorf("resolve token: %w", err)
+	}
+	return uid, nil
+}
+
+// Revoke deletes the token.
+func (t *Tokens) Revoke(ctx context.Context, tok string) error {
+	const q = `DELETE FROM api_tokens WHERE token_hash = $1`
+	_, err := t.db.Exec(ctx, q, hashToken(tok))
+	return err
+}

@@ -1,0 +1,179 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/fupinmarket/market/internal/platform/errs"
+	"github.com/fupinmarket/market/internal/region"
+)
+
+// Users reads and writes accounts and their roles.
+type Users struct{ db *pgxpool.Pool }
+
+// NewUsers returns the account store.
+func NewUsers(db *pgxpool.Pool) *Users { return &Users{db: db} }
+
+// NewUser is what registration asks for.
+type NewUser struct {
+	Email    string `json:"email"`
+	Name     string `json:"name"`
+	Password string `json:"password"`
+}
+
+// Grant is one role with its scope.
+type Grant struct {
+	Role          Role
+	CooperativeID int64
+	RegionCode    string
+	BuyerOrgID    int64
+}
+
+// MinPasswordLen follows NIST SP 800-63B's minimum for user-chosen secrets.
+const MinPasswordLen = 8
+
+// Validate normalises the email and checks every field.
+func (n *NewUser) Validate() error {
+	n.Email = strings.ToLower(strings.TrimSpace(n.Email))
+	n.Name = strings.TrimSpace(n.Name)
+	f := errs.FieldErrors{}
+	if a, err := mail.ParseAddress(n.Email); err != nil || a.Address != n.Email {
+		f.Add("email", "must be a valid email address")
+	}
+	if n.Name == "" || utf8.RuneCountInString(n.Name) > 64 {
+		f.Add("name", "must be 1 to 64 characters")
+	}
+	if l := utf8.RuneCountInString(n.Password); l < MinPasswordLen || l > 256 {
+		f.Add("password", fmt.Sprintf("must be %d to 256 characters", MinPasswordLen))
+	}
+	return f.Err("the account details are not valid")
+}
+
+// Create stores a user with grants in one transaction and returns its id.
+func (u *Users) Create(ctx context.Context, n NewUser, grants ...Grant) (int64, error) {
+	if err := n.Validate(); err != nil {
+		return 0, err
+	}
+	hash, err := HashPassword(n.Password)
+	if err != nil {
+		return 0, err
+	}
+	tx, err := u.db.Begin(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback(ctx)
+	const q = `INSERT INTO users (email, name, password_hash) VALUES ($1, $2, $3) RETURNING id`
+	var id int64
+	if err := tx.QueryRow(ctx, q, n.Email, n.Name, hash).Scan(&id); err != nil {
+		var pe *pgconn.PgError
+		if errors.As(err, &pe) && pe.Code == "23505" {
+			return 0, errs.Validation("the account details are not valid", map[string]string{"email": "is already registered"})
+		}
+		return 0, fmt.Errorf("insert user: %w", err)
+	}
+	for _, g := range grants {
+		if err := grant(ctx, tx, id, g); err != nil {
+			return 0, err
+		}
+	}
+	return id, tx.Commit(ctx)
+}
+
+// Grant adds a role to an existing user; granting twice is harmless.
+func (u *Users) Grant(ctx context.Context, userID int64, g Grant) error {
+	tx, err := u.db.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx)
+	if err := grant(ctx, tx, userID, g); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
+}
+
+func grant(ctx context.Context, tx pgx.Tx, userID int64, g Grant) error {
+	if !ValidRole(g.Role) {
+		return errs.Validation("unknown role", map[string]string{"role": "unknown role " + string(g.Role)})
+	}
+	const q = `INSERT INTO user_roles (user_id, role, cooperative_id, region_code, buyer_org_id)
+		VALUES ($1, $2, nullif($3, 0), nullif($4, ''), nullif($5, 0)) ON CONFLICT DO NOTHING`
+	if _, err := tx.Exec(ctx, q, userID, g.Role, g.CooperativeID, g.RegionCode, g.BuyerOrgID); err != nil {
+		return fmt.Errorf("grant %s: %w", g.Role, err)
+	}
+	return nil
+}
+
+// credentials returns the id and password hash of email, ok false if unknown.
+func (u *Users) credentials(ctx context.Context, email string) (id int64, hash string, ok bool, err error) {
+	const q = `SELECT id, password_hash FROM users WHERE email = $1`
+	err = u.db.QueryRow(ctx, q, strings.ToLower(strings.TrimSpace(email))).Scan(&id, &hash)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, "", false, nil
+	}
+	return id, hash, err == nil, err
+}
+
+// IDByEmail returns the id of the account with email.
+func (u *Users) IDByEmail(ctx context.Context, email string) (int64, error) {
+	id, _, ok, err := u.credentials(ctx, email)
+	if err != nil {
+		return 0, err
+	}
+	if !ok {
+		return 0, errs.E(errs.NotFound, "no account with that email")
+	}
+	return id, nil
+}
+
+// Actor loads the user with its roles and scopes.
+func (u *Users) Actor(ctx context.Context, userID int64) (Actor, error) {
+	const q = `SELECT u.id, u.email, u.name, r.role, coalesce(r.cooperative_id, 0),
+			coalesce(r.region_code, ''), coalesce(g.level, ''), coalesce(r.buyer_org_id, 0)
+		FROM users u
+		LEFT JOIN user_roles r ON r.user_id = u.id
+		LEFT JOIN regions g ON g.code = r.region_code
+		WHERE u.id = $1 ORDER BY r.id`
+	rows, err := u.db.Query(ctx, q, userID)
+	if err != nil {
+		return Actor{}, fmt.Errorf("load user: %w", err)
+	}
+	defer rows.Close()
+	var a Actor
+	for rows.Next() {
+		var role *string
+		var coop, org int64
+		var regionCode, level string
+		if err := rows.Scan(&a.UserID, &a.Email, &a.Name, &role, &coop, &regionCode, &level, &org); err != nil {
+			return Actor{}, err
+		}
+		if role == nil {
+			continue
+		}
+		a.Roles = append(a.Roles, Role(*role))
+		switch Role(*role) {
+		case RoleCoopAdmin:
+			a.CooperativeID = coop
+		case RoleOffice:
+			a.OfficeRegion, a.OfficeLevel = regionCode, region.Level(level)
+		case RoleBuyerOrgAdmin:
+			a.BuyerOrgID = org
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return Actor{}, err
+	}
+	if a.UserID == 0 {
+		return Actor{}, errs.E(errs.Unauthenticated, "the account no longer exists")
+	}
+	return a, nil
+}

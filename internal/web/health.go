@@ -1,0 +1,30 @@
+package web
+
+import (
+	"context"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+func (s *Server) healthz(c *fiber.Ctx) error {
+	return c.JSON(fiber.Map{"status": "ok"})
+}
+
+// readyz reports whether PostgreSQL and Redis both answer; 503 otherwise.
+func (s *Server) readyz(c *fiber.Ctx) error {
+	cx, cancel := context.WithTimeout(ctx(c), 2*time.Second)
+	defer cancel()
+	checks := fiber.Map{"postgres": "ok", "redis": "ok"}
+	ready := true
+	if err := s.DB.Ping(cx); err != nil {
+		checks["postgres"], ready = "unreachable", false
+	}
+	if err := s.Redis.Ping(cx).Err(); err != nil {
+		checks["redis"], ready = "unreachable", false
+	}
+	if !ready {
+		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable", "checks": checks})
+	}
+	return c.JSON(fiber.Map{"status": "ok", "checks": checks})
+}
