@@ -3,7 +3,6 @@ package web_test
 import (
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 	"testing"
 
@@ -170,35 +169,17 @@ func TestRolesAndMe(t *testing.T) {
 	}
 }
 
-var csrfField = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
-
-// LoginThroughPage signs in with the HTML form the way a browser does.
-func loginThroughPage(t *testing.T, s *webtest.Server, email, password string) *webtest.Client {
-	t.Helper()
-	c := s.Client()
-	page := c.Do("GET", "/login", nil)
-	m := csrfField.FindSubmatch(page.Body)
-	if page.Status != 200 || m == nil {
-		t.Fatalf("login page: %d, token found %v", page.Status, m != nil)
-	}
-	r := c.Do("POST", "/login", url.Values{"_csrf": {string(m[1])}, "email": {email}, "password": {password}, "next": {"/"}})
-	if r.Status != 303 {
-		t.Fatalf("login form for %s: %d %s", email, r.Status, r.Body)
-	}
-	return c
-}
-
 func TestLoginPage(t *testing.T) {
 	s := webtest.Start(t)
 	s.CreateUser("buyer@example.com", pw, auth.Grant{Role: auth.RoleBuyer})
-	c := loginThroughPage(t, s, "buyer@example.com", pw)
+	c := s.LoginPage("buyer@example.com", pw)
 	if r := c.Do("GET", "/api/v1/me", nil); r.Status != 200 {
 		t.Fatalf("after form login /me: %d", r.Status)
 	}
 	t.Run("wrong password re-renders the form in Chinese", func(t *testing.T) {
 		c := s.Client()
-		m := csrfField.FindSubmatch(c.Do("GET", "/login", nil).Body)
-		r := c.Do("POST", "/login", url.Values{"_csrf": {string(m[1])}, "email": {"buyer@example.com"}, "password": {"nope-nope-nope"}})
+		tok := webtest.CSRFField(c.Do("GET", "/login", nil).Body)
+		r := c.Do("POST", "/login", url.Values{"_csrf": {tok}, "email": {"buyer@example.com"}, "password": {"nope-nope-nope"}})
 		if r.Status != 401 || !strings.Contains(string(r.Body), "邮箱或密码不正确") {
 			t.Fatalf("status %d body %s", r.Status, r.Body)
 		}

@@ -148,6 +148,21 @@ func (c *Cluster) Stop(ctx context.Context) error {
 	return nil
 }
 
+// Restart starts a cluster this process stopped again, on the same port when
+// it is still free, so that open pools reconnect by themselves.
+func (c *Cluster) Restart(ctx context.Context) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.owned || !c.stopped {
+		return nil
+	}
+	if err := c.start(ctx); err != nil {
+		return fmt.Errorf("pgembed: %w", err)
+	}
+	c.stopped = false
+	return nil
+}
+
 func (c *Cluster) pidFile() string { return filepath.Join(c.dir, "postmaster.pid") }
 func (c *Cluster) logFile() string { return filepath.Join(c.dir, "server.log") }
 
@@ -225,9 +240,11 @@ func (c *Cluster) start(ctx context.Context) error {
 	}
 	var err error
 	for attempt := 0; attempt < 3; attempt++ {
-		var port int
-		if port, err = freePort(); err != nil {
-			return err
+		port := c.port // a restart keeps the port clients know
+		if port == 0 || attempt > 0 {
+			if port, err = freePort(); err != nil {
+				return err
+			}
 		}
 		logStart := fileSize(c.logFile())
 		opts := fmt.Sprintf("-p %d -k '%s' -h 127.0.0.1", port, socketDir)

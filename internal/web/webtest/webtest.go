@@ -14,6 +14,7 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -187,4 +188,32 @@ func (c *Client) send(req *http.Request) *Response {
 		}
 	}
 	return r
+}
+
+var csrfField = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
+
+// CSRFField returns the _csrf token of the first form in an HTML page.
+func CSRFField(html []byte) string {
+	m := csrfField.FindSubmatch(html)
+	if m == nil {
+		return ""
+	}
+	return string(m[1])
+}
+
+// LoginPage signs in with the HTML form the way a browser does and returns
+// the client with its session cookie.
+func (s *Server) LoginPage(email, password string) *Client {
+	s.tb.Helper()
+	c := s.Client()
+	page := c.Do("GET", "/login", nil)
+	tok := CSRFField(page.Body)
+	if page.Status != 200 || tok == "" {
+		s.tb.Fatalf("login page: %d, token %q", page.Status, tok)
+	}
+	r := c.Do("POST", "/login", url.Values{"_csrf": {tok}, "email": {email}, "password": {password}, "next": {"/"}})
+	if r.Status != 303 {
+		s.tb.Fatalf("login form for %s: %d %s", email, r.Status, r.Body)
+	}
+	return c
 }
