@@ -49,4 +49,3 @@ func TestRegionsSeeded(t *testing.T) {
 		t.Fatalf("regions %d, listed %d, townships %d", total, listed, villages)
 	}
 }
-
