@@ -43,13 +43,18 @@ func (r Rule) Validate() error {
 	return nil
 }
 
-// Contribution is one household's share of a lot, in base units.
+// Contribution is one household's share of a lot (any consistent unit).
 type Contribution struct {
 	HouseholdID int64
 	Quantity    int64
 }
 
-// Allocation is the part of an order line served from one lot, in base units.
+// UnitScale is how many Units make one base unit: quantities are held as
+// thousandths (2.5 kg is 2500), exactly as numeric(14,3) stores them.
+const UnitScale = 1000
+
+// Allocation is the part of an order line served from one lot, in
+// thousandths of a base unit.
 type Allocation struct {
 	LotID         int64
 	Units         int64
@@ -69,7 +74,8 @@ type Share struct {
 // allocation, then household id, and omit zero amounts.
 //  1. Split netFen over the allocations in proportion to their units
 //     (largest remainder, ties to the earlier allocation): R.
-//  2. Attributable amount P: per_unit → units × fen_per_unit;
+//  2. Attributable amount P: per_unit → ⌊units × fen_per_unit⌋ (units in
+//     base units; a fraction of a fen is not attributed);
 //     revenue_share → ⌊R × bps / 10000⌋.
 //  3. Split P over the lot's contributions in proportion to quantity
 //     (largest remainder, ties to the lower household id).
@@ -84,7 +90,7 @@ func Attribute(netFen int64, allocs []Allocation) []Share {
 		var p int64
 		switch a.Rule.Kind {
 		case PerUnit:
-			p = a.Units * a.Rule.FenPerUnit
+			p = mulDiv(a.Units, a.Rule.FenPerUnit, UnitScale)
 		case RevenueShare:
 			p = mulDiv(revenue[i], a.Rule.BPS, 10000)
 		}

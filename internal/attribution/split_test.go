@@ -31,11 +31,11 @@ func TestApportionExamples(t *testing.T) {
 }
 
 func TestAttributeWorkedExample(t *testing.T) {
-	// A line of 3 boxes of 2.5 kg (7.5 kg as 7500 g) for ¥99.00, served by
-	// two lots: 5000 g from a per-unit lot at 1 fen/g, 2500 g from a 30%
-	// revenue-share lot.
+	// A line of 3 boxes of 2.5 kg (7.5 kg, held as 7500 thousandths) for
+	// ¥99.00, served by two lots: 5 kg from a per-unit lot at ¥10.00/kg,
+	// 2.5 kg from a 30% revenue-share lot.
 	allocs := []Allocation{
-		{LotID: 1, Units: 5000, Rule: Rule{Kind: PerUnit, FenPerUnit: 1},
+		{LotID: 1, Units: 5000, Rule: Rule{Kind: PerUnit, FenPerUnit: 1000},
 			Contributions: []Contribution{{HouseholdID: 20, Quantity: 100}, {HouseholdID: 10, Quantity: 200}}},
 		{LotID: 2, Units: 2500, Rule: Rule{Kind: RevenueShare, BPS: 3000},
 			Contributions: []Contribution{{HouseholdID: 30, Quantity: 1}, {HouseholdID: 40, Quantity: 1}, {HouseholdID: 50, Quantity: 1}}},
@@ -101,7 +101,7 @@ func TestAttributeProperties(t *testing.T) {
 		for i, a := range allocs {
 			var p int64
 			if a.Rule.Kind == PerUnit {
-				p = a.Units * a.Rule.FenPerUnit
+				p = a.Units * a.Rule.FenPerUnit / UnitScale
 			} else {
 				p = revenue[i] * a.Rule.BPS / 10000
 			}

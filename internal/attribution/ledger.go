@@ -1,0 +1,125 @@
+package attribution
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Kinds of ledger entries.
+const (
+	KindSale   = "sale"
+	KindRefund = "refund"
+)
+
+// lineState is what the rule needs of an order line.
+type lineState struct {
+	ID, OrderID, CoopID              int64
+	AmountFen, RefundedFen           int64
+	Quantity, RefundedQty, BaseMilli int64
+}
+
+// Kept returns the line's allocations after refunds, and its net amount.
+func (l lineState) kept(allocs []Allocation) ([]Allocation, int64) {
+	return Keep(allocs, l.RefundedQty*l.BaseMilli), l.AmountFen - l.RefundedFen
+}
+
+// Want is the attribution the ledger must hold for a line now (I1).
+func Want(ctx context.Context, tx pgx.Tx, lineID int64) ([]Share, map[int64]string, error) {
+	l, err := loadLine(ctx, tx, lineID)
+	if err != nil {
+		return nil, nil, err
+	}
+	allocs, villages, err := loadAllocations(ctx, tx, lineID)
+	if err != nil {
+		return nil, nil, err
+	}
+	kept, net := l.kept(allocs)
+	return Attribute(net, kept), villages, nil
+}
+
+func loadLine(ctx context.Context, tx pgx.Tx, lineID int64) (lineState, error) {
+	const q = `SELECT id, order_id, cooperative_id, amount_fen, refunded_fen, quantity, refunded_quantity,
+			(base_qty * 1000)::bigint FROM order_lines WHERE id = $1`
+	var l lineState
+	err := tx.QueryRow(ctx, q, lineID).Scan(&l.ID, &l.OrderID, &l.CoopID, &l.AmountFen, &l.RefundedFen,
+		&l.Quantity, &l.RefundedQty, &l.BaseMilli)
+	if err != nil {
+		return l, fmt.Errorf("load line %d: %w", lineID, err)
+	}
+	return l, nil
+}
+
+// loadAllocations returns the line's allocations in FIFO order with their
+// lots' rules and contributions, and each contributing household's village.
+func loadAllocations(ctx context.Context, tx pgx.Tx, lineID int64) ([]Allocation, map[int64]string, error) {
+	const q = `SELECT a.lot_id, (a.units * 1000)::bigint, l.income_kind, coalesce(l.fen_per_unit, 0),
+			coalesce(l.share_bps, 0), c.household_id, (c.quantity * 1000)::bigint, h.village_code
+		FROM order_allocations a
+		JOIN lots l ON l.id = a.lot_id
+		JOIN lot_contributions c ON c.lot_id = a.lot_id
+		JOIN households h ON h.id = c.household_id
+		WHERE a.line_id = $1 ORDER BY a.position, c.household_id`
+	rows, err := tx.Query(ctx, q, lineID)
+	if err != nil {
+		return nil, nil, fmt.Errorf("load allocations: %w", err)
+	}
+	defer rows.Close()
+	var out []Allocation
+	villages := map[int64]string{}
+	for rows.Next() {
+		var lot, units, fen, bps, hh, qty int64
+		var kind, village string
+		if err := rows.Scan(&lot, &units, &kind, &fen, &bps, &hh, &qty, &village); err != nil {
+			return nil, nil, err
+		}
+		if len(out) == 0 || out[len(out)-1].LotID != lot {
+			out = append(out, Allocation{LotID: lot, Units: units, Rule: Rule{Kind: RuleKind(kind), FenPerUnit: fen, BPS: bps}})
+		}
+		last := &out[len(out)-1]
+		last.Contributions = append(last.Contributions, Contribution{HouseholdID: hh, Quantity: qty})
+		villages[hh] = village
+	}
+	return out, villages, rows.Err()
+}
+
+// held returns the line's current ledger sums per (lot, household).
+func held(ctx context.Context, tx pgx.Tx, lineID int64) ([]Share, error) {
+	const q = `SELECT lot_id, household_id, sum(amount_fen)::bigint FROM attribution_entries
+		WHERE line_id = $1 GROUP BY lot_id, household_id`
+	rows, err := tx.Query(ctx, q, lineID)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[Share])
+}
+
+// Reconcile appends entries so that the line's ledger equals the attribution
+// of what the buyer keeps now: kind sale when the order is marked paid,
+// refund after a refund (refundID). It never edits an entry.
+func Reconcile(ctx context.Context, tx pgx.Tx, lineID int64, kind string, refundID int64) (int, error) {
+	l, err := loadLine(ctx, tx, lineID)
+	if err != nil {
+		return 0, err
+	}
+	want, villages, err := Want(ctx, tx, lineID)
+	if err != nil {
+		return 0, err
+	}
+	have, err := held(ctx, tx, lineID)
+	if err != nil {
+		return 0, err
+	}
+	diff := Difference(want, have)
+	const q = `INSERT INTO attribution_entries (household_id, order_id, line_id, lot_id, cooperative_id, village_code,
+			amount_fen, kind, refund_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, nullif($9, 0))`
+	batch := &pgx.Batch{}
+	for _, d := range diff {
+		batch.Queue(q, d.HouseholdID, l.OrderID, l.ID, d.LotID, l.CoopID, villages[d.HouseholdID], d.AmountFen, kind, refundID)
+	}
+	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
+		return 0, fmt.Errorf("append entries: %w", err)
+	}
+	return len(diff), nil
+}

@@ -1,0 +1,224 @@
+package order
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/fupinmarket/market/internal/auth"
+	"github.com/fupinmarket/market/internal/platform/errs"
+	"github.com/fupinmarket/market/internal/platform/ids"
+)
+
+// Cancel cancels an unpaid order of the actor (or any, for an admin) and
+// returns its stock to the lots. Paid orders are refunded instead.
+func (s *Service) Cancel(ctx context.Context, a auth.Actor, orderID int64) (Order, error) {
+	tx, err := s.db.Begin(ctx)
+	if err != nil {
+		return Order{}, err
+	}
+	defer tx.Rollback(ctx)
+	status, _, buyer, err := lockOrder(ctx, tx, orderID)
+	if err != nil {
+		return Order{}, err
+	}
+	if buyer != a.UserID && !a.IsAdmin() {
+		return Order{}, errNoOrder
+	}
+	if status != PendingPayment {
+		return Order{}, errs.E(errs.Conflict, "the order is %s; only unpaid orders can be cancelled", status)
+	}
+	if err := cancelLocked(ctx, tx, orderID, buyer, "order.cancelled"); err != nil {
+		return Order{}, err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return Order{}, err
+	}
+	return s.get(ctx, s.db, orderID)
+}
+
+// cancelLocked releases the order's allocations and marks it cancelled; the
+// order row is locked by the caller.
+func cancelLocked(ctx context.Context, tx pgx.Tx, orderID, buyer int64, topic string) error {
+	// Lock the lots in the order checkout uses (product, received date, id),
+	// so that cancelling never deadlocks with a checkout.
+	const lock = `SELECT l.id FROM lots l WHERE l.id IN (
+			SELECT a.lot_id FROM order_allocations a JOIN order_lines ol ON ol.id = a.line_id WHERE ol.order_id = $1)
+		ORDER BY l.product_id, l.received_on, l.id FOR UPDATE`
+	if _, err := tx.Exec(ctx, lock, orderID); err != nil {
+		return fmt.Errorf("lock lots: %w", err)
+	}
+	const release = `UPDATE lots l SET remaining = l.remaining + x.units
+		FROM (SELECT a.lot_id, sum(a.units - a.released) AS units
+			FROM order_allocations a JOIN order_lines ol ON ol.id = a.line_id
+			WHERE ol.order_id = $1 GROUP BY a.lot_id) x
+		WHERE l.id = x.lot_id AND x.units > 0`
+	if _, err := tx.Exec(ctx, release, orderID); err != nil {
+		return fmt.Errorf("release stock: %w", err)
+	}
+	const mark = `UPDATE order_allocations SET released = units
+		WHERE line_id IN (SELECT id FROM order_lines WHERE order_id = $1)`
+	if _, err := tx.Exec(ctx, mark, orderID); err != nil {
+		return err
+	}
+	const q = `UPDATE orders SET status = 'cancelled', cancelled_at = now(), updated_at = now() WHERE id = $1`
+	if _, err := tx.Exec(ctx, q, orderID); err != nil {
+		return err
+	}
+	return notify(ctx, tx, topic, buyer, map[string]any{"order_id": orderID})
+}
+
+// ExpireDue cancels unpaid orders whose time ran out and returns how many.
+// Each order is its own transaction, so one failure does not hold the rest.
+func (s *Service) ExpireDue(ctx context.Context, now time.Time) (int, error) {
+	rows, err := s.db.Query(ctx, `SELECT id FROM orders WHERE status = 'pending_payment' AND expires_at <= $1 ORDER BY id LIMIT 500`, now)
+	if err != nil {
+		return 0, err
+	}
+	due, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, id := range due {
+		ok, err := s.expire(ctx, id, now)
+		if err != nil {
+			return n, err
+		}
+		if ok {
+			n++
+		}
+	}
+	return n, nil
+}
+
+func (s *Service) expire(ctx context.Context, id int64, now time.Time) (bool, error) {
+	tx, err := s.db.Begin(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer tx.Rollback(ctx)
+	var buyer int64
+	var expires time.Time
+	var status Status
+	err = tx.QueryRow(ctx, `SELECT status, buyer_id, expires_at FROM orders WHERE id = $1 FOR UPDATE`, id).Scan(&status, &buyer, &expires)
+	if err != nil {
+		return false, err
+	}
+	if status != PendingPayment || expires.After(now) {
+		return false, nil // paid or cancelled meanwhile
+	}
+	if err := cancelLocked(ctx, tx, id, buyer, "order.expired"); err != nil {
+		return false, err
+	}
+	return true, tx.Commit(ctx)
+}
+
+// ShipRequest is what a cooperative sends when it hands a parcel over.
+type ShipRequest struct {
+	Carrier    string   `json:"carrier"`
+	TrackingNo string   `json:"tracking_no"`
+	LineIDs    []ids.ID `json:"line_ids"`
+}
+
+// Ship marks the actor's cooperative's shipment of a paid order as sent. The
+// order becomes shipped when every shipment is.
+func (s *Service) Ship(ctx context.Context, a auth.Actor, orderID int64, req ShipRequest) (Order, error) {
+	if !a.Has(auth.RoleCoopAdmin) {
+		return Order{}, errs.E(errs.Forbidden, "only the cooperative ships")
+	}
+	req.Carrier, req.TrackingNo = strings.TrimSpace(req.Carrier), strings.TrimSpace(req.TrackingNo)
+	f := errs.FieldErrors{}
+	if req.Carrier == "" || len([]rune(req.Carrier)) > 32 {
+		f.Add("carrier", "is required (at most 32 characters)")
+	}
+	if req.TrackingNo == "" || len(req.TrackingNo) > 40 {
+		f.Add("tracking_no", "is required (at most 40 characters)")
+	}
+	if err := f.Err("the shipment is not valid"); err != nil {
+		return Order{}, err
+	}
+	tx, err := s.db.Begin(ctx)
+	if err != nil {
+		return Order{}, err
+	}
+	defer tx.Rollback(ctx)
+	status, _, buyer, err := lockOrder(ctx, tx, orderID)
+	if err != nil {
+		return Order{}, err
+	}
+	var shipmentID int64
+	var shipped *time.Time
+	err = tx.QueryRow(ctx, `SELECT id, shipped_at FROM shipments WHERE order_id = $1 AND cooperative_id = $2`,
+		orderID, a.CooperativeID).Scan(&shipmentID, &shipped)
+	if err == pgx.ErrNoRows {
+		return Order{}, errNoOrder // another cooperative's order: reveal nothing
+	}
+	if err != nil {
+		return Order{}, err
+	}
+	if status != Paid && status != Shipped && status != PartiallyRefunded {
+		return Order{}, errs.E(errs.Conflict, "the order is %s and cannot be shipped", status)
+	}
+	if shipped != nil {
+		return Order{}, errs.E(errs.Conflict, "this shipment was already sent")
+	}
+	if len(req.LineIDs) > 0 {
+		var foreign int
+		ids64 := make([]int64, len(req.LineIDs))
+		for i, id := range req.LineIDs {
+			ids64[i] = int64(id)
+		}
+		tx.QueryRow(ctx, `SELECT count(*) FROM unnest($1::bigint[]) x(id) WHERE NOT EXISTS (
+			SELECT 1 FROM order_lines WHERE id = x.id AND shipment_id = $2)`, ids64, shipmentID).Scan(&foreign)
+		if foreign > 0 {
+			return Order{}, errs.Validation("the shipment is not valid", map[string]string{"line_ids": "name lines of this cooperative's shipment only"})
+		}
+	}
+	if _, err := tx.Exec(ctx, `UPDATE shipments SET carrier = $2, tracking_no = $3, shipped_at = now() WHERE id = $1`,
+		shipmentID, req.Carrier, req.TrackingNo); err != nil {
+		return Order{}, err
+	}
+	const all = `UPDATE orders SET status = 'shipped', updated_at = now() WHERE id = $1 AND status = 'paid'
+		AND NOT EXISTS (SELECT 1 FROM shipments WHERE order_id = $1 AND shipped_at IS NULL)`
+	if _, err := tx.Exec(ctx, all, orderID); err != nil {
+		return Order{}, err
+	}
+	if err := notify(ctx, tx, "order.shipped", buyer, map[string]any{"order_id": orderID, "shipment_id": shipmentID}); err != nil {
+		return Order{}, err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return Order{}, err
+	}
+	return s.get(ctx, s.db, orderID)
+}
+
+// ConfirmDelivered records that the buyer received a shipped order.
+func (s *Service) ConfirmDelivered(ctx context.Context, a auth.Actor, orderID int64) (Order, error) {
+	const q = `UPDATE orders SET status = 'delivered', delivered_at = now(), updated_at = now()
+		WHERE id = $1 AND (buyer_id = $2 OR $3) AND status = 'shipped'`
+	tag, err := s.db.Exec(ctx, q, orderID, a.UserID, a.IsAdmin())
+	if err != nil {
+		return Order{}, err
+	}
+	if tag.RowsAffected() == 0 {
+		o, err := s.Get(ctx, a, orderID)
+		if err != nil {
+			return Order{}, err
+		}
+		return Order{}, errs.E(errs.Conflict, "the order is %s, not shipped", o.Status)
+	}
+	return s.get(ctx, s.db, orderID)
+}
+
+// DeliverDue marks orders shipped before cutoff as delivered (the buyer did
+// not confirm within the period).
+func (s *Service) DeliverDue(ctx context.Context, cutoff time.Time) (int64, error) {
+	const q = `UPDATE orders o SET status = 'delivered', delivered_at = now(), updated_at = now()
+		WHERE o.status = 'shipped' AND (SELECT max(shipped_at) FROM shipments WHERE order_id = o.id) <= $1`
+	tag, err := s.db.Exec(ctx, q, cutoff)
+	return tag.RowsAffected(), err
+}

@@ -1,0 +1,181 @@
+// Package order holds carts, checkout with FIFO lot allocation, payments,
+// the order lifecycle and refunds. Marking an order paid writes its
+// attribution entries in the same transaction (package attribution).
+package order
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/fupinmarket/market/internal/platform/errs"
+	"github.com/fupinmarket/market/internal/platform/ids"
+)
+
+// Status is an order's place in its lifecycle.
+type Status string
+
+const (
+	PendingPayment    Status = "pending_payment"
+	Paid              Status = "paid"
+	Shipped           Status = "shipped"
+	Delivered         Status = "delivered"
+	Completed         Status = "completed"
+	Cancelled         Status = "cancelled"
+	Refunded          Status = "refunded"
+	PartiallyRefunded Status = "partially_refunded"
+)
+
+// Payment methods.
+const (
+	Manual = "manual"
+	Stripe = "stripe"
+)
+
+// Item is one requested variant and quantity.
+type Item struct {
+	VariantID ids.ID `json:"variant_id"`
+	Quantity  int    `json:"quantity"`
+}
+
+// Address is a Chinese shipping address.
+type Address struct {
+	Name     string `json:"name"`
+	Phone    string `json:"phone"`
+	Province string `json:"province"`
+	City     string `json:"city"`
+	District string `json:"district"`
+	Detail   string `json:"detail"`
+}
+
+// PlaceRequest is what checkout sends.
+type PlaceRequest struct {
+	Items           []Item  `json:"items"`
+	ShippingAddress Address `json:"shipping_address"`
+	PaymentMethod   string  `json:"payment_method"`
+}
+
+var mobile = regexp.MustCompile(`^1[3-9][0-9]{9}$`)
+
+// MaxItemQuantity bounds one line.
+const MaxItemQuantity = 999
+
+// Validate checks the request's shape; stock is checked in the transaction.
+func (r *PlaceRequest) Validate(methods []string) error {
+	f := errs.FieldErrors{}
+	if len(r.Items) == 0 {
+		f.Add("items", "must list at least one item")
+	}
+	if len(r.Items) > 50 {
+		f.Add("items", "at most 50 items per order")
+	}
+	for i, it := range r.Items {
+		if it.VariantID <= 0 {
+			f.Add(itemField(i, "variant_id"), "is required")
+		}
+		if it.Quantity < 1 || it.Quantity > MaxItemQuantity {
+			f.Add(itemField(i, "quantity"), "must be between 1 and 999")
+		}
+	}
+	a := &r.ShippingAddress
+	for _, p := range []*string{&a.Name, &a.Phone, &a.Province, &a.City, &a.District, &a.Detail} {
+		*p = strings.TrimSpace(*p)
+	}
+	check := func(field, v string, max int) {
+		if v == "" {
+			f.Add("shipping_address."+field, "is required")
+		} else if utf8.RuneCountInString(v) > max {
+			f.Add("shipping_address."+field, "is too long")
+		}
+	}
+	check("name", a.Name, 32)
+	check("province", a.Province, 16)
+	check("city", a.City, 32)
+	check("district", a.District, 32)
+	check("detail", a.Detail, 120)
+	if !mobile.MatchString(a.Phone) {
+		f.Add("shipping_address.phone", "must be an 11-digit mainland mobile number")
+	}
+	ok := false
+	for _, m := range methods {
+		ok = ok || m == r.PaymentMethod
+	}
+	if !ok {
+		f.Add("payment_method", "must be one of "+strings.Join(methods, ", "))
+	}
+	return f.Err("the order is not valid")
+}
+
+func itemField(i int, name string) string {
+	return "items[" + itoa(i) + "]." + name
+}
+
+// Line is one variant of an order.
+type Line struct {
+	ID               ids.ID `json:"id"`
+	VariantID        ids.ID `json:"variant_id"`
+	ProductID        ids.ID `json:"product_id"`
+	CooperativeID    ids.ID `json:"cooperative_id"`
+	Title            string `json:"title"`
+	VariantName      string `json:"variant_name"`
+	Quantity         int    `json:"quantity"`
+	UnitPriceFen     int64  `json:"unit_price_fen"`
+	AmountFen        int64  `json:"amount_fen"`
+	RefundedQuantity int    `json:"refunded_quantity"`
+	RefundedFen      int64  `json:"refunded_fen"`
+	ShipmentID       ids.ID `json:"shipment_id"`
+}
+
+// Shipment is the part of an order one cooperative sends.
+type Shipment struct {
+	ID            ids.ID     `json:"id"`
+	CooperativeID ids.ID     `json:"cooperative_id"`
+	ShippingFen   int64      `json:"shipping_fen"`
+	Carrier       string     `json:"carrier"`
+	TrackingNo    string     `json:"tracking_no"`
+	ShippedAt     *time.Time `json:"shipped_at"`
+}
+
+// Payment tells the buyer how to pay.
+type Payment struct {
+	Provider     string        `json:"provider"`
+	Status       string        `json:"status"`
+	Reference    string        `json:"reference,omitempty"`
+	ClientSecret string        `json:"client_secret,omitempty"`
+	Instructions *Instructions `json:"instructions,omitempty"`
+}
+
+// Instructions are the bank-transfer details of a manual payment.
+type Instructions struct {
+	Payee     string `json:"payee"`
+	Bank      string `json:"bank"`
+	Account   string `json:"account"`
+	Reference string `json:"reference"`
+	AmountFen int64  `json:"amount_fen"`
+}
+
+// Order is an order as its buyer sees it.
+type Order struct {
+	ID              ids.ID     `json:"id"`
+	Number          string     `json:"number"`
+	BuyerID         ids.ID     `json:"buyer_id"`
+	Status          Status     `json:"status"`
+	ItemsFen        int64      `json:"items_fen"`
+	ShippingFen     int64      `json:"shipping_fen"`
+	TotalFen        int64      `json:"total_fen"`
+	RefundedFen     int64      `json:"refunded_fen"`
+	Lines           []Line     `json:"lines"`
+	Shipments       []Shipment `json:"shipments"`
+	Payment         Payment    `json:"payment"`
+	ShippingAddress Address    `json:"shipping_address"`
+	ExpiresAt       time.Time  `json:"expires_at"`
+	PaidAt          *time.Time `json:"paid_at"`
+	CreatedAt       time.Time  `json:"created_at"`
+	ReceiptToken    string     `json:"-"`
+	ReceiptURL      string     `json:"receipt_url"`
+	PaymentIntentID string     `json:"-"`
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }

@@ -1,0 +1,172 @@
+package order_test
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/fupinmarket/market/internal/attribution"
+	"github.com/fupinmarket/market/internal/order"
+	"github.com/fupinmarket/market/internal/platform/errs"
+)
+
+func audit(t *testing.T, w *world) {
+	t.Helper()
+	v, err := attribution.Audit(context.Background(), w.db.Pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(v) > 0 {
+		t.Fatalf("audit: %v", v)
+	}
+}
+
+func TestPlaceAllocatesFIFO(t *testing.T) {
+	w := newWorld(t)
+	old := w.lot(t, "5", "2026-09-01", "per_unit", 1200, 1, 1)
+	newer := w.lot(t, "100", "2026-10-01", "per_unit", 1200, 1, 1)
+	o, err := w.place(t, 3) // 7.5 kg: 5 from the older lot, 2.5 from the newer
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Status != order.PendingPayment || o.ItemsFen != 3*3980 || o.ShippingFen != 0 || o.TotalFen != 11940 {
+		t.Fatalf("order %+v", o)
+	}
+	if got := w.remaining(t, old); got != "0.000" {
+		t.Errorf("older lot remaining %s", got)
+	}
+	if got := w.remaining(t, newer); got != "97.500" {
+		t.Errorf("newer lot remaining %s", got)
+	}
+	if o.Payment.Instructions == nil || o.Payment.Instructions.Reference != o.Number {
+		t.Errorf("manual payment instructions %+v", o.Payment)
+	}
+	audit(t, w)
+	t.Run("shipping below the free threshold", func(t *testing.T) {
+		o, err := w.place(t, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.ShippingFen != 800 || o.TotalFen != 3980+800 {
+			t.Fatalf("shipping %d total %d", o.ShippingFen, o.TotalFen)
+		}
+	})
+}
+
+func TestShortStockReservesNothing(t *testing.T) {
+	w := newWorld(t)
+	lot := w.lot(t, "10", "2026-09-01", "per_unit", 1200, 1)
+	_, err := w.place(t, 5) // 12.5 kg > 10 kg
+	var e *errs.Error
+	if !errs.Is(err, errs.Conflict) || !asError(err, &e) {
+		t.Fatalf("err = %v, want conflict", err)
+	}
+	if len(e.Fields) != 1 {
+		t.Fatalf("fields %v", e.Fields)
+	}
+	for k, v := range e.Fields {
+		if v != "only 4 available" {
+			t.Errorf("%s: %s", k, v)
+		}
+	}
+	if got := w.remaining(t, lot); got != "10.000" {
+		t.Errorf("remaining %s after a short order", got)
+	}
+}
+
+func TestValidation(t *testing.T) {
+	w := newWorld(t)
+	w.lot(t, "10", "2026-09-01", "per_unit", 1200, 1)
+	bad := order.PlaceRequest{Items: []order.Item{{VariantID: 0, Quantity: 0}},
+		ShippingAddress: order.Address{Phone: "12345"}, PaymentMethod: "cash"}
+	_, err := w.svc.Place(context.Background(), w.buyer, bad)
+	var e *errs.Error
+	if !asError(err, &e) || !e.Unprocessable {
+		t.Fatalf("err = %v", err)
+	}
+	for _, f := range []string{"items[0].variant_id", "items[0].quantity", "shipping_address.phone", "shipping_address.name", "payment_method"} {
+		if e.Fields[f] == "" {
+			t.Errorf("no message for %s: %v", f, e.Fields)
+		}
+	}
+}
+
+// TestLastUnitsUnderConcurrency: 100 buyers race for the last 20 units.
+func TestLastUnitsUnderConcurrency(t *testing.T) {
+	w := newWorld(t)
+	w.lot(t, "30", "2026-09-01", "per_unit", 1200, 1, 2)
+	w.lot(t, "20", "2026-09-02", "revenue_share", 3000, 3, 1, 1) // 50 kg = 20 boxes of 2.5
+	var ok, short atomic.Int32
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := 0; i < 100; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			_, err := w.place(t, 1)
+			switch {
+			case err == nil:
+				ok.Add(1)
+			case errs.Is(err, errs.Conflict):
+				short.Add(1)
+			default:
+				t.Error(err)
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	if ok.Load() != 20 || short.Load() != 80 {
+		t.Fatalf("%d succeeded, %d short; want 20 and 80", ok.Load(), short.Load())
+	}
+	var negative int
+	w.db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM lots WHERE remaining < 0`).Scan(&negative)
+	if negative > 0 {
+		t.Fatal("negative stock")
+	}
+	audit(t, w)
+}
+
+func TestCancelAndExpiryReturnStock(t *testing.T) {
+	w := newWorld(t)
+	lot := w.lot(t, "10", "2026-09-01", "per_unit", 1200, 1)
+	o, err := w.place(t, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.svc.Cancel(context.Background(), w.buyer, int64(o.ID)); err != nil {
+		t.Fatal(err)
+	}
+	if got := w.remaining(t, lot); got != "10.000" {
+		t.Fatalf("after cancel remaining %s", got)
+	}
+	if _, err := w.svc.Cancel(context.Background(), w.buyer, int64(o.ID)); !errs.Is(err, errs.Conflict) {
+		t.Fatalf("second cancel: %v", err)
+	}
+	o2, _ := w.place(t, 4)
+	if n, err := w.svc.ExpireDue(context.Background(), time.Now()); err != nil || n != 0 {
+		t.Fatalf("expired %d early (%v)", n, err)
+	}
+	if n, err := w.svc.ExpireDue(context.Background(), time.Now().Add(31*time.Minute)); err != nil || n != 1 {
+		t.Fatalf("expired %d, %v", n, err)
+	}
+	got, _ := w.svc.Get(context.Background(), w.buyer, int64(o2.ID))
+	if got.Status != order.Cancelled || w.remaining(t, lot) != "10.000" {
+		t.Fatalf("after expiry: %s, remaining %s", got.Status, w.remaining(t, lot))
+	}
+	if _, err := w.svc.ConfirmManual(context.Background(), w.admin, int64(o2.ID), "BANK-1"); !errs.Is(err, errs.Conflict) {
+		t.Fatalf("paying an expired order: %v", err)
+	}
+	audit(t, w)
+}
+
+func asError(err error, target **errs.Error) bool {
+	e, ok := err.(*errs.Error)
+	if ok {
+		*target = e
+	}
+	return ok
+}

@@ -1,0 +1,157 @@
+package order
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/fupinmarket/market/internal/attribution"
+	"github.com/fupinmarket/market/internal/auth"
+	"github.com/fupinmarket/market/internal/platform/errs"
+	"github.com/fupinmarket/market/internal/platform/ids"
+)
+
+// RefundLine returns quantity units and amount_fen of one line.
+type RefundLine struct {
+	LineID    ids.ID `json:"line_id"`
+	Quantity  int    `json:"quantity"`
+	AmountFen int64  `json:"amount_fen"`
+}
+
+// RefundRequest is a platform admin's refund of parts of an order.
+type RefundRequest struct {
+	Lines  []RefundLine `json:"lines"`
+	Reason string       `json:"reason"`
+}
+
+// Refunder moves the money back (Stripe) and returns its reference; manual
+// refunds pass nil. It is called outside any database transaction.
+type Refunder func(ctx context.Context, paymentIntentID string, amountFen int64, idempotencyKey string) (string, error)
+
+var refundable = map[Status]bool{Paid: true, Shipped: true, Delivered: true, Completed: true, PartiallyRefunded: true}
+
+// Refund returns money for whole or part of lines and appends refund entries
+// so that the ledger equals the attribution of what the buyer keeps. The
+// request is checked first, then the money moves (outside a transaction),
+// then one transaction records it, checking again under lock.
+func (s *Service) Refund(ctx context.Context, a auth.Actor, orderID int64, req RefundRequest, refund Refunder) (Order, error) {
+	if !a.IsAdmin() {
+		return Order{}, errs.E(errs.Forbidden, "only a platform administrator refunds")
+	}
+	o, err := s.get(ctx, s.db, orderID)
+	if err != nil {
+		return Order{}, err
+	}
+	total, err := checkRefund(o, &req)
+	if err != nil {
+		return Order{}, err
+	}
+	provider, ref := Manual, "manual"
+	if o.Payment.Provider == Stripe && refund != nil {
+		key := fmt.Sprintf("refund-%d-%d-%d", orderID, o.RefundedFen, total)
+		if ref, err = refund(ctx, o.PaymentIntentID, total, key); err != nil {
+			return Order{}, fmt.Errorf("stripe refund: %w", err)
+		}
+		provider = Stripe
+	}
+	tx, err := s.db.Begin(ctx)
+	if err != nil {
+		return Order{}, err
+	}
+	defer tx.Rollback(ctx)
+	if _, _, _, err := lockOrder(ctx, tx, orderID); err != nil {
+		return Order{}, err
+	}
+	locked, err := s.get(ctx, tx, orderID)
+	if err != nil {
+		return Order{}, err
+	}
+	if _, err := checkRefund(locked, &req); err != nil {
+		return Order{}, err
+	}
+	if err := applyRefund(ctx, tx, a, locked, req, total, provider, ref); err != nil {
+		return Order{}, err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return Order{}, err
+	}
+	return s.get(ctx, s.db, orderID)
+}
+
+// checkRefund validates the request against the order and returns the total.
+func checkRefund(o Order, req *RefundRequest) (int64, error) {
+	if !refundable[o.Status] {
+		return 0, errs.E(errs.Conflict, "the order is %s and cannot be refunded", o.Status)
+	}
+	req.Reason = strings.TrimSpace(req.Reason)
+	f := errs.FieldErrors{}
+	if req.Reason == "" {
+		f.Add("reason", "is required")
+	}
+	if len(req.Lines) == 0 {
+		f.Add("lines", "must name at least one line")
+	}
+	byID := map[ids.ID]Line{}
+	for _, l := range o.Lines {
+		byID[l.ID] = l
+	}
+	seen := map[ids.ID]bool{}
+	var total int64
+	for i, rl := range req.Lines {
+		l, ok := byID[rl.LineID]
+		field := fmt.Sprintf("lines[%d]", i)
+		switch {
+		case !ok || seen[rl.LineID]:
+			f.Add(field+".line_id", "is not a line of this order (or is named twice)")
+		case rl.Quantity < 0 || rl.Quantity > l.Quantity-l.RefundedQuantity:
+			f.Add(field+".quantity", fmt.Sprintf("must be between 0 and %d", l.Quantity-l.RefundedQuantity))
+		case rl.AmountFen < 0 || rl.AmountFen > l.AmountFen-l.RefundedFen:
+			f.Add(field+".amount_fen", fmt.Sprintf("must be between 0 and %d", l.AmountFen-l.RefundedFen))
+		case rl.AmountFen == 0 && rl.Quantity == 0:
+			f.Add(field, "refunds nothing")
+		case rl.Quantity == l.Quantity-l.RefundedQuantity && rl.AmountFen != l.AmountFen-l.RefundedFen:
+			f.Add(field+".amount_fen", "must refund the whole remaining amount when every unit is returned")
+		}
+		seen[rl.LineID] = true
+		total += rl.AmountFen
+	}
+	if len(f) == 0 && total <= 0 {
+		f.Add("lines", "a refund must return some money")
+	}
+	if err := f.Err("the refund is not valid"); err != nil {
+		return 0, err
+	}
+	return total, nil
+}
+
+func applyRefund(ctx context.Context, tx pgx.Tx, a auth.Actor, o Order, req RefundRequest, total int64, provider, ref string) error {
+	var refundID int64
+	const qRefund = `INSERT INTO refunds (order_id, amount_fen, reason, provider, provider_ref, created_by)
+		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`
+	if err := tx.QueryRow(ctx, qRefund, int64(o.ID), total, req.Reason, provider, ref, a.UserID).Scan(&refundID); err != nil {
+		return fmt.Errorf("insert refund: %w", err)
+	}
+	const qLine = `INSERT INTO refund_lines (refund_id, line_id, quantity, amount_fen) VALUES ($1, $2, $3, $4)`
+	const qUpd = `UPDATE order_lines SET refunded_quantity = refunded_quantity + $2, refunded_fen = refunded_fen + $3 WHERE id = $1`
+	for _, rl := range req.Lines {
+		if _, err := tx.Exec(ctx, qLine, refundID, int64(rl.LineID), rl.Quantity, rl.AmountFen); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, qUpd, int64(rl.LineID), rl.Quantity, rl.AmountFen); err != nil {
+			return err
+		}
+		if _, err := attribution.Reconcile(ctx, tx, int64(rl.LineID), attribution.KindRefund, refundID); err != nil {
+			return err
+		}
+	}
+	const qOrder = `UPDATE orders SET refunded_fen = refunded_fen + $2, updated_at = now(),
+			status = CASE WHEN NOT EXISTS (SELECT 1 FROM order_lines WHERE order_id = $1
+				AND (refunded_quantity < quantity OR refunded_fen < amount_fen)) THEN 'refunded' ELSE 'partially_refunded' END
+		WHERE id = $1`
+	if _, err := tx.Exec(ctx, qOrder, int64(o.ID), total); err != nil {
+		return err
+	}
+	return notify(ctx, tx, "order.refunded", int64(o.BuyerID), map[string]any{"order_id": int64(o.ID), "refund_id": refundID, "amount_fen": total})
+}
