@@ -16,14 +16,14 @@ import (
 // variant and lots, inserted with plain SQL so that these tests depend on
 // the schema only.
 type world struct {
-	db        *dbtest.DB
-	svc       *order.Service
-	coopID    int64
-	productID int64
-	variantID int64
+	db         *dbtest.DB
+	svc        *order.Service
+	coopID     int64
+	productID  int64
+	variantID  int64
 	households []int64
-	buyer     auth.Actor
-	admin     auth.Actor
+	buyer      auth.Actor
+	admin      auth.Actor
 }
 
 var addr = order.Address{Name: "李明", Phone: "13912345678", Province: "北京市", City: "北京市", District: "海淀区", Detail: "中关村大街1号"}

@@ -30,7 +30,7 @@ func ledger(t *testing.T, w *world, orderID int64) map[int64]int64 {
 func TestManualPaymentAttributes(t *testing.T) {
 	w := newWorld(t)
 	w.lot(t, "100", "2026-09-01", "per_unit", 1000, 1, 1, 2) // ¥10.00 per kg to 3 households 1:1:2
-	o, err := w.place(t, 2)                                 // 5 kg → 5000 fen attributable
+	o, err := w.place(t, 2)                                  // 5 kg → 5000 fen attributable
 	if err != nil {
 		t.Fatal(err)
 	}
