@@ -34,6 +34,9 @@ type Config struct {
 	OrderTTL             time.Duration // MARKET_ORDER_TTL unpaid orders expire after this
 	LogLevel             string        // MARKET_LOG_LEVEL
 	TrustProxy           bool          // MARKET_TRUST_PROXY: take the client address from X-Forwarded-For
+	PayeeName            string        // MARKET_PAYEE_NAME: account holder for bank transfers
+	PayeeBank            string        // MARKET_PAYEE_BANK
+	PayeeAccount         string        // MARKET_PAYEE_ACCOUNT
 }
 
 type setting struct {
@@ -84,6 +87,9 @@ func (c *Config) settings() []setting {
 		{"order-ttl", "MARKET_ORDER_TTL", "unpaid orders expire after this", dur(&c.OrderTTL), "30m", false},
 		{"log-level", "MARKET_LOG_LEVEL", "debug, info, warn or error", str(&c.LogLevel), "info", false},
 		{"trust-proxy", "MARKET_TRUST_PROXY", "take the client address from X-Forwarded-For", boolean(&c.TrustProxy), "false", false},
+		{"payee-name", "MARKET_PAYEE_NAME", "account holder shown for bank transfers", str(&c.PayeeName), "扶贫集市（演示）运营中心", false},
+		{"payee-bank", "MARKET_PAYEE_BANK", "bank shown for bank transfers", str(&c.PayeeBank), "中国农业银行和田地区分行", false},
+		{"payee-account", "MARKET_PAYEE_ACCOUNT", "account number shown for bank transfers", str(&c.PayeeAccount), "6228 4800 0000 0000 000", false},
 	}
 }
 
@@ -189,6 +195,12 @@ func valueOf(c *Config, name string) string {
 		return c.LogLevel
 	case "trust-proxy":
 		return fmt.Sprint(c.TrustProxy)
+	case "payee-name":
+		return c.PayeeName
+	case "payee-bank":
+		return c.PayeeBank
+	case "payee-account":
+		return c.PayeeAccount
 	}
 	return ""
 }

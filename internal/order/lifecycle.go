@@ -84,7 +84,7 @@ func (s *Service) ExpireDue(ctx context.Context, now time.Time) (int, error) {
 	}
 	n := 0
 	for _, id := range due {
-		ok, err := s.expire(ctx, id, now)
+		ok, err := s.ExpireOne(ctx, id, now)
 		if err != nil {
 			return n, err
 		}
@@ -95,7 +95,9 @@ func (s *Service) ExpireDue(ctx context.Context, now time.Time) (int, error) {
 	return n, nil
 }
 
-func (s *Service) expire(ctx context.Context, id int64, now time.Time) (bool, error) {
+// ExpireOne cancels the order if it is still unpaid at its deadline; it
+// reports whether it did.
+func (s *Service) ExpireOne(ctx context.Context, id int64, now time.Time) (bool, error) {
 	tx, err := s.db.Begin(ctx)
 	if err != nil {
 		return false, err

@@ -2,6 +2,7 @@ package order_test
 
 import (
 	"context"
+	"github.com/fupinmarket/market/internal/order/ordertest"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -12,9 +13,9 @@ import (
 	"github.com/fupinmarket/market/internal/platform/errs"
 )
 
-func audit(t *testing.T, w *world) {
+func audit(t *testing.T, w *ordertest.World) {
 	t.Helper()
-	v, err := attribution.Audit(context.Background(), w.db.Pool)
+	v, err := attribution.Audit(context.Background(), w.DB.Pool)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -24,20 +25,20 @@ func audit(t *testing.T, w *world) {
 }
 
 func TestPlaceAllocatesFIFO(t *testing.T) {
-	w := newWorld(t)
-	old := w.lot(t, "5", "2026-09-01", "per_unit", 1200, 1, 1)
-	newer := w.lot(t, "100", "2026-10-01", "per_unit", 1200, 1, 1)
-	o, err := w.place(t, 3) // 7.5 kg: 5 from the older lot, 2.5 from the newer
+	w := ordertest.New(t, order.Config{})
+	old := w.Lot(t, "5", "2026-09-01", "per_unit", 1200, 1, 1)
+	newer := w.Lot(t, "100", "2026-10-01", "per_unit", 1200, 1, 1)
+	o, err := w.Place(t, 3) // 7.5 kg: 5 from the older lot, 2.5 from the newer
 	if err != nil {
 		t.Fatal(err)
 	}
 	if o.Status != order.PendingPayment || o.ItemsFen != 3*3980 || o.ShippingFen != 0 || o.TotalFen != 11940 {
 		t.Fatalf("order %+v", o)
 	}
-	if got := w.remaining(t, old); got != "0.000" {
+	if got := w.Remaining(t, old); got != "0.000" {
 		t.Errorf("older lot remaining %s", got)
 	}
-	if got := w.remaining(t, newer); got != "97.500" {
+	if got := w.Remaining(t, newer); got != "97.500" {
 		t.Errorf("newer lot remaining %s", got)
 	}
 	if o.Payment.Instructions == nil || o.Payment.Instructions.Reference != o.Number {
@@ -45,7 +46,7 @@ func TestPlaceAllocatesFIFO(t *testing.T) {
 	}
 	audit(t, w)
 	t.Run("shipping below the free threshold", func(t *testing.T) {
-		o, err := w.place(t, 1)
+		o, err := w.Place(t, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -56,9 +57,9 @@ func TestPlaceAllocatesFIFO(t *testing.T) {
 }
 
 func TestShortStockReservesNothing(t *testing.T) {
-	w := newWorld(t)
-	lot := w.lot(t, "10", "2026-09-01", "per_unit", 1200, 1)
-	_, err := w.place(t, 5) // 12.5 kg > 10 kg
+	w := ordertest.New(t, order.Config{})
+	lot := w.Lot(t, "10", "2026-09-01", "per_unit", 1200, 1)
+	_, err := w.Place(t, 5) // 12.5 kg > 10 kg
 	var e *errs.Error
 	if !errs.Is(err, errs.Conflict) || !asError(err, &e) {
 		t.Fatalf("err = %v, want conflict", err)
@@ -71,17 +72,17 @@ func TestShortStockReservesNothing(t *testing.T) {
 			t.Errorf("%s: %s", k, v)
 		}
 	}
-	if got := w.remaining(t, lot); got != "10.000" {
+	if got := w.Remaining(t, lot); got != "10.000" {
 		t.Errorf("remaining %s after a short order", got)
 	}
 }
 
 func TestValidation(t *testing.T) {
-	w := newWorld(t)
-	w.lot(t, "10", "2026-09-01", "per_unit", 1200, 1)
+	w := ordertest.New(t, order.Config{})
+	w.Lot(t, "10", "2026-09-01", "per_unit", 1200, 1)
 	bad := order.PlaceRequest{Items: []order.Item{{VariantID: 0, Quantity: 0}},
 		ShippingAddress: order.Address{Phone: "12345"}, PaymentMethod: "cash"}
-	_, err := w.svc.Place(context.Background(), w.buyer, bad)
+	_, err := w.Svc.Place(context.Background(), w.Buyer, bad)
 	var e *errs.Error
 	if !asError(err, &e) || !e.Unprocessable {
 		t.Fatalf("err = %v", err)
@@ -95,9 +96,9 @@ func TestValidation(t *testing.T) {
 
 // TestLastUnitsUnderConcurrency: 100 buyers race for the last 20 units.
 func TestLastUnitsUnderConcurrency(t *testing.T) {
-	w := newWorld(t)
-	w.lot(t, "30", "2026-09-01", "per_unit", 1200, 1, 2)
-	w.lot(t, "20", "2026-09-02", "revenue_share", 3000, 3, 1, 1) // 50 kg = 20 boxes of 2.5
+	w := ordertest.New(t, order.Config{})
+	w.Lot(t, "30", "2026-09-01", "per_unit", 1200, 1, 2)
+	w.Lot(t, "20", "2026-09-02", "revenue_share", 3000, 3, 1, 1) // 50 kg = 20 boxes of 2.5
 	var ok, short atomic.Int32
 	var wg sync.WaitGroup
 	start := make(chan struct{})
@@ -106,7 +107,7 @@ func TestLastUnitsUnderConcurrency(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			<-start
-			_, err := w.place(t, 1)
+			_, err := w.Place(t, 1)
 			switch {
 			case err == nil:
 				ok.Add(1)
@@ -123,7 +124,7 @@ func TestLastUnitsUnderConcurrency(t *testing.T) {
 		t.Fatalf("%d succeeded, %d short; want 20 and 80", ok.Load(), short.Load())
 	}
 	var negative int
-	w.db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM lots WHERE remaining < 0`).Scan(&negative)
+	w.DB.Pool.QueryRow(context.Background(), `SELECT count(*) FROM lots WHERE remaining < 0`).Scan(&negative)
 	if negative > 0 {
 		t.Fatal("negative stock")
 	}
@@ -131,33 +132,33 @@ func TestLastUnitsUnderConcurrency(t *testing.T) {
 }
 
 func TestCancelAndExpiryReturnStock(t *testing.T) {
-	w := newWorld(t)
-	lot := w.lot(t, "10", "2026-09-01", "per_unit", 1200, 1)
-	o, err := w.place(t, 2)
+	w := ordertest.New(t, order.Config{})
+	lot := w.Lot(t, "10", "2026-09-01", "per_unit", 1200, 1)
+	o, err := w.Place(t, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.svc.Cancel(context.Background(), w.buyer, int64(o.ID)); err != nil {
+	if _, err := w.Svc.Cancel(context.Background(), w.Buyer, int64(o.ID)); err != nil {
 		t.Fatal(err)
 	}
-	if got := w.remaining(t, lot); got != "10.000" {
+	if got := w.Remaining(t, lot); got != "10.000" {
 		t.Fatalf("after cancel remaining %s", got)
 	}
-	if _, err := w.svc.Cancel(context.Background(), w.buyer, int64(o.ID)); !errs.Is(err, errs.Conflict) {
+	if _, err := w.Svc.Cancel(context.Background(), w.Buyer, int64(o.ID)); !errs.Is(err, errs.Conflict) {
 		t.Fatalf("second cancel: %v", err)
 	}
-	o2, _ := w.place(t, 4)
-	if n, err := w.svc.ExpireDue(context.Background(), time.Now()); err != nil || n != 0 {
+	o2, _ := w.Place(t, 4)
+	if n, err := w.Svc.ExpireDue(context.Background(), time.Now()); err != nil || n != 0 {
 		t.Fatalf("expired %d early (%v)", n, err)
 	}
-	if n, err := w.svc.ExpireDue(context.Background(), time.Now().Add(31*time.Minute)); err != nil || n != 1 {
+	if n, err := w.Svc.ExpireDue(context.Background(), time.Now().Add(31*time.Minute)); err != nil || n != 1 {
 		t.Fatalf("expired %d, %v", n, err)
 	}
-	got, _ := w.svc.Get(context.Background(), w.buyer, int64(o2.ID))
-	if got.Status != order.Cancelled || w.remaining(t, lot) != "10.000" {
-		t.Fatalf("after expiry: %s, remaining %s", got.Status, w.remaining(t, lot))
+	got, _ := w.Svc.Get(context.Background(), w.Buyer, int64(o2.ID))
+	if got.Status != order.Cancelled || w.Remaining(t, lot) != "10.000" {
+		t.Fatalf("after expiry: %s, remaining %s", got.Status, w.Remaining(t, lot))
 	}
-	if _, err := w.svc.ConfirmManual(context.Background(), w.admin, int64(o2.ID), "BANK-1"); !errs.Is(err, errs.Conflict) {
+	if _, err := w.Svc.ConfirmManual(context.Background(), w.Admin, int64(o2.ID), "BANK-1"); !errs.Is(err, errs.Conflict) {
 		t.Fatalf("paying an expired order: %v", err)
 	}
 	audit(t, w)

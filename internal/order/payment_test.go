@@ -2,6 +2,7 @@ package order_test
 
 import (
 	"context"
+	"github.com/fupinmarket/market/internal/order/ordertest"
 	"strings"
 	"testing"
 
@@ -10,9 +11,9 @@ import (
 	"github.com/fupinmarket/market/internal/platform/errs"
 )
 
-func ledger(t *testing.T, w *world, orderID int64) map[int64]int64 {
+func ledger(t *testing.T, w *ordertest.World, orderID int64) map[int64]int64 {
 	t.Helper()
-	rows, err := w.db.Pool.Query(context.Background(), `SELECT household_id, sum(amount_fen)::bigint FROM attribution_entries
+	rows, err := w.DB.Pool.Query(context.Background(), `SELECT household_id, sum(amount_fen)::bigint FROM attribution_entries
 		WHERE order_id = $1 GROUP BY household_id`, orderID)
 	if err != nil {
 		t.Fatal(err)
@@ -28,20 +29,20 @@ func ledger(t *testing.T, w *world, orderID int64) map[int64]int64 {
 }
 
 func TestManualPaymentAttributes(t *testing.T) {
-	w := newWorld(t)
-	w.lot(t, "100", "2026-09-01", "per_unit", 1000, 1, 1, 2) // ¥10.00 per kg to 3 households 1:1:2
-	o, err := w.place(t, 2)                                  // 5 kg → 5000 fen attributable
+	w := ordertest.New(t, order.Config{})
+	w.Lot(t, "100", "2026-09-01", "per_unit", 1000, 1, 1, 2) // ¥10.00 per kg to 3 households 1:1:2
+	o, err := w.Place(t, 2)                                  // 5 kg → 5000 fen attributable
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	if _, err := w.svc.ConfirmManual(ctx, w.buyer, int64(o.ID), "X"); !errs.Is(err, errs.Forbidden) {
+	if _, err := w.Svc.ConfirmManual(ctx, w.Buyer, int64(o.ID), "X"); !errs.Is(err, errs.Forbidden) {
 		t.Fatalf("buyer confirming: %v", err)
 	}
-	if _, err := w.svc.ConfirmManual(ctx, w.admin, int64(o.ID), " "); !errs.Is(err, errs.Invalid) {
+	if _, err := w.Svc.ConfirmManual(ctx, w.Admin, int64(o.ID), " "); !errs.Is(err, errs.Invalid) {
 		t.Fatalf("empty reference: %v", err)
 	}
-	paid, err := w.svc.ConfirmManual(ctx, w.admin, int64(o.ID), "ABC-2026-1")
+	paid, err := w.Svc.ConfirmManual(ctx, w.Admin, int64(o.ID), "ABC-2026-1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,19 +50,19 @@ func TestManualPaymentAttributes(t *testing.T) {
 		t.Fatalf("status %s", paid.Status)
 	}
 	got := ledger(t, w, int64(o.ID))
-	want := map[int64]int64{w.households[0]: 1250, w.households[1]: 1250, w.households[2]: 2500}
+	want := map[int64]int64{w.Households[0]: 1250, w.Households[1]: 1250, w.Households[2]: 2500}
 	for hh, amount := range want {
 		if got[hh] != amount {
 			t.Errorf("household %d: %d, want %d", hh, got[hh], amount)
 		}
 	}
 	// I5: confirming again changes nothing.
-	again, err := w.svc.ConfirmManual(ctx, w.admin, int64(o.ID), "ABC-2026-1")
+	again, err := w.Svc.ConfirmManual(ctx, w.Admin, int64(o.ID), "ABC-2026-1")
 	if err != nil || again.Status != order.Paid {
 		t.Fatalf("replayed confirmation: %v %s", err, again.Status)
 	}
 	var entries int
-	w.db.Pool.QueryRow(ctx, `SELECT count(*) FROM attribution_entries WHERE order_id = $1`, int64(o.ID)).Scan(&entries)
+	w.DB.Pool.QueryRow(ctx, `SELECT count(*) FROM attribution_entries WHERE order_id = $1`, int64(o.ID)).Scan(&entries)
 	if entries != 3 {
 		t.Fatalf("%d entries after a replay, want 3", entries)
 	}
@@ -69,10 +70,10 @@ func TestManualPaymentAttributes(t *testing.T) {
 }
 
 func TestLedgerIsAppendOnly(t *testing.T) {
-	w := newWorld(t)
-	w.lot(t, "100", "2026-09-01", "per_unit", 1000, 1)
-	o, _ := w.place(t, 1)
-	w.svc.ConfirmManual(context.Background(), w.admin, int64(o.ID), "REF")
+	w := ordertest.New(t, order.Config{})
+	w.Lot(t, "100", "2026-09-01", "per_unit", 1000, 1)
+	o, _ := w.Place(t, 1)
+	w.Svc.ConfirmManual(context.Background(), w.Admin, int64(o.ID), "REF")
 	for _, q := range []string{
 		`UPDATE attribution_entries SET amount_fen = amount_fen + 1`,
 		`DELETE FROM attribution_entries`,
@@ -80,7 +81,7 @@ func TestLedgerIsAppendOnly(t *testing.T) {
 	} {
 		// The test database's owner is the superuser that created it: even
 		// it is refused.
-		_, err := w.db.Pool.Exec(context.Background(), q)
+		_, err := w.DB.Pool.Exec(context.Background(), q)
 		if err == nil || !strings.Contains(err.Error(), "append-only") {
 			t.Errorf("%s: %v", q, err)
 		}
@@ -88,30 +89,30 @@ func TestLedgerIsAppendOnly(t *testing.T) {
 }
 
 func TestRefunds(t *testing.T) {
-	w := newWorld(t)
-	w.lot(t, "5", "2026-09-01", "per_unit", 1000, 1, 1)
-	w.lot(t, "100", "2026-09-02", "revenue_share", 2500, 1, 3)
+	w := ordertest.New(t, order.Config{})
+	w.Lot(t, "5", "2026-09-01", "per_unit", 1000, 1, 1)
+	w.Lot(t, "100", "2026-09-02", "revenue_share", 2500, 1, 3)
 	ctx := context.Background()
-	o, err := w.place(t, 4) // 10 kg: 5 from each lot
+	o, err := w.Place(t, 4) // 10 kg: 5 from each lot
 	if err != nil {
 		t.Fatal(err)
 	}
 	line := o.Lines[0]
 	refund := func(a auth.Actor, qty int, amount int64) (order.Order, error) {
-		return w.svc.Refund(ctx, a, int64(o.ID), order.RefundRequest{Reason: "破损",
+		return w.Svc.Refund(ctx, a, int64(o.ID), order.RefundRequest{Reason: "破损",
 			Lines: []order.RefundLine{{LineID: line.ID, Quantity: qty, AmountFen: amount}}}, nil)
 	}
-	if _, err := refund(w.admin, 1, 3980); !errs.Is(err, errs.Conflict) {
+	if _, err := refund(w.Admin, 1, 3980); !errs.Is(err, errs.Conflict) {
 		t.Fatalf("refund before payment: %v", err)
 	}
-	w.svc.ConfirmManual(ctx, w.admin, int64(o.ID), "REF")
-	if _, err := refund(w.buyer, 1, 3980); !errs.Is(err, errs.Forbidden) {
+	w.Svc.ConfirmManual(ctx, w.Admin, int64(o.ID), "REF")
+	if _, err := refund(w.Buyer, 1, 3980); !errs.Is(err, errs.Forbidden) {
 		t.Fatalf("buyer refunding: %v", err)
 	}
-	if _, err := refund(w.admin, 5, 100); !errs.Is(err, errs.Invalid) {
+	if _, err := refund(w.Admin, 5, 100); !errs.Is(err, errs.Invalid) {
 		t.Fatalf("too many units: %v", err)
 	}
-	after, err := refund(w.admin, 1, 3980) // one box back: taken from the last lot
+	after, err := refund(w.Admin, 1, 3980) // one box back: taken from the last lot
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,11 +120,11 @@ func TestRefunds(t *testing.T) {
 		t.Fatalf("after a partial refund: %s %d", after.Status, after.RefundedFen)
 	}
 	audit(t, w)
-	if _, err := refund(w.admin, 0, 500); err != nil { // a price adjustment
+	if _, err := refund(w.Admin, 0, 500); err != nil { // a price adjustment
 		t.Fatal(err)
 	}
 	audit(t, w)
-	full, err := refund(w.admin, 3, 4*3980-3980-500)
+	full, err := refund(w.Admin, 3, 4*3980-3980-500)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,32 +140,32 @@ func TestRefunds(t *testing.T) {
 }
 
 func TestShipOnlyOwnShipments(t *testing.T) {
-	w := newWorld(t)
-	w.lot(t, "100", "2026-09-01", "per_unit", 1000, 1)
+	w := ordertest.New(t, order.Config{})
+	w.Lot(t, "100", "2026-09-01", "per_unit", 1000, 1)
 	ctx := context.Background()
-	o, _ := w.place(t, 1)
-	coopAdmin := auth.Actor{UserID: w.buyer.UserID, Roles: []auth.Role{auth.RoleCoopAdmin}, CooperativeID: w.coopID}
-	other := auth.Actor{UserID: w.buyer.UserID, Roles: []auth.Role{auth.RoleCoopAdmin}, CooperativeID: w.coopID + 999}
+	o, _ := w.Place(t, 1)
+	coopAdmin := auth.Actor{UserID: w.Buyer.UserID, Roles: []auth.Role{auth.RoleCoopAdmin}, CooperativeID: w.CoopID}
+	other := auth.Actor{UserID: w.Buyer.UserID, Roles: []auth.Role{auth.RoleCoopAdmin}, CooperativeID: w.CoopID + 999}
 	req := order.ShipRequest{Carrier: "中国邮政", TrackingNo: "9876543210"}
-	if _, err := w.svc.Ship(ctx, coopAdmin, int64(o.ID), req); !errs.Is(err, errs.Conflict) {
+	if _, err := w.Svc.Ship(ctx, coopAdmin, int64(o.ID), req); !errs.Is(err, errs.Conflict) {
 		t.Fatalf("shipping an unpaid order: %v", err)
 	}
-	w.svc.ConfirmManual(ctx, w.admin, int64(o.ID), "REF")
-	if _, err := w.svc.Ship(ctx, other, int64(o.ID), req); !errs.Is(err, errs.NotFound) {
+	w.Svc.ConfirmManual(ctx, w.Admin, int64(o.ID), "REF")
+	if _, err := w.Svc.Ship(ctx, other, int64(o.ID), req); !errs.Is(err, errs.NotFound) {
 		t.Fatalf("another cooperative shipping: %v", err)
 	}
-	if _, err := w.svc.Ship(ctx, w.buyer, int64(o.ID), req); !errs.Is(err, errs.Forbidden) {
+	if _, err := w.Svc.Ship(ctx, w.Buyer, int64(o.ID), req); !errs.Is(err, errs.Forbidden) {
 		t.Fatalf("a buyer shipping: %v", err)
 	}
-	shipped, err := w.svc.Ship(ctx, coopAdmin, int64(o.ID), req)
+	shipped, err := w.Svc.Ship(ctx, coopAdmin, int64(o.ID), req)
 	if err != nil || shipped.Status != order.Shipped {
 		t.Fatalf("ship: %v %s", err, shipped.Status)
 	}
-	got, err := w.svc.ConfirmDelivered(ctx, w.buyer, int64(o.ID))
+	got, err := w.Svc.ConfirmDelivered(ctx, w.Buyer, int64(o.ID))
 	if err != nil || got.Status != order.Delivered {
 		t.Fatalf("deliver: %v %s", err, got.Status)
 	}
-	if _, err := w.svc.Get(ctx, auth.Actor{UserID: 424242, Roles: []auth.Role{auth.RoleBuyer}}, int64(o.ID)); !errs.Is(err, errs.NotFound) {
+	if _, err := w.Svc.Get(ctx, auth.Actor{UserID: 424242, Roles: []auth.Role{auth.RoleBuyer}}, int64(o.ID)); !errs.Is(err, errs.NotFound) {
 		t.Fatalf("another buyer reading the order: %v", err)
 	}
 }

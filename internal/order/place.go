@@ -20,7 +20,17 @@ type Config struct {
 	TTL     time.Duration // unpaid orders expire after this
 	Methods []string      // enabled payment methods
 	Payee   Instructions  // bank account for manual payments (amount and reference per order)
+	// OnPlaced runs inside the placing transaction (the jobs package
+	// schedules the order's expiry there); nil does nothing.
+	OnPlaced PlacedHook
 }
+
+// PlacedHook is called in the transaction that places an order.
+type PlacedHook func(ctx context.Context, tx pgx.Tx, orderID int64, expiresAt time.Time) error
+
+// SetPlacedHook installs the hook after construction (the job client needs
+// the service first).
+func (s *Service) SetPlacedHook(h PlacedHook) { s.cfg.OnPlaced = h }
 
 // Service runs the order use cases.
 type Service struct {
@@ -94,6 +104,11 @@ func (s *Service) Place(ctx context.Context, a auth.Actor, req PlaceRequest) (Or
 	id, err := s.insertOrder(ctx, tx, a, req, items, variants, allocs)
 	if err != nil {
 		return Order{}, err
+	}
+	if s.cfg.OnPlaced != nil {
+		if err := s.cfg.OnPlaced(ctx, tx, id, s.now().Add(s.cfg.TTL)); err != nil {
+			return Order{}, err
+		}
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return Order{}, err

@@ -111,3 +111,16 @@ func (s *Service) List(ctx context.Context, a auth.Actor, cursor int64, limit in
 	}
 	return list, next, nil
 }
+
+// IDByReceipt returns the order whose public receipt token is token.
+func (s *Service) IDByReceipt(ctx context.Context, token string) (int64, error) {
+	if len(token) != 32 {
+		return 0, errNoOrder
+	}
+	var id int64
+	err := s.db.QueryRow(ctx, `SELECT id FROM orders WHERE receipt_token = $1`, token).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, errNoOrder
+	}
+	return id, err
+}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/fupinmarket/market/internal/jobs"
 	"github.com/fupinmarket/market/internal/platform/postgres"
 	"github.com/fupinmarket/market/internal/region"
 )
@@ -22,6 +23,9 @@ func Up(ctx context.Context, pool *pgxpool.Pool) (applied int, err error) {
 	if applied, err = m.Up(ctx); err != nil {
 		return applied, fmt.Errorf("migrate: %w", err)
 	}
+	if err := jobs.Migrate(ctx, pool); err != nil {
+		return applied, fmt.Errorf("migrate job queue: %w", err)
+	}
 	if err := region.Seed(ctx, pool); err != nil {
 		return applied, err
 	}
@@ -35,9 +39,19 @@ func EnsureCurrent(ctx context.Context, pool *pgxpool.Pool) error {
 		return err
 	}
 	defer m.Close()
-	return m.EnsureCurrent(ctx)
+	if err := m.EnsureCurrent(ctx); err != nil {
+		return err
+	}
+	ok, err := jobs.Current(ctx, pool)
+	if err != nil {
+		return fmt.Errorf("check job queue schema: %w", err)
+	}
+	if !ok {
+		return fmt.Errorf("%w (job queue tables): run `marketctl migrate up`", postgres.ErrSchemaBehind)
+	}
+	return nil
 }
 
 // SeedVersion changes whenever reference data loaded by Up changes, so that
 // test templates are rebuilt. Bump it with any edit to a seed.
-const SeedVersion = "regions-2020-v1"
+const SeedVersion = "regions-2020-v1+river-v0.51.2"

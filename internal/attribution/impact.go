@@ -1,0 +1,56 @@
+package attribution
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// CountyImpact is what one county's households earned from an order.
+type CountyImpact struct {
+	Code       string `json:"code"`
+	Name       string `json:"name"`
+	AmountFen  int64  `json:"amount_fen"`
+	Households int    `json:"households"`
+	Villages   int    `json:"villages"`
+}
+
+// Impact says how much of an order reached how many registered households in
+// which places. It names no person.
+type Impact struct {
+	AmountFen  int64          `json:"amount_fen"`
+	Households int            `json:"households"`
+	Villages   int            `json:"villages"`
+	Counties   []CountyImpact `json:"counties"`
+}
+
+// OrderImpact sums the order's ledger (net of refunds) by county.
+func OrderImpact(ctx context.Context, db *pgxpool.Pool, orderID int64) (Impact, error) {
+	const q = `WITH net AS (
+			SELECT household_id, village_code, sum(amount_fen) AS amount
+			FROM attribution_entries WHERE order_id = $1
+			GROUP BY household_id, village_code HAVING sum(amount_fen) > 0)
+		SELECT r.code, r.name, sum(n.amount)::bigint, count(DISTINCT n.household_id)::int, count(DISTINCT n.village_code)::int
+		FROM net n JOIN regions r ON r.code = substr(n.village_code, 1, 6)
+		GROUP BY r.code, r.name ORDER BY sum(n.amount) DESC, r.code`
+	rows, err := db.Query(ctx, q, orderID)
+	if err != nil {
+		return Impact{}, fmt.Errorf("order impact: %w", err)
+	}
+	counties, err := pgx.CollectRows(rows, pgx.RowToStructByPos[CountyImpact])
+	if err != nil {
+		return Impact{}, err
+	}
+	im := Impact{Counties: counties}
+	if im.Counties == nil {
+		im.Counties = []CountyImpact{}
+	}
+	for _, c := range counties {
+		im.AmountFen += c.AmountFen
+		im.Households += c.Households
+		im.Villages += c.Villages
+	}
+	return im, nil
+}

@@ -1,0 +1,123 @@
+// Package jobs runs background work in PostgreSQL with river: expiring
+// unpaid orders at their deadline (a job scheduled in the order's own
+// transaction) and a periodic sweep that also marks long-shipped orders
+// delivered. Jobs live in the database, so a restart loses none.
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivermigrate"
+
+	"github.com/fupinmarket/market/internal/order"
+)
+
+// DeliveredAfter is how long after shipping an unconfirmed order counts as
+// delivered.
+const DeliveredAfter = 10 * 24 * time.Hour
+
+// ExpireOrderArgs expires one unpaid order at its deadline.
+type ExpireOrderArgs struct {
+	OrderID int64 `json:"order_id"`
+}
+
+// Kind names the job.
+func (ExpireOrderArgs) Kind() string { return "expire_order" }
+
+// SweepArgs expires any overdue unpaid orders a job was not scheduled for
+// and marks orders shipped DeliveredAfter ago as delivered.
+type SweepArgs struct{}
+
+// Kind names the job.
+func (SweepArgs) Kind() string { return "sweep_orders" }
+
+type expireWorker struct {
+	river.WorkerDefaults[ExpireOrderArgs]
+	orders *order.Service
+}
+
+func (w *expireWorker) Work(ctx context.Context, job *river.Job[ExpireOrderArgs]) error {
+	_, err := w.orders.ExpireOne(ctx, job.Args.OrderID, time.Now())
+	return err
+}
+
+type sweepWorker struct {
+	river.WorkerDefaults[SweepArgs]
+	orders *order.Service
+	log    *slog.Logger
+}
+
+func (w *sweepWorker) Work(ctx context.Context, job *river.Job[SweepArgs]) error {
+	expired, err := w.orders.ExpireDue(ctx, time.Now())
+	if err != nil {
+		return err
+	}
+	delivered, err := w.orders.DeliverDue(ctx, time.Now().Add(-DeliveredAfter))
+	if err != nil {
+		return err
+	}
+	if expired > 0 || delivered > 0 {
+		w.log.Info("order sweep", "expired", expired, "delivered", delivered)
+	}
+	return nil
+}
+
+// Client is the river client of the service.
+type Client = river.Client[pgx.Tx]
+
+// NewClient builds a river client that works the order jobs.
+func NewClient(db *pgxpool.Pool, orders *order.Service, log *slog.Logger, sweepEvery time.Duration) (*Client, error) {
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &expireWorker{orders: orders})
+	river.AddWorker(workers, &sweepWorker{orders: orders, log: log})
+	return river.NewClient(riverpgxv5.New(db), &river.Config{
+		Logger:  log,
+		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 10}},
+		Workers: workers,
+		PeriodicJobs: []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(sweepEvery),
+			func() (river.JobArgs, *river.InsertOpts) { return SweepArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true})},
+	})
+}
+
+// ExpiryScheduler returns the hook the order service calls inside the
+// placing transaction: the expiry job commits or rolls back with the order.
+func ExpiryScheduler(c *Client) order.PlacedHook {
+	return func(ctx context.Context, tx pgx.Tx, orderID int64, expiresAt time.Time) error {
+		_, err := c.InsertTx(ctx, tx, ExpireOrderArgs{OrderID: orderID}, &river.InsertOpts{ScheduledAt: expiresAt})
+		if err != nil {
+			return fmt.Errorf("schedule expiry: %w", err)
+		}
+		return nil
+	}
+}
+
+// Migrate brings river's own tables up to date.
+func Migrate(ctx context.Context, db *pgxpool.Pool) error {
+	m, err := rivermigrate.New(riverpgxv5.New(db), nil)
+	if err != nil {
+		return err
+	}
+	_, err = m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+	return err
+}
+
+// Current reports whether river's tables are up to date.
+func Current(ctx context.Context, db *pgxpool.Pool) (bool, error) {
+	m, err := rivermigrate.New(riverpgxv5.New(db), nil)
+	if err != nil {
+		return false, err
+	}
+	res, err := m.Validate(ctx, nil)
+	if err != nil {
+		return false, err
+	}
+	return res.OK, nil
+}
