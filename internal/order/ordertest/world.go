@@ -40,10 +40,18 @@ func Exec(t testing.TB, db *dbtest.DB, q string, args ...any) int64 {
 	return id
 }
 
+// Password of the world's buyer@example.com and admin@example.com.
+const Password = "password-123"
+
 // New builds the world on a fresh database; cfg may be zero.
 func New(t testing.TB, cfg order.Config) *World {
 	t.Helper()
-	db := dbtest.New(t)
+	return Seed(t, dbtest.New(t), cfg)
+}
+
+// Seed builds the world on an existing database (a webtest server's).
+func Seed(t testing.TB, db *dbtest.DB, cfg order.Config) *World {
+	t.Helper()
 	if cfg.TTL == 0 {
 		cfg.TTL = 30 * time.Minute
 	}
@@ -71,11 +79,11 @@ func New(t testing.TB, cfg order.Config) *World {
 	w.VariantID = Exec(t, db, `INSERT INTO product_variants (product_id, sku, name, price_fen, base_qty)
 		VALUES ($1, 'BOX-2.5', '2.5公斤箱', 3980, 2.5) RETURNING id`, w.ProductID)
 	users := auth.NewUsers(db.Pool)
-	buyerID, err := users.Create(ctx, auth.NewUser{Email: "buyer@example.com", Name: "买家", Password: "password-123"}, auth.Grant{Role: auth.RoleBuyer})
+	buyerID, err := users.Create(ctx, auth.NewUser{Email: "buyer@example.com", Name: "买家", Password: Password}, auth.Grant{Role: auth.RoleBuyer})
 	if err != nil {
 		t.Fatal(err)
 	}
-	adminID, _ := users.Create(ctx, auth.NewUser{Email: "admin@example.com", Name: "管理员", Password: "password-123"}, auth.Grant{Role: auth.RolePlatformAdmin})
+	adminID, _ := users.Create(ctx, auth.NewUser{Email: "admin@example.com", Name: "管理员", Password: Password}, auth.Grant{Role: auth.RolePlatformAdmin})
 	w.Buyer, _ = users.Actor(ctx, buyerID)
 	w.Admin, _ = users.Actor(ctx, adminID)
 	return w

@@ -1,0 +1,208 @@
+// Package cart keeps shopping carts: in Redis for visitors (losing one costs
+// a visitor a re-add, nothing more) and in PostgreSQL for signed-in buyers,
+// merged when a visitor signs in.
+package cart
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/fupinmarket/market/internal/platform/errs"
+	"github.com/fupinmarket/market/internal/platform/ids"
+)
+
+// VisitorTTL is how long a visitor's cart is kept after its last change.
+const VisitorTTL = 30 * 24 * time.Hour
+
+// MaxQuantity bounds one item.
+const MaxQuantity = 999
+
+// Owner identifies a cart: a signed-in user, or a visitor's cart id.
+type Owner struct {
+	UserID    int64
+	VisitorID string
+}
+
+// Item is a variant and quantity in a cart, with what the page shows.
+type Item struct {
+	VariantID   ids.ID `json:"variant_id"`
+	ProductID   ids.ID `json:"product_id"`
+	Title       string `json:"title"`
+	VariantName string `json:"variant_name"`
+	PriceFen    int64  `json:"price_fen"`
+	Quantity    int    `json:"quantity"`
+	Buyable     bool   `json:"buyable"`
+	CoopName    string `json:"cooperative_name"`
+}
+
+// AmountFen is the item's price times quantity.
+func (i Item) AmountFen() int64 { return i.PriceFen * int64(i.Quantity) }
+
+// Store reads and writes carts.
+type Store struct {
+	db     *pgxpool.Pool
+	rdb    redis.UniversalClient
+	prefix string
+}
+
+// New returns a cart store.
+func New(db *pgxpool.Pool, rdb redis.UniversalClient, prefix string) *Store {
+	return &Store{db: db, rdb: rdb, prefix: prefix + "cart:"}
+}
+
+// Set puts quantity of a variant in the cart (0 removes it).
+func (s *Store) Set(ctx context.Context, o Owner, variantID int64, quantity int) error {
+	if quantity < 0 || quantity > MaxQuantity {
+		return errs.Validation("the quantity is not valid", map[string]string{"quantity": "must be between 0 and 999"})
+	}
+	if err := s.checkVariant(ctx, variantID); err != nil {
+		return err
+	}
+	if o.UserID != 0 {
+		if quantity == 0 {
+			_, err := s.db.Exec(ctx, `DELETE FROM cart_items WHERE user_id = $1 AND variant_id = $2`, o.UserID, variantID)
+			return err
+		}
+		const q = `INSERT INTO cart_items (user_id, variant_id, quantity) VALUES ($1, $2, $3)
+			ON CONFLICT (user_id, variant_id) DO UPDATE SET quantity = excluded.quantity`
+		_, err := s.db.Exec(ctx, q, o.UserID, variantID, quantity)
+		return err
+	}
+	key := s.prefix + o.VisitorID
+	pipe := s.rdb.TxPipeline()
+	if quantity == 0 {
+		pipe.HDel(ctx, key, strconv.FormatInt(variantID, 10))
+	} else {
+		pipe.HSet(ctx, key, strconv.FormatInt(variantID, 10), quantity)
+	}
+	pipe.Expire(ctx, key, VisitorTTL)
+	_, err := pipe.Exec(ctx)
+	return err
+}
+
+// Add increases the quantity of a variant.
+func (s *Store) Add(ctx context.Context, o Owner, variantID int64, quantity int) error {
+	current, err := s.quantities(ctx, o)
+	if err != nil {
+		return err
+	}
+	return s.Set(ctx, o, variantID, min(current[variantID]+quantity, MaxQuantity))
+}
+
+func (s *Store) checkVariant(ctx context.Context, variantID int64) error {
+	var ok bool
+	err := s.db.QueryRow(ctx, `SELECT true FROM product_variants WHERE id = $1`, variantID).Scan(&ok)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return errs.Validation("the item is not valid", map[string]string{"variant_id": "no such variant"})
+	}
+	return err
+}
+
+// quantities returns variant → quantity.
+func (s *Store) quantities(ctx context.Context, o Owner) (map[int64]int, error) {
+	out := map[int64]int{}
+	if o.UserID != 0 {
+		rows, err := s.db.Query(ctx, `SELECT variant_id, quantity FROM cart_items WHERE user_id = $1`, o.UserID)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var v int64
+			var q int
+			if err := rows.Scan(&v, &q); err != nil {
+				return nil, err
+			}
+			out[v] = q
+		}
+		return out, rows.Err()
+	}
+	if o.VisitorID == "" {
+		return out, nil
+	}
+	m, err := s.rdb.HGetAll(ctx, s.prefix+o.VisitorID).Result()
+	if err != nil {
+		return nil, fmt.Errorf("visitor cart: %w", err)
+	}
+	for k, v := range m {
+		id, err1 := strconv.ParseInt(k, 10, 64)
+		q, err2 := strconv.Atoi(v)
+		if err1 == nil && err2 == nil && q > 0 {
+			out[id] = q
+		}
+	}
+	return out, nil
+}
+
+// Items lists the cart with current prices, in the order variants were made.
+func (s *Store) Items(ctx context.Context, o Owner) ([]Item, error) {
+	qty, err := s.quantities(ctx, o)
+	if err != nil || len(qty) == 0 {
+		return nil, err
+	}
+	variants := make([]int64, 0, len(qty))
+	for v := range qty {
+		variants = append(variants, v)
+	}
+	const q = `SELECT v.id, p.id, p.title, v.name, v.price_fen, 0,
+			v.active AND p.status = 'active' AND c.status = 'approved', c.name
+		FROM product_variants v JOIN products p ON p.id = v.product_id JOIN cooperatives c ON c.id = p.cooperative_id
+		WHERE v.id = ANY($1) ORDER BY c.id, v.id`
+	rows, err := s.db.Query(ctx, q, variants)
+	if err != nil {
+		return nil, err
+	}
+	items, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Item])
+	for i := range items {
+		items[i].Quantity = qty[int64(items[i].VariantID)]
+	}
+	return items, err
+}
+
+// Count is the number of units in the cart, for the header badge.
+func (s *Store) Count(ctx context.Context, o Owner) (int, error) {
+	qty, err := s.quantities(ctx, o)
+	n := 0
+	for _, q := range qty {
+		n += q
+	}
+	return n, err
+}
+
+// Merge moves a visitor's cart into the user's at sign-in, adding
+// quantities, and forgets the visitor cart.
+func (s *Store) Merge(ctx context.Context, visitorID string, userID int64) error {
+	if visitorID == "" {
+		return nil
+	}
+	qty, err := s.quantities(ctx, Owner{VisitorID: visitorID})
+	if err != nil || len(qty) == 0 {
+		return err
+	}
+	const q = `INSERT INTO cart_items (user_id, variant_id, quantity) SELECT $1, v.id, $3 FROM product_variants v WHERE v.id = $2
+		ON CONFLICT (user_id, variant_id) DO UPDATE SET quantity = least(cart_items.quantity + excluded.quantity, 999)`
+	batch := &pgx.Batch{}
+	for v, n := range qty {
+		batch.Queue(q, userID, v, n)
+	}
+	if err := s.db.SendBatch(ctx, batch).Close(); err != nil {
+		return fmt.Errorf("merge cart: %w", err)
+	}
+	return s.rdb.Del(ctx, s.prefix+visitorID).Err()
+}
+
+// Clear empties the cart (after checkout).
+func (s *Store) Clear(ctx context.Context, o Owner) error {
+	if o.UserID != 0 {
+		_, err := s.db.Exec(ctx, `DELETE FROM cart_items WHERE user_id = $1`, o.UserID)
+		return err
+	}
+	return s.rdb.Del(ctx, s.prefix+o.VisitorID).Err()
+}
