@@ -3,6 +3,7 @@ package attribution
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -98,7 +99,7 @@ func held(ctx context.Context, tx pgx.Tx, lineID int64) ([]Share, error) {
 // Reconcile appends entries so that the line's ledger equals the attribution
 // of what the buyer keeps now: kind sale when the order is marked paid,
 // refund after a refund (refundID). It never edits an entry.
-func Reconcile(ctx context.Context, tx pgx.Tx, lineID int64, kind string, refundID int64) (int, error) {
+func Reconcile(ctx context.Context, tx pgx.Tx, lineID int64, kind string, refundID int64, at time.Time) (int, error) {
 	l, err := loadLine(ctx, tx, lineID)
 	if err != nil {
 		return 0, err
@@ -113,10 +114,10 @@ func Reconcile(ctx context.Context, tx pgx.Tx, lineID int64, kind string, refund
 	}
 	diff := Difference(want, have)
 	const q = `INSERT INTO attribution_entries (household_id, order_id, line_id, lot_id, cooperative_id, village_code,
-			amount_fen, kind, refund_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, nullif($9, 0))`
+			amount_fen, kind, refund_id, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, nullif($9::bigint, 0), $10)`
 	batch := &pgx.Batch{}
 	for _, d := range diff {
-		batch.Queue(q, d.HouseholdID, l.OrderID, l.ID, d.LotID, l.CoopID, villages[d.HouseholdID], d.AmountFen, kind, refundID)
+		batch.Queue(q, d.HouseholdID, l.OrderID, l.ID, d.LotID, l.CoopID, villages[d.HouseholdID], d.AmountFen, kind, refundID, at)
 	}
 	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
 		return 0, fmt.Errorf("append entries: %w", err)

@@ -41,14 +41,14 @@ func (s *Service) insertOrder(ctx context.Context, tx pgx.Tx, a auth.Actor, req 
 
 	const qOrder = `INSERT INTO orders (number, buyer_id, buyer_org_id, status, items_fen, shipping_fen, total_fen,
 			payment_method, ship_name, ship_phone, ship_province, ship_city, ship_district, ship_detail,
-			receipt_token, expires_at)
-		VALUES ('FP' || to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD') || lpad(nextval('order_number_seq')::text, 7, '0'),
-			$1, nullif($2::bigint, 0), 'pending_payment', $3::bigint, $4::bigint, $3::bigint + $4::bigint, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+			receipt_token, expires_at, created_at, updated_at)
+		VALUES ('FP' || to_char($14::timestamptz AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD') || lpad(nextval('order_number_seq')::text, 7, '0'),
+			$1, nullif($2::bigint, 0), 'pending_payment', $3::bigint, $4::bigint, $3::bigint + $4::bigint, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)
 		RETURNING id`
 	ad := req.ShippingAddress
 	var id int64
 	err := tx.QueryRow(ctx, qOrder, a.UserID, a.BuyerOrgID, itemsFen, shippingFen, req.PaymentMethod,
-		ad.Name, ad.Phone, ad.Province, ad.City, ad.District, ad.Detail, auth.RandomToken(16), s.now().Add(s.cfg.TTL)).Scan(&id)
+		ad.Name, ad.Phone, ad.Province, ad.City, ad.District, ad.Detail, auth.RandomToken(16), s.now().Add(s.cfg.TTL), s.now()).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("insert order: %w", err)
 	}

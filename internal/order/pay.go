@@ -79,10 +79,11 @@ func (s *Service) ConfirmManual(ctx context.Context, a auth.Actor, orderID int64
 // in the caller's transaction.
 func (s *Service) markPaid(ctx context.Context, tx pgx.Tx, orderID int64, reference string) error {
 	const q = `UPDATE orders SET status = 'paid', payment_status = 'succeeded', payment_reference = $2,
-			paid_at = now(), updated_at = now()
+			paid_at = $3, updated_at = $3
 		WHERE id = $1 AND status = 'pending_payment' RETURNING buyer_id`
 	var buyer int64
-	if err := tx.QueryRow(ctx, q, orderID, reference).Scan(&buyer); err != nil {
+	now := s.now()
+	if err := tx.QueryRow(ctx, q, orderID, reference, now).Scan(&buyer); err != nil {
 		return fmt.Errorf("mark paid: %w", err)
 	}
 	rows, err := tx.Query(ctx, `SELECT id FROM order_lines WHERE order_id = $1 ORDER BY id`, orderID)
@@ -94,7 +95,7 @@ func (s *Service) markPaid(ctx context.Context, tx pgx.Tx, orderID int64, refere
 		return err
 	}
 	for _, l := range lines {
-		if _, err := attribution.Reconcile(ctx, tx, l, attribution.KindSale, 0); err != nil {
+		if _, err := attribution.Reconcile(ctx, tx, l, attribution.KindSale, 0, now); err != nil {
 			return err
 		}
 	}

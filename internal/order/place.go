@@ -28,6 +28,14 @@ type Config struct {
 // PlacedHook is called in the transaction that places an order.
 type PlacedHook func(ctx context.Context, tx pgx.Tx, orderID int64, expiresAt time.Time) error
 
+// WithClock returns a copy of the service whose "now" is clock: the demo
+// places orders over a past year with it.
+func (s *Service) WithClock(clock func() time.Time) *Service {
+	c := *s
+	c.now = clock
+	return &c
+}
+
 // SetPlacedHook installs the hook after construction (the job client needs
 // the service first).
 func (s *Service) SetPlacedHook(h PlacedHook) { s.cfg.OnPlaced = h }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -71,7 +72,7 @@ func (s *Service) Refund(ctx context.Context, a auth.Actor, orderID int64, req R
 	if _, err := checkRefund(locked, &req); err != nil {
 		return Order{}, err
 	}
-	if err := applyRefund(ctx, tx, a, locked, req, total, provider, ref); err != nil {
+	if err := applyRefund(ctx, tx, a, locked, req, total, provider, ref, s.now()); err != nil {
 		return Order{}, err
 	}
 	if err := tx.Commit(ctx); err != nil {
@@ -126,11 +127,11 @@ func checkRefund(o Order, req *RefundRequest) (int64, error) {
 	return total, nil
 }
 
-func applyRefund(ctx context.Context, tx pgx.Tx, a auth.Actor, o Order, req RefundRequest, total int64, provider, ref string) error {
+func applyRefund(ctx context.Context, tx pgx.Tx, a auth.Actor, o Order, req RefundRequest, total int64, provider, ref string, now time.Time) error {
 	var refundID int64
-	const qRefund = `INSERT INTO refunds (order_id, amount_fen, reason, provider, provider_ref, created_by)
-		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`
-	if err := tx.QueryRow(ctx, qRefund, int64(o.ID), total, req.Reason, provider, ref, a.UserID).Scan(&refundID); err != nil {
+	const qRefund = `INSERT INTO refunds (order_id, amount_fen, reason, provider, provider_ref, created_by, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`
+	if err := tx.QueryRow(ctx, qRefund, int64(o.ID), total, req.Reason, provider, ref, a.UserID, now).Scan(&refundID); err != nil {
 		return fmt.Errorf("insert refund: %w", err)
 	}
 	const qLine = `INSERT INTO refund_lines (refund_id, line_id, quantity, amount_fen) VALUES ($1, $2, $3, $4)`
@@ -142,7 +143,7 @@ func applyRefund(ctx context.Context, tx pgx.Tx, a auth.Actor, o Order, req Refu
 		if _, err := tx.Exec(ctx, qUpd, int64(rl.LineID), rl.Quantity, rl.AmountFen); err != nil {
 			return err
 		}
-		if _, err := attribution.Reconcile(ctx, tx, int64(rl.LineID), attribution.KindRefund, refundID); err != nil {
+		if _, err := attribution.Reconcile(ctx, tx, int64(rl.LineID), attribution.KindRefund, refundID, now); err != nil {
 			return err
 		}
 	}

@@ -1,0 +1,71 @@
+package order
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/fupinmarket/market/internal/auth"
+	"github.com/fupinmarket/market/internal/platform/errs"
+	"github.com/fupinmarket/market/internal/platform/ids"
+)
+
+// AwaitingTransfer is an unpaid bank-transfer order in the admin's queue.
+type AwaitingTransfer struct {
+	ID        ids.ID    `json:"id"`
+	Number    string    `json:"number"`
+	TotalFen  int64     `json:"total_fen"`
+	BuyerName string    `json:"buyer_name"`
+	CreatedAt time.Time `json:"created_at"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// AwaitingTransfers lists unpaid bank-transfer orders, oldest first.
+func (s *Service) AwaitingTransfers(ctx context.Context, a auth.Actor) ([]AwaitingTransfer, error) {
+	if !a.IsAdmin() {
+		return nil, errs.E(errs.Forbidden, "only a platform administrator confirms payments")
+	}
+	const q = `SELECT o.id, o.number, o.total_fen, u.name, o.created_at, o.expires_at
+		FROM orders o JOIN users u ON u.id = o.buyer_id
+		WHERE o.status = 'pending_payment' AND o.payment_method = 'manual' ORDER BY o.id LIMIT 200`
+	rows, err := s.db.Query(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[AwaitingTransfer])
+}
+
+// CoopShipment is one shipment in a cooperative's queue.
+type CoopShipment struct {
+	ShipmentID  ids.ID     `json:"shipment_id"`
+	OrderID     ids.ID     `json:"order_id"`
+	OrderNumber string     `json:"order_number"`
+	Status      Status     `json:"order_status"`
+	PaidAt      *time.Time `json:"paid_at"`
+	ShippedAt   *time.Time `json:"shipped_at"`
+	Carrier     string     `json:"carrier"`
+	TrackingNo  string     `json:"tracking_no"`
+	Items       string     `json:"items"`
+	ShipTo      string     `json:"ship_to"`
+}
+
+// CoopShipments lists the cooperative's shipments of paid orders: those to
+// send first, then recently sent ones.
+func (s *Service) CoopShipments(ctx context.Context, a auth.Actor) ([]CoopShipment, error) {
+	if !a.Has(auth.RoleCoopAdmin) {
+		return nil, errs.E(errs.Forbidden, "only a cooperative administrator sees its shipments")
+	}
+	const q = `SELECT sh.id, o.id, o.number, o.status, o.paid_at, sh.shipped_at, sh.carrier, sh.tracking_no,
+			(SELECT string_agg(ol.title || ' ' || ol.variant_name || ' ×' || (ol.quantity - ol.refunded_quantity), '；' ORDER BY ol.id)
+				FROM order_lines ol WHERE ol.shipment_id = sh.id),
+			o.ship_name || ' ' || o.ship_phone || ' ' || o.ship_province || o.ship_city || o.ship_district || o.ship_detail
+		FROM shipments sh JOIN orders o ON o.id = sh.order_id
+		WHERE sh.cooperative_id = $1 AND o.paid_at IS NOT NULL AND o.status <> 'refunded'
+		ORDER BY sh.shipped_at IS NOT NULL, sh.shipped_at DESC NULLS FIRST, o.paid_at LIMIT 200`
+	rows, err := s.db.Query(ctx, q, a.CooperativeID)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[CoopShipment])
+}
