@@ -139,26 +139,65 @@ func auditI5(ctx context.Context, tx pgx.Tx) ([]Violation, error) {
 	return out, rows.Err()
 }
 
-// auditI6 is extended by the reporting rollups; until then the totals an
-// office sees are sums of entries, so it checks that every entry is filed
-// under its line's order and cooperative. (The village is the household's
-// village at sale time and may differ from today's after a move.)
+// i6Checks each return the keys where a rollup differs from the same figure
+// computed afresh from the ledger and payouts.
+var i6Checks = []struct{ name, q string }{
+	{"household-year income", `
+		WITH raw AS (
+			SELECT household_id, report_year(at) AS year, sum(amount_fen) AS a, 0::numeric AS p FROM attribution_entries GROUP BY 1, 2
+			UNION ALL
+			SELECT household_id, extract(year FROM paid_on)::int, 0, sum(amount_fen) FROM payouts GROUP BY 1, 2),
+		want AS (SELECT household_id, year, sum(a)::bigint AS a, sum(p)::bigint AS p FROM raw GROUP BY 1, 2)
+		SELECT 'household ' || coalesce(w.household_id, i.household_id) || ' year ' || coalesce(w.year, i.year)
+		FROM want w FULL JOIN household_year_income i ON i.household_id = w.household_id AND i.year = w.year
+		WHERE w.a IS DISTINCT FROM i.attributed_fen OR w.p IS DISTINCT FROM i.paid_fen LIMIT 50`},
+	{"village-year rollup", `
+		WITH want AS (
+			SELECT i.village_code, i.year, sum(i.attributed_fen)::bigint AS a, sum(i.paid_fen)::bigint AS p,
+				sum(c.reached)::int AS r, sum(c.reached_members)::int AS m, sum(c.poverty)::int AS cp, sum(c.monitoring)::int AS cm
+			FROM household_year_income i JOIN households h ON h.id = i.household_id,
+				LATERAL household_crossings(h.baseline_income_fen, h.members, i.attributed_fen, i.village_code, i.year) c
+			GROUP BY 1, 2)
+		SELECT 'village ' || coalesce(w.village_code, v.village_code) || ' year ' || coalesce(w.year, v.year)
+		FROM want w FULL JOIN village_year_rollup v ON v.village_code = w.village_code AND v.year = w.year
+		WHERE (w.a, w.p, w.r, w.m, w.cp, w.cm) IS DISTINCT FROM
+			(v.attributed_fen, v.paid_out_fen, v.households_reached, v.members_reached, v.crossed_poverty, v.crossed_monitoring)
+			AND NOT (w.village_code IS NULL AND v.attributed_fen = 0 AND v.paid_out_fen = 0 AND v.households_reached = 0) LIMIT 50`},
+	{"village-month rollup", `
+		WITH want AS (
+			SELECT i.village_code, date_trunc('month', e.at AT TIME ZONE 'Asia/Shanghai')::date AS month, sum(e.amount_fen)::bigint AS a
+			FROM attribution_entries e JOIN household_year_income i ON i.household_id = e.household_id AND i.year = report_year(e.at)
+			GROUP BY 1, 2)
+		SELECT 'village ' || coalesce(w.village_code, m.village_code) || ' month ' || coalesce(w.month, m.month)
+		FROM want w FULL JOIN village_month_rollup m ON m.village_code = w.village_code AND m.month = w.month
+		WHERE w.a IS DISTINCT FROM m.attributed_fen AND NOT (w.a IS NULL AND m.attributed_fen = 0) LIMIT 50`},
+	{"cooperative balances", `
+		WITH raw AS (
+			SELECT cooperative_id, household_id, sum(amount_fen) AS a, 0::numeric AS p FROM attribution_entries GROUP BY 1, 2
+			UNION ALL
+			SELECT cooperative_id, household_id, 0, sum(amount_fen) FROM payouts GROUP BY 1, 2),
+		want AS (SELECT cooperative_id, household_id, sum(a)::bigint AS a, sum(p)::bigint AS p FROM raw GROUP BY 1, 2)
+		SELECT 'cooperative ' || coalesce(w.cooperative_id, b.cooperative_id) || ' household ' || coalesce(w.household_id, b.household_id)
+		FROM want w FULL JOIN coop_household_balance b ON b.cooperative_id = w.cooperative_id AND b.household_id = w.household_id
+		WHERE (w.a, w.p) IS DISTINCT FROM (b.attributed_fen, b.paid_fen) LIMIT 50`},
+}
+
+// auditI6 checks that every total an office or cooperative reads (the
+// rollups) equals the sum of the ledger entries and payouts under it.
 func auditI6(ctx context.Context, tx pgx.Tx) ([]Violation, error) {
-	const q = `SELECT e.id FROM attribution_entries e
-		JOIN order_lines ol ON ol.id = e.line_id
-		WHERE e.cooperative_id <> ol.cooperative_id OR e.order_id <> ol.order_id
-		ORDER BY e.id LIMIT 100`
-	rows, err := tx.Query(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if err != nil {
-		return nil, err
-	}
 	var out []Violation
-	for _, id := range ids {
-		out = append(out, Violation{"I6", fmt.Sprintf("entry %d is filed under the wrong cooperative or order", id)})
+	for _, c := range i6Checks {
+		rows, err := tx.Query(ctx, c.q)
+		if err != nil {
+			return nil, fmt.Errorf("I6 %s: %w", c.name, err)
+		}
+		keys, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return nil, err
+		}
+		for _, k := range keys {
+			out = append(out, Violation{"I6", c.name + " differs from the ledger at " + k})
+		}
 	}
 	return out, nil
 }

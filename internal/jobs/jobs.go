@@ -23,6 +23,10 @@ import (
 // delivered.
 const DeliveredAfter = 10 * 24 * time.Hour
 
+// CompletedAfter is the return window after delivery; personal orders then
+// complete (organisations' orders complete on acceptance).
+const CompletedAfter = 7 * 24 * time.Hour
+
 // ExpireOrderArgs expires one unpaid order at its deadline.
 type ExpireOrderArgs struct {
 	OrderID int64 `json:"order_id"`
@@ -63,8 +67,12 @@ func (w *sweepWorker) Work(ctx context.Context, job *river.Job[SweepArgs]) error
 	if err != nil {
 		return err
 	}
-	if expired > 0 || delivered > 0 {
-		w.log.Info("order sweep", "expired", expired, "delivered", delivered)
+	completed, err := w.orders.CompleteDue(ctx, time.Now().Add(-CompletedAfter))
+	if err != nil {
+		return err
+	}
+	if expired > 0 || delivered > 0 || completed > 0 {
+		w.log.Info("order sweep", "expired", expired, "delivered", delivered, "completed", completed)
 	}
 	return nil
 }

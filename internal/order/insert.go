@@ -43,7 +43,7 @@ func (s *Service) insertOrder(ctx context.Context, tx pgx.Tx, a auth.Actor, req 
 			payment_method, ship_name, ship_phone, ship_province, ship_city, ship_district, ship_detail,
 			receipt_token, expires_at, created_at, updated_at)
 		VALUES ('FP' || to_char($14::timestamptz AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD') || lpad(nextval('order_number_seq')::text, 7, '0'),
-			$1, nullif($2::bigint, 0), 'pending_payment', $3::bigint, $4::bigint, $3::bigint + $4::bigint, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)
+			$1, coalesce(nullif($2::bigint, 0), (SELECT buyer_org_id FROM buyer_org_members WHERE user_id = $1)), 'pending_payment', $3::bigint, $4::bigint, $3::bigint + $4::bigint, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)
 		RETURNING id`
 	ad := req.ShippingAddress
 	var id int64

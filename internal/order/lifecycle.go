@@ -224,3 +224,13 @@ func (s *Service) DeliverDue(ctx context.Context, cutoff time.Time) (int64, erro
 	tag, err := s.db.Exec(ctx, q, cutoff)
 	return tag.RowsAffected(), err
 }
+
+// CompleteDue completes personal orders delivered before cutoff (the
+// return window is over); orders of buyer organisations wait for the
+// organisation's acceptance instead.
+func (s *Service) CompleteDue(ctx context.Context, cutoff time.Time) (int64, error) {
+	const q = `UPDATE orders SET status = 'completed', completed_at = now(), updated_at = now()
+		WHERE status = 'delivered' AND buyer_org_id IS NULL AND delivered_at <= $1`
+	tag, err := s.db.Exec(ctx, q, cutoff)
+	return tag.RowsAffected(), err
+}

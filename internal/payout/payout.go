@@ -1,0 +1,229 @@
+// Package payout records the money cooperatives actually pay households
+// (收益兑付) and the balance still owed: attributed − paid.
+package payout
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/fupinmarket/market/internal/auth"
+	"github.com/fupinmarket/market/internal/platform/errs"
+	"github.com/fupinmarket/market/internal/platform/ids"
+)
+
+// Methods of payment to a household.
+var Methods = []string{"bank_transfer", "cash", "mobile"}
+
+// Payout is one payment to a household.
+type Payout struct {
+	ID          ids.ID `json:"id"`
+	HouseholdID ids.ID `json:"household_id"`
+	AmountFen   int64  `json:"amount_fen"`
+	PaidOn      string `json:"paid_on"`
+	Method      string `json:"method"`
+	Reference   string `json:"reference"`
+}
+
+// Balance is what a cooperative owes one household.
+type Balance struct {
+	HouseholdID   ids.ID `json:"household_id"`
+	RegistryNo    string `json:"registry_no"`
+	HeadName      string `json:"head_name"`
+	AttributedFen int64  `json:"attributed_fen"`
+	PaidFen       int64  `json:"paid_fen"`
+	OwedFen       int64  `json:"owed_fen"`
+}
+
+// Service records payouts.
+type Service struct{ db *pgxpool.Pool }
+
+// NewService returns the payout service.
+func NewService(db *pgxpool.Pool) *Service { return &Service{db: db} }
+
+// canRead: the cooperative's admin, an office governing its county, admins.
+func (s *Service) canRead(ctx context.Context, a auth.Actor, coopID int64) error {
+	if a.ManagesCoop(coopID) || a.IsAdmin() {
+		return nil
+	}
+	var county string
+	err := s.db.QueryRow(ctx, `SELECT county_code FROM cooperatives WHERE id = $1`, coopID).Scan(&county)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return errs.E(errs.NotFound, "cooperative not found")
+	}
+	if err != nil {
+		return err
+	}
+	if a.Has(auth.RoleOffice) && a.Governs(county) {
+		return nil
+	}
+	return errs.E(errs.Forbidden, "you may not see this cooperative's payouts")
+}
+
+// Input is one payout to record.
+type Input struct {
+	HouseholdID ids.ID `json:"household_id"`
+	AmountFen   int64  `json:"amount_fen"`
+	PaidOn      string `json:"paid_on"`
+	Method      string `json:"method"`
+	Reference   string `json:"reference"`
+}
+
+// validate checks the shape of one payout; field names carry prefix.
+func (in *Input) validate(f errs.FieldErrors, prefix string, today time.Time) {
+	in.Method, in.Reference = strings.TrimSpace(in.Method), strings.TrimSpace(in.Reference)
+	if in.HouseholdID <= 0 {
+		f.Add(prefix+"household_id", "is required")
+	}
+	if in.AmountFen <= 0 {
+		f.Add(prefix+"amount_fen", "must be positive")
+	}
+	if d, err := time.Parse("2006-01-02", in.PaidOn); err != nil || d.After(today) {
+		f.Add(prefix+"paid_on", "must be a date (YYYY-MM-DD) not in the future")
+	}
+	ok := false
+	for _, m := range Methods {
+		ok = ok || m == in.Method
+	}
+	if !ok {
+		f.Add(prefix+"method", "must be bank_transfer, cash or mobile")
+	}
+	if len(in.Reference) > 64 {
+		f.Add(prefix+"reference", "is too long")
+	}
+}
+
+// Record stores payouts of a cooperative in one transaction: all or nothing.
+// Each must go to a household the cooperative owes, and never more than owed.
+func (s *Service) Record(ctx context.Context, a auth.Actor, coopID int64, list []Input, fieldOf func(i int) string) error {
+	if !a.ManagesCoop(coopID) {
+		return errs.E(errs.Forbidden, "only the cooperative's administrator records its payouts")
+	}
+	if fieldOf == nil {
+		fieldOf = func(i int) string { return fmt.Sprintf("payouts[%d].", i) }
+	}
+	f := errs.FieldErrors{}
+	today := time.Now().In(time.FixedZone("CST", 8*3600))
+	for i := range list {
+		list[i].validate(f, fieldOf(i), today)
+	}
+	if len(list) == 0 {
+		f.Add("payouts", "must list at least one payout")
+	}
+	if err := f.Err("the payouts are not valid"); err != nil {
+		return err
+	}
+	tx, err := s.db.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx)
+	owed := map[ids.ID]int64{}
+	for i, in := range list {
+		if _, seen := owed[in.HouseholdID]; !seen {
+			var o *int64
+			err := tx.QueryRow(ctx, `SELECT attributed_fen - paid_fen FROM coop_household_balance
+				WHERE cooperative_id = $1 AND household_id = $2 FOR UPDATE`, coopID, int64(in.HouseholdID)).Scan(&o)
+			if errors.Is(err, pgx.ErrNoRows) {
+				f.Add(fieldOf(i)+"household_id", "no income of this cooperative was attributed to this household")
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			owed[in.HouseholdID] = *o
+		}
+		owed[in.HouseholdID] -= in.AmountFen
+		if owed[in.HouseholdID] < 0 {
+			f.Add(fieldOf(i)+"amount_fen", "is more than the cooperative owes this household")
+		}
+	}
+	if err := f.Err("the payouts are not valid"); err != nil {
+		return err
+	}
+	const q = `INSERT INTO payouts (cooperative_id, household_id, amount_fen, paid_on, method, reference, created_by)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`
+	for _, in := range list {
+		if _, err := tx.Exec(ctx, q, coopID, int64(in.HouseholdID), in.AmountFen, in.PaidOn, in.Method, in.Reference, a.UserID); err != nil {
+			return fmt.Errorf("insert payout: %w", err)
+		}
+	}
+	return tx.Commit(ctx)
+}
+
+// Statement is a cooperative's balances per household and its payouts.
+type Statement struct {
+	Balances []Balance `json:"balances"`
+	Payouts  []Payout  `json:"payouts"`
+	OwedFen  int64     `json:"owed_fen"`
+}
+
+// Statement returns the balances and the latest payouts of a cooperative.
+func (s *Service) Statement(ctx context.Context, a auth.Actor, coopID int64) (Statement, error) {
+	if err := s.canRead(ctx, a, coopID); err != nil {
+		return Statement{}, err
+	}
+	const qb = `SELECT b.household_id, h.registry_no, h.head_name_mask, b.attributed_fen, b.paid_fen, b.attributed_fen - b.paid_fen
+		FROM coop_household_balance b JOIN households h ON h.id = b.household_id
+		WHERE b.cooperative_id = $1 ORDER BY b.attributed_fen - b.paid_fen DESC, h.registry_no`
+	rows, err := s.db.Query(ctx, qb, coopID)
+	if err != nil {
+		return Statement{}, err
+	}
+	var st Statement
+	if st.Balances, err = pgx.CollectRows(rows, pgx.RowToStructByPos[Balance]); err != nil {
+		return st, err
+	}
+	for _, b := range st.Balances {
+		st.OwedFen += b.OwedFen
+	}
+	const qp = `SELECT id, household_id, amount_fen, to_char(paid_on, 'YYYY-MM-DD'), method, reference
+		FROM payouts WHERE cooperative_id = $1 ORDER BY id DESC LIMIT 500`
+	rows, err = s.db.Query(ctx, qp, coopID)
+	if err != nil {
+		return st, err
+	}
+	st.Payouts, err = pgx.CollectRows(rows, pgx.RowToStructByPos[Payout])
+	if st.Balances == nil {
+		st.Balances = []Balance{}
+	}
+	if st.Payouts == nil {
+		st.Payouts = []Payout{}
+	}
+	return st, err
+}
+
+// CoopOwed is a cooperative's total owed, for offices.
+type CoopOwed struct {
+	ID            ids.ID `json:"id"`
+	Name          string `json:"name"`
+	AttributedFen int64  `json:"attributed_fen"`
+	PaidFen       int64  `json:"paid_fen"`
+	OwedFen       int64  `json:"owed_fen"`
+}
+
+// OwedByCoop lists the cooperatives in the office's jurisdiction with what
+// they owe their households.
+func (s *Service) OwedByCoop(ctx context.Context, a auth.Actor) ([]CoopOwed, error) {
+	prefix := a.OfficePrefix()
+	if a.IsAdmin() {
+		prefix = ""
+	} else if prefix == "" {
+		return nil, errs.E(errs.Forbidden, "only assistance offices see what cooperatives owe")
+	}
+	const q = `SELECT c.id, c.name, coalesce(sum(b.attributed_fen), 0)::bigint, coalesce(sum(b.paid_fen), 0)::bigint,
+			coalesce(sum(b.attributed_fen - b.paid_fen), 0)::bigint
+		FROM cooperatives c LEFT JOIN coop_household_balance b ON b.cooperative_id = c.id
+		WHERE c.county_code LIKE $1 || '%' AND c.status IN ('approved', 'suspended')
+		GROUP BY c.id, c.name ORDER BY 5 DESC, c.id`
+	rows, err := s.db.Query(ctx, q, prefix)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[CoopOwed])
+}

@@ -1,0 +1,212 @@
+package report
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/fupinmarket/market/internal/auth"
+	"github.com/fupinmarket/market/internal/platform/errs"
+	"github.com/fupinmarket/market/internal/platform/ids"
+	"github.com/fupinmarket/market/internal/region"
+)
+
+// HouseholdRow is one household's year, as offices list and export it. The
+// head's name is masked: whole values need the audited reveal.
+type HouseholdRow struct {
+	ID                  ids.ID `json:"household_id"`
+	RegistryNo          string `json:"registry_no"`
+	VillageCode         string `json:"village_code"`
+	VillageName         string `json:"village_name"`
+	HeadName            string `json:"head_name"`
+	Status              string `json:"status"`
+	Members             int    `json:"members"`
+	BaselineFen         int64  `json:"baseline_income_fen"`
+	AttributedFen       int64  `json:"attributed_fen"`
+	PaidFen             int64  `json:"paid_fen"`
+	OwedFen             int64  `json:"owed_fen"`
+	PerCapitaGainFen    int64  `json:"per_capita_gain_fen"`
+	ProjectedFen        int64  `json:"projected_per_capita_fen"`
+	PovertyLineFen      int64  `json:"poverty_line_fen"`
+	MonitoringLineFen   int64  `json:"monitoring_line_fen"`
+	AbovePovertyLine    bool   `json:"above_poverty_line"`
+	AboveMonitoringLine bool   `json:"above_monitoring_line"`
+}
+
+// householdQuery selects HouseholdRow columns for households whose village
+// starts with $1, for year $2, with the lines in force that year.
+const householdQuery = `WITH lines AS (
+		SELECT poverty_line_fen AS pl, monitoring_line_fen AS ml FROM poverty_lines
+		WHERE province_code = substr($1 || '0000', 1, 2) || '0000' AND year <= $2 ORDER BY year DESC LIMIT 1)
+	SELECT h.id, h.registry_no, h.village_code, v.name, h.head_name_mask, h.status, h.members, h.baseline_income_fen,
+		coalesce(i.attributed_fen, 0), coalesce(i.paid_fen, 0),
+		coalesce(l.pl, 0), coalesce(l.ml, 0)
+	FROM households h JOIN regions v ON v.code = h.village_code
+	LEFT JOIN household_year_income i ON i.household_id = h.id AND i.year = $2
+	LEFT JOIN lines l ON true
+	WHERE h.village_code LIKE $1 || '%'`
+
+func scanHousehold(row pgx.Row) (HouseholdRow, error) {
+	var h HouseholdRow
+	err := row.Scan(&h.ID, &h.RegistryNo, &h.VillageCode, &h.VillageName, &h.HeadName, &h.Status, &h.Members,
+		&h.BaselineFen, &h.AttributedFen, &h.PaidFen, &h.PovertyLineFen, &h.MonitoringLineFen)
+	h.OwedFen = h.AttributedFen - h.PaidFen
+	h.PerCapitaGainFen = h.AttributedFen / int64(max(h.Members, 1))
+	h.ProjectedFen = h.BaselineFen + h.PerCapitaGainFen
+	// Exact comparison: baseline×members + gain against line×members.
+	total := h.BaselineFen*int64(h.Members) + h.AttributedFen
+	h.AbovePovertyLine = h.PovertyLineFen > 0 && total >= h.PovertyLineFen*int64(h.Members)
+	h.AboveMonitoringLine = h.MonitoringLineFen > 0 && total >= h.MonitoringLineFen*int64(h.Members)
+	return h, err
+}
+
+// Households lists a region's households with their year, by registry
+// number after the cursor (keyset pagination).
+func (s *Service) Households(ctx context.Context, a auth.Actor, code string, year int, after string, limit int) ([]HouseholdRow, string, error) {
+	r, err := s.scope(ctx, a, code)
+	if err != nil {
+		return nil, "", err
+	}
+	if limit <= 0 || limit > 500 {
+		limit = 100
+	}
+	rows, err := s.db.Query(ctx, householdQuery+` AND h.registry_no > $3 ORDER BY h.registry_no LIMIT $4`,
+		region.Prefix(r.Code, r.Level), year, after, limit+1)
+	if err != nil {
+		return nil, "", err
+	}
+	list, err := collect(rows)
+	if err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(list) > limit {
+		list, next = list[:limit], list[limit-1].RegistryNo
+	}
+	return list, next, nil
+}
+
+// ActionList returns the monitored households of the region whose projected
+// income is still below the monitoring line, lowest first: whom to visit.
+func (s *Service) ActionList(ctx context.Context, a auth.Actor, code string, year, limit int) ([]HouseholdRow, error) {
+	r, err := s.scope(ctx, a, code)
+	if err != nil {
+		return nil, err
+	}
+	q := householdQuery + ` AND h.status LIKE 'monitored_%'
+		AND h.baseline_income_fen * h.members + coalesce(i.attributed_fen, 0) < coalesce(l.ml, 0) * h.members
+		ORDER BY (h.baseline_income_fen * h.members + coalesce(i.attributed_fen, 0)) / h.members, h.registry_no LIMIT $3`
+	rows, err := s.db.Query(ctx, q, region.Prefix(r.Code, r.Level), year, limit)
+	if err != nil {
+		return nil, err
+	}
+	return collect(rows)
+}
+
+// EachHousehold streams every household of the region for an export, one
+// row at a time (bounded memory whatever the region's size).
+func (s *Service) EachHousehold(ctx context.Context, a auth.Actor, code string, year int, fn func(HouseholdRow) error) error {
+	r, err := s.scope(ctx, a, code)
+	if err != nil {
+		return err
+	}
+	rows, err := s.db.Query(ctx, householdQuery+` ORDER BY h.village_code, h.registry_no`, region.Prefix(r.Code, r.Level), year)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		h, err := scanHousehold(rows)
+		if err != nil {
+			return err
+		}
+		if err := fn(h); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+func collect(rows pgx.Rows) ([]HouseholdRow, error) {
+	defer rows.Close()
+	var out []HouseholdRow
+	for rows.Next() {
+		h, err := scanHousehold(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, h)
+	}
+	return out, rows.Err()
+}
+
+// Entry is one ledger entry of a household.
+type Entry struct {
+	OrderID      ids.ID    `json:"order_id"`
+	OrderNumber  string    `json:"order_number"`
+	LineID       ids.ID    `json:"line_id"`
+	LotID        ids.ID    `json:"lot_id"`
+	ProductTitle string    `json:"product_title"`
+	Kind         string    `json:"kind"`
+	IncomeType   string    `json:"income_type"`
+	AmountFen    int64     `json:"amount_fen"`
+	At           time.Time `json:"at"`
+}
+
+// HouseholdIncome is a household's entries and totals for a year.
+type HouseholdIncome struct {
+	HouseholdID ids.ID       `json:"household_id"`
+	Year        int          `json:"year"`
+	TotalFen    int64        `json:"total_fen"`
+	Household   HouseholdRow `json:"household"`
+	Entries     []Entry      `json:"entries"`
+	ByMonth     []Month      `json:"by_month"`
+}
+
+// HouseholdIncome returns the household's year for an office governing it.
+func (s *Service) HouseholdIncome(ctx context.Context, a auth.Actor, id int64, year int) (HouseholdIncome, error) {
+	var village string
+	err := s.db.QueryRow(ctx, `SELECT village_code FROM households WHERE id = $1`, id).Scan(&village)
+	if errors.Is(err, pgx.ErrNoRows) || (err == nil && !a.Governs(village)) {
+		return HouseholdIncome{}, errs.E(errs.NotFound, "household not found")
+	}
+	if err != nil {
+		return HouseholdIncome{}, err
+	}
+	if !a.IsAdmin() && !a.Has(auth.RoleOffice) {
+		return HouseholdIncome{}, errs.E(errs.Forbidden, "only assistance offices read household income")
+	}
+	h, err := scanHousehold(s.db.QueryRow(ctx, householdQuery+` AND h.id = $3`, village, year, id))
+	if err != nil {
+		return HouseholdIncome{}, fmt.Errorf("household row: %w", err)
+	}
+	const q = `SELECT e.order_id, o.number, e.line_id, e.lot_id, ol.title, e.kind, e.income_type, e.amount_fen, e.at
+		FROM attribution_entries e JOIN orders o ON o.id = e.order_id JOIN order_lines ol ON ol.id = e.line_id
+		WHERE e.household_id = $1 AND report_year(e.at) = $2 ORDER BY e.at, e.id`
+	rows, err := s.db.Query(ctx, q, id, year)
+	if err != nil {
+		return HouseholdIncome{}, err
+	}
+	entries, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Entry])
+	if err != nil {
+		return HouseholdIncome{}, err
+	}
+	out := HouseholdIncome{HouseholdID: ids.ID(id), Year: year, Household: h, Entries: entries, ByMonth: make([]Month, 12)}
+	if out.Entries == nil {
+		out.Entries = []Entry{}
+	}
+	for i := range out.ByMonth {
+		out.ByMonth[i].Month = i + 1
+	}
+	for _, e := range entries {
+		out.TotalFen += e.AmountFen
+		m := e.At.In(chinaTime).Month()
+		out.ByMonth[m-1].AttributedFen += e.AmountFen
+	}
+	return out, nil
+}
+
+var chinaTime = time.FixedZone("CST", 8*3600)

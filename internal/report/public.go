@@ -1,0 +1,57 @@
+package report
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// CountyTotal is a county's year on the public impact page.
+type CountyTotal struct {
+	Code              string `json:"code"`
+	Name              string `json:"name"`
+	Listed            bool   `json:"listed_supervision"`
+	AttributedFen     int64  `json:"attributed_fen"`
+	HouseholdsReached int    `json:"households_reached"`
+}
+
+// PublicCounties returns every county's attributed income for the year,
+// largest first. Counts and places only: nothing identifies a person.
+func (s *Service) PublicCounties(ctx context.Context, year int) ([]CountyTotal, error) {
+	const q = `SELECT c.code, c.name, c.listed_supervision, sum(r.attributed_fen)::bigint, sum(r.households_reached)::int
+		FROM village_year_rollup r JOIN regions c ON c.code = substr(r.village_code, 1, 6)
+		WHERE r.year = $1 GROUP BY c.code, c.name, c.listed_supervision
+		HAVING sum(r.attributed_fen) > 0 ORDER BY 4 DESC, c.code`
+	rows, err := s.db.Query(ctx, q, year)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[CountyTotal])
+}
+
+// YearTotal sums the public figures of a year, for the home page.
+func (s *Service) YearTotal(ctx context.Context, year int) (attributed int64, households int, err error) {
+	err = s.db.QueryRow(ctx, `SELECT coalesce(sum(attributed_fen), 0)::bigint, coalesce(sum(households_reached), 0)::int
+		FROM village_year_rollup WHERE year = $1`, year).Scan(&attributed, &households)
+	return
+}
+
+// OrgRank is a buyer organisation on the public ranking (爱心榜).
+type OrgRank struct {
+	Name         string `json:"name"`
+	Kind         string `json:"kind"`
+	PurchasedFen int64  `json:"purchased_fen"`
+}
+
+// OrgRanking ranks the organisations that opted in by their net purchases.
+func (s *Service) OrgRanking(ctx context.Context, year, limit int) ([]OrgRank, error) {
+	const q = `SELECT g.name, g.kind, sum(o.total_fen - o.refunded_fen)::bigint
+		FROM buyer_orgs g JOIN orders o ON o.buyer_org_id = g.id AND o.paid_at IS NOT NULL AND report_year(o.paid_at) = $1
+		WHERE g.public_ranking GROUP BY g.id, g.name, g.kind HAVING sum(o.total_fen - o.refunded_fen) > 0
+		ORDER BY 3 DESC, g.name LIMIT $2`
+	rows, err := s.db.Query(ctx, q, year, limit)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[OrgRank])
+}

@@ -1,0 +1,196 @@
+// Package report answers the questions assistance offices ask of the ledger:
+// how much income reached which households, who crossed the poverty and
+// monitoring lines, who is still below them. Region figures come from the
+// rollups the ledger's triggers keep exact (migrations/00400_reports.sql), so
+// a region costs O(villages), never O(entries).
+package report
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/fupinmarket/market/internal/auth"
+	"github.com/fupinmarket/market/internal/platform/errs"
+	"github.com/fupinmarket/market/internal/region"
+)
+
+// Figures are one region's numbers for a year.
+type Figures struct {
+	AttributedFen         int64 `json:"attributed_fen"`
+	PaidOutFen            int64 `json:"paid_out_fen"`
+	OwedFen               int64 `json:"owed_fen"`
+	HouseholdsReached     int   `json:"households_reached"`
+	MembersReached        int   `json:"members_reached"`
+	AvgPerCapitaGainFen   int64 `json:"avg_per_capita_gain_fen"`
+	CrossedPovertyLine    int   `json:"crossed_poverty_line"`
+	CrossedMonitoringLine int   `json:"crossed_monitoring_line"`
+}
+
+func (f *Figures) finish() {
+	f.OwedFen = f.AttributedFen - f.PaidOutFen
+	if f.MembersReached > 0 {
+		f.AvgPerCapitaGainFen = f.AttributedFen / int64(f.MembersReached)
+	}
+}
+
+// Child is a sub-region's figures.
+type Child struct {
+	Code  string       `json:"code"`
+	Name  string       `json:"name"`
+	Level region.Level `json:"level"`
+	Figures
+}
+
+// Summary is a region's figures with its children's.
+type Summary struct {
+	Region string       `json:"region"`
+	Name   string       `json:"name"`
+	Level  region.Level `json:"level"`
+	Year   int          `json:"year"`
+	Figures
+	Children []Child `json:"children"`
+}
+
+// Service reads the reports.
+type Service struct {
+	db      *pgxpool.Pool
+	regions *region.Store
+}
+
+// NewService returns the report service.
+func NewService(db *pgxpool.Pool) *Service {
+	return &Service{db: db, regions: region.NewStore(db)}
+}
+
+// scope checks that the actor may read the region and returns it.
+func (s *Service) scope(ctx context.Context, a auth.Actor, code string) (region.Region, error) {
+	if !a.IsAdmin() && !a.Has(auth.RoleOffice) {
+		return region.Region{}, errs.E(errs.Forbidden, "only assistance offices read income reports")
+	}
+	if code == "" {
+		code = a.OfficeRegion
+		if code == "" {
+			code = "650000"
+		}
+	}
+	r, err := s.regions.Get(ctx, code)
+	if err != nil {
+		return r, err
+	}
+	if !a.Governs(r.Code) {
+		return r, errs.E(errs.Forbidden, "region %s is outside your jurisdiction", code)
+	}
+	return r, nil
+}
+
+// childPrefixLen is how many code digits name a child of a region at level.
+func childPrefixLen(l region.Level) int {
+	switch l {
+	case region.Province:
+		return 4
+	case region.Prefecture:
+		return 6
+	case region.County:
+		return 9
+	default:
+		return 12
+	}
+}
+
+// Summary returns the figures of a region and its children for a year.
+func (s *Service) Summary(ctx context.Context, a auth.Actor, code string, year int) (Summary, error) {
+	r, err := s.scope(ctx, a, code)
+	if err != nil {
+		return Summary{}, err
+	}
+	out := Summary{Region: r.Code, Name: r.Name, Level: r.Level, Year: year, Children: []Child{}}
+	if r.Level == region.Village {
+		err := s.db.QueryRow(ctx, `SELECT coalesce(sum(attributed_fen), 0)::bigint, coalesce(sum(paid_out_fen), 0)::bigint,
+				coalesce(sum(households_reached), 0)::int, coalesce(sum(members_reached), 0)::int,
+				coalesce(sum(crossed_poverty), 0)::int, coalesce(sum(crossed_monitoring), 0)::int
+			FROM village_year_rollup WHERE village_code = $1 AND year = $2`, r.Code, year).Scan(
+			&out.AttributedFen, &out.PaidOutFen, &out.HouseholdsReached, &out.MembersReached, &out.CrossedPovertyLine, &out.CrossedMonitoringLine)
+		out.finish()
+		return out, err
+	}
+	n := childPrefixLen(r.Level)
+	// Children are listed whether or not they have figures yet, so an office
+	// sees the villages no sale has reached.
+	const q = `WITH kids AS (SELECT code, name, level FROM regions WHERE parent_code = $1),
+		sums AS (SELECT rpad(substr(village_code, 1, $3), CASE WHEN $3 <= 6 THEN 6 ELSE $3 END, '0') AS code,
+				sum(attributed_fen)::bigint a, sum(paid_out_fen)::bigint p, sum(households_reached)::int h,
+				sum(members_reached)::int m, sum(crossed_poverty)::int cp, sum(crossed_monitoring)::int cm
+			FROM village_year_rollup WHERE village_code LIKE $2 || '%' AND year = $4 GROUP BY 1)
+		SELECT k.code, k.name, k.level, coalesce(s.a, 0), coalesce(s.p, 0), coalesce(s.h, 0), coalesce(s.m, 0),
+			coalesce(s.cp, 0), coalesce(s.cm, 0)
+		FROM kids k LEFT JOIN sums s ON s.code = k.code ORDER BY coalesce(s.a, 0) DESC, k.code`
+	rows, err := s.db.Query(ctx, q, r.Code, region.Prefix(r.Code, r.Level), n, year)
+	if err != nil {
+		return out, fmt.Errorf("summary: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var c Child
+		if err := rows.Scan(&c.Code, &c.Name, &c.Level, &c.AttributedFen, &c.PaidOutFen, &c.HouseholdsReached,
+			&c.MembersReached, &c.CrossedPovertyLine, &c.CrossedMonitoringLine); err != nil {
+			return out, err
+		}
+		c.finish()
+		out.AttributedFen += c.AttributedFen
+		out.PaidOutFen += c.PaidOutFen
+		out.HouseholdsReached += c.HouseholdsReached
+		out.MembersReached += c.MembersReached
+		out.CrossedPovertyLine += c.CrossedPovertyLine
+		out.CrossedMonitoringLine += c.CrossedMonitoringLine
+		out.Children = append(out.Children, c)
+	}
+	out.finish()
+	return out, rows.Err()
+}
+
+// Month is attributed income in one month.
+type Month struct {
+	Month         int   `json:"month"`
+	AttributedFen int64 `json:"attributed_fen"`
+}
+
+// Monthly returns the region's attributed income by month of the year.
+func (s *Service) Monthly(ctx context.Context, a auth.Actor, code string, year int) ([]Month, error) {
+	r, err := s.scope(ctx, a, code)
+	if err != nil {
+		return nil, err
+	}
+	const q = `SELECT m.n, coalesce(sum(r.attributed_fen), 0)::bigint FROM generate_series(1, 12) m(n)
+		LEFT JOIN village_month_rollup r ON r.month = make_date($2, m.n, 1) AND r.village_code LIKE $1 || '%'
+		GROUP BY m.n ORDER BY m.n`
+	rows, err := s.db.Query(ctx, q, region.Prefix(r.Code, r.Level), year)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[Month])
+}
+
+// ProductShare is a product's attributed income in the region.
+type ProductShare struct {
+	ProductID     int64  `json:"product_id"`
+	Title         string `json:"title"`
+	AttributedFen int64  `json:"attributed_fen"`
+}
+
+// TopProducts returns the products that brought the most income.
+func (s *Service) TopProducts(ctx context.Context, a auth.Actor, code string, year, limit int) ([]ProductShare, error) {
+	r, err := s.scope(ctx, a, code)
+	if err != nil {
+		return nil, err
+	}
+	const q = `SELECT p.id, p.title, sum(r.attributed_fen)::bigint FROM village_product_rollup r JOIN products p ON p.id = r.product_id
+		WHERE r.village_code LIKE $1 || '%' AND r.year = $2 GROUP BY p.id, p.title ORDER BY 3 DESC, p.id LIMIT $3`
+	rows, err := s.db.Query(ctx, q, region.Prefix(r.Code, r.Level), year, limit)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[ProductShare])
+}
