@@ -124,3 +124,31 @@ func Reconcile(ctx context.Context, tx pgx.Tx, lineID int64, kind string, refund
 	}
 	return len(diff), nil
 }
+
+// LockVillages takes a transaction-scoped advisory lock on every village
+// whose households earn from the given order lines, in code order. Every
+// writer of the rollups (payments, refunds, payouts) locks villages this way
+// before touching them, so concurrent writers queue instead of deadlocking
+// on rollup rows taken in different orders.
+func LockVillages(ctx context.Context, tx pgx.Tx, lineIDs []int64) error {
+	const q = `SELECT pg_advisory_xact_lock(hashtextextended(v.village_code, 0)) FROM (
+			SELECT DISTINCT h.village_code FROM order_allocations a
+			JOIN lot_contributions c ON c.lot_id = a.lot_id JOIN households h ON h.id = c.household_id
+			WHERE a.line_id = ANY($1) ORDER BY h.village_code) v`
+	_, err := tx.Exec(ctx, q, lineIDs)
+	if err != nil {
+		return fmt.Errorf("lock villages: %w", err)
+	}
+	return nil
+}
+
+// LockHouseholdVillages is LockVillages for payouts to households.
+func LockHouseholdVillages(ctx context.Context, tx pgx.Tx, householdIDs []int64) error {
+	const q = `SELECT pg_advisory_xact_lock(hashtextextended(v.village_code, 0)) FROM (
+			SELECT DISTINCT village_code FROM households WHERE id = ANY($1) ORDER BY village_code) v`
+	_, err := tx.Exec(ctx, q, householdIDs)
+	if err != nil {
+		return fmt.Errorf("lock villages: %w", err)
+	}
+	return nil
+}

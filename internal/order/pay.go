@@ -94,6 +94,9 @@ func (s *Service) markPaid(ctx context.Context, tx pgx.Tx, orderID int64, refere
 	if err != nil {
 		return err
 	}
+	if err := attribution.LockVillages(ctx, tx, lines); err != nil {
+		return err
+	}
 	for _, l := range lines {
 		if _, err := attribution.Reconcile(ctx, tx, l, attribution.KindSale, 0, now); err != nil {
 			return err

@@ -134,6 +134,13 @@ func applyRefund(ctx context.Context, tx pgx.Tx, a auth.Actor, o Order, req Refu
 	if err := tx.QueryRow(ctx, qRefund, int64(o.ID), total, req.Reason, provider, ref, a.UserID, now).Scan(&refundID); err != nil {
 		return fmt.Errorf("insert refund: %w", err)
 	}
+	lineIDs := make([]int64, len(req.Lines))
+	for i, rl := range req.Lines {
+		lineIDs[i] = int64(rl.LineID)
+	}
+	if err := attribution.LockVillages(ctx, tx, lineIDs); err != nil {
+		return err
+	}
 	const qLine = `INSERT INTO refund_lines (refund_id, line_id, quantity, amount_fen) VALUES ($1, $2, $3, $4)`
 	const qUpd = `UPDATE order_lines SET refunded_quantity = refunded_quantity + $2, refunded_fen = refunded_fen + $3 WHERE id = $1`
 	for _, rl := range req.Lines {

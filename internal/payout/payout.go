@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/fupinmarket/market/internal/attribution"
 	"github.com/fupinmarket/market/internal/auth"
 	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/platform/ids"
@@ -123,6 +124,13 @@ func (s *Service) Record(ctx context.Context, a auth.Actor, coopID int64, list [
 		return err
 	}
 	defer tx.Rollback(ctx)
+	hhs := make([]int64, len(list))
+	for i, in := range list {
+		hhs[i] = int64(in.HouseholdID)
+	}
+	if err := attribution.LockHouseholdVillages(ctx, tx, hhs); err != nil {
+		return err
+	}
 	owed := map[ids.ID]int64{}
 	for i, in := range list {
 		if _, seen := owed[in.HouseholdID]; !seen {
