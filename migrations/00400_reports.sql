@@ -138,23 +138,50 @@ BEGIN
 END;
 $$;
 
-CREATE FUNCTION rollup_entry() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    yr int := report_year(NEW.at); old_gain bigint; village text;
+-- rollup_entries applies one INSERT statement's entries (the transition
+-- table new_entries) to the rollups set-wise: a paid order's entries cost a
+-- handful of statements, however many households they reach.
+CREATE FUNCTION rollup_entries() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO household_year_income AS i (household_id, year, village_code, attributed_fen)
-        VALUES (NEW.household_id, yr, NEW.village_code, NEW.amount_fen)
-        ON CONFLICT (household_id, year) DO UPDATE SET attributed_fen = i.attributed_fen + excluded.attributed_fen
-        RETURNING i.attributed_fen - NEW.amount_fen, i.village_code INTO old_gain, village;
-    PERFORM bump_village(NEW.household_id, village, yr, old_gain, old_gain + NEW.amount_fen, NEW.amount_fen, 0);
+    WITH agg AS (
+            SELECT household_id, report_year(at) AS yr, (array_agg(village_code ORDER BY id))[1] AS village,
+                sum(amount_fen)::bigint AS amount
+            FROM new_entries GROUP BY 1, 2),
+        up AS (
+            INSERT INTO household_year_income AS i (household_id, year, village_code, attributed_fen)
+            SELECT household_id, yr, village, amount FROM agg
+            ON CONFLICT (household_id, year) DO UPDATE SET attributed_fen = i.attributed_fen + excluded.attributed_fen
+            RETURNING i.household_id, i.year, i.village_code, i.attributed_fen AS new_gain),
+        delta AS (
+            SELECT up.village_code, up.year, sum(agg.amount) AS d_attr,
+                sum(n.reached - o.reached) AS dr, sum(n.reached_members - o.reached_members) AS dm,
+                sum(n.poverty - o.poverty) AS dp, sum(n.monitoring - o.monitoring) AS dmo
+            FROM up JOIN agg ON agg.household_id = up.household_id AND agg.yr = up.year
+            JOIN households h ON h.id = up.household_id
+            CROSS JOIN LATERAL household_crossings(h.baseline_income_fen, h.members, up.new_gain - agg.amount, up.village_code, up.year) o
+            CROSS JOIN LATERAL household_crossings(h.baseline_income_fen, h.members, up.new_gain, up.village_code, up.year) n
+            GROUP BY 1, 2)
+    INSERT INTO village_year_rollup AS r (village_code, year, attributed_fen, paid_out_fen, households_reached,
+            members_reached, crossed_poverty, crossed_monitoring)
+        SELECT village_code, year, d_attr, 0, dr, dm, dp, dmo FROM delta
+        ON CONFLICT (village_code, year) DO UPDATE SET
+            attributed_fen = r.attributed_fen + excluded.attributed_fen,
+            households_reached = r.households_reached + excluded.households_reached,
+            members_reached = r.members_reached + excluded.members_reached,
+            crossed_poverty = r.crossed_poverty + excluded.crossed_poverty,
+            crossed_monitoring = r.crossed_monitoring + excluded.crossed_monitoring;
     INSERT INTO village_month_rollup AS m (village_code, month, attributed_fen)
-        VALUES (village, date_trunc('month', NEW.at AT TIME ZONE 'Asia/Shanghai')::date, NEW.amount_fen)
+        SELECT i.village_code, date_trunc('month', e.at AT TIME ZONE 'Asia/Shanghai')::date, sum(e.amount_fen)
+        FROM new_entries e JOIN household_year_income i ON i.household_id = e.household_id AND i.year = report_year(e.at)
+        GROUP BY 1, 2
         ON CONFLICT (village_code, month) DO UPDATE SET attributed_fen = m.attributed_fen + excluded.attributed_fen;
     INSERT INTO village_product_rollup AS p (village_code, year, product_id, attributed_fen)
-        SELECT village, yr, l.product_id, NEW.amount_fen FROM lots l WHERE l.id = NEW.lot_id
+        SELECT i.village_code, i.year, l.product_id, sum(e.amount_fen)
+        FROM new_entries e JOIN household_year_income i ON i.household_id = e.household_id AND i.year = report_year(e.at)
+        JOIN lots l ON l.id = e.lot_id GROUP BY 1, 2, 3
         ON CONFLICT (village_code, year, product_id) DO UPDATE SET attributed_fen = p.attributed_fen + excluded.attributed_fen;
     INSERT INTO coop_household_balance AS b (cooperative_id, household_id, attributed_fen)
-        VALUES (NEW.cooperative_id, NEW.household_id, NEW.amount_fen)
+        SELECT cooperative_id, household_id, sum(amount_fen) FROM new_entries GROUP BY 1, 2
         ON CONFLICT (cooperative_id, household_id) DO UPDATE SET attributed_fen = b.attributed_fen + excluded.attributed_fen;
     RETURN NULL;
 END;
@@ -246,7 +273,7 @@ $$;
 -- +goose StatementEnd
 
 CREATE TRIGGER attribution_entries_rollup AFTER INSERT ON attribution_entries
-    FOR EACH ROW EXECUTE FUNCTION rollup_entry();
+    REFERENCING NEW TABLE AS new_entries FOR EACH STATEMENT EXECUTE FUNCTION rollup_entries();
 CREATE TRIGGER payouts_rollup AFTER INSERT ON payouts
     FOR EACH ROW EXECUTE FUNCTION rollup_payout();
 CREATE TRIGGER households_rollup AFTER UPDATE OF members, baseline_income_fen ON households
@@ -264,7 +291,7 @@ DROP FUNCTION rollup_lines_change();
 DROP FUNCTION rebuild_rollups();
 DROP FUNCTION rollup_household_change();
 DROP FUNCTION rollup_payout();
-DROP FUNCTION rollup_entry();
+DROP FUNCTION rollup_entries();
 DROP FUNCTION bump_village(bigint, text, int, bigint, bigint, bigint, bigint);
 DROP FUNCTION household_crossings(bigint, int, bigint, text, int);
 DROP FUNCTION report_year(timestamptz);

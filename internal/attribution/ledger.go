@@ -96,33 +96,43 @@ func held(ctx context.Context, tx pgx.Tx, lineID int64) ([]Share, error) {
 	return pgx.CollectRows(rows, pgx.RowToStructByPos[Share])
 }
 
-// Reconcile appends entries so that the line's ledger equals the attribution
-// of what the buyer keeps now: kind sale when the order is marked paid,
-// refund after a refund (refundID). It never edits an entry.
-func Reconcile(ctx context.Context, tx pgx.Tx, lineID int64, kind string, refundID int64, at time.Time) (int, error) {
-	l, err := loadLine(ctx, tx, lineID)
-	if err != nil {
-		return 0, err
+// Reconcile appends entries so that each line's ledger equals the
+// attribution of what the buyer keeps now: kind sale when the order is
+// marked paid, refund after a refund (refundID). It never edits an entry.
+// All entries go in one INSERT, so the rollup trigger runs once.
+func Reconcile(ctx context.Context, tx pgx.Tx, lineIDs []int64, kind string, refundID int64, at time.Time) (int, error) {
+	var hh, order, line, lot, coop, amount []int64
+	var village []string
+	for _, id := range lineIDs {
+		l, err := loadLine(ctx, tx, id)
+		if err != nil {
+			return 0, err
+		}
+		want, villages, err := Want(ctx, tx, id)
+		if err != nil {
+			return 0, err
+		}
+		have, err := held(ctx, tx, id)
+		if err != nil {
+			return 0, err
+		}
+		for _, d := range Difference(want, have) {
+			hh, order, line, lot = append(hh, d.HouseholdID), append(order, l.OrderID), append(line, l.ID), append(lot, d.LotID)
+			coop, amount, village = append(coop, l.CoopID), append(amount, d.AmountFen), append(village, villages[d.HouseholdID])
+		}
 	}
-	want, villages, err := Want(ctx, tx, lineID)
-	if err != nil {
-		return 0, err
+	if len(hh) == 0 {
+		return 0, nil
 	}
-	have, err := held(ctx, tx, lineID)
-	if err != nil {
-		return 0, err
-	}
-	diff := Difference(want, have)
 	const q = `INSERT INTO attribution_entries (household_id, order_id, line_id, lot_id, cooperative_id, village_code,
-			amount_fen, kind, refund_id, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, nullif($9::bigint, 0), $10)`
-	batch := &pgx.Batch{}
-	for _, d := range diff {
-		batch.Queue(q, d.HouseholdID, l.OrderID, l.ID, d.LotID, l.CoopID, villages[d.HouseholdID], d.AmountFen, kind, refundID, at)
-	}
-	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
+			amount_fen, kind, refund_id, at)
+		SELECT u.hh, u.o, u.l, u.lot, u.c, u.v, u.a, $8, nullif($9::bigint, 0), $10
+		FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[], $7::bigint[])
+			AS u(hh, o, l, lot, c, v, a)`
+	if _, err := tx.Exec(ctx, q, hh, order, line, lot, coop, village, amount, kind, refundID, at); err != nil {
 		return 0, fmt.Errorf("append entries: %w", err)
 	}
-	return len(diff), nil
+	return len(hh), nil
 }
 
 // LockVillages takes a transaction-scoped advisory lock on every village

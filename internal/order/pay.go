@@ -97,10 +97,8 @@ func (s *Service) markPaid(ctx context.Context, tx pgx.Tx, orderID int64, refere
 	if err := attribution.LockVillages(ctx, tx, lines); err != nil {
 		return err
 	}
-	for _, l := range lines {
-		if _, err := attribution.Reconcile(ctx, tx, l, attribution.KindSale, 0, now); err != nil {
-			return err
-		}
+	if _, err := attribution.Reconcile(ctx, tx, lines, attribution.KindSale, 0, now); err != nil {
+		return err
 	}
 	return notify(ctx, tx, "order.paid", buyer, map[string]any{"order_id": orderID})
 }

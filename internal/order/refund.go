@@ -150,9 +150,9 @@ func applyRefund(ctx context.Context, tx pgx.Tx, a auth.Actor, o Order, req Refu
 		if _, err := tx.Exec(ctx, qUpd, int64(rl.LineID), rl.Quantity, rl.AmountFen); err != nil {
 			return err
 		}
-		if _, err := attribution.Reconcile(ctx, tx, int64(rl.LineID), attribution.KindRefund, refundID, now); err != nil {
-			return err
-		}
+	}
+	if _, err := attribution.Reconcile(ctx, tx, lineIDs, attribution.KindRefund, refundID, now); err != nil {
+		return err
 	}
 	const qOrder = `UPDATE orders SET refunded_fen = refunded_fen + $2, updated_at = now(),
 			status = CASE WHEN NOT EXISTS (SELECT 1 FROM order_lines WHERE order_id = $1
