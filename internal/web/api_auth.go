@@ -95,6 +95,7 @@ func (s *Server) startSession(c *fiber.Ctx, userID int64) (auth.Session, error) 
 	}
 	c.Cookie(&fiber.Cookie{Name: sessionCookie, Value: sess.ID, Path: "/", HTTPOnly: true,
 		SameSite: fiber.CookieSameSiteLaxMode, Secure: c.Protocol() == "https"})
+	s.mergeVisitorCart(c, userID)
 	return sess, nil
 }
 

@@ -168,3 +168,29 @@ func bindJSON(c *fiber.Ctx, v any) error {
 func asErr(err error, target **errs.Error) bool { return errors.As(err, target) }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// ctxT is the context type handlers pass to domain calls.
+type ctxT = context.Context
+
+// parseYuanForm reads "12.80" as 1280 fen, exactly (no floats).
+func parseYuanForm(s string) (int64, error) {
+	s = strings.TrimSpace(s)
+	whole, frac, _ := strings.Cut(s, ".")
+	if whole == "" || len(frac) > 2 {
+		return 0, errors.New("bad amount")
+	}
+	w, err := strconv.ParseInt(whole, 10, 64)
+	if err != nil || w < 0 || w > 1e12 {
+		return 0, errors.New("bad amount")
+	}
+	f := int64(0)
+	if frac != "" {
+		for len(frac) < 2 {
+			frac += "0"
+		}
+		if f, err = strconv.ParseInt(frac, 10, 64); err != nil || f < 0 {
+			return 0, errors.New("bad amount")
+		}
+	}
+	return w*100 + f, nil
+}

@@ -75,7 +75,7 @@ func (s *Server) pageHome(c *fiber.Ctx) error {
 		return err
 	}
 	p := s.page(c, "")
-	p.Data = map[string]any{"Prefectures": prefs, "Listed": listed}
+	p.Data = s.homeCatalog(c, map[string]any{"Prefectures": prefs, "Listed": listed})
 	return s.html(c, "home", p)
 }
 
@@ -94,7 +94,11 @@ func (s *Server) pageRegion(c *fiber.Ctx) error {
 		code = parent.ParentCode
 	}
 	p := s.page(c, r.Name)
-	p.Data = map[string]any{"Region": r, "Trail": trail}
+	data := map[string]any{"Region": r, "Trail": trail}
+	if err := s.regionCatalog(c, r.Code, data); err != nil {
+		return err
+	}
+	p.Data = data
 	return s.html(c, "region", p)
 }
 

@@ -45,10 +45,17 @@ func NewRenderer() (*Renderer, error) {
 		}
 		r.catalogs[lang] = cat
 	}
-	funcs := template.FuncMap{"static": r.staticURL, "yuan": FormatYuan}
+	funcs := template.FuncMap{"static": r.staticURL, "yuan": FormatYuan, "hasPrefix": strings.HasPrefix, "field": formField,
+		"num": numFunc, "money": moneyFunc, "pct": pctFunc} // num, money, pct: charts.go
 	base, err := template.New("layout.html").Funcs(funcs).ParseFS(storefront.FS, "templates/layout.html")
 	if err != nil {
 		return nil, err
+	}
+	// Partials (templates/partials/*.html) define blocks every page may use.
+	if parts, _ := fs.Glob(storefront.FS, "templates/partials/*.html"); len(parts) > 0 {
+		if base, err = base.ParseFS(storefront.FS, parts...); err != nil {
+			return nil, err
+		}
 	}
 	names, err := fs.Glob(storefront.FS, "templates/*.html")
 	if err != nil {
@@ -168,4 +175,25 @@ func FormatYuan(fen int64) string {
 		sign, fen = "-", -fen
 	}
 	return fmt.Sprintf("%s%d.%02d", sign, fen/100, fen%100)
+}
+
+// formFieldData is what the "field" template of a form needs.
+type formFieldData struct {
+	Page                                  Page
+	Name, Label, Value, Type, Auto, Error string
+}
+
+// formField prepares a labelled input whose error, if any, comes from the
+// page data's "Fields" map under "shipping_address.<name>" or "<name>".
+func formField(p Page, name, label, value, typ, auto string) formFieldData {
+	f := formFieldData{Page: p, Name: name, Label: label, Value: value, Type: typ, Auto: auto}
+	if m, ok := p.Data.(map[string]any); ok {
+		if fields, ok := m["Fields"].(map[string]string); ok {
+			f.Error = fields["shipping_address."+name]
+			if f.Error == "" {
+				f.Error = fields[name]
+			}
+		}
+	}
+	return f
 }

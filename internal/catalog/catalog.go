@@ -1,0 +1,345 @@
+// Package catalog is what cooperatives sell: products with their variants,
+// images and certification (扶贫产品认定), and the lots of produce received
+// from member households, each with an income rule and a public trace code.
+//
+// Visibility: buyers and visitors see a product only while it is active and
+// its cooperative is approved; the cooperative's own admins see all of their
+// products. Writes are for the coop_admin of an approved cooperative;
+// certification is for the county office (certify) and the prefecture office
+// (confirm). Every rule is enforced here, in the use case's transaction.
+package catalog
+
+import (
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/fupinmarket/market/internal/platform/ids"
+)
+
+// Status is a product's state.
+type Status string
+
+const (
+	StatusDraft    Status = "draft"
+	StatusActive   Status = "active"
+	StatusArchived Status = "archived"
+)
+
+// Valid reports whether s is a known status.
+func (s Status) Valid() bool { return s == StatusDraft || s == StatusActive || s == StatusArchived }
+
+// Category is a product category with its labels.
+type Category struct {
+	Code   string `json:"code"`
+	NameZh string `json:"name_zh"`
+	NameEn string `json:"name_en"`
+}
+
+// Name is the label in lang ("zh-CN" or "en").
+func (c Category) Name(lang string) string {
+	if lang == "en" {
+		return c.NameEn
+	}
+	return c.NameZh
+}
+
+// Categories are the product categories, in display order. They mirror the
+// rows migrations/00200_catalog.sql inserts.
+var Categories = []Category{
+	{"dried_fruit", "干果", "Dried fruit and nuts"},
+	{"fresh_fruit", "鲜果", "Fresh fruit"},
+	{"meat", "肉类", "Meat"},
+	{"poultry_eggs", "禽蛋", "Poultry and eggs"},
+	{"mushrooms", "食用菌", "Edible fungi"},
+	{"grain_oil", "粮油", "Grain and oil"},
+	{"specialty", "特色农产品", "Specialty produce"},
+	{"handicrafts", "手工艺品", "Handicrafts"},
+}
+
+// CategoryByCode finds a category.
+func CategoryByCode(code string) (Category, bool) {
+	for _, c := range Categories {
+		if c.Code == code {
+			return c, true
+		}
+	}
+	return Category{}, false
+}
+
+// BaseUnits are the units a product's quantities are counted in.
+var BaseUnits = []string{"kg", "g", "piece", "head", "egg", "bottle", "jar", "bag", "box"}
+
+// ValidUnit reports whether u is a base unit.
+func ValidUnit(u string) bool {
+	for _, x := range BaseUnits {
+		if x == u {
+			return true
+		}
+	}
+	return false
+}
+
+// Product is a product as the API serves it.
+type Product struct {
+	ID              ids.ID       `json:"id"`
+	CooperativeID   ids.ID       `json:"cooperative_id"`
+	CooperativeName string       `json:"cooperative_name"`
+	CountyCode      string       `json:"county_code"`
+	CountyName      string       `json:"county_name"`
+	PrefectureCode  string       `json:"prefecture_code"`
+	PrefectureName  string       `json:"prefecture_name"`
+	Title           string       `json:"title"`
+	Description     string       `json:"description"`
+	Category        string       `json:"category"`
+	BaseUnit        string       `json:"base_unit"`
+	Status          Status       `json:"status"`
+	Certified       bool         `json:"certified"`
+	Certificate     *Certificate `json:"certificate,omitempty"`
+	MinPriceFen     int64        `json:"min_price_fen"`
+	Variants        []Variant    `json:"variants"`
+	Images          []Image      `json:"images"`
+	Origin          *Origin      `json:"origin,omitempty"`
+	CurrentLot      *LotSummary  `json:"current_lot,omitempty"`
+	CreatedAt       time.Time    `json:"created_at"`
+	UpdatedAt       time.Time    `json:"updated_at"`
+	// Visible is whether buyers may see the product (active, cooperative approved).
+	Visible bool `json:"visible"`
+}
+
+// Variant is what a buyer puts in the cart: price_fen for base_qty base units.
+type Variant struct {
+	ID        ids.ID `json:"id"`
+	SKU       string `json:"sku"`
+	Name      string `json:"name"`
+	PriceFen  int64  `json:"price_fen"`
+	BaseQty   Qty    `json:"base_qty"`
+	Active    bool   `json:"active"`
+	Available int64  `json:"available"`
+	// ReachesFen is about how much of one unit's price reaches the
+	// households of the current lot, by its income rule (0 without stock).
+	ReachesFen int64 `json:"reaches_households_fen"`
+}
+
+// Image is a product photo with its thumbnails.
+type Image struct {
+	ID     ids.ID     `json:"id"`
+	URL    string     `json:"url"`
+	Width  int        `json:"width"`
+	Height int        `json:"height"`
+	Alt    string     `json:"alt"`
+	Thumbs []ThumbRef `json:"thumbs"`
+}
+
+// ThumbRef is one scaled copy of an image.
+type ThumbRef struct {
+	Width int    `json:"width"`
+	URL   string `json:"url"`
+}
+
+// SrcSet renders the image's thumbnails as an HTML srcset value.
+func (i Image) SrcSet() string {
+	parts := make([]string, 0, len(i.Thumbs))
+	for _, t := range i.Thumbs {
+		parts = append(parts, fmt.Sprintf("%s %dw", t.URL, t.Width))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Thumb is the URL of the smallest thumbnail at least w wide (else the largest).
+func (i Image) Thumb(w int) string {
+	best := ""
+	for _, t := range i.Thumbs {
+		best = t.URL
+		if t.Width >= w {
+			return t.URL
+		}
+	}
+	if best == "" {
+		return i.URL
+	}
+	return best
+}
+
+// Certificate is a product's 扶贫产品认定 as the storefront shows it.
+type Certificate struct {
+	ID         ids.ID `json:"id"`
+	Number     string `json:"certificate_no"`
+	CountyCode string `json:"county_code"`
+	CountyName string `json:"county_name"`
+	ValidFrom  string `json:"valid_from"`
+	ValidUntil string `json:"valid_until"`
+	Status     string `json:"status"`
+}
+
+// Origin is where a product's produce comes from: places and counts only.
+type Origin struct {
+	Villages   []Place `json:"villages"`
+	Households int     `json:"households"`
+}
+
+// Place is a named region.
+type Place struct {
+	Code string `json:"code"`
+	Name string `json:"name"`
+}
+
+// LotSummary is the lot the next sale comes from (first received with stock).
+type LotSummary struct {
+	ID         ids.ID     `json:"id"`
+	TraceCode  string     `json:"trace_code"`
+	ReceivedOn string     `json:"received_on"`
+	IncomeRule IncomeRule `json:"income_rule"`
+	Households int        `json:"households"`
+}
+
+// ProductInput is a new product, as POST /api/v1/products takes it.
+type ProductInput struct {
+	Title       string         `json:"title"`
+	Description string         `json:"description"`
+	Category    string         `json:"category"`
+	BaseUnit    string         `json:"base_unit"`
+	Status      Status         `json:"status"`
+	Variants    []VariantInput `json:"variants"`
+}
+
+// VariantInput is a variant to create (ID zero) or change.
+type VariantInput struct {
+	ID       ids.ID `json:"id,omitempty"`
+	SKU      string `json:"sku"`
+	Name     string `json:"name"`
+	PriceFen int64  `json:"price_fen"`
+	BaseQty  Qty    `json:"base_qty"`
+}
+
+// ProductPatch changes some fields; nil fields stay. Variants, when given,
+// is the whole list: listed variants with an id are changed, those without
+// are created, and existing variants left out are taken off sale.
+type ProductPatch struct {
+	Title       *string         `json:"title,omitempty"`
+	Description *string         `json:"description,omitempty"`
+	Category    *string         `json:"category,omitempty"`
+	BaseUnit    *string         `json:"base_unit,omitempty"`
+	Status      *Status         `json:"status,omitempty"`
+	Variants    *[]VariantInput `json:"variants,omitempty"`
+}
+
+const (
+	maxTitle       = 60
+	maxDescription = 2000
+	maxVariants    = 20
+	maxPriceFen    = 100_000_000 // ¥1,000,000 for one unit
+)
+
+func (in *ProductInput) normalise() {
+	in.Title = strings.TrimSpace(in.Title)
+	in.Description = strings.TrimSpace(in.Description)
+	in.Category = strings.TrimSpace(in.Category)
+	in.BaseUnit = strings.TrimSpace(in.BaseUnit)
+	if in.Status == "" {
+		in.Status = StatusDraft
+	}
+	for i := range in.Variants {
+		in.Variants[i].SKU = strings.TrimSpace(in.Variants[i].SKU)
+		in.Variants[i].Name = strings.TrimSpace(in.Variants[i].Name)
+	}
+}
+
+// validate records every problem of in.
+func (in *ProductInput) validate(f map[string]string) {
+	add := func(k, v string) {
+		if _, ok := f[k]; !ok {
+			f[k] = v
+		}
+	}
+	if msg := checkText(in.Title, maxTitle, true); msg != "" {
+		add("title", msg)
+	}
+	if msg := checkText(in.Description, maxDescription, false); msg != "" {
+		add("description", msg)
+	}
+	if _, ok := CategoryByCode(in.Category); !ok {
+		add("category", "must be one of "+categoryCodes())
+	}
+	if !ValidUnit(in.BaseUnit) {
+		add("base_unit", "must be one of "+strings.Join(BaseUnits, ", "))
+	}
+	if !in.Status.Valid() {
+		add("status", "must be draft, active or archived")
+	}
+	switch {
+	case len(in.Variants) == 0:
+		add("variants", "at least one variant is required")
+	case len(in.Variants) > maxVariants:
+		add("variants", fmt.Sprintf("at most %d variants", maxVariants))
+	}
+	skus := map[string]int{}
+	for i, v := range in.Variants {
+		k := fmt.Sprintf("variants[%d].", i)
+		switch {
+		case v.SKU == "":
+			add(k+"sku", "required")
+		case !validSKU(v.SKU):
+			add(k+"sku", "may hold 1 to 40 letters, digits, '.', '_' and '-'")
+		default:
+			if j, dup := skus[strings.ToLower(v.SKU)]; dup {
+				add(k+"sku", fmt.Sprintf("repeats the SKU of variant %d", j))
+			}
+			skus[strings.ToLower(v.SKU)] = i
+		}
+		if msg := checkText(v.Name, 40, true); msg != "" {
+			add(k+"name", msg)
+		}
+		switch {
+		case v.PriceFen <= 0:
+			add(k+"price_fen", "must be a positive amount in fen")
+		case v.PriceFen > maxPriceFen:
+			add(k+"price_fen", "is too large")
+		}
+		switch {
+		case v.BaseQty <= 0:
+			add(k+"base_qty", "must be greater than zero")
+		case v.BaseQty > Units(100_000):
+			add(k+"base_qty", "is too large")
+		}
+	}
+}
+
+func categoryCodes() string {
+	codes := make([]string, len(Categories))
+	for i, c := range Categories {
+		codes[i] = c.Code
+	}
+	return strings.Join(codes, ", ")
+}
+
+func validSKU(s string) bool {
+	if len(s) < 1 || len(s) > 40 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c == '.' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+func checkText(s string, max int, required bool) string {
+	switch {
+	case s == "" && required:
+		return "required"
+	case !utf8.ValidString(s):
+		return "is not valid UTF-8"
+	case utf8.RuneCountInString(s) > max:
+		return fmt.Sprintf("must be at most %d characters", max)
+	}
+	for _, c := range s {
+		if unicode.IsControl(c) && c != '\n' && c != '\r' && c != '\t' {
+			return "must not hold control characters"
+		}
+	}
+	return ""
+}

@@ -1,0 +1,177 @@
+package catalog
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/fupinmarket/market/internal/platform/ids"
+)
+
+// Income rule kinds (收益规则).
+const (
+	RulePerUnit      = "per_unit"      // fen per base unit sold (收购价)
+	RuleRevenueShare = "revenue_share" // basis points of the net sale amount
+)
+
+// IncomeRule decides what of a sale from a lot reaches its households.
+type IncomeRule struct {
+	Kind       string `json:"kind"`
+	FenPerUnit int64  `json:"fen_per_unit,omitempty"`
+	BPS        int    `json:"bps,omitempty"`
+}
+
+// Percent is a revenue share in percent: 3000 bps → "30", 1250 → "12.5".
+func (r IncomeRule) Percent() string {
+	return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%d.%02d", r.BPS/100, r.BPS%100), "0"), ".")
+}
+
+// PerVariantUnit is about how much of one variant unit (priceFen for
+// baseQty base units) reaches the households under the rule, rounded down.
+func (r IncomeRule) PerVariantUnit(priceFen int64, baseQty Qty) int64 {
+	switch r.Kind {
+	case RulePerUnit:
+		return baseQty.Fen(r.FenPerUnit)
+	case RuleRevenueShare:
+		return priceFen * int64(r.BPS) / 10000
+	}
+	return 0
+}
+
+// Lot is a lot as the API serves it to its cooperative.
+type Lot struct {
+	ID            ids.ID         `json:"id"`
+	ProductID     ids.ID         `json:"product_id"`
+	TraceCode     string         `json:"trace_code"`
+	TraceURL      string         `json:"trace_url"`
+	Quantity      Qty            `json:"quantity"`
+	Remaining     Qty            `json:"remaining"`
+	ReceivedOn    string         `json:"received_on"`
+	IncomeRule    IncomeRule     `json:"income_rule"`
+	Contributions []Contribution `json:"contributions"`
+	CreatedAt     time.Time      `json:"created_at"`
+}
+
+// Contribution is one household's share of a lot.
+type Contribution struct {
+	HouseholdID ids.ID `json:"household_id"`
+	Quantity    Qty    `json:"quantity"`
+}
+
+// LotInput is a new lot, as POST /api/v1/products/{id}/lots takes it.
+type LotInput struct {
+	ReceivedOn    string         `json:"received_on"`
+	Quantity      Qty            `json:"quantity"`
+	IncomeRule    IncomeRule     `json:"income_rule"`
+	Contributions []Contribution `json:"contributions"`
+}
+
+const maxContributions = 500
+
+// validate checks the lot's own fields (membership is checked against the
+// database by CreateLot).
+func (in *LotInput) validate(today time.Time, f map[string]string) (time.Time, bool) {
+	add := func(k, v string) {
+		if _, ok := f[k]; !ok {
+			f[k] = v
+		}
+	}
+	var received time.Time
+	ok := false
+	if in.ReceivedOn == "" {
+		add("received_on", "required")
+	} else if d, err := time.Parse("2006-01-02", in.ReceivedOn); err != nil {
+		add("received_on", "must be a date as YYYY-MM-DD")
+	} else if d.Year() < 2000 || d.After(today) {
+		add("received_on", "must be a day from 2000 up to today")
+	} else {
+		received, ok = d, true
+	}
+	switch {
+	case in.Quantity <= 0:
+		add("quantity", "must be greater than zero")
+	case in.Quantity > Units(10_000_000):
+		add("quantity", "is too large")
+	}
+	switch in.IncomeRule.Kind {
+	case RulePerUnit:
+		if in.IncomeRule.FenPerUnit <= 0 || in.IncomeRule.FenPerUnit > maxPriceFen {
+			add("income_rule.fen_per_unit", "must be a positive amount in fen")
+		}
+		if in.IncomeRule.BPS != 0 {
+			add("income_rule.bps", "is only for revenue_share")
+		}
+	case RuleRevenueShare:
+		if in.IncomeRule.BPS < 1 || in.IncomeRule.BPS > 10000 {
+			add("income_rule.bps", "must be 1 to 10000 basis points")
+		}
+		if in.IncomeRule.FenPerUnit != 0 {
+			add("income_rule.fen_per_unit", "is only for per_unit")
+		}
+	case "":
+		add("income_rule.kind", "required")
+	default:
+		add("income_rule.kind", "must be per_unit or revenue_share")
+	}
+	switch {
+	case len(in.Contributions) == 0:
+		add("contributions", "at least one household contribution is required")
+	case len(in.Contributions) > maxContributions:
+		add("contributions", fmt.Sprintf("at most %d contributions", maxContributions))
+	}
+	seen := map[ids.ID]int{}
+	var sum Qty
+	sumOK := true
+	for i, c := range in.Contributions {
+		k := fmt.Sprintf("contributions[%d].", i)
+		if c.HouseholdID <= 0 {
+			add(k+"household_id", "required")
+		} else if j, dup := seen[c.HouseholdID]; dup {
+			add(k+"household_id", fmt.Sprintf("repeats contribution %d", j))
+		} else {
+			seen[c.HouseholdID] = i
+		}
+		if c.Quantity <= 0 {
+			add(k+"quantity", "must be greater than zero")
+			sumOK = false
+		}
+		sum += c.Quantity
+	}
+	if sumOK && len(in.Contributions) > 0 && in.Quantity > 0 && sum != in.Quantity {
+		add("contributions", fmt.Sprintf("the contributions add up to %s, not to the lot quantity %s", sum, in.Quantity))
+	}
+	return received, ok
+}
+
+// NewTraceCode returns a fresh trace code: 72 random bits, URL-safe, 12
+// characters. Codes are printed on packages, so they must not be guessable
+// from one another.
+func NewTraceCode() string {
+	b := make([]byte, 9)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// Trace is a lot's public origin: places and counts, never people.
+type Trace struct {
+	TraceCode       string  `json:"trace_code"`
+	ProductID       ids.ID  `json:"product_id"`
+	ProductTitle    string  `json:"product_title"`
+	Category        string  `json:"category"`
+	BaseUnit        string  `json:"base_unit"`
+	CooperativeID   ids.ID  `json:"cooperative_id"`
+	CooperativeName string  `json:"cooperative_name"`
+	CountyCode      string  `json:"county_code"`
+	CountyName      string  `json:"county_name"`
+	PrefectureName  string  `json:"prefecture_name"`
+	Villages        []Place `json:"villages"`
+	Households      int     `json:"households"`
+	ReceivedOn      string  `json:"received_on"`
+	Quantity        Qty     `json:"quantity"`
+	Certified       bool    `json:"certified"`
+	ProductVisible  bool    `json:"product_visible"`
+}

@@ -1,0 +1,163 @@
+// Package cache keeps derived data (rendered pages, query results) in Redis
+// under versioned keys. A write bumps its namespace's version, so every entry
+// computed before it is never read again and expires on its own; a reader
+// reads the version before the database, so an entry computed from data older
+// than a write is stored under the older version.
+//
+// The cache is an optimisation only: when Redis fails, Get misses, Set does
+// nothing and the caller reads the database. After a failure Redis is left
+// alone for a few seconds, so a dead Redis does not slow every request.
+package cache
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Cache is a versioned Redis cache under a key prefix.
+type Cache struct {
+	rdb       redis.UniversalClient
+	prefix    string
+	log       *slog.Logger
+	timeout   time.Duration
+	downUntil atomic.Int64 // unix nanoseconds
+	hits      atomic.Int64
+	misses    atomic.Int64
+}
+
+// New returns a cache on rdb whose keys start with prefix + "cache:".
+func New(rdb redis.UniversalClient, prefix string, log *slog.Logger) *Cache {
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Cache{rdb: rdb, prefix: prefix + "cache:", log: log, timeout: 250 * time.Millisecond}
+}
+
+func (c *Cache) usable() bool {
+	return c != nil && c.rdb != nil && time.Now().UnixNano() >= c.downUntil.Load()
+}
+
+func (c *Cache) failed(op string, err error) {
+	if errors.Is(err, redis.Nil) {
+		return
+	}
+	c.downUntil.Store(time.Now().Add(5 * time.Second).UnixNano())
+	c.log.Warn("cache unavailable; reading the database", "op", op, "err", err)
+}
+
+func (c *Cache) ctx(parent context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(parent), c.timeout)
+}
+
+// Version returns the namespace's current version; ok is false when Redis
+// cannot be read (callers then skip the cache).
+func (c *Cache) Version(ctx context.Context, ns string) (v int64, ok bool) {
+	if !c.usable() {
+		return 0, false
+	}
+	ctx, cancel := c.ctx(ctx)
+	defer cancel()
+	v, err := c.rdb.Get(ctx, c.prefix+ns+":v").Int64()
+	if errors.Is(err, redis.Nil) {
+		return 0, true
+	}
+	if err != nil {
+		c.failed("version", err)
+		return 0, false
+	}
+	return v, true
+}
+
+// Bump invalidates every entry of the namespace. It retries Redis even
+// during a back-off: a missed bump would leave stale pages for their TTL.
+func (c *Cache) Bump(ctx context.Context, ns string) {
+	if c == nil || c.rdb == nil {
+		return
+	}
+	ctx, cancel := c.ctx(ctx)
+	defer cancel()
+	if err := c.rdb.Incr(ctx, c.prefix+ns+":v").Err(); err != nil {
+		c.failed("bump", err)
+	}
+}
+
+// Key builds the key of an entry of namespace ns at version v.
+func (c *Cache) Key(ns string, v int64, parts ...string) string {
+	k := c.prefix + ns + ":" + strconv.FormatInt(v, 10)
+	for _, p := range parts {
+		k += ":" + p
+	}
+	return k
+}
+
+// GetBytes returns the entry at key; ok is false on a miss or an error.
+func (c *Cache) GetBytes(ctx context.Context, key string) ([]byte, bool) {
+	if !c.usable() {
+		return nil, false
+	}
+	ctx, cancel := c.ctx(ctx)
+	defer cancel()
+	b, err := c.rdb.Get(ctx, key).Bytes()
+	if err != nil {
+		c.failed("get", err)
+		c.misses.Add(1)
+		return nil, false
+	}
+	c.hits.Add(1)
+	return b, true
+}
+
+// SetBytes stores an entry for ttl.
+func (c *Cache) SetBytes(ctx context.Context, key string, b []byte, ttl time.Duration) {
+	if !c.usable() {
+		return
+	}
+	ctx, cancel := c.ctx(ctx)
+	defer cancel()
+	if err := c.rdb.Set(ctx, key, b, ttl).Err(); err != nil {
+		c.failed("set", err)
+	}
+}
+
+// Get decodes the JSON entry at key into v.
+func (c *Cache) Get(ctx context.Context, key string, v any) bool {
+	b, ok := c.GetBytes(ctx, key)
+	return ok && json.Unmarshal(b, v) == nil
+}
+
+// Set stores v as JSON.
+func (c *Cache) Set(ctx context.Context, key string, v any, ttl time.Duration) {
+	b, err := json.Marshal(v)
+	if err == nil {
+		c.SetBytes(ctx, key, b, ttl)
+	}
+}
+
+// Stats returns the hits and misses so far (tests and metrics).
+func (c *Cache) Stats() (hits, misses int64) { return c.hits.Load(), c.misses.Load() }
+
+// Through returns the cached value of key in namespace ns, or computes it
+// with fill and caches it for ttl. With Redis down it just calls fill.
+func Through[T any](ctx context.Context, c *Cache, ns string, ttl time.Duration, key string, fill func() (T, error)) (T, error) {
+	v, ok := c.Version(ctx, ns)
+	if !ok {
+		return fill()
+	}
+	k := c.Key(ns, v, key)
+	var out T
+	if c.Get(ctx, k, &out) {
+		return out, nil
+	}
+	out, err := fill()
+	if err == nil {
+		c.Set(ctx, k, out, ttl)
+	}
+	return out, err
+}
