@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/fupinmarket/market/internal/auth"
@@ -75,7 +76,12 @@ func LoadAccounts(ctx context.Context, db *pgxpool.Pool, users *auth.Users) erro
 	return nil
 }
 
-func ensureCoop(ctx context.Context, db *pgxpool.Pool) (int64, error) {
+// rowQuerier is a pool or a transaction.
+type rowQuerier interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+func ensureCoop(ctx context.Context, db rowQuerier) (int64, error) {
 	const q = `WITH ins AS (
 			INSERT INTO cooperatives (name, credit_code, county_code, contact_name, contact_phone, status)
 			VALUES ($1, $2, $3, '阿卜杜拉·买买提', '13899912345', 'approved')
