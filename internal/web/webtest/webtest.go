@@ -26,6 +26,10 @@ import (
 	"github.com/fupinmarket/market/internal/platform/dbtest"
 )
 
+// TestDataKey is the data key (MARKET_DATA_KEY) of test servers: fixed, so
+// that tests may seal and open personal fields themselves.
+const TestDataKey = "7465737420646174612b6b657920666f722066757069e2808a6d61726b657421"
+
 // Server is a running test server.
 type Server struct {
 	URL    string
@@ -47,6 +51,7 @@ func Start(tb testing.TB, opts ...func(*config.Config)) *Server {
 	}
 	cfg.RedisPrefix = prefix
 	cfg.DataDir = tb.TempDir()
+	cfg.DataKey = TestDataKey
 	for _, o := range opts {
 		o(&cfg)
 	}
