@@ -46,9 +46,13 @@ func run(ctx context.Context, args []string) error {
 	if err := schema.EnsureCurrent(ctx, infra.DB); err != nil {
 		return err
 	}
-	handler, err := app.NewHTTP(cfg, infra, log)
+	a, err := app.NewHTTP(cfg, infra, log)
 	if err != nil {
 		return err
+	}
+	handler := a.HTTP
+	if err := a.Jobs.Start(ctx); err != nil {
+		return fmt.Errorf("start background jobs: %w", err)
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -68,6 +72,9 @@ func run(ctx context.Context, args []string) error {
 	defer cancel()
 	if err := handler.ShutdownWithContext(shutdownCtx); err != nil {
 		log.Error("shutdown", "err", err)
+	}
+	if err := a.Jobs.Stop(shutdownCtx); err != nil {
+		log.Error("stop background jobs", "err", err)
 	}
 	log.Info("stopped")
 	return nil
