@@ -21,6 +21,7 @@ func (s *Server) orderPageRoutes(app *fiber.App) {
 	app.Put("/api/v1/cart/items/:variant", s.apiSetCartItem)
 	app.Get("/checkout", s.signedInPage, s.pageCheckout)
 	app.Post("/checkout", s.signedInPage, s.postCheckout)
+	app.Get("/checkout/pay/:id", s.signedInPage, s.pagePay)
 	app.Get("/orders", s.signedInPage, s.pageOrders)
 	app.Get("/orders/:id", s.signedInPage, s.pageOrder)
 	app.Post("/orders/:id/cancel", s.signedInPage, s.postOrderAction(s.Orders.Cancel))
@@ -91,6 +92,9 @@ func (s *Server) postCheckout(c *fiber.Ctx) error {
 	}
 	if err := s.Carts.Clear(ctx(c), owner); err != nil {
 		s.Log.Warn("could not clear the cart after checkout", "err", err)
+	}
+	if o.Payment.Provider == order.Stripe {
+		return c.Redirect(fmt.Sprintf("/checkout/pay/%d", o.ID), fiber.StatusSeeOther)
 	}
 	return c.Redirect(fmt.Sprintf("/orders/%d", o.ID), fiber.StatusSeeOther)
 }

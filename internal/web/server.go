@@ -14,19 +14,47 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/fupinmarket/market/internal/auth"
+	"github.com/fupinmarket/market/internal/buyerorg"
+	"github.com/fupinmarket/market/internal/cart"
+	"github.com/fupinmarket/market/internal/catalog"
+	"github.com/fupinmarket/market/internal/coop"
+	"github.com/fupinmarket/market/internal/household"
+	"github.com/fupinmarket/market/internal/order"
+	"github.com/fupinmarket/market/internal/payment"
+	"github.com/fupinmarket/market/internal/payout"
+	"github.com/fupinmarket/market/internal/platform/cache"
+	"github.com/fupinmarket/market/internal/povertyline"
 	"github.com/fupinmarket/market/internal/region"
+	"github.com/fupinmarket/market/internal/report"
 )
 
 // Deps is everything the HTTP layer needs; cmd/marketd builds it.
 type Deps struct {
-	Log        *slog.Logger
-	DB         *pgxpool.Pool
-	Redis      redis.UniversalClient
-	Auth       *auth.Service
-	Regions    *region.Store
-	Registry   *prometheus.Registry
-	BodyLimit  int
-	TrustProxy bool
+	Log     *slog.Logger
+	DB      *pgxpool.Pool
+	Redis   redis.UniversalClient
+	Auth    *auth.Service
+	Regions *region.Store
+	Catalog *catalog.Service
+	Cache   *cache.Cache
+	Orders  *order.Service
+	// Households, Coops and PovertyLines are the registry (api_registry.go, pages_office.go).
+	Households   *household.Service
+	Coops        *coop.Service
+	PovertyLines *povertyline.Store
+	Carts        *cart.Store
+	// Reports, Payouts and BuyerOrgs are income reporting (api_reports.go, pages_reports.go).
+	Reports   *report.Service
+	Payouts   *payout.Service
+	BuyerOrgs *buyerorg.Service
+	// Payments is the Stripe provider, nil when Stripe is off.
+	Payments    payment.Provider
+	RedisPrefix string
+	// StripePublishableKey is given to Stripe.js on the payment page.
+	StripePublishableKey string
+	Registry             *prometheus.Registry
+	BodyLimit            int
+	TrustProxy           bool
 }
 
 // Server holds the handlers' dependencies.
@@ -54,13 +82,17 @@ func New(d Deps) (*fiber.App, error) {
 	s := &Server{Deps: d, render: r, openapi: doc, metrics: newMetrics(d.Registry, d.DB),
 		directory: &regionDirectory{maxAge: 5 * time.Minute}}
 	cfg := fiber.Config{
-		AppName:               "fupin-market",
-		BodyLimit:             d.BodyLimit,
-		ErrorHandler:          s.handleError,
-		DisableStartupMessage: true,
-		ReadTimeout:           30 * time.Second,
-		WriteTimeout:          60 * time.Second,
-		IdleTimeout:           120 * time.Second,
+		AppName:   "fupin-market",
+		BodyLimit: d.BodyLimit,
+		// Multipart bodies are parsed when a handler asks, from the body read
+		// whole (BodyLimit bounds it): a malformed upload then gets the API's
+		// JSON 400 instead of failing before routing.
+		DisablePreParseMultipartForm: true,
+		ErrorHandler:                 s.handleError,
+		DisableStartupMessage:        true,
+		ReadTimeout:                  30 * time.Second,
+		WriteTimeout:                 60 * time.Second,
+		IdleTimeout:                  120 * time.Second,
 	}
 	if d.TrustProxy {
 		cfg.ProxyHeader = fiber.HeaderXForwardedFor
@@ -94,6 +126,12 @@ func (s *Server) routes(app *fiber.App) {
 	app.Post("/register", s.postRegister)
 	app.Post("/logout", s.postLogout)
 	app.Get("/admin", s.requireRole(auth.RolePlatformAdmin), s.pageAdmin)
+	s.reportRoutes(app) // before registryRoutes: /api/v1/cooperatives/owed and /office are more specific
+	s.registryRoutes(app)
+	s.orderRoutes(app)
+	s.orderPageRoutes(app)
+	s.catalogRoutes(app)
+	s.paymentRoutes(app)
 }
 
 // ctx returns the request's context for domain calls.
