@@ -60,8 +60,12 @@ func (s *Server) instrument(c *fiber.Ctx) error {
 	route := routeOf(c)
 	elapsed := time.Since(start)
 	s.metrics.observe(c.Method(), route, status, elapsed)
+	size := -1 // a streamed body (exports) is not read here: that would buffer it whole
+	if !c.Context().IsBodyStream() {
+		size = len(c.Response().Body())
+	}
 	s.Log.Info("http", "method", c.Method(), "path", c.Path(), "route", route, "status", status,
-		"duration_ms", float64(elapsed.Microseconds())/1000, "bytes", len(c.Response().Body()),
+		"duration_ms", float64(elapsed.Microseconds())/1000, "bytes", size,
 		"ip", c.IP(), "request_id", requestIDOf(c))
 	return nil
 }

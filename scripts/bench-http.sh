@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Storefront load test (wrk, 64 connections) of the home page, a product page
+# and a catalog API page, beside a bare Fiber handler on the same machine in
+# the same run. marketd serves the demo from a scratch database on the test
+# PostgreSQL and the test Redis (pages cached there). Usage:
+#   scripts/bench-http.sh [seconds]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs=${1:-10}
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
+admin=${MARKET_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable}
+base=${admin%%\?*}; base=${base%/*}
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+  psql -q "$admin" -c "DROP DATABASE IF EXISTS bench_http" >/dev/null 2>&1 || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+go build -o "$tmp/marketd" ./cmd/marketd
+go build -o "$tmp/marketctl" ./cmd/marketctl
+go build -o "$tmp/barefiber" ./cmd/barefiber
+psql -q "$admin" -c "DROP DATABASE IF EXISTS bench_http" -c "CREATE DATABASE bench_http"
+export DATABASE_URL="$base/bench_http" REDIS_URL=${MARKET_TEST_REDIS_URL:-redis://127.0.0.1:6379/0}
+export MARKET_DATA_DIR="$tmp/data" MARKET_LOG_LEVEL=error MARKET_REDIS_PREFIX="bench-http-$$:" MARKET_ADDR=127.0.0.1:18090
+"$tmp/marketctl" migrate up >/dev/null
+"$tmp/marketctl" demo --orders 50 >/dev/null 2>&1
+"$tmp/marketd" 2>/dev/null & pids+=($!)
+"$tmp/barefiber" --addr 127.0.0.1:18091 & pids+=($!)
+for _ in $(seq 100); do curl -fs http://127.0.0.1:18090/healthz >/dev/null && curl -fs http://127.0.0.1:18091/ >/dev/null && break; sleep 0.1; done
+product=$(psql -tA "$DATABASE_URL" -c "SELECT min(id) FROM products WHERE status = 'active'")
+echo "machine: $(nproc) cores; wrk -t2 -c64 -d${secs}s; $(date -u +%FT%TZ)"
+run() { # name url
+  curl -fs "$2" >/dev/null # warm the cache
+  out=$(wrk -t2 -c64 -d"${secs}s" --latency "$2")
+  rps=$(awk '/Requests\/sec/{print $2}' <<<"$out")
+  p99=$(awk '$1=="99%"{print $2}' <<<"$out")
+  errs=$(awk '/Non-2xx/{print $NF}' <<<"$out")
+  printf '%-14s %10s req/s  p99 %8s  non-2xx %s\n' "$1" "$rps" "$p99" "${errs:-0}"
+}
+run bare-fiber "http://127.0.0.1:18091/"
+run home "http://127.0.0.1:18090/"
+run product "http://127.0.0.1:18090/products/$product"
+run catalog-api "http://127.0.0.1:18090/api/v1/products?limit=20"
