@@ -1,0 +1,49 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/fupinmarket/market/internal/app"
+	"github.com/fupinmarket/market/internal/order"
+	"github.com/fupinmarket/market/internal/order/ordertest"
+)
+
+// TestAuditCommand: clean after a paid order; after the ledger and a lot are
+// tampered with, it fails naming the rows.
+func TestAuditCommand(t *testing.T) {
+	w := ordertest.New(t, order.Config{})
+	ctx := context.Background()
+	lot := w.Lot(t, "100", "2026-09-01", "per_unit", 1000, 1, 1)
+	o, err := w.Place(t, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Svc.ConfirmManual(ctx, w.Admin, int64(o.ID), "REF"); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	e := &env{infra: &app.Infra{DB: w.DB.Pool}, out: &out}
+	if err := auditCmd(ctx, e, nil); err != nil || !strings.Contains(out.String(), "audit clean") {
+		t.Fatalf("clean ledger: %v %s", err, out.String())
+	}
+	// An extra entry (appending is allowed; editing is not) breaks I1, and
+	// stock vanishing from a lot breaks I4.
+	line := o.Lines[0].ID
+	w.DB.Pool.Exec(ctx, `INSERT INTO attribution_entries (household_id, order_id, line_id, lot_id, cooperative_id, village_code, amount_fen, kind)
+		SELECT household_id, order_id, line_id, lot_id, cooperative_id, village_code, 7, 'sale' FROM attribution_entries WHERE line_id = $1 LIMIT 1`, int64(line))
+	w.DB.Pool.Exec(ctx, `UPDATE lots SET remaining = remaining - 1 WHERE id = $1`, lot)
+	out.Reset()
+	err = auditCmd(ctx, e, nil)
+	if err == nil {
+		t.Fatal("audit passed a tampered ledger")
+	}
+	for _, want := range []string{fmt.Sprintf("I1: line %d", line), fmt.Sprintf("I4: lot %d", lot)} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("audit output lacks %q:\n%s", want, out.String())
+		}
+	}
+}
