@@ -32,7 +32,11 @@ func Want(ctx context.Context, tx pgx.Tx, lineID int64) ([]Share, map[int64]stri
 	if err != nil {
 		return nil, nil, err
 	}
-	allocs, villages, err := loadAllocations(ctx, tx, lineID)
+	return want(ctx, tx, l)
+}
+
+func want(ctx context.Context, tx pgx.Tx, l lineState) ([]Share, map[int64]string, error) {
+	allocs, villages, err := loadAllocations(ctx, tx, l.ID)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -108,13 +112,15 @@ func Reconcile(ctx context.Context, tx pgx.Tx, lineIDs []int64, kind string, ref
 		if err != nil {
 			return 0, err
 		}
-		want, villages, err := Want(ctx, tx, id)
+		want, villages, err := want(ctx, tx, l)
 		if err != nil {
 			return 0, err
 		}
-		have, err := held(ctx, tx, id)
-		if err != nil {
-			return 0, err
+		var have []Share
+		if kind != KindSale { // a sale is the line's first attribution: nothing is held yet
+			if have, err = held(ctx, tx, id); err != nil {
+				return 0, err
+			}
 		}
 		for _, d := range Difference(want, have) {
 			hh, order, line, lot = append(hh, d.HouseholdID), append(order, l.OrderID), append(line, l.ID), append(lot, d.LotID)

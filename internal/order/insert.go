@@ -65,6 +65,7 @@ func (s *Service) insertOrder(ctx context.Context, tx pgx.Tx, a auth.Actor, req 
 			variant_name, quantity, base_qty, unit_price_fen, amount_fen)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8::int, $9::numeric / 1000, $10::bigint, $8::int * $10::bigint) RETURNING id`
 	const qAlloc = `INSERT INTO order_allocations (line_id, lot_id, position, units) VALUES ($1, $2, $3, $4::numeric / 1000)`
+	rest := &pgx.Batch{} // allocations and the notification go in one round trip
 	for i, it := range items {
 		v := variants[int64(it.VariantID)]
 		var lineID int64
@@ -73,13 +74,18 @@ func (s *Service) insertOrder(ctx context.Context, tx pgx.Tx, a auth.Actor, req 
 			return 0, fmt.Errorf("insert line: %w", err)
 		}
 		for pos, al := range allocs[i] {
-			if _, err := tx.Exec(ctx, qAlloc, lineID, al.LotID, pos, al.Milli); err != nil {
-				return 0, fmt.Errorf("insert allocation: %w", err)
-			}
+			rest.Queue(qAlloc, lineID, al.LotID, pos, al.Milli)
 		}
 	}
-	return id, notify(ctx, tx, "order.placed", a.UserID, map[string]any{"order_id": id})
+	b, _ := json.Marshal(map[string]any{"order_id": id})
+	rest.Queue(qNotify, "order.placed", a.UserID, b)
+	if err := tx.SendBatch(ctx, rest).Close(); err != nil {
+		return 0, fmt.Errorf("insert allocations: %w", err)
+	}
+	return id, nil
 }
+
+const qNotify = `INSERT INTO outbox (topic, recipient_id, payload) VALUES ($1, nullif($2::bigint, 0), $3)`
 
 // notify writes a notification to the outbox in the caller's transaction.
 func notify(ctx context.Context, tx pgx.Tx, topic string, recipient int64, payload any) error {
@@ -87,8 +93,7 @@ func notify(ctx context.Context, tx pgx.Tx, topic string, recipient int64, paylo
 	if err != nil {
 		return err
 	}
-	const q = `INSERT INTO outbox (topic, recipient_id, payload) VALUES ($1, nullif($2, 0), $3)`
-	if _, err := tx.Exec(ctx, q, topic, recipient, b); err != nil {
+	if _, err := tx.Exec(ctx, qNotify, topic, recipient, b); err != nil {
 		return fmt.Errorf("outbox: %w", err)
 	}
 	return nil

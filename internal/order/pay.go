@@ -78,21 +78,17 @@ func (s *Service) ConfirmManual(ctx context.Context, a auth.Actor, orderID int64
 // markPaid moves a pending order to paid and writes its attribution entries
 // in the caller's transaction.
 func (s *Service) markPaid(ctx context.Context, tx pgx.Tx, orderID int64, reference string) error {
-	const q = `UPDATE orders SET status = 'paid', payment_status = 'succeeded', payment_reference = $2,
-			paid_at = $3, updated_at = $3
-		WHERE id = $1 AND status = 'pending_payment' RETURNING buyer_id`
+	const q = `WITH paid AS (
+			UPDATE orders SET status = 'paid', payment_status = 'succeeded', payment_reference = $2,
+				paid_at = $3, updated_at = $3
+			WHERE id = $1 AND status = 'pending_payment' RETURNING id, buyer_id)
+		SELECT paid.buyer_id, array_agg(l.id ORDER BY l.id) FROM paid JOIN order_lines l ON l.order_id = paid.id
+		GROUP BY paid.buyer_id`
 	var buyer int64
+	var lines []int64
 	now := s.now()
-	if err := tx.QueryRow(ctx, q, orderID, reference, now).Scan(&buyer); err != nil {
+	if err := tx.QueryRow(ctx, q, orderID, reference, now).Scan(&buyer, &lines); err != nil {
 		return fmt.Errorf("mark paid: %w", err)
-	}
-	rows, err := tx.Query(ctx, `SELECT id FROM order_lines WHERE order_id = $1 ORDER BY id`, orderID)
-	if err != nil {
-		return err
-	}
-	lines, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if err != nil {
-		return err
 	}
 	if err := attribution.LockVillages(ctx, tx, lines); err != nil {
 		return err

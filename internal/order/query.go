@@ -16,6 +16,7 @@ import (
 type querier interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
 }
 
 var errNoOrder = errs.E(errs.NotFound, "order not found")
@@ -33,15 +34,27 @@ func (s *Service) Get(ctx context.Context, a auth.Actor, id int64) (Order, error
 	return o, nil
 }
 
+// get reads an order with its lines and shipments in one round trip.
 func (s *Service) get(ctx context.Context, db querier, id int64) (Order, error) {
 	const q = `SELECT id, number, buyer_id, status, items_fen, shipping_fen, total_fen, refunded_fen,
 			payment_method, payment_status, payment_reference, coalesce(payment_intent_id, ''),
 			ship_name, ship_phone, ship_province, ship_city, ship_district, ship_detail,
 			receipt_token, expires_at, paid_at, created_at
 		FROM orders WHERE id = $1`
+	const qLines = `SELECT id, variant_id, product_id, cooperative_id, title, variant_name, quantity, unit_price_fen,
+			amount_fen, refunded_quantity, refunded_fen, shipment_id
+		FROM order_lines WHERE order_id = $1 ORDER BY id`
+	const qShip = `SELECT id, cooperative_id, shipping_fen, carrier, tracking_no, shipped_at
+		FROM shipments WHERE order_id = $1 ORDER BY cooperative_id`
+	batch := &pgx.Batch{}
+	batch.Queue(q, id)
+	batch.Queue(qLines, id)
+	batch.Queue(qShip, id)
+	br := db.SendBatch(ctx, batch)
+	defer br.Close()
 	var o Order
 	var ad = &o.ShippingAddress
-	err := db.QueryRow(ctx, q, id).Scan(&o.ID, &o.Number, &o.BuyerID, &o.Status, &o.ItemsFen, &o.ShippingFen,
+	err := br.QueryRow().Scan(&o.ID, &o.Number, &o.BuyerID, &o.Status, &o.ItemsFen, &o.ShippingFen,
 		&o.TotalFen, &o.RefundedFen, &o.Payment.Provider, &o.Payment.Status, &o.Payment.Reference, &o.PaymentIntentID,
 		&ad.Name, &ad.Phone, &ad.Province, &ad.City, &ad.District, &ad.Detail,
 		&o.ReceiptToken, &o.ExpiresAt, &o.PaidAt, &o.CreatedAt)
@@ -57,24 +70,20 @@ func (s *Service) get(ctx context.Context, db querier, id int64) (Order, error) 
 		in.Reference, in.AmountFen = o.Number, o.TotalFen
 		o.Payment.Instructions = &in
 	}
-	const qLines = `SELECT id, variant_id, product_id, cooperative_id, title, variant_name, quantity, unit_price_fen,
-			amount_fen, refunded_quantity, refunded_fen, shipment_id
-		FROM order_lines WHERE order_id = $1 ORDER BY id`
-	rows, err := db.Query(ctx, qLines, id)
+	rows, err := br.Query()
 	if err != nil {
 		return Order{}, err
 	}
 	if o.Lines, err = pgx.CollectRows(rows, pgx.RowToStructByPos[Line]); err != nil {
 		return Order{}, err
 	}
-	const qShip = `SELECT id, cooperative_id, shipping_fen, carrier, tracking_no, shipped_at
-		FROM shipments WHERE order_id = $1 ORDER BY cooperative_id`
-	rows, err = db.Query(ctx, qShip, id)
-	if err != nil {
+	if rows, err = br.Query(); err != nil {
 		return Order{}, err
 	}
-	o.Shipments, err = pgx.CollectRows(rows, pgx.RowToStructByPos[Shipment])
-	return o, err
+	if o.Shipments, err = pgx.CollectRows(rows, pgx.RowToStructByPos[Shipment]); err != nil {
+		return Order{}, err
+	}
+	return o, br.Close()
 }
 
 // Summary is an order in a list.
