@@ -1,12 +1,9 @@
 package web
 
 import (
-	"cmp"
 	"fmt"
 	"net/url"
 	"regexp"
-	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -354,55 +351,7 @@ func (s *Server) showHousehold(c *fiber.Ctx, reveal bool) error {
 
 // --- import -------------------------------------------------------------------
 
-// importProblem is one row of the import error report.
-type importProblem struct {
-	Row    int // 0 for problems of the whole file
-	Column string
-	Label  string
-	Reason string
-}
-
-var rowKeyPattern = regexp.MustCompile(`^row ([0-9]+): (.+)$`)
-
-var importColumnOrder = func() map[string]int {
-	m := map[string]int{"csv": -1}
-	for i, c := range household.Columns {
-		m[c] = i
-	}
-	return m
-}()
-
-// importProblems turns the import's field errors into report rows, by row
-// and then column order.
-func importProblems(p Page, fields map[string]string) []importProblem {
-	out := make([]importProblem, 0, len(fields))
-	for k, v := range fields {
-		pr := importProblem{Column: k, Reason: trMsg(p, v)}
-		if m := rowKeyPattern.FindStringSubmatch(k); m != nil {
-			pr.Row, _ = strconv.Atoi(m[1])
-			pr.Column = m[2]
-		}
-		pr.Label = p.T("import.col." + pr.Column)
-		if strings.HasPrefix(pr.Label, "import.col.") {
-			pr.Label = pr.Column
-		}
-		out = append(out, pr)
-	}
-	slices.SortFunc(out, func(a, b importProblem) int {
-		if a.Row != b.Row {
-			// Problems of the whole file (row 0) go last, after the rows.
-			if a.Row == 0 || b.Row == 0 {
-				return cmp.Compare(b.Row, a.Row)
-			}
-			return cmp.Compare(a.Row, b.Row)
-		}
-		if c := cmp.Compare(importColumnOrder[a.Column], importColumnOrder[b.Column]); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Column, b.Column)
-	})
-	return out
-}
+var importColumnOrder = columnOrder(household.Columns[:])
 
 func (s *Server) importPage(p Page) Page {
 	p.Title = p.T("office.import")
@@ -446,7 +395,7 @@ func (s *Server) postImport(c *fiber.Ctx) error {
 		}
 		data["FileError"] = reason
 	} else {
-		data["Problems"] = importProblems(p, fields)
+		data["Problems"] = rowProblems(p, fields, "import.col.", importColumnOrder)
 	}
 	p.Data = data
 	c.Status(status)

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"html/template"
 	"net/url"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -402,49 +401,7 @@ type payoutForm struct {
 
 func (f payoutForm) Err(k string) string { return f.Errors[k] }
 
-// batchProblem is one row of the import's error table.
-type batchProblem struct {
-	Row    int
-	Column string
-	Label  string
-	Reason string
-}
-
-var batchRowKey = regexp.MustCompile(`^row ([0-9]+): (.+)$`)
-
-func batchProblems(p Page, fields map[string]string) []batchProblem {
-	out := make([]batchProblem, 0, len(fields))
-	for k, v := range fields {
-		pr := batchProblem{Column: k, Reason: trMsg(p, v)}
-		if m := batchRowKey.FindStringSubmatch(k); m != nil {
-			pr.Row, _ = strconv.Atoi(m[1])
-			pr.Column = m[2]
-		}
-		pr.Label = p.T("rpt.col." + pr.Column)
-		if strings.HasPrefix(pr.Label, "rpt.col.") {
-			pr.Label = pr.Column
-		}
-		out = append(out, pr)
-	}
-	order := map[string]int{}
-	for i, col := range payout.BatchColumns {
-		order[col] = i + 1
-	}
-	sort.SliceStable(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		if a.Row != b.Row {
-			if a.Row == 0 || b.Row == 0 {
-				return b.Row == 0 // whole-file problems last
-			}
-			return a.Row < b.Row
-		}
-		if order[a.Column] != order[b.Column] {
-			return order[a.Column] < order[b.Column]
-		}
-		return a.Column < b.Column
-	})
-	return out
-}
+var batchColumnOrder = columnOrder(payout.BatchColumns)
 
 var chinaZone = time.FixedZone("CST", 8*3600)
 
@@ -544,7 +501,7 @@ func (s *Server) postCoopPayoutImport(c *fiber.Ctx) error {
 		}
 		extra["FileError"] = trMsg(p, reason)
 	} else {
-		extra["Problems"] = batchProblems(p, e.Fields)
+		extra["Problems"] = rowProblems(p, e.Fields, "rpt.col.", batchColumnOrder)
 	}
 	return s.renderCoopPayouts(c, payoutForm{}, extra)
 }
