@@ -1,0 +1,39 @@
+package order_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/fupinmarket/market/internal/order"
+	"github.com/fupinmarket/market/internal/order/ordertest"
+)
+
+// BenchmarkPlace and BenchmarkPlaceAndPay time one checkout's two halves on
+// the world fixture (three households per lot); scripts/bench-checkout.sh
+// measures the concurrent case beside pgbench.
+func BenchmarkPlace(b *testing.B) {
+	w := ordertest.New(b, order.Config{})
+	w.Lot(b, "10000000", "2026-09-01", "per_unit", 1000, 1, 1, 2)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := w.Place(b, 1); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkPlaceAndPay(b *testing.B) {
+	w := ordertest.New(b, order.Config{})
+	w.Lot(b, "10000000", "2026-09-01", "per_unit", 1000, 1, 1, 2)
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		o, err := w.Place(b, 1)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := w.Svc.ConfirmManual(ctx, w.Admin, int64(o.ID), "BENCH"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
