@@ -144,3 +144,35 @@ func TestShortStockOverHTTP(t *testing.T) {
 		t.Fatalf("malformed: %d", r.Status)
 	}
 }
+
+func TestShippingTermsSetByTheCooperative(t *testing.T) {
+	s := webtest.Start(t)
+	w := ordertest.Seed(t, s.DB, order.Config{})
+	w.Lot(t, "100", "2026-09-01", "per_unit", 1000, 1)
+	s.CreateUser("coop@example.com", pw, auth.Grant{Role: auth.RoleCoopAdmin, CooperativeID: w.CoopID})
+	coop, _ := s.Login("coop@example.com", pw)
+	path := fmt.Sprintf("/api/v1/cooperatives/%d/shipping", w.CoopID)
+	if r := coop.Do("PUT", path, map[string]any{"flat_fen": -5}); r.Status != 422 || !strings.Contains(string(r.Body), "flat_fen") {
+		t.Fatalf("negative fee: %d %s", r.Status, r.Body)
+	}
+	if r := coop.Do("PUT", path, map[string]any{"flat_fen": 1200, "free_from_fen": 20000}); r.Status != 200 {
+		t.Fatalf("set: %d %s", r.Status, r.Body)
+	}
+	buyer, _ := s.Login("buyer@example.com", ordertest.Password)
+	if r := buyer.Do("PUT", path, map[string]any{"flat_fen": 0}); r.Status != 403 {
+		t.Fatalf("a buyer setting the fee: %d", r.Status)
+	}
+	var small, big orderJSON
+	buyer.Do("POST", "/api/v1/orders", placeBody(w.VariantID, 1)).JSON(t, &small)
+	buyer.Do("POST", "/api/v1/orders", placeBody(w.VariantID, 6)).JSON(t, &big) // 6 × ¥39.80 ≥ ¥200
+	if small.Total != 3980+1200 || big.Total != 6*3980 {
+		t.Fatalf("totals %d and %d", small.Total, big.Total)
+	}
+	var terms struct {
+		FlatFen int64 `json:"flat_fen"`
+	}
+	s.Client().Do("GET", path, nil).JSON(t, &terms)
+	if terms.FlatFen != 1200 {
+		t.Fatalf("terms %+v", terms)
+	}
+}

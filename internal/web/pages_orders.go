@@ -225,9 +225,13 @@ func (s *Server) pageCoopOrders(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	terms, err := s.Orders.Shipping(ctx(c), actorOf(c).CooperativeID)
+	if err != nil {
+		return err
+	}
 	p := s.page(c, "")
 	p.Title = p.T("coop.orders")
-	p.Data = map[string]any{"Items": list}
+	p.Data = map[string]any{"Items": list, "Shipping": terms}
 	return s.html(c, "coop_orders", p)
 }
 

@@ -130,6 +130,7 @@ func (s *Server) routes(app *fiber.App) {
 	s.registryRoutes(app)
 	s.orderRoutes(app)
 	s.orderPageRoutes(app)
+	s.shippingRoutes(app)
 	s.catalogRoutes(app)
 	s.paymentRoutes(app)
 }

@@ -1,0 +1,52 @@
+package order
+
+import (
+	"context"
+	"errors"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/fupinmarket/market/internal/auth"
+	"github.com/fupinmarket/market/internal/platform/errs"
+)
+
+// ShippingTerms are a cooperative's shipping fee: a flat fee per shipment,
+// waived when the cooperative's part of an order reaches FreeFromFen.
+type ShippingTerms struct {
+	FlatFen     int64  `json:"flat_fen"`
+	FreeFromFen *int64 `json:"free_from_fen"`
+}
+
+// Shipping returns a cooperative's terms (anyone may read them).
+func (s *Service) Shipping(ctx context.Context, coopID int64) (ShippingTerms, error) {
+	var t ShippingTerms
+	err := s.db.QueryRow(ctx, `SELECT shipping_flat_fen, shipping_free_from_fen FROM cooperatives WHERE id = $1`, coopID).
+		Scan(&t.FlatFen, &t.FreeFromFen)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return t, errs.E(errs.NotFound, "cooperative not found")
+	}
+	return t, err
+}
+
+// SetShipping lets a cooperative's administrator set its terms; orders
+// placed afterwards use them.
+func (s *Service) SetShipping(ctx context.Context, a auth.Actor, coopID int64, t ShippingTerms) (ShippingTerms, error) {
+	if !a.ManagesCoop(coopID) {
+		return t, errs.E(errs.Forbidden, "only the cooperative's administrator sets its shipping fee")
+	}
+	f := errs.FieldErrors{}
+	if t.FlatFen < 0 || t.FlatFen > 100000 {
+		f.Add("flat_fen", "must be between 0 and 100000")
+	}
+	if t.FreeFromFen != nil && (*t.FreeFromFen <= 0 || *t.FreeFromFen > 100000000) {
+		f.Add("free_from_fen", "must be positive (or left out for no free shipping)")
+	}
+	if err := f.Err("the shipping terms are not valid"); err != nil {
+		return t, err
+	}
+	const q = `UPDATE cooperatives SET shipping_flat_fen = $2, shipping_free_from_fen = $3, updated_at = now() WHERE id = $1`
+	if _, err := s.db.Exec(ctx, q, coopID, t.FlatFen, t.FreeFromFen); err != nil {
+		return t, err
+	}
+	return s.Shipping(ctx, coopID)
+}
