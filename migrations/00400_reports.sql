@@ -209,6 +209,8 @@ DECLARE
     y record; o record; n record;
 BEGIN
     FOR y IN SELECT * FROM household_year_income WHERE household_id = NEW.id LOOP
+        -- The village lock every rollup writer takes first (attribution.LockVillages).
+        PERFORM pg_advisory_xact_lock(hashtextextended(y.village_code, 0));
         o := household_crossings(OLD.baseline_income_fen, OLD.members, y.attributed_fen, y.village_code, y.year);
         n := household_crossings(NEW.baseline_income_fen, NEW.members, y.attributed_fen, y.village_code, y.year);
         UPDATE village_year_rollup SET
