@@ -17,12 +17,15 @@ func demoCmd(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	households := fs.Int("households", demo.DefaultHouseholds, "households in the demo registry (up to 4,000,000); a larger number than before adds to it")
 	seed := fs.Uint64("seed", demo.DefaultSeed, "seed of the generated registry")
-	orders := fs.Int("orders", 300, "demo orders to place over the year (only when none exist)")
+	orders := fs.Int("orders", 300, "demo orders to place over the year (only when none exist; 0: none)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *households < 1 || *households > demo.MaxHouseholds {
 		return fmt.Errorf("--households must be between 1 and %d", demo.MaxHouseholds)
+	}
+	if *orders < 0 {
+		return fmt.Errorf("--orders must not be negative")
 	}
 	if err := schema.EnsureCurrent(ctx, e.infra.DB); err != nil {
 		return err
@@ -49,10 +52,13 @@ func demoCmd(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	fmt.Fprintln(e.out, "demo catalog ready: products, lots and images")
-	if err := demo.LoadOrders(ctx, e.infra.DB, demo.OrdersOptions{Count: *orders, Seed: *seed}); err != nil {
-		return err
+	// demo.LoadOrders takes a zero count for its default: --orders 0 means none.
+	if *orders > 0 {
+		if err := demo.LoadOrders(ctx, e.infra.DB, demo.OrdersOptions{Count: *orders, Seed: *seed}); err != nil {
+			return err
+		}
+		fmt.Fprintln(e.out, "demo orders ready: a year of paid orders in the ledger")
 	}
-	fmt.Fprintln(e.out, "demo orders ready: a year of paid orders in the ledger")
 	fmt.Fprintf(e.out, "demo data ready; accounts use password %s\n", demo.Password)
 	for _, a := range demo.Accounts {
 		fmt.Fprintf(e.out, "  %-20s %s\n", a.Email, a.Role)
