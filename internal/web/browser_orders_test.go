@@ -87,10 +87,15 @@ func TestBrowserCheckout(t *testing.T) {
 		chromedp.WaitVisible(`#ref`+id, chromedp.ByQuery),
 		chromedp.SendKeys(`#ref`+id, "农行 20261128-01", chromedp.ByQuery),
 		chromedp.Submit(`#ref`+id, chromedp.ByQuery),
-		chromedp.WaitVisible(`main h1`, chromedp.ByQuery),
+		// Back on the queue, the confirmed transfer is gone from it.
+		chromedp.WaitNotPresent(`#ref`+id, chromedp.ByQuery),
 	)
 	if err != nil {
 		t.Fatalf("admin: %v", err)
+	}
+	var status string
+	if err := s.DB.Pool.QueryRow(context.Background(), `SELECT status FROM orders WHERE id = $1`, id).Scan(&status); err != nil || status != "paid" {
+		t.Fatalf("after the admin's confirmation the order is %q (%v)", status, err)
 	}
 	var receipt string
 	err = chromedp.Run(buyer,
