@@ -4,6 +4,8 @@
 # the same run. marketd serves the demo from a scratch database on the test
 # PostgreSQL and the test Redis (pages cached there). Usage:
 #   scripts/bench-http.sh [seconds]
+# MARKETD_BIN / MARKETCTL_BIN run other builds (e.g. an older commit's, for a
+# before/after comparison on the same machine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-10}
@@ -18,26 +20,37 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-go build -o "$tmp/marketd" ./cmd/marketd
-go build -o "$tmp/marketctl" ./cmd/marketctl
+marketd=${MARKETD_BIN:-$tmp/marketd}; marketctl=${MARKETCTL_BIN:-$tmp/marketctl}
+[ -n "${MARKETD_BIN:-}" ] || go build -o "$tmp/marketd" ./cmd/marketd
+[ -n "${MARKETCTL_BIN:-}" ] || go build -o "$tmp/marketctl" ./cmd/marketctl
 go build -o "$tmp/barefiber" ./cmd/barefiber
 psql -q "$admin" -c "DROP DATABASE IF EXISTS bench_http" -c "CREATE DATABASE bench_http"
 export DATABASE_URL="$base/bench_http" REDIS_URL=${MARKET_TEST_REDIS_URL:-redis://127.0.0.1:6379/0}
 export MARKET_DATA_DIR="$tmp/data" MARKET_LOG_LEVEL=error MARKET_REDIS_PREFIX="bench-http-$$:" MARKET_ADDR=127.0.0.1:18090
-"$tmp/marketctl" migrate up >/dev/null
-"$tmp/marketctl" demo --orders 50 >/dev/null 2>&1
-"$tmp/marketd" 2>/dev/null & pids+=($!)
+"$marketctl" migrate up >/dev/null
+"$marketctl" demo --orders 50 >/dev/null 2>&1
+"$marketd" 2>/dev/null & pids+=($!)
 "$tmp/barefiber" --addr 127.0.0.1:18091 & pids+=($!)
 for _ in $(seq 100); do curl -fs http://127.0.0.1:18090/healthz >/dev/null && curl -fs http://127.0.0.1:18091/ >/dev/null && break; sleep 0.1; done
+# Cached pages are keyed by the catalog version marketd learns from
+# PostgreSQL notifications: let its listener come up first.
+for _ in $(seq 50); do curl -fs http://127.0.0.1:18090/metrics | grep -q '^market_catalog_listener_up 1' && break; sleep 0.1; done
 product=$(psql -tA "$DATABASE_URL" -c "SELECT min(id) FROM products WHERE status = 'active'")
 echo "machine: $(nproc) cores; wrk -t2 -c64 -d${secs}s; $(date -u +%FT%TZ)"
+bare_rps=""
 run() { # name url
   curl -fs "$2" >/dev/null # warm the cache
+  # A visitor's second request: "hit" when the response came from the cache.
+  head=$(curl -fsS -o /dev/null -D - -w 'size: %{size_download}\n' "$2")
+  xcache=$(awk 'tolower($1)=="x-cache:"{print $2}' <<<"$head" | tr -d '\r')
+  size=$(awk '$1=="size:"{print $2}' <<<"$head")
   out=$(wrk -t2 -c64 -d"${secs}s" --latency "$2")
   rps=$(awk '/Requests\/sec/{print $2}' <<<"$out")
   p99=$(awk '$1=="99%"{print $2}' <<<"$out")
   errs=$(awk '/Non-2xx/{print $NF}' <<<"$out")
-  printf '%-14s %10s req/s  p99 %8s  non-2xx %s\n' "$1" "$rps" "$p99" "${errs:-0}"
+  [ -n "$bare_rps" ] || bare_rps=$rps
+  ratio=$(awk -v a="$rps" -v b="$bare_rps" 'BEGIN{printf "%.2f", a/b}')
+  printf '%-14s %10s req/s  p99 %8s  ratio %s  %6s bytes  x-cache %-4s non-2xx %s\n' "$1" "$rps" "$p99" "$ratio" "$size" "${xcache:--}" "${errs:-0}"
 }
 run bare-fiber "http://127.0.0.1:18091/"
 run home "http://127.0.0.1:18090/"

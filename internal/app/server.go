@@ -93,6 +93,10 @@ func New(cfg config.Config, db *pgxpool.Pool, rdb redis.UniversalClient, log *sl
 	if err != nil {
 		return nil, err
 	}
+	// Catalog caches learn of changes from PostgreSQL notifications (one
+	// LISTEN connection, catalog/changes.go); it stops with the HTTP server.
+	stopListening := svc.Catalog.Listen(context.Background(), log)
+	h.Hooks().OnShutdown(func() error { stopListening(); return nil })
 	return &App{HTTP: h, Jobs: svc.Jobs}, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -23,16 +24,25 @@ type Service struct {
 	media   media.Storage
 	changed func(context.Context)
 	now     func() time.Time
+	changes atomic.Pointer[changes] // set by Listen (changes.go)
 }
 
 // New returns the catalog on db, keeping images in st. changed is called
 // after every committed write that alters what buyers see (it bumps the page
-// cache); it may be nil.
+// cache); it may be nil. Such a write also moves this process's cache
+// version at once (changes.go), before its notification arrives.
 func New(db *pgxpool.Pool, st media.Storage, changed func(context.Context)) *Service {
 	if changed == nil {
 		changed = func(context.Context) {}
 	}
-	return &Service{db: db, media: st, changed: changed, now: time.Now}
+	s := &Service{db: db, media: st, now: time.Now}
+	s.changed = func(ctx context.Context) {
+		if c := s.changes.Load(); c != nil {
+			c.local.Add(1)
+		}
+		changed(ctx)
+	}
+	return s
 }
 
 // Media is the storage images are kept in.
@@ -413,7 +423,9 @@ const CacheNamespace = "catalog"
 // entries by it, so writes outside this package (orders taking stock, the
 // registry suspending a cooperative) invalidate them too.
 func (s *Service) Version(ctx context.Context) (int64, error) {
-	const q = `SELECT last_value FROM catalog_changes`
+	// Before the first nextval last_value is already 1 (is_called false):
+	// count that state as 0, or the first change would not move it.
+	const q = `SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM catalog_changes`
 	var v int64
 	err := s.db.QueryRow(ctx, q).Scan(&v)
 	return v, err

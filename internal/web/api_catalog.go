@@ -3,6 +3,7 @@ package web
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"io"
 	"strconv"
@@ -15,25 +16,79 @@ import (
 	"github.com/fupinmarket/market/internal/auth"
 	"github.com/fupinmarket/market/internal/catalog"
 	"github.com/fupinmarket/market/internal/media"
-	"github.com/fupinmarket/market/internal/platform/cache"
 	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/platform/ids"
 )
 
 // catalogTTL bounds how long a cached catalog page or query lives. Writes
-// invalidate at once: cache keys hold the Redis version the catalog bumps
-// after each commit and the database's change counter (catalog.Version),
-// which any writer advances.
+// invalidate without waiting for it: every key holds the catalog's version
+// (catalog.Service.CacheVersion), which any committed write moves.
 const catalogTTL = 2 * time.Minute
 
-// catalogCached returns the cached value of key, or fill's, cached. Without
-// the database's change counter it does not cache.
-func catalogCached[T any](s *Server, c *fiber.Ctx, key string, fill func() (T, error)) (T, error) {
-	dbv, err := s.Catalog.Version(ctx(c))
+// catalogLookup finds the catalog entry under parts at the catalog's current
+// version; key is where a fresh one belongs, "" when nothing may be cached
+// (the version or Redis is unavailable). The version is read before the
+// caller reads the database, so an entry computed from data older than a
+// change is stored under the older version.
+//
+// While the change listener is up the version comes from memory and is the
+// whole story: a hit in the in-process copy costs no round trip, a hit in
+// Redis one (cache.LookupAt). Otherwise the database's change counter is read
+// and the Redis version that the catalog bumps after each commit goes into
+// the key too, fetched with the entry in one round trip (cache.Lookup).
+func (s *Server) catalogLookup(c *fiber.Ctx, parts ...string) (key string, b []byte, hit bool) {
+	v, notified, err := s.Catalog.CacheVersion(ctx(c))
 	if err != nil {
-		return fill()
+		return "", nil, false
 	}
-	return cache.Through(ctx(c), s.Cache, catalog.CacheNamespace, catalogTTL, key+":"+strconv.FormatInt(dbv, 10), fill)
+	parts = append([]string{v}, parts...)
+	if notified {
+		return s.Cache.LookupAt(ctx(c), catalog.CacheNamespace, parts...)
+	}
+	return s.Cache.Lookup(ctx(c), catalog.CacheNamespace, parts...)
+}
+
+// catalogCached returns the cached value of key, or fill's, cached.
+func catalogCached[T any](s *Server, c *fiber.Ctx, key string, fill func() (T, error)) (T, error) {
+	k, b, hit := s.catalogLookup(c, key)
+	var out T
+	if hit && json.Unmarshal(b, &out) == nil {
+		return out, nil
+	}
+	out, err := fill()
+	if err == nil && k != "" {
+		if b, err := json.Marshal(out); err == nil {
+			s.Cache.SetBytes(ctx(c), k, b, catalogTTL)
+		}
+	}
+	return out, err
+}
+
+// catalogCachedJSON is catalogCached for API responses: the cached JSON is
+// sent as it is (the same entries: json.Marshal is Fiber's encoder too).
+func catalogCachedJSON[T any](s *Server, c *fiber.Ctx, key string, fill func() (T, error)) ([]byte, error) {
+	k, b, hit := s.catalogLookup(c, key)
+	if hit {
+		c.Set("X-Cache", "hit")
+		return b, nil
+	}
+	out, err := fill()
+	if err != nil {
+		return nil, err
+	}
+	if b, err = json.Marshal(out); err != nil {
+		return nil, err
+	}
+	if k != "" {
+		s.Cache.SetBytes(ctx(c), k, b, catalogTTL)
+	}
+	return b, nil
+}
+
+// sendJSON sends an encoded JSON body (not to be modified afterwards).
+func sendJSON(c *fiber.Ctx, b []byte) error {
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	return c.Send(b)
 }
 
 // catalogRoutes adds the catalog's API, storefront pages, media and the
@@ -119,11 +174,15 @@ func catalogCacheKey(parts ...string) string {
 	return hex.EncodeToString(h[:12])
 }
 
-func (s *Server) listProducts(c *fiber.Ctx, f catalog.Filter) (catalog.Page, error) {
-	key := catalogCacheKey("list", f.Region, f.Category, strconv.FormatInt(f.CooperativeID, 10), catalogBool(f.Certified),
+// listKey is the cache key of a list query.
+func listKey(f catalog.Filter) string {
+	return catalogCacheKey("list", f.Region, f.Category, strconv.FormatInt(f.CooperativeID, 10), catalogBool(f.Certified),
 		strconv.FormatInt(f.MinPriceFen, 10), strconv.FormatInt(f.MaxPriceFen, 10), f.Q, string(f.Sort),
 		strconv.Itoa(f.Limit), f.Cursor)
-	return catalogCached(s, c, key, func() (catalog.Page, error) { return s.Catalog.List(ctx(c), f) })
+}
+
+func (s *Server) listProducts(c *fiber.Ctx, f catalog.Filter) (catalog.Page, error) {
+	return catalogCached(s, c, listKey(f), func() (catalog.Page, error) { return s.Catalog.List(ctx(c), f) })
 }
 
 func catalogBool(b *bool) string {
@@ -138,11 +197,11 @@ func (s *Server) apiProducts(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	page, err := s.listProducts(c, f)
+	b, err := catalogCachedJSON(s, c, listKey(f), func() (catalog.Page, error) { return s.Catalog.List(ctx(c), f) })
 	if err != nil {
 		return err
 	}
-	return c.JSON(page)
+	return sendJSON(c, b)
 }
 
 // product reads one product; what buyers see is cached, a cooperative's
@@ -152,8 +211,13 @@ func (s *Server) product(c *fiber.Ctx, id int64) (catalog.Product, error) {
 	if a.Has(auth.RoleCoopAdmin) {
 		return s.Catalog.GetProduct(ctx(c), a, id)
 	}
-	return catalogCached(s, c, "product:"+strconv.FormatInt(id, 10),
-		func() (catalog.Product, error) { return s.Catalog.GetProduct(ctx(c), auth.Actor{}, id) })
+	return catalogCached(s, c, productKey(id), s.buyersProduct(c, id))
+}
+
+func productKey(id int64) string { return "product:" + strconv.FormatInt(id, 10) }
+
+func (s *Server) buyersProduct(c *fiber.Ctx, id int64) func() (catalog.Product, error) {
+	return func() (catalog.Product, error) { return s.Catalog.GetProduct(ctx(c), auth.Actor{}, id) }
 }
 
 func (s *Server) apiProduct(c *fiber.Ctx) error {
@@ -161,11 +225,18 @@ func (s *Server) apiProduct(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	p, err := s.product(c, id)
+	if actorOf(c).Has(auth.RoleCoopAdmin) {
+		p, err := s.product(c, id)
+		if err != nil {
+			return err
+		}
+		return c.JSON(p)
+	}
+	b, err := catalogCachedJSON(s, c, productKey(id), s.buyersProduct(c, id))
 	if err != nil {
 		return err
 	}
-	return c.JSON(p)
+	return sendJSON(c, b)
 }
 
 func (s *Server) apiCreateProduct(c *fiber.Ctx) error {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -50,11 +51,12 @@ type regionDirectory struct {
 	maxAge time.Duration
 }
 
-func (d *regionDirectory) get(c *fiber.Ctx, store *region.Store) ([]region.PrefectureSummary, []region.ListedCounty, error) {
+// get returns the lists and when they were read (a generation for cache keys).
+func (d *regionDirectory) get(c *fiber.Ctx, store *region.Store) ([]region.PrefectureSummary, []region.ListedCounty, time.Time, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.prefs != nil && time.Since(d.at) < d.maxAge {
-		return d.prefs, d.listed, nil
+		return d.prefs, d.listed, d.at, nil
 	}
 	prefs, err := store.Prefectures(ctx(c))
 	if err == nil {
@@ -64,19 +66,24 @@ func (d *regionDirectory) get(c *fiber.Ctx, store *region.Store) ([]region.Prefe
 		}
 	}
 	if err != nil && d.prefs == nil {
-		return nil, nil, err
+		return nil, nil, time.Time{}, err
 	}
-	return d.prefs, d.listed, nil
+	return d.prefs, d.listed, d.at, nil
 }
 
+// pageHome is cached whole for visitors like the catalog's pages, also keyed
+// by the generation of the region lists; a page missing its catalog figures
+// (PostgreSQL down) is not stored.
 func (s *Server) pageHome(c *fiber.Ctx) error {
-	prefs, listed, err := s.directory.get(c, s.Regions)
+	prefs, listed, at, err := s.directory.get(c, s.Regions)
 	if err != nil {
 		return err
 	}
-	p := s.page(c, "")
-	p.Data = s.homeCatalog(c, map[string]any{"Prefectures": prefs, "Listed": listed})
-	return s.html(c, "home", p)
+	return s.cachedPage(c, "home", "r"+strconv.FormatInt(at.UnixNano(), 36), func(p *Page) (bool, error) {
+		data, ok := s.homeCatalog(c, map[string]any{"Prefectures": prefs, "Listed": listed})
+		p.Data = data
+		return ok, nil
+	})
 }
 
 func (s *Server) pageRegion(c *fiber.Ctx) error {

@@ -3,7 +3,6 @@ package web
 import (
 	"bytes"
 	"net/url"
-	"strconv"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -19,10 +18,20 @@ func (s *Server) storefrontRoutes(app *fiber.App) {
 }
 
 // catalogPage renders page name with what build puts in the page. A
-// visitor's page (no session: no name, no CSRF token in it) is cached in
-// Redis under the catalog version and the full URL; signed-in users get a
-// fresh render from cached queries. With Redis down it renders every time.
+// visitor's page (no session: no name, no CSRF token in it) is cached whole
+// under the catalog's versions and the full URL; signed-in users get a fresh
+// render from cached queries. With Redis down it renders every time.
 func (s *Server) catalogPage(c *fiber.Ctx, name string, build func(p *Page) error) error {
+	return s.cachedPage(c, name, "", func(p *Page) (bool, error) { return true, build(p) })
+}
+
+// cachedPage is catalogPage for pages that also depend on something other
+// than the catalog: extra goes into the key (it changes when that does), and
+// build says whether its page may be stored (not when it is missing parts).
+//
+// While the catalog's change listener is up, a hit asks neither PostgreSQL
+// nor, for the hottest pages (kept in memory), Redis (see catalogLookup).
+func (s *Server) cachedPage(c *fiber.Ctx, name, extra string, build func(p *Page) (store bool, err error)) error {
 	p := s.page(c, "")
 	key := ""
 	// Visitors' pages are cached with a placeholder where the CSRF token of
@@ -34,24 +43,22 @@ func (s *Server) catalogPage(c *fiber.Ctx, name string, build func(p *Page) erro
 	}
 	if actorOf(c).Anonymous() {
 		p.CSRF = csrfPlaceholder
-		v, ok := s.Cache.Version(ctx(c), catalog.CacheNamespace)
-		dbv, err := s.Catalog.Version(ctx(c))
-		if ok && err == nil {
-			key = s.Cache.Key(catalog.CacheNamespace, v, "page", strconv.FormatInt(dbv, 10), p.Lang, catalogCacheKey(c.OriginalURL()))
-			if b, ok := s.Cache.GetBytes(ctx(c), key); ok {
-				c.Set("X-Cache", "hit")
-				return send(b)
-			}
+		k, b, hit := s.catalogLookup(c, "page", p.Lang, extra, catalogCacheKey(c.OriginalURL()))
+		if hit {
+			c.Set("X-Cache", "hit")
+			return send(b)
 		}
+		key = k
 	}
-	if err := build(&p); err != nil {
+	store, err := build(&p)
+	if err != nil {
 		return err
 	}
 	b, err := s.render.Render(name, p)
 	if err != nil {
 		return err
 	}
-	if key != "" {
+	if key != "" && store {
 		s.Cache.SetBytes(ctx(c), key, b, catalogTTL)
 	}
 	return send(b)
@@ -69,8 +76,9 @@ type homeFigures struct {
 
 // homeCatalog adds featured products and this year's income figure to the
 // home page's data. The home page must render while PostgreSQL is down (the
-// region lists come from memory), so a failure here leaves these out.
-func (s *Server) homeCatalog(c *fiber.Ctx, data map[string]any) map[string]any {
+// region lists come from memory), so a failure here leaves these out; ok is
+// false then (such a page is not cached).
+func (s *Server) homeCatalog(c *fiber.Ctx, data map[string]any) (_ map[string]any, ok bool) {
 	h, err := catalogCached(s, c, "home", func() (homeFigures, error) {
 		var h homeFigures
 		var err error
@@ -88,7 +96,7 @@ func (s *Server) homeCatalog(c *fiber.Ctx, data map[string]any) map[string]any {
 	data["IncomeHouseholds"] = h.IncomeHouseholds
 	data["Categories"] = catalog.Categories
 	data["Q"] = ""
-	return data
+	return data, err == nil
 }
 
 // regionCatalog adds the products of a region's subtree (a pavilion) to its

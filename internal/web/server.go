@@ -81,6 +81,7 @@ func New(d Deps) (*fiber.App, error) {
 	}
 	s := &Server{Deps: d, render: r, openapi: doc, metrics: newMetrics(d.Registry, d.DB),
 		directory: &regionDirectory{maxAge: 5 * time.Minute}}
+	d.Registry.MustRegister(catalogCollectors(d.Catalog, d.Cache)...)
 	cfg := fiber.Config{
 		AppName:   "fupin-market",
 		BodyLimit: d.BodyLimit,

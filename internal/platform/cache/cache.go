@@ -4,6 +4,11 @@
 // reads the version before the database, so an entry computed from data older
 // than a write is stored under the older version.
 //
+// Callers that know the version of what they cache themselves (the catalog,
+// from PostgreSQL's notifications) put it in the key and use LookupAt
+// instead: no Redis version is read. Both keep the hottest entries in memory
+// too, under the same full key (lru.go), so they invalidate alike.
+//
 // The cache is an optimisation only: when Redis fails, Get misses, Set does
 // nothing and the caller reads the database. After a failure Redis is left
 // alone for a few seconds, so a dead Redis does not slow every request.
@@ -15,6 +20,7 @@ import (
 	"errors"
 	"log/slog"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -30,14 +36,20 @@ type Cache struct {
 	downUntil atomic.Int64 // unix nanoseconds
 	hits      atomic.Int64
 	misses    atomic.Int64
+	mem       *lru // hottest entries, keyed by full key (lru.go)
+	memHits   atomic.Int64
+	seen      sync.Map // namespace → last version Lookup saw (string)
 }
+
+// MemoryBytes bounds the in-process copy of the hottest entries.
+const MemoryBytes = 32 << 20
 
 // New returns a cache on rdb whose keys start with prefix + "cache:".
 func New(rdb redis.UniversalClient, prefix string, log *slog.Logger) *Cache {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Cache{rdb: rdb, prefix: prefix + "cache:", log: log, timeout: 250 * time.Millisecond}
+	return &Cache{rdb: rdb, prefix: prefix + "cache:", log: log, timeout: 250 * time.Millisecond, mem: newLRU(MemoryBytes)}
 }
 
 func (c *Cache) usable() bool {
@@ -123,7 +135,9 @@ func (c *Cache) SetBytes(ctx context.Context, key string, b []byte, ttl time.Dur
 	defer cancel()
 	if err := c.rdb.Set(ctx, key, b, ttl).Err(); err != nil {
 		c.failed("set", err)
+		return
 	}
+	c.mem.add(key, b, ttl, time.Now())
 }
 
 // Get decodes the JSON entry at key into v.
@@ -144,19 +158,16 @@ func (c *Cache) Set(ctx context.Context, key string, v any, ttl time.Duration) {
 func (c *Cache) Stats() (hits, misses int64) { return c.hits.Load(), c.misses.Load() }
 
 // Through returns the cached value of key in namespace ns, or computes it
-// with fill and caches it for ttl. With Redis down it just calls fill.
+// with fill and caches it for ttl. A hit costs one Redis round trip (see
+// Lookup). With Redis down it just calls fill.
 func Through[T any](ctx context.Context, c *Cache, ns string, ttl time.Duration, key string, fill func() (T, error)) (T, error) {
-	v, ok := c.Version(ctx, ns)
-	if !ok {
-		return fill()
-	}
-	k := c.Key(ns, v, key)
+	k, b, hit := c.Lookup(ctx, ns, key)
 	var out T
-	if c.Get(ctx, k, &out) {
+	if hit && json.Unmarshal(b, &out) == nil {
 		return out, nil
 	}
 	out, err := fill()
-	if err == nil {
+	if err == nil && k != "" {
 		c.Set(ctx, k, out, ttl)
 	}
 	return out, err
