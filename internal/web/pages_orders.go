@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"net/url"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
@@ -27,19 +28,19 @@ func (s *Server) orderPageRoutes(app *fiber.App) {
 	app.Post("/orders/:id/cancel", s.signedInPage, s.postOrderAction(s.Orders.Cancel))
 	app.Post("/orders/:id/delivered", s.signedInPage, s.postOrderAction(s.Orders.ConfirmDelivered))
 	app.Get("/receipts/:token", s.pageReceipt)
-	admin := app.Group("/admin", s.signedInPage, s.requireRole(auth.RolePlatformAdmin))
+	admin := app.Group("/admin", s.requirePageRole(auth.RolePlatformAdmin))
 	admin.Get("/payments", s.pageAdminPayments)
 	admin.Post("/orders/:id/confirm", s.postAdminConfirm)
 	admin.Get("/orders/:id", s.pageAdminOrder)
 	admin.Post("/orders/:id/refund", s.postAdminRefund)
-	app.Get("/coop/orders", s.signedInPage, s.requireRole(auth.RoleCoopAdmin), s.pageCoopOrders)
-	app.Post("/coop/orders/:id/ship", s.signedInPage, s.requireRole(auth.RoleCoopAdmin), s.postCoopShip)
+	app.Get("/coop/orders", s.requirePageRole(auth.RoleCoopAdmin), s.pageCoopOrders)
+	app.Post("/coop/orders/:id/ship", s.requirePageRole(auth.RoleCoopAdmin), s.postCoopShip)
 }
 
 // signedInPage sends visitors to the login page and back.
 func (s *Server) signedInPage(c *fiber.Ctx) error {
 	if actorOf(c).Anonymous() {
-		return c.Redirect("/login?next="+c.OriginalURL(), fiber.StatusSeeOther)
+		return c.Redirect("/login?next="+url.QueryEscape(c.OriginalURL()), fiber.StatusSeeOther)
 	}
 	return c.Next()
 }

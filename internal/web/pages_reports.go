@@ -25,9 +25,9 @@ import (
 // public impact page. Forms post and redirect, or render their errors next
 // to the fields; nothing needs JavaScript.
 func (s *Server) reportPageRoutes(app *fiber.App) {
-	office := s.reportPage(auth.RoleOffice, auth.RolePlatformAdmin)
-	coop := s.reportPage(auth.RoleCoopAdmin)
-	org := s.reportPage(auth.RoleBuyerOrgAdmin, auth.RolePlatformAdmin)
+	office := s.requirePageRole(auth.RoleOffice, auth.RolePlatformAdmin)
+	coop := s.requirePageRole(auth.RoleCoopAdmin)
+	org := s.requirePageRole(auth.RoleBuyerOrgAdmin, auth.RolePlatformAdmin)
 	app.Get("/office", office, s.pageDashboard)
 	app.Get("/office/regions/:code", office, s.pageDashboard)
 	app.Get("/office/listed", office, s.pageListed)
@@ -41,23 +41,6 @@ func (s *Server) reportPageRoutes(app *fiber.App) {
 	app.Post("/org/members", org, s.postOrgMember)
 	app.Post("/org/orders/:id/accept", org, s.postOrgAccept)
 	app.Get("/impact", s.pageImpact)
-}
-
-// reportPage sends visitors to the login page and refuses accounts without
-// one of roles.
-func (s *Server) reportPage(roles ...auth.Role) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		a := actorOf(c)
-		if a.Anonymous() {
-			return c.Redirect("/login?next="+url.QueryEscape(c.OriginalURL()), fiber.StatusSeeOther)
-		}
-		for _, r := range roles {
-			if a.Has(r) {
-				return c.Next()
-			}
-		}
-		return errs.E(errs.Forbidden, "your account may not do this")
-	}
 }
 
 // yearChoices are the years a report may be asked for: from the 2020

@@ -12,7 +12,7 @@ import (
 func (s *Server) shippingRoutes(app *fiber.App) {
 	app.Get("/api/v1/cooperatives/:id/shipping", s.apiShipping)
 	app.Put("/api/v1/cooperatives/:id/shipping", s.requireRole(auth.RoleCoopAdmin), s.apiSetShipping)
-	app.Post("/coop/shipping", s.signedInPage, s.requireRole(auth.RoleCoopAdmin), s.postCoopShipping)
+	app.Post("/coop/shipping", s.requirePageRole(auth.RoleCoopAdmin), s.postCoopShipping)
 }
 
 func coopParam(c *fiber.Ctx) (int64, error) {
