@@ -6,12 +6,16 @@ import (
 	"flag"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"runtime/pprof"
 	"sort"
+	"strconv"
+	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/fupinmarket/market/internal/attribution"
 	"github.com/fupinmarket/market/internal/auth"
@@ -28,95 +32,170 @@ import (
 // beside pgbench's TPC-B on the same server.
 func benchCmd(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 || args[0] != "checkout" {
-		return errors.New("usage: marketctl bench checkout [--mode hot|spread] [--workers N] [--duration D]")
+		return errors.New("usage: marketctl bench checkout [--mode hot|spread] [--workers N] [--warmup D] [--duration D]")
 	}
 	fs := flag.NewFlagSet("bench checkout", flag.ContinueOnError)
 	mode := fs.String("mode", "spread", "hot: every order buys one variant; spread: a random variant of every product")
 	workers := fs.Int("workers", 8, "concurrent buyers")
-	duration := fs.Duration("duration", 15*time.Second, "how long to run")
+	warmup := fs.Duration("warmup", 3*time.Second, "run this long first, unmeasured (caches, plans, connections)")
+	duration := fs.Duration("duration", 15*time.Second, "how long to measure")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the measured part to this file")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
+	b, err := newCheckoutBench(ctx, e, *mode == "hot")
+	if err != nil {
+		return err
+	}
+	b.run(ctx, *workers, *warmup)
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+	}
+	busy0 := machineBusy()
+	r := b.run(ctx, *workers, *duration)
+	busy := machineBusy() - busy0
+	if *cpuProfile != "" {
+		pprof.StopCPUProfile()
+	}
+	fmt.Fprintf(e.out, "mode=%s workers=%d orders=%d failed=%d orders_per_sec=%.1f p50=%s p99=%s\n", *mode, *workers,
+		r.done, r.failed, float64(r.done)/duration.Seconds(), r.percentile(0.5), r.percentile(0.99))
+	for _, err := range r.errors {
+		fmt.Fprintln(e.out, "error:", err)
+	}
+	if busy > 0 && r.done > 0 {
+		// CPU of the whole machine (server, this client, everything else)
+		// per order: what a change saves, less noisy than orders per second.
+		fmt.Fprintf(e.out, "machine_cpu_per_order=%s\n", (busy / time.Duration(r.done)).Round(time.Microsecond))
+	}
+	return b.check(ctx, e)
+}
+
+// checkoutBench is a demo database ready for checkouts.
+type checkoutBench struct {
+	svc          *order.Service
+	buyer, admin auth.Actor
+	variants     []int64
+	db           *pgxpool.Pool
+}
+
+func newCheckoutBench(ctx context.Context, e *env, hot bool) (*checkoutBench, error) {
 	db := e.infra.DB
 	ring, err := pii.ParseRing(e.infra.DataKey)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := pii.SyncKeys(ctx, db, ring); err != nil {
-		return err
+		return nil, err
 	}
 	if err := demo.LoadAccounts(ctx, db, auth.NewUsers(db)); err != nil {
-		return err
+		return nil, err
 	}
 	if err := demo.LoadRegistry(ctx, db, ring, demo.RegistryOptions{Households: demo.DefaultHouseholds, Seed: demo.DefaultSeed}); err != nil {
-		return err
+		return nil, err
 	}
 	if err := demo.LoadCatalogWith(ctx, db, e.cfg.DataDir, ring); err != nil {
-		return err
+		return nil, err
 	}
 	variants, err := benchStock(ctx, e)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if *mode == "hot" {
+	// A running service has order history and statistics that autovacuum
+	// keeps as tables grow; the bench's tables were filled a moment ago.
+	if err := demo.LoadOrders(ctx, db, demo.OrdersOptions{Seed: demo.DefaultSeed}); err != nil {
+		return nil, err
+	}
+	if _, err := db.Exec(ctx, "ANALYZE"); err != nil {
+		return nil, fmt.Errorf("analyze: %w", err)
+	}
+	if hot {
 		variants = variants[:1]
 	}
-	users := auth.NewUsers(db)
-	buyer, admin, err := benchActors(ctx, users)
+	buyer, admin, err := benchActors(ctx, auth.NewUsers(db))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	svc := order.NewService(db, order.Config{TTL: time.Hour, Methods: []string{order.Manual}})
-	var done, failed atomic.Int64
+	return &checkoutBench{svc: svc, buyer: buyer, admin: admin, variants: variants, db: db}, nil
+}
+
+// benchResult is what one run did.
+type benchResult struct {
+	done, failed int64
+	latencies    []time.Duration // sorted
+	errors       []error         // other than running out of stock, at most a few
+}
+
+func (r benchResult) percentile(q float64) time.Duration {
+	if len(r.latencies) == 0 {
+		return 0
+	}
+	return r.latencies[int(float64(len(r.latencies)-1)*q)].Round(time.Microsecond)
+}
+
+// run has workers buyers check out (place, then confirm the transfer) one
+// random variant each, back to back, for d.
+func (b *checkoutBench) run(ctx context.Context, workers int, d time.Duration) benchResult {
 	var mu sync.Mutex
-	var lat []time.Duration
-	deadline := time.Now().Add(*duration)
+	var r benchResult
+	deadline := time.Now().Add(d)
 	var wg sync.WaitGroup
-	for w := 0; w < *workers; w++ {
+	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func(seed uint64) {
 			defer wg.Done()
 			rng := rand.New(rand.NewPCG(seed, 7))
-			var mine []time.Duration
+			var mine benchResult
 			for time.Now().Before(deadline) {
 				t0 := time.Now()
-				req := order.PlaceRequest{PaymentMethod: order.Manual, ShippingAddress: order.Address{Name: "压测", Phone: "13800000000",
-					Province: "北京市", City: "北京市", District: "海淀区", Detail: "压测路 1 号"},
-					Items: []order.Item{{VariantID: ids.ID(variants[rng.IntN(len(variants))]), Quantity: 1}}}
-				o, err := svc.Place(ctx, buyer, req)
-				if err == nil {
-					_, err = svc.ConfirmManual(ctx, admin, int64(o.ID), "BENCH")
-				}
+				err := b.checkout(ctx, b.variants[rng.IntN(len(b.variants))])
 				if err != nil {
-					failed.Add(1)
-					if !errs.Is(err, errs.Conflict) {
-						fmt.Fprintln(e.out, "error:", err)
+					mine.failed++
+					if !errs.Is(err, errs.Conflict) && len(mine.errors) < 3 {
+						mine.errors = append(mine.errors, err)
 					}
 					continue
 				}
-				done.Add(1)
-				mine = append(mine, time.Since(t0))
+				mine.done++
+				mine.latencies = append(mine.latencies, time.Since(t0))
 			}
 			mu.Lock()
-			lat = append(lat, mine...)
+			r.done, r.failed = r.done+mine.done, r.failed+mine.failed
+			r.latencies, r.errors = append(r.latencies, mine.latencies...), append(r.errors, mine.errors...)
 			mu.Unlock()
-		}(uint64(w))
+		}(rand.Uint64())
 	}
 	wg.Wait()
-	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-	p := func(q float64) time.Duration {
-		if len(lat) == 0 {
-			return 0
-		}
-		return lat[int(float64(len(lat)-1)*q)]
-	}
-	fmt.Fprintf(e.out, "mode=%s workers=%d orders=%d failed=%d orders_per_sec=%.1f p50=%s p99=%s\n", *mode, *workers,
-		done.Load(), failed.Load(), float64(done.Load())/duration.Seconds(), p(0.5).Round(time.Microsecond), p(0.99).Round(time.Microsecond))
-	var negative int
-	if err := db.QueryRow(ctx, `SELECT count(*) FROM lots WHERE remaining < 0`).Scan(&negative); err != nil {
+	sort.Slice(r.latencies, func(i, j int) bool { return r.latencies[i] < r.latencies[j] })
+	return r
+}
+
+func (b *checkoutBench) checkout(ctx context.Context, variant int64) error {
+	req := order.PlaceRequest{PaymentMethod: order.Manual, ShippingAddress: order.Address{Name: "压测", Phone: "13800000000",
+		Province: "北京市", City: "北京市", District: "海淀区", Detail: "压测路 1 号"},
+		Items: []order.Item{{VariantID: ids.ID(variant), Quantity: 1}}}
+	o, err := b.svc.Place(ctx, b.buyer, req)
+	if err != nil {
 		return err
 	}
-	v, err := attribution.Audit(ctx, db)
+	_, err = b.svc.ConfirmManual(ctx, b.admin, int64(o.ID), "BENCH")
+	return err
+}
+
+// check fails on any oversold lot or broken invariant (marketctl audit).
+func (b *checkoutBench) check(ctx context.Context, e *env) error {
+	var negative int
+	if err := b.db.QueryRow(ctx, `SELECT count(*) FROM lots WHERE remaining < 0`).Scan(&negative); err != nil {
+		return err
+	}
+	v, err := attribution.Audit(ctx, b.db)
 	if err != nil {
 		return err
 	}
@@ -140,7 +219,7 @@ func benchStock(ctx context.Context, e *env) ([]int64, error) {
 	// keeps the contributions summing to the lot exactly.
 	const addLots = `WITH latest AS (
 			SELECT DISTINCT ON (product_id) id, product_id, quantity, income_kind, fen_per_unit, share_bps
-			FROM lots ORDER BY product_id, received_on DESC, id DESC),
+			FROM lots WHERE trace_code NOT LIKE 'bench%' ORDER BY product_id, received_on DESC, id DESC),
 		ins AS (
 			INSERT INTO lots (product_id, trace_code, quantity, remaining, received_on, income_kind, fen_per_unit, share_bps)
 			SELECT product_id, 'bench' || substr(md5(random()::text || id), 1, 20), quantity * 100000, quantity * 100000,
@@ -184,4 +263,24 @@ func benchActors(ctx context.Context, users *auth.Users) (buyer, admin auth.Acto
 		}
 	}
 	return buyer, admin, nil
+}
+
+// machineBusy returns the machine's CPU time spent so far outside idle and
+// I/O wait, from /proc/stat (0 where there is none).
+func machineBusy() time.Duration {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	fields := strings.Fields(line) // cpu user nice system idle iowait irq softirq steal ...
+	var ticks int64
+	for i, f := range fields[1:] {
+		if i == 3 || i == 4 {
+			continue // idle, iowait
+		}
+		n, _ := strconv.ParseInt(f, 10, 64)
+		ticks += n
+	}
+	return time.Duration(ticks) * 10 * time.Millisecond // USER_HZ is 100 on Linux
 }

@@ -60,12 +60,11 @@ func NewServices(cfg config.Config, db *pgxpool.Pool, rdb redis.UniversalClient,
 	if svc.Jobs, err = jobs.NewClient(db, svc.Orders, log, jobSweepEvery); err != nil {
 		return nil, fmt.Errorf("job client: %w", err)
 	}
-	svc.Orders.SetPlacedHook(jobs.ExpiryScheduler(svc.Jobs))
 	return svc, nil
 }
 
-// jobSweepEvery bounds how late an order whose expiry job was lost expires.
-const jobSweepEvery = 5 * time.Minute
+// jobSweepEvery bounds how late after its deadline an unpaid order expires.
+const jobSweepEvery = time.Minute
 
 // App is the HTTP application and the background job client of one process.
 type App struct {

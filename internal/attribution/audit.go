@@ -39,27 +39,26 @@ func Audit(ctx context.Context, db *pgxpool.Pool) ([]Violation, error) {
 // auditI1I2 recomputes every paid line's attribution and compares it with
 // the ledger (I1), and looks for negative household nets (I2).
 func auditI1I2(ctx context.Context, tx pgx.Tx) ([]Violation, error) {
-	rows, err := tx.Query(ctx, `SELECT ol.id FROM order_lines ol JOIN orders o ON o.id = ol.order_id
-		WHERE o.paid_at IS NOT NULL ORDER BY ol.id`)
+	rows, err := tx.Query(ctx, `SELECT id FROM orders WHERE paid_at IS NOT NULL ORDER BY id`)
 	if err != nil {
 		return nil, err
 	}
-	lines, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	orders, err := pgx.CollectRows(rows, pgx.RowTo[int64])
 	if err != nil {
 		return nil, err
 	}
 	var out []Violation
-	for _, id := range lines {
-		want, _, err := Want(ctx, tx, id)
-		if err != nil {
+	for _, id := range orders {
+		b := &pgx.Batch{}
+		p := QueuePlan(b, id, true)
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
 			return nil, err
 		}
-		have, err := held(ctx, tx, id)
-		if err != nil {
-			return nil, err
-		}
-		for _, d := range Difference(want, have) {
-			out = append(out, Violation{"I1", fmt.Sprintf("line %d lot %d household %d: ledger is off by %d fen", id, d.LotID, d.HouseholdID, -d.AmountFen)})
+		off := p.Off()
+		for _, line := range p.Lines() {
+			for _, d := range off[line] {
+				out = append(out, Violation{"I1", fmt.Sprintf("line %d lot %d household %d: ledger is off by %d fen", line, d.LotID, d.HouseholdID, -d.AmountFen)})
+			}
 		}
 	}
 	const neg = `SELECT line_id, household_id, sum(amount_fen) FROM attribution_entries

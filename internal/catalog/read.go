@@ -29,6 +29,11 @@ const (
 	JOIN regions cty ON cty.code = p.county_code
 	LEFT JOIN regions pref ON pref.code = cty.parent_code`
 	productSelect = productColumns + productFrom
+	// soldQty is what the product's lots have sold: popularity. It is read
+	// from the lots rather than kept on the product, so that a checkout
+	// writes no product row.
+	soldQty  = `SELECT coalesce(sum(l.quantity - l.remaining), 0) FROM lots l WHERE l.product_id = p.id`
+	soldJoin = ` CROSS JOIN LATERAL (` + soldQty + `) AS sold(qty)`
 )
 
 func scanProduct(r pgx.CollectableRow) (Product, error) {
@@ -316,8 +321,8 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 		cur = &c
 	}
 
-	// sold_qty rides along for the cursor of the popular sort.
-	const q = productColumns + `, p.sold_qty` + productFrom + ` WHERE p.status = 'active' AND c.status = 'approved'`
+	// The sold quantity rides along for the cursor of the popular sort.
+	const q = productColumns + `, sold.qty` + productFrom + soldJoin + ` WHERE p.status = 'active' AND c.status = 'approved'`
 	var b strings.Builder
 	b.WriteString(q)
 	args := []any{}
@@ -371,7 +376,7 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 			if err != nil {
 				return Page{}, errs.E(errs.Invalid, "the cursor is not valid for this list")
 			}
-			b.WriteString(` AND (p.sold_qty, p.id) < (` + arg(k) + `::numeric, ` + arg(cur.ID) + `)`)
+			b.WriteString(` AND (sold.qty, p.id) < (` + arg(k) + `::numeric, ` + arg(cur.ID) + `)`)
 		case SortPrice, SortPriceDesc:
 			k, err := strconv.ParseInt(cur.Key, 10, 64)
 			if err != nil {
@@ -388,7 +393,7 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 	case SortNewest:
 		b.WriteString(` ORDER BY p.id DESC`)
 	case SortPopular:
-		b.WriteString(` ORDER BY p.sold_qty DESC, p.id DESC`)
+		b.WriteString(` ORDER BY sold.qty DESC, p.id DESC`)
 	case SortPrice:
 		b.WriteString(` ORDER BY p.min_price_fen, p.id`)
 	case SortPriceDesc:
@@ -437,7 +442,7 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 func (s *Service) Featured(ctx context.Context, n int) ([]Product, error) {
 	const q = productSelect + ` WHERE p.status = 'active' AND c.status = 'approved'
 		ORDER BY EXISTS (SELECT 1 FROM product_certifications pc WHERE pc.product_id = p.id AND pc.status = 'confirmed'
-			AND pc.valid_from <= $2 AND pc.valid_until >= $2) DESC, p.sold_qty DESC, p.id DESC
+			AND pc.valid_from <= $2 AND pc.valid_until >= $2) DESC, (` + soldQty + `) DESC, p.id DESC
 		LIMIT $1`
 	rows, err := s.db.Query(ctx, q, n, s.Today())
 	if err != nil {

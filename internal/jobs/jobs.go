@@ -1,12 +1,13 @@
-// Package jobs runs background work in PostgreSQL with river: expiring
-// unpaid orders at their deadline (a job scheduled in the order's own
-// transaction) and a periodic sweep that also marks long-shipped orders
-// delivered. Jobs live in the database, so a restart loses none.
+// Package jobs runs background work in PostgreSQL with river: a periodic
+// sweep that cancels unpaid orders past their deadline (returning their
+// stock), marks long-shipped orders delivered and completes delivered ones.
+// Jobs live in the database, so a restart loses none. One sweep rather than
+// a job per order keeps checkout free of a river insert (and its indexes);
+// an order expires at most one sweep interval after its deadline.
 package jobs
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"time"
 
@@ -27,30 +28,12 @@ const DeliveredAfter = 10 * 24 * time.Hour
 // complete (organisations' orders complete on acceptance).
 const CompletedAfter = 7 * 24 * time.Hour
 
-// ExpireOrderArgs expires one unpaid order at its deadline.
-type ExpireOrderArgs struct {
-	OrderID int64 `json:"order_id"`
-}
-
-// Kind names the job.
-func (ExpireOrderArgs) Kind() string { return "expire_order" }
-
-// SweepArgs expires any overdue unpaid orders a job was not scheduled for
-// and marks orders shipped DeliveredAfter ago as delivered.
+// SweepArgs cancels overdue unpaid orders, marks orders shipped
+// DeliveredAfter ago as delivered and completes delivered ones.
 type SweepArgs struct{}
 
 // Kind names the job.
 func (SweepArgs) Kind() string { return "sweep_orders" }
-
-type expireWorker struct {
-	river.WorkerDefaults[ExpireOrderArgs]
-	orders *order.Service
-}
-
-func (w *expireWorker) Work(ctx context.Context, job *river.Job[ExpireOrderArgs]) error {
-	_, err := w.orders.ExpireOne(ctx, job.Args.OrderID, time.Now())
-	return err
-}
 
 type sweepWorker struct {
 	river.WorkerDefaults[SweepArgs]
@@ -83,7 +66,6 @@ type Client = river.Client[pgx.Tx]
 // NewClient builds a river client that works the order jobs.
 func NewClient(db *pgxpool.Pool, orders *order.Service, log *slog.Logger, sweepEvery time.Duration) (*Client, error) {
 	workers := river.NewWorkers()
-	river.AddWorker(workers, &expireWorker{orders: orders})
 	river.AddWorker(workers, &sweepWorker{orders: orders, log: log})
 	return river.NewClient(riverpgxv5.New(db), &river.Config{
 		Logger:  log,
@@ -93,18 +75,6 @@ func NewClient(db *pgxpool.Pool, orders *order.Service, log *slog.Logger, sweepE
 			func() (river.JobArgs, *river.InsertOpts) { return SweepArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true})},
 	})
-}
-
-// ExpiryScheduler returns the hook the order service calls inside the
-// placing transaction: the expiry job commits or rolls back with the order.
-func ExpiryScheduler(c *Client) order.PlacedHook {
-	return func(ctx context.Context, tx pgx.Tx, orderID int64, expiresAt time.Time) error {
-		_, err := c.InsertTx(ctx, tx, ExpireOrderArgs{OrderID: orderID}, &river.InsertOpts{ScheduledAt: expiresAt})
-		if err != nil {
-			return fmt.Errorf("schedule expiry: %w", err)
-		}
-		return nil
-	}
 }
 
 // Migrate brings river's own tables up to date.

@@ -14,9 +14,9 @@ import (
 	"github.com/fupinmarket/market/internal/order/ordertest"
 )
 
-// TestExpiryJobReturnsStock places an order whose deadline is now, lets the
-// river client work the expiry job scheduled in the placing transaction, and
-// waits for the job's completion event (not for time to pass).
+// TestExpiryJobReturnsStock places an order whose deadline is now, starts
+// the river client (whose periodic sweep runs at start), and waits for the
+// sweep's completion event (not for time to pass).
 func TestExpiryJobReturnsStock(t *testing.T) {
 	w := ordertest.New(t, order.Config{TTL: time.Millisecond})
 	lot := w.Lot(t, "10", "2026-09-01", "per_unit", 1000, 1)
@@ -25,7 +25,6 @@ func TestExpiryJobReturnsStock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.Svc.SetPlacedHook(jobs.ExpiryScheduler(client))
 	o, err := w.Place(t, 2)
 	if err != nil {
 		t.Fatal(err)
@@ -46,9 +45,9 @@ func TestExpiryJobReturnsStock(t *testing.T) {
 			if ev.Kind == river.EventKindJobFailed {
 				t.Fatalf("job %s failed: %v", ev.Job.Kind, ev.Job.Errors)
 			}
-			done = ev.Job.Kind == (jobs.ExpireOrderArgs{}).Kind()
+			done = ev.Job.Kind == (jobs.SweepArgs{}).Kind()
 		case <-deadline:
-			t.Fatal("the expiry job never completed")
+			t.Fatal("the sweep never completed")
 		}
 	}
 	got, err := w.Svc.Get(ctx, w.Buyer, int64(o.ID))

@@ -3,8 +3,8 @@ package order
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"sort"
 
 	"github.com/jackc/pgx/v5"
 
@@ -19,73 +19,117 @@ func shippingFee(v variantRow, subtotal int64) int64 {
 	return v.FlatFen
 }
 
-func (s *Service) insertOrder(ctx context.Context, tx pgx.Tx, a auth.Actor, req PlaceRequest, items []Item,
-	variants map[int64]variantRow, allocs [][]allocation) (int64, error) {
+// queueInsert queues, in one statement, the guarded decrement of every lot
+// taken from, the order with the id taken for it, its shipments (one per
+// cooperative), lines, lot allocations and the buyer's notification. The
+// lots are locked, so the guard (remaining ≥ what is taken) always holds;
+// were it ever not to, the batch fails instead of overselling.
+func (s *Service) queueInsert(b *pgx.Batch, id int64, a auth.Actor, req PlaceRequest, items []Item,
+	variants map[int64]variantRow, allocs [][]allocation) {
+	o := newOrderRows(items, variants, allocs)
+	ad := req.ShippingAddress
+	notice, _ := json.Marshal(map[string]any{"order_id": id}) // a map of a number cannot fail
+	const q = `WITH taken AS (
+			UPDATE lots l SET remaining = l.remaining - u.milli::numeric / 1000
+			FROM unnest($1::bigint[], $2::bigint[]) AS u(id, milli)
+			WHERE l.id = u.id AND l.remaining * 1000 >= u.milli
+			RETURNING l.id),
+		o AS (
+			INSERT INTO orders (id, number, buyer_id, buyer_org_id, status, items_fen, shipping_fen, total_fen,
+				payment_method, ship_name, ship_phone, ship_province, ship_city, ship_district, ship_detail,
+				receipt_token, expires_at, created_at, updated_at)
+			OVERRIDING SYSTEM VALUE
+			VALUES ($3, 'FP' || to_char($4::timestamptz AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD') || lpad(nextval('order_number_seq')::text, 7, '0'),
+				$5, coalesce(nullif($6::bigint, 0), (SELECT buyer_org_id FROM buyer_org_members WHERE user_id = $5)), 'pending_payment',
+				$7::bigint, $8::bigint, $7::bigint + $8::bigint, $9, $10, $11, $12, $13, $14, $15, $16, $17, $4, $4)
+			RETURNING id),
+		s AS (
+			INSERT INTO shipments (order_id, cooperative_id, shipping_fen)
+			SELECT o.id, u.coop, u.fee FROM o, unnest($18::bigint[], $19::bigint[]) AS u(coop, fee)
+			RETURNING id, cooperative_id),
+		l AS (
+			INSERT INTO order_lines (order_id, shipment_id, variant_id, product_id, cooperative_id, title,
+				variant_name, quantity, base_qty, unit_price_fen, amount_fen)
+			SELECT o.id, s.id, u.variant, u.product, u.coop, u.title, u.name, u.qty, u.base::numeric / 1000, u.price, u.qty * u.price
+			FROM o, unnest($20::bigint[], $21::bigint[], $22::bigint[], $23::text[], $24::text[], $25::int[], $26::bigint[], $27::bigint[])
+				WITH ORDINALITY AS u(variant, product, coop, title, name, qty, base, price, ord)
+			JOIN s ON s.cooperative_id = u.coop
+			ORDER BY u.ord
+			RETURNING id, variant_id),
+		a AS (
+			INSERT INTO order_allocations (line_id, lot_id, position, units)
+			SELECT l.id, u.lot, u.pos, u.milli::numeric / 1000
+			FROM unnest($28::bigint[], $29::bigint[], $30::int[], $31::bigint[]) AS u(variant, lot, pos, milli)
+			JOIN l ON l.variant_id = u.variant),
+		n AS (
+			INSERT INTO outbox (topic, recipient_id, payload) SELECT 'order.placed', $5, $32 FROM o)
+		SELECT count(*) FROM taken`
+	b.Queue(q, o.takeLots, o.takeMilli, id, s.now(), a.UserID, a.BuyerOrgID, o.itemsFen, o.shippingFen, req.PaymentMethod,
+		ad.Name, ad.Phone, ad.Province, ad.City, ad.District, ad.Detail, auth.RandomToken(16), s.now().Add(s.cfg.TTL),
+		o.coops, o.fees, o.variant, o.product, o.coop, o.title, o.name, o.qty, o.base, o.price,
+		o.aVariant, o.aLot, o.aPos, o.aMilli, notice).QueryRow(func(row pgx.Row) error {
+		var n int
+		if err := row.Scan(&n); err != nil {
+			return err
+		}
+		if n != len(o.takeLots) {
+			return errors.New("lot stock changed under its lock")
+		}
+		return nil
+	})
+}
+
+// orderRows is an order's rows as the arrays its INSERT statement unnests.
+type orderRows struct {
+	takeLots, takeMilli               []int64
+	itemsFen, shippingFen             int64
+	coops, fees                       []int64
+	variant, product, coop, qty, base []int64
+	price                             []int64
+	title, name                       []string
+	aVariant, aLot, aPos, aMilli      []int64
+}
+
+func newOrderRows(items []Item, variants map[int64]variantRow, allocs [][]allocation) orderRows {
+	var o orderRows
 	subtotals := map[int64]int64{}
 	sample := map[int64]variantRow{}
-	var itemsFen int64
-	for _, it := range items {
+	taken := map[int64]int64{}
+	for i, it := range items {
 		v := variants[int64(it.VariantID)]
 		amount := int64(it.Quantity) * v.PriceFen
 		subtotals[v.CoopID] += amount
 		sample[v.CoopID] = v
-		itemsFen += amount
-	}
-	coops := make([]int64, 0, len(subtotals))
-	var shippingFen int64
-	for c, sub := range subtotals {
-		coops = append(coops, c)
-		shippingFen += shippingFee(sample[c], sub)
-	}
-	sort.Slice(coops, func(i, j int) bool { return coops[i] < coops[j] })
-
-	const qOrder = `INSERT INTO orders (number, buyer_id, buyer_org_id, status, items_fen, shipping_fen, total_fen,
-			payment_method, ship_name, ship_phone, ship_province, ship_city, ship_district, ship_detail,
-			receipt_token, expires_at, created_at, updated_at)
-		VALUES ('FP' || to_char($14::timestamptz AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD') || lpad(nextval('order_number_seq')::text, 7, '0'),
-			$1, coalesce(nullif($2::bigint, 0), (SELECT buyer_org_id FROM buyer_org_members WHERE user_id = $1)), 'pending_payment', $3::bigint, $4::bigint, $3::bigint + $4::bigint, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)
-		RETURNING id`
-	ad := req.ShippingAddress
-	var id int64
-	err := tx.QueryRow(ctx, qOrder, a.UserID, a.BuyerOrgID, itemsFen, shippingFen, req.PaymentMethod,
-		ad.Name, ad.Phone, ad.Province, ad.City, ad.District, ad.Detail, auth.RandomToken(16), s.now().Add(s.cfg.TTL), s.now()).Scan(&id)
-	if err != nil {
-		return 0, fmt.Errorf("insert order: %w", err)
-	}
-	shipments := map[int64]int64{}
-	const qShip = `INSERT INTO shipments (order_id, cooperative_id, shipping_fen) VALUES ($1, $2, $3) RETURNING id`
-	for _, c := range coops {
-		var sid int64
-		if err := tx.QueryRow(ctx, qShip, id, c, shippingFee(sample[c], subtotals[c])).Scan(&sid); err != nil {
-			return 0, fmt.Errorf("insert shipment: %w", err)
-		}
-		shipments[c] = sid
-	}
-	const qLine = `INSERT INTO order_lines (order_id, shipment_id, variant_id, product_id, cooperative_id, title,
-			variant_name, quantity, base_qty, unit_price_fen, amount_fen)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8::int, $9::numeric / 1000, $10::bigint, $8::int * $10::bigint) RETURNING id`
-	const qAlloc = `INSERT INTO order_allocations (line_id, lot_id, position, units) VALUES ($1, $2, $3, $4::numeric / 1000)`
-	rest := &pgx.Batch{} // allocations and the notification go in one round trip
-	for i, it := range items {
-		v := variants[int64(it.VariantID)]
-		var lineID int64
-		if err := tx.QueryRow(ctx, qLine, id, shipments[v.CoopID], v.VariantID, v.ProductID, v.CoopID, v.Title, v.Name,
-			it.Quantity, v.BaseMilli, v.PriceFen).Scan(&lineID); err != nil {
-			return 0, fmt.Errorf("insert line: %w", err)
-		}
+		o.itemsFen += amount
+		o.variant, o.product, o.coop = append(o.variant, v.VariantID), append(o.product, v.ProductID), append(o.coop, v.CoopID)
+		o.qty, o.base, o.price = append(o.qty, int64(it.Quantity)), append(o.base, v.BaseMilli), append(o.price, v.PriceFen)
+		o.title, o.name = append(o.title, v.Title), append(o.name, v.Name)
 		for pos, al := range allocs[i] {
-			rest.Queue(qAlloc, lineID, al.LotID, pos, al.Milli)
+			o.aVariant, o.aLot = append(o.aVariant, v.VariantID), append(o.aLot, al.LotID)
+			o.aPos, o.aMilli = append(o.aPos, int64(pos)), append(o.aMilli, al.Milli)
+			taken[al.LotID] += al.Milli
 		}
 	}
-	b, _ := json.Marshal(map[string]any{"order_id": id})
-	rest.Queue(qNotify, "order.placed", a.UserID, b)
-	if err := tx.SendBatch(ctx, rest).Close(); err != nil {
-		return 0, fmt.Errorf("insert allocations: %w", err)
+	for c, sub := range subtotals {
+		o.coops, o.fees = append(o.coops, c), append(o.fees, shippingFee(sample[c], sub))
+		o.shippingFen += o.fees[len(o.fees)-1]
 	}
-	return id, nil
+	for lot, n := range taken {
+		o.takeLots, o.takeMilli = append(o.takeLots, lot), append(o.takeMilli, n)
+	}
+	return o
 }
 
 const qNotify = `INSERT INTO outbox (topic, recipient_id, payload) VALUES ($1, nullif($2::bigint, 0), $3)`
+
+// queueNotify queues a notification to the outbox on b.
+func queueNotify(b *pgx.Batch, topic string, recipient int64, payload any) {
+	p, err := json.Marshal(payload)
+	if err != nil {
+		panic(err) // payloads are maps of numbers and strings
+	}
+	b.Queue(qNotify, topic, recipient, p)
+}
 
 // notify writes a notification to the outbox in the caller's transaction.
 func notify(ctx context.Context, tx pgx.Tx, topic string, recipient int64, payload any) error {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -12,6 +13,53 @@ import (
 	"github.com/fupinmarket/market/internal/auth"
 	"github.com/fupinmarket/market/internal/platform/errs"
 )
+
+// payment is an order locked for a payment event, in a batch.
+type payment struct {
+	Status Status // before the event
+	Method string
+	Buyer  int64
+	Fresh  bool // the event was recorded now, not seen before
+	Marked bool // the order was pending and is now paid
+	plan   *attribution.Plan
+}
+
+// queuePayment queues, on b, one statement that locks the order row,
+// records the payment event once (I5) and, when pay is set, the event is
+// fresh and the order is pending and paid by this provider, marks it paid.
+// When it does, the statements that follow lock the order's villages and
+// read what its attribution needs; queueLedger then writes the entries. The
+// batch fails with errNoOrder when there is no such order.
+func queuePayment(b *pgx.Batch, orderID int64, provider, eventID, typ string, actor int64, pay bool, reference string, now time.Time) *payment {
+	const q = `WITH o AS (SELECT id, status, payment_method, buyer_id FROM orders WHERE id = $1 FOR UPDATE),
+			e AS (INSERT INTO payment_events (provider, event_id, order_id, type, applied, actor_id)
+				SELECT $2, $3, o.id, $4, true, nullif($5::bigint, 0) FROM o ON CONFLICT DO NOTHING RETURNING 1),
+			p AS (UPDATE orders SET status = 'paid', payment_status = 'succeeded', payment_reference = $7,
+					paid_at = $8, updated_at = $8
+				FROM o WHERE orders.id = o.id AND $6 AND o.status = 'pending_payment' AND o.payment_method = $2
+					AND EXISTS (SELECT 1 FROM e)
+				RETURNING 1)
+		SELECT o.status, o.payment_method, o.buyer_id, EXISTS (SELECT 1 FROM e), EXISTS (SELECT 1 FROM p) FROM o`
+	p := &payment{}
+	b.Queue(q, orderID, provider, eventID, typ, actor, pay, reference, now).QueryRow(func(row pgx.Row) error {
+		err := row.Scan(&p.Status, &p.Method, &p.Buyer, &p.Fresh, &p.Marked)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return errNoOrder
+		}
+		return err
+	})
+	if pay {
+		attribution.QueueLockVillages(b, orderID)
+		p.plan = attribution.QueuePlan(b, orderID, false)
+	}
+	return p
+}
+
+// queueLedger queues the order's sale entries and the buyer's notification.
+func (p *payment) queueLedger(b *pgx.Batch, orderID int64, now time.Time) {
+	p.plan.QueueAppend(b, nil, attribution.KindSale, 0, now)
+	queueNotify(b, "order.paid", p.Buyer, map[string]any{"order_id": orderID})
+}
 
 // lockOrder locks the order row for the rest of the transaction.
 func lockOrder(ctx context.Context, tx pgx.Tx, id int64) (status Status, method string, buyer int64, err error) {
@@ -36,7 +84,10 @@ func recordEvent(ctx context.Context, tx pgx.Tx, provider, eventID, typ string, 
 }
 
 // ConfirmManual records that a bank transfer for the order arrived. Only a
-// platform admin may; a second confirmation changes nothing.
+// platform admin may; a second confirmation changes nothing. Two round
+// trips of eight statements: the first locks, records, marks paid, locks
+// the villages and reads what attribution needs and the answer; the second
+// writes the ledger entries and the notification, and commits.
 func (s *Service) ConfirmManual(ctx context.Context, a auth.Actor, orderID int64, reference string) (Order, error) {
 	if !a.IsAdmin() {
 		return Order{}, errs.E(errs.Forbidden, "only a platform administrator confirms payments")
@@ -45,58 +96,29 @@ func (s *Service) ConfirmManual(ctx context.Context, a auth.Actor, orderID int64
 	if reference == "" || len(reference) > 64 {
 		return Order{}, errs.Validation("the confirmation is not valid", map[string]string{"reference": "is required (the bank's transfer reference, at most 64 characters)"})
 	}
-	tx, err := s.db.Begin(ctx)
-	if err != nil {
-		return Order{}, err
-	}
-	defer tx.Rollback(ctx)
-	status, method, _, err := lockOrder(ctx, tx, orderID)
-	if err != nil {
-		return Order{}, err
-	}
-	if method != Manual {
-		return Order{}, errs.E(errs.Conflict, "the order is paid by %s, not by bank transfer", method)
-	}
-	fresh, err := recordEvent(ctx, tx, Manual, fmt.Sprintf("confirm:%d", orderID), "manual.confirmed", orderID, a.UserID)
-	if err != nil {
-		return Order{}, err
-	}
-	if fresh {
-		if status != PendingPayment {
-			return Order{}, errs.E(errs.Conflict, "the order is %s and cannot be paid", status)
-		}
-		if err := s.markPaid(ctx, tx, orderID, reference); err != nil {
-			return Order{}, err
-		}
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return Order{}, err
-	}
-	return s.get(ctx, s.db, orderID)
-}
-
-// markPaid moves a pending order to paid and writes its attribution entries
-// in the caller's transaction.
-func (s *Service) markPaid(ctx context.Context, tx pgx.Tx, orderID int64, reference string) error {
-	const q = `WITH paid AS (
-			UPDATE orders SET status = 'paid', payment_status = 'succeeded', payment_reference = $2,
-				paid_at = $3, updated_at = $3
-			WHERE id = $1 AND status = 'pending_payment' RETURNING id, buyer_id)
-		SELECT paid.buyer_id, array_agg(l.id ORDER BY l.id) FROM paid JOIN order_lines l ON l.order_id = paid.id
-		GROUP BY paid.buyer_id`
-	var buyer int64
-	var lines []int64
 	now := s.now()
-	if err := tx.QueryRow(ctx, q, orderID, reference, now).Scan(&buyer, &lines); err != nil {
-		return fmt.Errorf("mark paid: %w", err)
+	b := &pgx.Batch{}
+	pay := queuePayment(b, orderID, Manual, fmt.Sprintf("confirm:%d", orderID), "manual.confirmed", a.UserID, true, reference, now)
+	o := s.queueGet(b, orderID)
+	tx, err := beginPipe(ctx, s.db, b)
+	if err != nil {
+		return Order{}, err
 	}
-	if err := attribution.LockVillages(ctx, tx, lines); err != nil {
-		return err
+	defer tx.close(ctx)
+	switch {
+	case pay.Method != Manual:
+		return Order{}, errs.E(errs.Conflict, "the order is paid by %s, not by bank transfer", pay.Method)
+	case !pay.Fresh:
+		return *o, nil // confirmed before: nothing changes
+	case !pay.Marked:
+		return Order{}, errs.E(errs.Conflict, "the order is %s and cannot be paid", pay.Status)
 	}
-	if _, err := attribution.Reconcile(ctx, tx, lines, attribution.KindSale, 0, now); err != nil {
-		return err
+	b = &pgx.Batch{}
+	pay.queueLedger(b, orderID, now)
+	if err := tx.commit(ctx, b); err != nil {
+		return Order{}, err
 	}
-	return notify(ctx, tx, "order.paid", buyer, map[string]any{"order_id": orderID})
+	return *o, nil
 }
 
 // StripeEvent is a verified Stripe event about a PaymentIntent.
@@ -119,8 +141,7 @@ func (s *Service) ApplyStripeEvent(ctx context.Context, ev StripeEvent) error {
 	var orderID int64
 	err = tx.QueryRow(ctx, `SELECT id FROM orders WHERE payment_intent_id = $1`, ev.PaymentIntentID).Scan(&orderID)
 	if errors.Is(err, pgx.ErrNoRows) {
-		_, err = recordEvent(ctx, tx, Stripe, ev.ID, ev.Type, 0, 0)
-		if err != nil {
+		if _, err := recordEvent(ctx, tx, Stripe, ev.ID, ev.Type, 0, 0); err != nil {
 			return err
 		}
 		return tx.Commit(ctx) // not ours (or not yet stored): recorded, nothing to change
@@ -128,25 +149,27 @@ func (s *Service) ApplyStripeEvent(ctx context.Context, ev StripeEvent) error {
 	if err != nil {
 		return err
 	}
-	fresh, err := recordEvent(ctx, tx, Stripe, ev.ID, ev.Type, orderID, 0)
-	if err != nil || !fresh {
-		return err
-	}
-	status, _, _, err := lockOrder(ctx, tx, orderID)
-	if err != nil {
+	now := s.now()
+	b := &pgx.Batch{}
+	pay := queuePayment(b, orderID, Stripe, ev.ID, ev.Type, 0, ev.Status == "succeeded", ev.PaymentIntentID, now)
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return err
 	}
 	switch {
-	case ev.Status == "succeeded" && status == PendingPayment:
-		if err := s.markPaid(ctx, tx, orderID, ev.PaymentIntentID); err != nil {
-			return err
+	case !pay.Fresh:
+		return nil
+	case pay.Marked:
+		b = &pgx.Batch{}
+		pay.queueLedger(b, orderID, now)
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+			return fmt.Errorf("append entries: %w", err)
 		}
-	case ev.Status == "succeeded" && status == Cancelled:
+	case ev.Status == "succeeded" && pay.Status == Cancelled:
 		// Paid after expiry: the stock is gone, so an admin must refund.
 		if err := notify(ctx, tx, "payment.after_cancel", 0, map[string]any{"order_id": orderID}); err != nil {
 			return err
 		}
-	case ev.Status == "requires_payment_method" && status == PendingPayment:
+	case ev.Status == "requires_payment_method" && pay.Status == PendingPayment:
 		if _, err := tx.Exec(ctx, `UPDATE orders SET payment_status = 'failed', updated_at = now() WHERE id = $1`, orderID); err != nil {
 			return err
 		}

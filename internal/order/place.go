@@ -2,7 +2,6 @@ package order
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -17,16 +16,10 @@ import (
 
 // Config holds the order rules that are settings, not code.
 type Config struct {
-	TTL     time.Duration // unpaid orders expire after this
+	TTL     time.Duration // unpaid orders expire after this (the jobs package sweeps them)
 	Methods []string      // enabled payment methods
 	Payee   Instructions  // bank account for manual payments (amount and reference per order)
-	// OnPlaced runs inside the placing transaction (the jobs package
-	// schedules the order's expiry there); nil does nothing.
-	OnPlaced PlacedHook
 }
-
-// PlacedHook is called in the transaction that places an order.
-type PlacedHook func(ctx context.Context, tx pgx.Tx, orderID int64, expiresAt time.Time) error
 
 // WithClock returns a copy of the service whose "now" is clock: the demo
 // places orders over a past year with it.
@@ -35,10 +28,6 @@ func (s *Service) WithClock(clock func() time.Time) *Service {
 	c.now = clock
 	return &c
 }
-
-// SetPlacedHook installs the hook after construction (the job client needs
-// the service first).
-func (s *Service) SetPlacedHook(h PlacedHook) { s.cfg.OnPlaced = h }
 
 // Service runs the order use cases.
 type Service struct {
@@ -69,8 +58,11 @@ type Shortage struct {
 }
 
 // Place creates an order in one transaction: it allocates lots FIFO by
-// received date with guarded updates (stock can never go below zero), and
-// reserves nothing when any item is short (409 naming the items).
+// received date under row locks with guarded updates (stock can never go
+// below zero), and reserves nothing when any item is short (409 naming the
+// items). Two round trips of seven statements: the first begins, takes an
+// order id, reads the variants and locks their lots; the second writes
+// everything in one statement, reads the answer back and commits.
 func (s *Service) Place(ctx context.Context, a auth.Actor, req PlaceRequest) (Order, error) {
 	if a.Anonymous() {
 		return Order{}, errs.E(errs.Unauthenticated, "sign in to place an order")
@@ -79,49 +71,40 @@ func (s *Service) Place(ctx context.Context, a auth.Actor, req PlaceRequest) (Or
 		return Order{}, err
 	}
 	items := mergeItems(req.Items)
-	tx, err := s.db.Begin(ctx)
+	b := &pgx.Batch{}
+	// Checkout's statements are point lookups whichever items are asked
+	// for, but a custom plan looks cheaper to PostgreSQL for the variants'
+	// three-way join on = ANY($1), so it would plan it anew every time:
+	// generic plans for this transaction (set_config(…, true) is SET LOCAL).
+	var id int64
+	b.Queue(`SELECT nextval('orders_id_seq'), set_config('plan_cache_mode', 'force_generic_plan', true)`).
+		QueryRow(func(r pgx.Row) error { return r.Scan(&id, nil) })
+	variants := queueVariants(b, items)
+	stock := queueLockLots(b, items)
+	tx, err := beginPipe(ctx, s.db, b)
 	if err != nil {
 		return Order{}, err
 	}
-	defer tx.Rollback(ctx)
-	variants, err := loadVariants(ctx, tx, items)
-	if err != nil {
+	defer tx.close(ctx)
+	if err := variants.check(items); err != nil {
 		return Order{}, err
 	}
-	// Lock products in id order so that concurrent checkouts never deadlock.
+	// Lines follow product (then variant) order, as the lots were locked.
 	sort.Slice(items, func(i, j int) bool {
-		vi, vj := variants[int64(items[i].VariantID)], variants[int64(items[j].VariantID)]
+		vi, vj := variants.byID[int64(items[i].VariantID)], variants.byID[int64(items[j].VariantID)]
 		return vi.ProductID < vj.ProductID || vi.ProductID == vj.ProductID && vi.VariantID < vj.VariantID
 	})
-	allocs := make([][]allocation, len(items))
-	var short []Shortage
-	for i, it := range items {
-		v := variants[int64(it.VariantID)]
-		got, available, err := allocate(ctx, tx, v.ProductID, int64(it.Quantity)*v.BaseMilli)
-		if err != nil {
-			return Order{}, err
-		}
-		if got == nil {
-			short = append(short, Shortage{VariantID: it.VariantID, Available: available / v.BaseMilli})
-		}
-		allocs[i] = got
-	}
+	allocs, short := stock.allocate(items, variants.byID)
 	if len(short) > 0 {
 		return Order{}, shortageError(short)
 	}
-	id, err := s.insertOrder(ctx, tx, a, req, items, variants, allocs)
-	if err != nil {
+	b = &pgx.Batch{}
+	s.queueInsert(b, id, a, req, items, variants.byID, allocs)
+	o := s.queueGet(b, id)
+	if err := tx.commit(ctx, b); err != nil {
 		return Order{}, err
 	}
-	if s.cfg.OnPlaced != nil {
-		if err := s.cfg.OnPlaced(ctx, tx, id, s.now().Add(s.cfg.TTL)); err != nil {
-			return Order{}, err
-		}
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return Order{}, err
-	}
-	return s.get(ctx, s.db, id)
+	return *o, nil
 }
 
 func mergeItems(in []Item) []Item {
@@ -138,34 +121,44 @@ func mergeItems(in []Item) []Item {
 	return out
 }
 
-func loadVariants(ctx context.Context, tx pgx.Tx, items []Item) (map[int64]variantRow, error) {
-	idList := make([]int64, len(items))
-	for i, it := range items {
-		idList[i] = int64(it.VariantID)
-	}
+// variantSet is the variants an order asks for, read in its first batch.
+type variantSet struct {
+	byID map[int64]variantRow
+}
+
+func queueVariants(b *pgx.Batch, items []Item) *variantSet {
 	const q = `SELECT v.id, p.id, c.id, p.title, v.name, v.price_fen, (v.base_qty * 1000)::bigint,
 			v.active AND p.status = 'active' AND c.status = 'approved', c.shipping_flat_fen, c.shipping_free_from_fen
 		FROM product_variants v JOIN products p ON p.id = v.product_id JOIN cooperatives c ON c.id = p.cooperative_id
 		WHERE v.id = ANY($1)`
-	rows, err := tx.Query(ctx, q, idList)
-	if err != nil {
-		return nil, fmt.Errorf("load variants: %w", err)
+	vs := &variantSet{byID: map[int64]variantRow{}}
+	b.Queue(q, variantIDs(items)).Query(func(rows pgx.Rows) error {
+		list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[variantRow])
+		for _, v := range list {
+			vs.byID[v.VariantID] = v
+		}
+		return err
+	})
+	return vs
+}
+
+func variantIDs(items []Item) []int64 {
+	out := make([]int64, len(items))
+	for i, it := range items {
+		out[i] = int64(it.VariantID)
 	}
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[variantRow])
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[int64]variantRow, len(list))
-	for _, v := range list {
-		out[v.VariantID] = v
-	}
+	return out
+}
+
+// check names every item that is not on sale.
+func (vs *variantSet) check(items []Item) error {
 	f := errs.FieldErrors{}
 	for i, it := range items {
-		if v, ok := out[int64(it.VariantID)]; !ok || !v.Buyable {
+		if v, ok := vs.byID[int64(it.VariantID)]; !ok || !v.Buyable {
 			f.Add(itemField(i, "variant_id"), "is not on sale")
 		}
 	}
-	return out, f.Err("some items are not on sale")
+	return f.Err("some items are not on sale")
 }
 
 func shortageError(short []Shortage) error {
@@ -182,45 +175,63 @@ type allocation struct {
 	Milli int64
 }
 
-// allocate takes need thousandths of base units from the product's lots,
-// oldest first. It returns nil and what is available when stock is short.
-// The lots are locked FOR UPDATE and each decrement is guarded by
-// remaining >= units, so concurrent checkouts can never oversell.
-func allocate(ctx context.Context, tx pgx.Tx, productID, need int64) ([]allocation, int64, error) {
-	const lock = `SELECT id, (remaining * 1000)::bigint FROM lots
-		WHERE product_id = $1 AND remaining > 0 ORDER BY received_on, id FOR UPDATE`
-	rows, err := tx.Query(ctx, lock, productID)
-	if err != nil {
-		return nil, 0, fmt.Errorf("lock lots: %w", err)
-	}
-	lots, err := pgx.CollectRows(rows, pgx.RowToStructByPos[allocation])
-	if err != nil {
-		return nil, 0, err
-	}
-	var available int64
-	for _, l := range lots {
-		available += l.Milli
-	}
-	if available < need {
-		return nil, available, nil
-	}
-	const take = `UPDATE lots SET remaining = remaining - $2::numeric / 1000
-		WHERE id = $1 AND remaining * 1000 >= $2`
-	var out []allocation
-	for _, l := range lots {
-		if need == 0 {
-			break
+// lockedStock is the lots with stock of the ordered products, locked.
+type lockedStock struct {
+	byProduct map[int64][]allocation // what each lot holds, oldest first
+}
+
+// queueLockLots queues the lock of every lot with stock of the items'
+// products in (product, received date, id) order: concurrent checkouts take
+// them in one global order and never deadlock. NO KEY UPDATE is the lock
+// the decrement takes anyway; unlike FOR UPDATE it lets other transactions'
+// foreign-key checks on the lot (a payment's ledger entries) through.
+func queueLockLots(b *pgx.Batch, items []Item) *lockedStock {
+	const q = `SELECT l.product_id, l.id, (l.remaining * 1000)::bigint FROM lots l
+		WHERE l.product_id IN (SELECT product_id FROM product_variants WHERE id = ANY($1)) AND l.remaining > 0
+		ORDER BY l.product_id, l.received_on, l.id FOR NO KEY UPDATE OF l`
+	st := &lockedStock{byProduct: map[int64][]allocation{}}
+	b.Queue(q, variantIDs(items)).Query(func(rows pgx.Rows) error {
+		var product int64
+		var lot allocation
+		_, err := pgx.ForEachRow(rows, []any{&product, &lot.LotID, &lot.Milli}, func() error {
+			st.byProduct[product] = append(st.byProduct[product], lot)
+			return nil
+		})
+		return err
+	})
+	return st
+}
+
+// allocate takes each item's base units from its product's lots, oldest
+// first. Items short of stock take nothing and are returned with what is
+// available to them.
+func (st *lockedStock) allocate(items []Item, variants map[int64]variantRow) ([][]allocation, []Shortage) {
+	allocs := make([][]allocation, len(items))
+	var short []Shortage
+	for i, it := range items {
+		v := variants[int64(it.VariantID)]
+		lots := st.byProduct[v.ProductID]
+		need := int64(it.Quantity) * v.BaseMilli
+		var available int64
+		for _, l := range lots {
+			available += l.Milli
 		}
-		n := min(l.Milli, need)
-		tag, err := tx.Exec(ctx, take, l.LotID, n)
-		if err != nil {
-			return nil, 0, fmt.Errorf("take from lot %d: %w", l.LotID, err)
+		if available < need {
+			short = append(short, Shortage{VariantID: it.VariantID, Available: available / v.BaseMilli})
+			continue
 		}
-		if tag.RowsAffected() != 1 {
-			return nil, 0, errors.New("lot stock changed under its lock")
+		for j := range lots {
+			if need == 0 {
+				break
+			}
+			n := min(lots[j].Milli, need)
+			if n == 0 {
+				continue
+			}
+			allocs[i] = append(allocs[i], allocation{LotID: lots[j].LotID, Milli: n})
+			lots[j].Milli -= n
+			need -= n
 		}
-		out = append(out, allocation{LotID: l.LotID, Milli: n})
-		need -= n
 	}
-	return out, available, nil
+	return allocs, short
 }

@@ -2,6 +2,7 @@ package order
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -34,56 +35,71 @@ func (s *Service) Get(ctx context.Context, a auth.Actor, id int64) (Order, error
 	return o, nil
 }
 
-// get reads an order with its lines and shipments in one round trip.
+// get reads an order with its lines and shipments in one statement.
 func (s *Service) get(ctx context.Context, db querier, id int64) (Order, error) {
-	const q = `SELECT id, number, buyer_id, status, items_fen, shipping_fen, total_fen, refunded_fen,
-			payment_method, payment_status, payment_reference, coalesce(payment_intent_id, ''),
-			ship_name, ship_phone, ship_province, ship_city, ship_district, ship_detail,
-			receipt_token, expires_at, paid_at, created_at
-		FROM orders WHERE id = $1`
-	const qLines = `SELECT id, variant_id, product_id, cooperative_id, title, variant_name, quantity, unit_price_fen,
-			amount_fen, refunded_quantity, refunded_fen, shipment_id
-		FROM order_lines WHERE order_id = $1 ORDER BY id`
-	const qShip = `SELECT id, cooperative_id, shipping_fen, carrier, tracking_no, shipped_at
-		FROM shipments WHERE order_id = $1 ORDER BY cooperative_id`
-	batch := &pgx.Batch{}
-	batch.Queue(q, id)
-	batch.Queue(qLines, id)
-	batch.Queue(qShip, id)
-	br := db.SendBatch(ctx, batch)
-	defer br.Close()
-	var o Order
-	var ad = &o.ShippingAddress
-	err := br.QueryRow().Scan(&o.ID, &o.Number, &o.BuyerID, &o.Status, &o.ItemsFen, &o.ShippingFen,
-		&o.TotalFen, &o.RefundedFen, &o.Payment.Provider, &o.Payment.Status, &o.Payment.Reference, &o.PaymentIntentID,
-		&ad.Name, &ad.Phone, &ad.Province, &ad.City, &ad.District, &ad.Detail,
-		&o.ReceiptToken, &o.ExpiresAt, &o.PaidAt, &o.CreatedAt)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Order{}, errNoOrder
-	}
-	if err != nil {
-		return Order{}, fmt.Errorf("get order: %w", err)
-	}
-	o.ReceiptURL = "/receipts/" + o.ReceiptToken
-	if o.Payment.Provider == Manual {
-		in := s.cfg.Payee
-		in.Reference, in.AmountFen = o.Number, o.TotalFen
-		o.Payment.Instructions = &in
-	}
-	rows, err := br.Query()
-	if err != nil {
+	b := &pgx.Batch{}
+	o := s.queueGet(b, id)
+	if err := db.SendBatch(ctx, b).Close(); err != nil {
 		return Order{}, err
 	}
-	if o.Lines, err = pgx.CollectRows(rows, pgx.RowToStructByPos[Line]); err != nil {
-		return Order{}, err
-	}
-	if rows, err = br.Query(); err != nil {
-		return Order{}, err
-	}
-	if o.Shipments, err = pgx.CollectRows(rows, pgx.RowToStructByPos[Shipment]); err != nil {
-		return Order{}, err
-	}
-	return o, br.Close()
+	return *o, nil
+}
+
+// queueGet queues, on b, the read of an order with its lines and shipments
+// (one statement: they come as JSON arrays whose keys are the API's); the
+// order is filled when the batch's results are closed, and errNoOrder is
+// the batch's error when there is no such order. Use cases queue it before
+// their COMMIT to answer with what they wrote.
+func (s *Service) queueGet(b *pgx.Batch, id int64) *Order {
+	const q = `SELECT o.id, o.number, o.buyer_id, o.status, o.items_fen, o.shipping_fen, o.total_fen, o.refunded_fen,
+			o.payment_method, o.payment_status, o.payment_reference, coalesce(o.payment_intent_id, ''),
+			o.ship_name, o.ship_phone, o.ship_province, o.ship_city, o.ship_district, o.ship_detail,
+			o.receipt_token, o.expires_at, o.paid_at, o.created_at,
+			(SELECT coalesce(json_agg(json_build_object('id', l.id, 'variant_id', l.variant_id, 'product_id', l.product_id,
+					'cooperative_id', l.cooperative_id, 'title', l.title, 'variant_name', l.variant_name, 'quantity', l.quantity,
+					'unit_price_fen', l.unit_price_fen, 'amount_fen', l.amount_fen, 'refunded_quantity', l.refunded_quantity,
+					'refunded_fen', l.refunded_fen, 'shipment_id', l.shipment_id) ORDER BY l.id), '[]')
+				FROM order_lines l WHERE l.order_id = o.id),
+			(SELECT coalesce(json_agg(json_build_object('id', sh.id, 'cooperative_id', sh.cooperative_id,
+					'shipping_fen', sh.shipping_fen, 'carrier', sh.carrier, 'tracking_no', sh.tracking_no,
+					'shipped_at', sh.shipped_at) ORDER BY sh.cooperative_id), '[]')
+				FROM shipments sh WHERE sh.order_id = o.id)
+		FROM orders o WHERE o.id = $1`
+	o := &Order{}
+	b.Queue(q, id).QueryRow(func(row pgx.Row) error {
+		ad := &o.ShippingAddress
+		var lines, shipments []byte
+		err := row.Scan(&o.ID, &o.Number, &o.BuyerID, &o.Status, &o.ItemsFen, &o.ShippingFen,
+			&o.TotalFen, &o.RefundedFen, &o.Payment.Provider, &o.Payment.Status, &o.Payment.Reference, &o.PaymentIntentID,
+			&ad.Name, &ad.Phone, &ad.Province, &ad.City, &ad.District, &ad.Detail,
+			&o.ReceiptToken, &o.ExpiresAt, &o.PaidAt, &o.CreatedAt, &lines, &shipments)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return errNoOrder
+		}
+		if err != nil {
+			return fmt.Errorf("get order: %w", err)
+		}
+		if err := json.Unmarshal(lines, &o.Lines); err != nil {
+			return fmt.Errorf("get order lines: %w", err)
+		}
+		if err := json.Unmarshal(shipments, &o.Shipments); err != nil {
+			return fmt.Errorf("get order shipments: %w", err)
+		}
+		for i := range o.Shipments {
+			if t := o.Shipments[i].ShippedAt; t != nil {
+				local := t.Local() // as pgx gives every other time
+				o.Shipments[i].ShippedAt = &local
+			}
+		}
+		o.ReceiptURL = "/receipts/" + o.ReceiptToken
+		if o.Payment.Provider == Manual {
+			in := s.cfg.Payee
+			in.Reference, in.AmountFen = o.Number, o.TotalFen
+			o.Payment.Instructions = &in
+		}
+		return nil
+	})
+	return o
 }
 
 // Summary is an order in a list.

@@ -138,7 +138,7 @@ func applyRefund(ctx context.Context, tx pgx.Tx, a auth.Actor, o Order, req Refu
 	for i, rl := range req.Lines {
 		lineIDs[i] = int64(rl.LineID)
 	}
-	if err := attribution.LockVillages(ctx, tx, lineIDs); err != nil {
+	if err := attribution.LockVillages(ctx, tx, int64(o.ID)); err != nil {
 		return err
 	}
 	const qLine = `INSERT INTO refund_lines (refund_id, line_id, quantity, amount_fen) VALUES ($1, $2, $3, $4)`
@@ -151,7 +151,7 @@ func applyRefund(ctx context.Context, tx pgx.Tx, a auth.Actor, o Order, req Refu
 			return err
 		}
 	}
-	if _, err := attribution.Reconcile(ctx, tx, lineIDs, attribution.KindRefund, refundID, now); err != nil {
+	if _, err := attribution.Reconcile(ctx, tx, int64(o.ID), lineIDs, attribution.KindRefund, refundID, now); err != nil {
 		return err
 	}
 	const qOrder = `UPDATE orders SET refunded_fen = refunded_fen + $2, updated_at = now(),
