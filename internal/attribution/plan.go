@@ -25,32 +25,51 @@ type Plan struct {
 // villages this way before touching them, so concurrent writers queue
 // instead of deadlocking on rollup rows taken in different orders.
 func QueueLockVillages(b *pgx.Batch, orderID int64) {
-	const q = `SELECT pg_advisory_xact_lock(hashtextextended(v.village_code, 0)) FROM (
-			SELECT DISTINCT h.village_code FROM order_lines ol
-			JOIN order_allocations a ON a.line_id = ol.id
-			JOIN lot_contributions c ON c.lot_id = a.lot_id JOIN households h ON h.id = c.household_id
-			WHERE ol.order_id = $1 ORDER BY h.village_code) v`
-	b.Queue(q, orderID)
+	b.Queue(lockVillages, orderID)
+}
+
+const lockVillages = `SELECT pg_advisory_xact_lock(hashtextextended(v.village_code, 0)) FROM (
+		SELECT DISTINCT h.village_code FROM order_lines ol
+		JOIN order_allocations a ON a.line_id = ol.id
+		JOIN lot_contributions c ON c.lot_id = a.lot_id JOIN households h ON h.id = c.household_id
+		WHERE ol.order_id = $1 ORDER BY h.village_code) v`
+
+// The plan's read: one row per line, allocation and contributing household,
+// in FIFO order (every line has at least one allocation).
+const (
+	planColumns = `SELECT ol.id, ol.order_id, ol.cooperative_id, ol.amount_fen, ol.refunded_fen, ol.quantity,
+			ol.refunded_quantity, (ol.base_qty * 1000)::bigint,
+			a.lot_id, (a.units * 1000)::bigint, l.income_kind, coalesce(l.fen_per_unit, 0), coalesce(l.share_bps, 0),
+			c.household_id, (c.quantity * 1000)::bigint, h.village_code`
+	planJoins = ` order_lines ol
+		JOIN order_allocations a ON a.line_id = ol.id
+		JOIN lots l ON l.id = a.lot_id
+		JOIN lot_contributions c ON c.lot_id = a.lot_id
+		JOIN households h ON h.id = c.household_id
+		WHERE ol.order_id = $1 ORDER BY ol.id, a.position, c.household_id`
+)
+
+// QueueLockedPlan is QueueLockVillages and QueuePlan (nothing held yet: a
+// sale) in one statement: the locks are taken, in village order, before
+// the plan's rows are read.
+func QueueLockedPlan(b *pgx.Batch, orderID int64) *Plan {
+	p := newPlan()
+	const q = `WITH locked AS (SELECT count(*) FROM (` + lockVillages + `) l) ` +
+		planColumns + ` FROM locked,` + planJoins
+	b.Queue(q, orderID).Query(p.scan)
+	return p
+}
+
+func newPlan() *Plan {
+	return &Plan{allocs: map[int64][]Allocation{}, villages: map[int64]string{}, held: map[int64][]Share{}}
 }
 
 // QueuePlan queues, on b, the reads of the order's plan; the plan is
 // filled when the batch's results are closed. withHeld reads the ledger's
 // current sums too (a sale is a line's first attribution: nothing is held).
 func QueuePlan(b *pgx.Batch, orderID int64, withHeld bool) *Plan {
-	p := &Plan{allocs: map[int64][]Allocation{}, villages: map[int64]string{}, held: map[int64][]Share{}}
-	// One row per line, allocation and contributing household, in FIFO
-	// order: every line has at least one allocation.
-	const q = `SELECT ol.id, ol.order_id, ol.cooperative_id, ol.amount_fen, ol.refunded_fen, ol.quantity,
-			ol.refunded_quantity, (ol.base_qty * 1000)::bigint,
-			a.lot_id, (a.units * 1000)::bigint, l.income_kind, coalesce(l.fen_per_unit, 0), coalesce(l.share_bps, 0),
-			c.household_id, (c.quantity * 1000)::bigint, h.village_code
-		FROM order_lines ol
-		JOIN order_allocations a ON a.line_id = ol.id
-		JOIN lots l ON l.id = a.lot_id
-		JOIN lot_contributions c ON c.lot_id = a.lot_id
-		JOIN households h ON h.id = c.household_id
-		WHERE ol.order_id = $1 ORDER BY ol.id, a.position, c.household_id`
-	b.Queue(q, orderID).Query(p.scan)
+	p := newPlan()
+	b.Queue(planColumns+` FROM`+planJoins, orderID).Query(p.scan)
 	if withHeld {
 		const qHeld = `SELECT line_id, lot_id, household_id, sum(amount_fen)::bigint FROM attribution_entries
 			WHERE order_id = $1 GROUP BY line_id, lot_id, household_id`

@@ -122,15 +122,6 @@ func newOrderRows(items []Item, variants map[int64]variantRow, allocs [][]alloca
 
 const qNotify = `INSERT INTO outbox (topic, recipient_id, payload) VALUES ($1, nullif($2::bigint, 0), $3)`
 
-// queueNotify queues a notification to the outbox on b.
-func queueNotify(b *pgx.Batch, topic string, recipient int64, payload any) {
-	p, err := json.Marshal(payload)
-	if err != nil {
-		panic(err) // payloads are maps of numbers and strings
-	}
-	b.Queue(qNotify, topic, recipient, p)
-}
-
 // notify writes a notification to the outbox in the caller's transaction.
 func notify(ctx context.Context, tx pgx.Tx, topic string, recipient int64, payload any) error {
 	b, err := json.Marshal(payload)

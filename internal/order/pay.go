@@ -26,10 +26,11 @@ type payment struct {
 
 // queuePayment queues, on b, one statement that locks the order row,
 // records the payment event once (I5) and, when pay is set, the event is
-// fresh and the order is pending and paid by this provider, marks it paid.
-// When it does, the statements that follow lock the order's villages and
-// read what its attribution needs; queueLedger then writes the entries. The
-// batch fails with errNoOrder when there is no such order.
+// fresh and the order is pending and paid by this provider, marks it paid
+// and notifies the buyer. When pay is set, the next statement locks the
+// order's villages and reads what its attribution needs; queueLedger then
+// writes the entries. The batch fails with errNoOrder when there is no such
+// order.
 func queuePayment(b *pgx.Batch, orderID int64, provider, eventID, typ string, actor int64, pay bool, reference string, now time.Time) *payment {
 	const q = `WITH o AS (SELECT id, status, payment_method, buyer_id FROM orders WHERE id = $1 FOR UPDATE),
 			e AS (INSERT INTO payment_events (provider, event_id, order_id, type, applied, actor_id)
@@ -38,7 +39,9 @@ func queuePayment(b *pgx.Batch, orderID int64, provider, eventID, typ string, ac
 					paid_at = $8, updated_at = $8
 				FROM o WHERE orders.id = o.id AND $6 AND o.status = 'pending_payment' AND o.payment_method = $2
 					AND EXISTS (SELECT 1 FROM e)
-				RETURNING 1)
+				RETURNING 1),
+			n AS (INSERT INTO outbox (topic, recipient_id, payload)
+				SELECT 'order.paid', o.buyer_id, jsonb_build_object('order_id', o.id) FROM o WHERE EXISTS (SELECT 1 FROM p))
 		SELECT o.status, o.payment_method, o.buyer_id, EXISTS (SELECT 1 FROM e), EXISTS (SELECT 1 FROM p) FROM o`
 	p := &payment{}
 	b.Queue(q, orderID, provider, eventID, typ, actor, pay, reference, now).QueryRow(func(row pgx.Row) error {
@@ -49,16 +52,14 @@ func queuePayment(b *pgx.Batch, orderID int64, provider, eventID, typ string, ac
 		return err
 	})
 	if pay {
-		attribution.QueueLockVillages(b, orderID)
-		p.plan = attribution.QueuePlan(b, orderID, false)
+		p.plan = attribution.QueueLockedPlan(b, orderID)
 	}
 	return p
 }
 
-// queueLedger queues the order's sale entries and the buyer's notification.
-func (p *payment) queueLedger(b *pgx.Batch, orderID int64, now time.Time) {
+// queueLedger queues the order's sale entries.
+func (p *payment) queueLedger(b *pgx.Batch, now time.Time) {
 	p.plan.QueueAppend(b, nil, attribution.KindSale, 0, now)
-	queueNotify(b, "order.paid", p.Buyer, map[string]any{"order_id": orderID})
 }
 
 // lockOrder locks the order row for the rest of the transaction.
@@ -85,9 +86,9 @@ func recordEvent(ctx context.Context, tx pgx.Tx, provider, eventID, typ string, 
 
 // ConfirmManual records that a bank transfer for the order arrived. Only a
 // platform admin may; a second confirmation changes nothing. Two round
-// trips of eight statements: the first locks, records, marks paid, locks
-// the villages and reads what attribution needs and the answer; the second
-// writes the ledger entries and the notification, and commits.
+// trips of six statements: the first locks, records, marks paid and
+// notifies, locks the villages and reads what attribution needs, and reads
+// the answer; the second writes the ledger entries and commits.
 func (s *Service) ConfirmManual(ctx context.Context, a auth.Actor, orderID int64, reference string) (Order, error) {
 	if !a.IsAdmin() {
 		return Order{}, errs.E(errs.Forbidden, "only a platform administrator confirms payments")
@@ -114,7 +115,7 @@ func (s *Service) ConfirmManual(ctx context.Context, a auth.Actor, orderID int64
 		return Order{}, errs.E(errs.Conflict, "the order is %s and cannot be paid", pay.Status)
 	}
 	b = &pgx.Batch{}
-	pay.queueLedger(b, orderID, now)
+	pay.queueLedger(b, now)
 	if err := tx.commit(ctx, b); err != nil {
 		return Order{}, err
 	}
@@ -160,7 +161,7 @@ func (s *Service) ApplyStripeEvent(ctx context.Context, ev StripeEvent) error {
 		return nil
 	case pay.Marked:
 		b = &pgx.Batch{}
-		pay.queueLedger(b, orderID, now)
+		pay.queueLedger(b, now)
 		if err := tx.SendBatch(ctx, b).Close(); err != nil {
 			return fmt.Errorf("append entries: %w", err)
 		}
