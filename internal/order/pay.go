@@ -24,14 +24,23 @@ type payment struct {
 	plan   *attribution.Plan
 }
 
+// paymentEvent is what a payment provider (or an admin) says about an order.
+type paymentEvent struct {
+	Provider, ID, Type string
+	Actor              int64  // the admin who confirmed; 0 for a provider's webhook
+	Pays               bool   // the event pays the order, if it is pending
+	Reference          string // kept as the order's payment reference
+	At                 time.Time
+}
+
 // queuePayment queues, on b, one statement that locks the order row,
-// records the payment event once (I5) and, when pay is set, the event is
-// fresh and the order is pending and paid by this provider, marks it paid
-// and notifies the buyer. When pay is set, the next statement locks the
+// records the event once (I5) and, when the event pays, is fresh, and the
+// order is pending and paid through this provider, marks the order paid and
+// notifies the buyer. When the event pays, the next statement locks the
 // order's villages and reads what its attribution needs; queueLedger then
 // writes the entries. The batch fails with errNoOrder when there is no such
 // order.
-func queuePayment(b *pgx.Batch, orderID int64, provider, eventID, typ string, actor int64, pay bool, reference string, now time.Time) *payment {
+func queuePayment(b *pgx.Batch, orderID int64, ev paymentEvent) *payment {
 	const q = `WITH o AS (SELECT id, status, payment_method, buyer_id FROM orders WHERE id = $1 FOR UPDATE),
 			e AS (INSERT INTO payment_events (provider, event_id, order_id, type, applied, actor_id)
 				SELECT $2, $3, o.id, $4, true, nullif($5::bigint, 0) FROM o ON CONFLICT DO NOTHING RETURNING 1),
@@ -44,14 +53,14 @@ func queuePayment(b *pgx.Batch, orderID int64, provider, eventID, typ string, ac
 				SELECT 'order.paid', o.buyer_id, jsonb_build_object('order_id', o.id) FROM o WHERE EXISTS (SELECT 1 FROM p))
 		SELECT o.status, o.payment_method, o.buyer_id, EXISTS (SELECT 1 FROM e), EXISTS (SELECT 1 FROM p) FROM o`
 	p := &payment{}
-	b.Queue(q, orderID, provider, eventID, typ, actor, pay, reference, now).QueryRow(func(row pgx.Row) error {
+	b.Queue(q, orderID, ev.Provider, ev.ID, ev.Type, ev.Actor, ev.Pays, ev.Reference, ev.At).QueryRow(func(row pgx.Row) error {
 		err := row.Scan(&p.Status, &p.Method, &p.Buyer, &p.Fresh, &p.Marked)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return errNoOrder
 		}
 		return err
 	})
-	if pay {
+	if ev.Pays {
 		p.plan = attribution.QueueLockedPlan(b, orderID)
 	}
 	return p
@@ -99,7 +108,8 @@ func (s *Service) ConfirmManual(ctx context.Context, a auth.Actor, orderID int64
 	}
 	now := s.now()
 	b := &pgx.Batch{}
-	pay := queuePayment(b, orderID, Manual, fmt.Sprintf("confirm:%d", orderID), "manual.confirmed", a.UserID, true, reference, now)
+	pay := queuePayment(b, orderID, paymentEvent{Provider: Manual, ID: fmt.Sprintf("confirm:%d", orderID),
+		Type: "manual.confirmed", Actor: a.UserID, Pays: true, Reference: reference, At: now})
 	o := s.queueGet(b, orderID)
 	tx, err := beginPipe(ctx, s.db, b)
 	if err != nil {
@@ -152,7 +162,8 @@ func (s *Service) ApplyStripeEvent(ctx context.Context, ev StripeEvent) error {
 	}
 	now := s.now()
 	b := &pgx.Batch{}
-	pay := queuePayment(b, orderID, Stripe, ev.ID, ev.Type, 0, ev.Status == "succeeded", ev.PaymentIntentID, now)
+	pay := queuePayment(b, orderID, paymentEvent{Provider: Stripe, ID: ev.ID, Type: ev.Type,
+		Pays: ev.Status == "succeeded", Reference: ev.PaymentIntentID, At: now})
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return err
 	}
