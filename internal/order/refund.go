@@ -65,6 +65,18 @@ func (s *Service) Refund(ctx context.Context, a auth.Actor, orderID int64, req R
 	if _, _, _, err := lockOrder(ctx, tx, orderID); err != nil {
 		return Order{}, err
 	}
+	if provider == Stripe {
+		// Two identical requests at once send Stripe the same idempotency
+		// key and get the same refund back: it is recorded once.
+		dup, err := stripeRefundRecorded(ctx, tx, orderID, ref)
+		if err != nil {
+			return Order{}, err
+		}
+		if dup {
+			tx.Rollback(ctx)
+			return s.get(ctx, s.db, orderID)
+		}
+	}
 	locked, err := s.get(ctx, tx, orderID)
 	if err != nil {
 		return Order{}, err

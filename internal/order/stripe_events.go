@@ -3,6 +3,7 @@ package order
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -29,9 +30,11 @@ type StripeRefunds struct {
 // through Refund are already in the ledger (they carry our marker, or their
 // id is a refund's provider_ref); any other refund that moved money (made in
 // the Stripe dashboard) is surfaced once per refund id as an outbox message
-// "payment.refunded_externally" for a platform admin, who records it so that
-// the attribution entries follow. The ledger itself is not changed here: an
-// external refund names no lines.
+// "payment.refunded_externally" for a platform admin, and kept with its
+// amount in stripe_external_refunds until the admin records it against the
+// order's lines (RecordExternalRefund) so that the attribution entries
+// follow. The ledger itself is not changed here: an external refund names
+// no lines.
 func (s *Service) ApplyStripeRefunds(ctx context.Context, ev StripeRefunds) error {
 	tx, err := s.db.Begin(ctx)
 	if err != nil {
@@ -58,15 +61,22 @@ func (s *Service) ApplyStripeRefunds(ctx context.Context, ev StripeRefunds) erro
 		return err
 	}
 	for _, r := range ev.Refunds {
-		if r.Ours || r.ID == "" || r.Status == "failed" || r.Status == "canceled" {
+		if r.Ours || r.ID == "" {
 			continue
 		}
-		var known bool
-		const qKnown = `SELECT EXISTS (SELECT 1 FROM refunds WHERE order_id = $1 AND provider = 'stripe' AND provider_ref = $2)`
-		if err := tx.QueryRow(ctx, qKnown, orderID, r.ID).Scan(&known); err != nil {
+		known, err := stripeRefundRecorded(ctx, tx, orderID, r.ID)
+		if err != nil {
 			return err
 		}
 		if known {
+			continue
+		}
+		if r.AmountFen <= 0 || r.Status == "failed" || r.Status == "canceled" {
+			// Moved no money. One surfaced earlier (while pending) that has
+			// since failed no longer awaits recording.
+			if err := setExternalStatus(ctx, tx, orderID, r.ID, r.Status); err != nil {
+				return err
+			}
 			continue
 		}
 		// Each external refund is surfaced once, whichever of the charge's
@@ -76,7 +86,15 @@ func (s *Service) ApplyStripeRefunds(ctx context.Context, ev StripeRefunds) erro
 			return err
 		}
 		if !first {
+			if err := setExternalStatus(ctx, tx, orderID, r.ID, r.Status); err != nil {
+				return err
+			}
 			continue
+		}
+		const qExternal = `INSERT INTO stripe_external_refunds (stripe_refund_id, order_id, amount_fen, status, charge_id, seen_at)
+			VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (stripe_refund_id) DO NOTHING`
+		if _, err := tx.Exec(ctx, qExternal, r.ID, orderID, r.AmountFen, r.Status, ev.ChargeID, s.now()); err != nil {
+			return fmt.Errorf("record external refund: %w", err)
 		}
 		if err := notify(ctx, tx, "payment.refunded_externally", 0, map[string]any{
 			"order_id": orderID, "buyer_id": buyer, "payment_intent_id": ev.PaymentIntentID, "charge_id": ev.ChargeID,
@@ -86,4 +104,22 @@ func (s *Service) ApplyStripeRefunds(ctx context.Context, ev StripeRefunds) erro
 		}
 	}
 	return tx.Commit(ctx)
+}
+
+// stripeRefundRecorded says whether the Stripe refund is already a refund of
+// the order (made through Refund, or recorded by RecordExternalRefund).
+func stripeRefundRecorded(ctx context.Context, tx pgx.Tx, orderID int64, stripeRefundID string) (bool, error) {
+	var known bool
+	const q = `SELECT EXISTS (SELECT 1 FROM refunds WHERE order_id = $1 AND provider = 'stripe' AND provider_ref = $2)`
+	err := tx.QueryRow(ctx, q, orderID, stripeRefundID).Scan(&known)
+	return known, err
+}
+
+// setExternalStatus keeps Stripe's latest status of a surfaced refund; failed
+// and canceled are final.
+func setExternalStatus(ctx context.Context, tx pgx.Tx, orderID int64, stripeRefundID, status string) error {
+	const q = `UPDATE stripe_external_refunds SET status = $3
+		WHERE stripe_refund_id = $1 AND order_id = $2 AND status <> $3 AND status NOT IN ('failed', 'canceled')`
+	_, err := tx.Exec(ctx, q, stripeRefundID, orderID, status)
+	return err
 }

@@ -22,6 +22,8 @@ func (s *Server) orderRoutes(app *fiber.App) {
 	api.Post("/:id/payments/confirm", s.requireRole(auth.RolePlatformAdmin), s.idempotent, s.apiConfirmPayment)
 	api.Post("/:id/shipments", s.requireRole(auth.RoleCoopAdmin), s.apiShip)
 	api.Post("/:id/refunds", s.requireRole(auth.RolePlatformAdmin), s.idempotent, s.apiRefund)
+	app.Post("/api/v1/admin/orders/:id/external-refunds/:refund_id", s.requireSignedIn, s.requireRole(auth.RolePlatformAdmin),
+		s.idempotent, s.apiRecordExternalRefund)
 	app.Get("/api/v1/orders/:id/impact", s.apiImpact) // the buyer, or anyone with the receipt token
 	app.Get("/api/v1/receipts/:token", s.apiReceipt)
 }
@@ -166,6 +168,24 @@ func (s *Server) apiRefund(c *fiber.Ctx) error {
 		refunder = s.Payments.Refund
 	}
 	o, err := s.Orders.Refund(ctx(c), actorOf(c), id, in, refunder)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(o)
+}
+
+// apiRecordExternalRefund records a refund made in the Stripe dashboard
+// against the order's lines (no money moves).
+func (s *Server) apiRecordExternalRefund(c *fiber.Ctx) error {
+	id, err := orderID(c)
+	if err != nil {
+		return err
+	}
+	var in order.RefundRequest
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	o, err := s.Orders.RecordExternalRefund(ctx(c), actorOf(c), id, c.Params("refund_id"), in)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -33,6 +34,7 @@ func (s *Server) orderPageRoutes(app *fiber.App) {
 	admin.Post("/orders/:id/confirm", s.postAdminConfirm)
 	admin.Get("/orders/:id", s.pageAdminOrder)
 	admin.Post("/orders/:id/refund", s.postAdminRefund)
+	admin.Post("/orders/:id/external-refunds/:refund_id", s.postAdminExternalRefund)
 	app.Get("/coop/orders", s.requirePageRole(auth.RoleCoopAdmin), s.pageCoopOrders)
 	app.Post("/coop/orders/:id/ship", s.requirePageRole(auth.RoleCoopAdmin), s.postCoopShip)
 }
@@ -170,9 +172,13 @@ func (s *Server) pageAdminPayments(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	external, err := s.Orders.ExternalRefunds(ctx(c), actorOf(c))
+	if err != nil {
+		return err
+	}
 	p := s.page(c, "")
 	p.Title = p.T("admin.payments")
-	p.Data = map[string]any{"Items": list}
+	p.Data = map[string]any{"Items": list, "External": external}
 	return s.html(c, "admin_payments", p)
 }
 
@@ -188,14 +194,158 @@ func (s *Server) postAdminConfirm(c *fiber.Ctx) error {
 }
 
 func (s *Server) pageAdminOrder(c *fiber.Ctx) error {
+	return s.renderAdminOrder(c, extRefundForm{}, "")
+}
+
+// extRefundForm is what an admin sent to record one external refund, with
+// what is wrong with it (raw domain reasons, keyed "reason", "lines",
+// "<line id>.quantity" and "<line id>.amount_yuan").
+type extRefundForm struct {
+	RefundID string
+	Reason   string
+	Qty      map[ids.ID]string
+	Yuan     map[ids.ID]string
+	Fields   map[string]string
+	SentFen  int64 // what the sent lines add up to
+}
+
+// extRefundView is one pending external refund with its recording form.
+type extRefundView struct {
+	order.ExternalRefund
+	Message     string
+	Reason      string
+	ReasonError string
+	LinesError  string
+	Lines       []extLineView
+}
+
+type extLineView struct {
+	order.Line
+	LeftQty             int   // units not refunded yet
+	LeftFen             int64 // amount not refunded yet
+	Qty, Yuan           string
+	QtyError, YuanError string
+}
+
+// renderAdminOrder shows the admin order page: its lines with the refund
+// form, and the refunds made in the Stripe dashboard that await recording,
+// each with a form (filled with f, and its errors translated, when f is the
+// one that was refused).
+func (s *Server) renderAdminOrder(c *fiber.Ctx, f extRefundForm, message string) error {
 	o, im, err := s.loadOrderPage(c)
+	if err != nil {
+		return err
+	}
+	pending, err := s.Orders.ExternalRefundsOf(ctx(c), actorOf(c), int64(o.ID))
 	if err != nil {
 		return err
 	}
 	p := s.page(c, "")
 	p.Title = p.T("order.title", o.Number)
-	p.Data = map[string]any{"Order": o, "Impact": im}
+	var views []extRefundView
+	for _, x := range pending {
+		v := extRefundView{ExternalRefund: x, Reason: p.T("admin.ext.reason_default")}
+		mine := x.RefundID == f.RefundID
+		if mine {
+			v.Message, message = trMsg(p, message), "" // shown in the form, not atop the page
+			v.Reason, v.ReasonError = f.Reason, trMsg(p, f.Fields["reason"])
+			if r := f.Fields["lines"]; r != "" {
+				v.LinesError = trMsg(p, r)
+				if f.SentFen != x.AmountFen {
+					v.LinesError = p.T("admin.ext.sum", FormatYuan(x.AmountFen), FormatYuan(f.SentFen))
+				}
+			}
+		}
+		for _, l := range o.Lines {
+			lv := extLineView{Line: l, Qty: "0", LeftQty: l.Quantity - l.RefundedQuantity, LeftFen: l.AmountFen - l.RefundedFen}
+			if mine {
+				key := l.ID.String()
+				lv.Qty, lv.Yuan = f.Qty[l.ID], f.Yuan[l.ID]
+				lv.QtyError = trMsg(p, f.Fields[key+".quantity"])
+				if r := f.Fields[key+".amount_yuan"]; r != "" {
+					lv.YuanError = trMsg(p, r)
+					if strings.HasPrefix(r, "must be between") { // the domain counts fen; the form yuan
+						lv.YuanError = p.T("admin.ext.amount_max", FormatYuan(l.AmountFen-l.RefundedFen))
+					}
+				}
+			}
+			v.Lines = append(v.Lines, lv)
+		}
+		views = append(views, v)
+	}
+	p.Data = map[string]any{"Order": o, "Impact": im, "External": views, "Error": trMsg(p, message)}
 	return s.html(c, "admin_order", p)
+}
+
+// postAdminExternalRefund records a refund made in the Stripe dashboard
+// from the admin order page: quantity_<line id> and amount_yuan_<line id>
+// for the lines it returned (lines left at 0 are not sent), and a reason.
+// A refused recording shows the page again with the form's errors.
+func (s *Server) postAdminExternalRefund(c *fiber.Ctx) error {
+	id, err := orderID(c)
+	if err != nil {
+		return err
+	}
+	o, err := s.Orders.Get(ctx(c), actorOf(c), id)
+	if err != nil {
+		return err
+	}
+	f := extRefundForm{RefundID: c.Params("refund_id"), Reason: c.FormValue("reason"),
+		Qty: map[ids.ID]string{}, Yuan: map[ids.ID]string{}, Fields: map[string]string{}}
+	req := order.RefundRequest{Reason: f.Reason}
+	var sent []ids.ID // the order's line of each request line
+	for _, l := range o.Lines {
+		key := l.ID.String()
+		q, y := strings.TrimSpace(c.FormValue("quantity_"+key)), strings.TrimSpace(c.FormValue("amount_yuan_"+key))
+		f.Qty[l.ID], f.Yuan[l.ID] = q, y
+		qty, err := strconv.Atoi(q)
+		if q == "" {
+			qty, err = 0, nil
+		}
+		if err != nil || qty < 0 {
+			f.Fields[key+".quantity"] = "must be a whole number"
+		}
+		fen, yerr := parseYuanForm(y)
+		if y == "" {
+			fen, yerr = 0, nil
+		}
+		if yerr != nil {
+			f.Fields[key+".amount_yuan"] = "must be an amount in yuan such as 12.80"
+		}
+		if err != nil || yerr != nil || (qty == 0 && fen == 0) {
+			continue
+		}
+		req.Lines = append(req.Lines, order.RefundLine{LineID: l.ID, Quantity: qty, AmountFen: fen})
+		sent = append(sent, l.ID)
+		f.SentFen += fen
+	}
+	if len(f.Fields) > 0 {
+		c.Status(fiber.StatusUnprocessableEntity)
+		return s.renderAdminOrder(c, f, "the refund is not valid")
+	}
+	_, err = s.Orders.RecordExternalRefund(ctx(c), actorOf(c), id, f.RefundID, req)
+	var e *errs.Error
+	if !asErr(err, &e) || (e.Kind != errs.Invalid && e.Kind != errs.Conflict && e.Kind != errs.NotFound) {
+		if err != nil {
+			return err
+		}
+		return c.Redirect(fmt.Sprintf("/admin/orders/%d", id), fiber.StatusSeeOther)
+	}
+	for k, v := range e.Fields {
+		var i int
+		if n, _ := fmt.Sscanf(k, "lines[%d]", &i); n == 1 && i >= 0 && i < len(sent) {
+			key := sent[i].String()
+			if strings.HasSuffix(k, "].quantity") {
+				f.Fields[key+".quantity"] = v
+			} else { // .amount_fen, .line_id or the line as a whole
+				f.Fields[key+".amount_yuan"] = v
+			}
+			continue
+		}
+		f.Fields[k] = v
+	}
+	c.Status(statusOf(e))
+	return s.renderAdminOrder(c, f, e.Message)
 }
 
 // postAdminRefund refunds one line from the admin order page.
