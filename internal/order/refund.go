@@ -77,11 +77,23 @@ func (s *Service) Refund(ctx context.Context, a auth.Actor, orderID int64, req R
 			return s.get(ctx, s.db, orderID)
 		}
 	}
+	return s.recordRefund(ctx, tx, a, orderID, req, provider, ref, nil)
+}
+
+// recordRefund checks the request again against the order locked in tx
+// (check, when set, adds to checkRefund's verdict), writes the refund and
+// commits.
+func (s *Service) recordRefund(ctx context.Context, tx pgx.Tx, a auth.Actor, orderID int64, req RefundRequest,
+	provider, ref string, check func(err error) error) (Order, error) {
 	locked, err := s.get(ctx, tx, orderID)
 	if err != nil {
 		return Order{}, err
 	}
-	if _, err := checkRefund(locked, &req); err != nil {
+	total, err := checkRefund(locked, &req)
+	if check != nil {
+		err = check(err)
+	}
+	if err != nil {
 		return Order{}, err
 	}
 	if err := applyRefund(ctx, tx, a, locked, req, total, provider, ref, s.now()); err != nil {

@@ -94,21 +94,9 @@ func (s *Service) RecordExternalRefund(ctx context.Context, a auth.Actor, orderI
 	case status == "failed" || status == "canceled":
 		return Order{}, errs.E(errs.Conflict, "this Stripe refund failed and returned no money")
 	}
-	locked, err := s.get(ctx, tx, orderID)
-	if err != nil {
-		return Order{}, err
-	}
-	total, err := checkRefund(locked, &req)
-	if err = checkExternalTotal(req, amount, err); err != nil {
-		return Order{}, err
-	}
-	if err := applyRefund(ctx, tx, a, locked, req, total, Stripe, stripeRefundID, s.now()); err != nil {
-		return Order{}, err
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return Order{}, err
-	}
-	return s.get(ctx, s.db, orderID)
+	return s.recordRefund(ctx, tx, a, orderID, req, Stripe, stripeRefundID, func(err error) error {
+		return checkExternalTotal(req, amount, err)
+	})
 }
 
 // checkExternalTotal adds, to checkRefund's answer err, the requirement that
