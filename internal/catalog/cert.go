@@ -22,6 +22,8 @@ type Certification struct {
 	ID            ids.ID     `json:"id"`
 	ProductID     ids.ID     `json:"product_id"`
 	ProductTitle  string     `json:"product_title"`
+	CooperativeID ids.ID     `json:"cooperative_id"`
+	Cooperative   string     `json:"cooperative_name"`
 	CertificateNo string     `json:"certificate_no"`
 	CountyCode    string     `json:"county_code"`
 	ValidFrom     string     `json:"valid_from"`
@@ -75,9 +77,11 @@ func (s *Service) Certify(ctx context.Context, a auth.Actor, productID int64, in
 		return Certification{}, err
 	}
 	defer tx.Rollback(ctx)
-	const qp = `SELECT p.county_code, p.title FROM products p WHERE p.id = $1`
-	var county, title string
-	err = tx.QueryRow(ctx, qp, productID).Scan(&county, &title)
+	const qp = `SELECT p.county_code, p.title, p.cooperative_id, c.name FROM products p JOIN cooperatives c ON c.id = p.cooperative_id
+		WHERE p.id = $1`
+	var county, title, coopName string
+	var coopID ids.ID
+	err = tx.QueryRow(ctx, qp, productID).Scan(&county, &title, &coopID, &coopName)
 	if errors.Is(err, pgx.ErrNoRows) || (err == nil && !a.Governs(county)) {
 		return Certification{}, errs.E(errs.NotFound, "product %d not found", productID)
 	}
@@ -86,7 +90,7 @@ func (s *Service) Certify(ctx context.Context, a auth.Actor, productID int64, in
 	}
 	const q = `INSERT INTO product_certifications (product_id, certificate_no, county_code, valid_from, valid_until, certified_by)
 		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id, certified_at`
-	c := Certification{ProductID: ids.ID(productID), ProductTitle: title, CertificateNo: in.CertificateNo, CountyCode: county,
+	c := Certification{ProductID: ids.ID(productID), ProductTitle: title, CooperativeID: coopID, Cooperative: coopName, CertificateNo: in.CertificateNo, CountyCode: county,
 		ValidFrom: in.ValidFrom, ValidUntil: in.ValidUntil, Status: "certified"}
 	err = tx.QueryRow(ctx, q, productID, in.CertificateNo, county, from, until, a.UserID).Scan(&c.ID, &c.CertifiedAt)
 	var pe *pgconn.PgError
@@ -141,13 +145,13 @@ func (s *Service) ConfirmCertification(ctx context.Context, a auth.Actor, id int
 	return c, nil
 }
 
-const certSelect = `SELECT pc.id, pc.product_id, p.title, pc.certificate_no, pc.county_code, pc.valid_from::text,
-		pc.valid_until::text, pc.status, pc.certified_at, pc.confirmed_at
-	FROM product_certifications pc JOIN products p ON p.id = pc.product_id`
+const certSelect = `SELECT pc.id, pc.product_id, p.title, p.cooperative_id, co.name, pc.certificate_no, pc.county_code,
+		pc.valid_from::text, pc.valid_until::text, pc.status, pc.certified_at, pc.confirmed_at
+	FROM product_certifications pc JOIN products p ON p.id = pc.product_id JOIN cooperatives co ON co.id = p.cooperative_id`
 
 func scanCert(r pgx.CollectableRow) (Certification, error) {
 	var c Certification
-	err := r.Scan(&c.ID, &c.ProductID, &c.ProductTitle, &c.CertificateNo, &c.CountyCode, &c.ValidFrom, &c.ValidUntil,
+	err := r.Scan(&c.ID, &c.ProductID, &c.ProductTitle, &c.CooperativeID, &c.Cooperative, &c.CertificateNo, &c.CountyCode, &c.ValidFrom, &c.ValidUntil,
 		&c.Status, &c.CertifiedAt, &c.ConfirmedAt)
 	return c, err
 }

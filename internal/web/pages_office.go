@@ -36,6 +36,7 @@ func (s *Server) officeRoutes(app *fiber.App) {
 	app.Post("/office/cooperatives/:id/:step", officeOrAdmin, s.postCoopReview)
 	app.Get("/admin/cooperatives", admin, s.pageCoopReview)
 	app.Post("/admin/cooperatives/:id/:step", admin, s.postCoopReview)
+	s.certRoutes(app)
 }
 
 // requirePageRole sends visitors to the login page and refuses accounts without
