@@ -94,12 +94,24 @@ func (s *Service) Import(ctx context.Context, actor auth.Actor, r io.Reader, opt
 	if problems.count > 0 {
 		return ImportResult{}, errs.Validation(fmt.Sprintf("%d problems in the file; nothing was imported", problems.count), problems.result())
 	}
+	// Changing a household's size or baseline re-counts its villages'
+	// rollups under their advisory locks (rollup_household_change). Taking
+	// every such lock first, in code order, and writing households in
+	// registry order means two imports of overlapping regions queue instead
+	// of deadlocking.
+	const lockVillages = `SELECT pg_advisory_xact_lock(hashtextextended(v.village_code, 0)) FROM (
+			SELECT DISTINCT i.village_code FROM household_import s
+			JOIN households h ON h.registry_no = s.registry_no
+			JOIN household_year_income i ON i.household_id = h.id ORDER BY 1) v`
+	if _, err := tx.Exec(ctx, lockVillages); err != nil {
+		return ImportResult{}, fmt.Errorf("import: lock villages: %w", err)
+	}
 	const upsert = `WITH up AS (
 			INSERT INTO households (registry_no, village_code, members, status, baseline_income_fen,
 				baseline_year, head_name_enc, head_id_enc, head_id_hash, head_name_mask, head_id_mask, key_version)
 			SELECT registry_no, village_code, members, status, baseline_income_fen, baseline_year,
 				head_name_enc, head_id_enc, head_id_hashes[1], head_name_mask, head_id_mask, $1
-			FROM household_import ORDER BY row_no
+			FROM household_import ORDER BY registry_no
 			ON CONFLICT (registry_no) DO UPDATE SET village_code = excluded.village_code,
 				members = excluded.members, status = excluded.status,
 				lifted_year = CASE WHEN excluded.status IN ('lifted', 'monitored_unstable') THEN households.lifted_year END,
