@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/fupinmarket/market/internal/auth"
@@ -36,7 +37,12 @@ type Service struct{ db *pgxpool.Pool }
 // NewService returns the service.
 func NewService(db *pgxpool.Pool) *Service { return &Service{db: db} }
 
-// Create makes an organisation whose administrator is the actor.
+// errAlreadyMember answers a creator who already buys for, or administers,
+// an organisation: an account belongs to one organisation at most.
+var errAlreadyMember = errs.E(errs.Conflict, "you already belong to an organisation")
+
+// Create makes an organisation whose administrator is the actor. An account
+// that already belongs to (or administers) an organisation gets a conflict.
 func (s *Service) Create(ctx context.Context, a auth.Actor, o Org) (Org, error) {
 	if a.Anonymous() {
 		return Org{}, errs.E(errs.Unauthenticated, "sign in first")
@@ -61,6 +67,14 @@ func (s *Service) Create(ctx context.Context, a auth.Actor, o Org) (Org, error) 
 		return Org{}, err
 	}
 	defer tx.Rollback(ctx)
+	var taken bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM buyer_org_members WHERE user_id = $1)
+		OR EXISTS (SELECT 1 FROM user_roles WHERE user_id = $1 AND role = 'buyer_org_admin')`, a.UserID).Scan(&taken); err != nil {
+		return Org{}, err
+	}
+	if taken {
+		return Org{}, errAlreadyMember
+	}
 	if err := tx.QueryRow(ctx, `INSERT INTO buyer_orgs (name, kind, public_ranking) VALUES ($1, $2, $3) RETURNING id`,
 		o.Name, o.Kind, o.PublicRanking).Scan(&o.ID); err != nil {
 		return Org{}, fmt.Errorf("insert org: %w", err)
@@ -68,8 +82,12 @@ func (s *Service) Create(ctx context.Context, a auth.Actor, o Org) (Org, error) 
 	if _, err := tx.Exec(ctx, `INSERT INTO user_roles (user_id, role, buyer_org_id) VALUES ($1, 'buyer_org_admin', $2)`, a.UserID, int64(o.ID)); err != nil {
 		return Org{}, err
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO buyer_org_members (buyer_org_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, int64(o.ID), a.UserID); err != nil {
-		return Org{}, fmt.Errorf("the creator already belongs to another organisation: %w", err)
+	if _, err := tx.Exec(ctx, `INSERT INTO buyer_org_members (buyer_org_id, user_id) VALUES ($1, $2)`, int64(o.ID), a.UserID); err != nil {
+		var pe *pgconn.PgError
+		if errors.As(err, &pe) && pe.Code == "23505" { // joined another organisation meanwhile
+			return Org{}, errAlreadyMember
+		}
+		return Org{}, fmt.Errorf("add the creator as a member: %w", err)
 	}
 	return o, tx.Commit(ctx)
 }

@@ -44,3 +44,19 @@ func (s *Service) Members(ctx context.Context, a auth.Actor, orgID int64) ([]Mem
 	}
 	return pgx.CollectRows(rows, pgx.RowToStructByPos[Member])
 }
+
+// MembershipOf returns the organisation the actor buys for, and false when
+// the actor belongs to none.
+func (s *Service) MembershipOf(ctx context.Context, a auth.Actor) (Org, bool, error) {
+	if a.Anonymous() {
+		return Org{}, false, nil
+	}
+	var o Org
+	err := s.db.QueryRow(ctx, `SELECT o.id, o.name, o.kind, o.public_ranking FROM buyer_org_members m
+		JOIN buyer_orgs o ON o.id = m.buyer_org_id WHERE m.user_id = $1`, a.UserID).
+		Scan(&o.ID, &o.Name, &o.Kind, &o.PublicRanking)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Org{}, false, nil
+	}
+	return o, err == nil, err
+}

@@ -36,7 +36,9 @@ func (s *Server) reportPageRoutes(app *fiber.App) {
 	app.Post("/coop/payouts", coop, s.postCoopPayout)
 	app.Post("/coop/payouts/import", coop, s.postCoopPayoutImport)
 	app.Get("/coop/sales", coop, s.pageCoopSales)
-	app.Get("/org", org, s.pageOrg)
+	app.Get("/org", s.signedInPage, s.pageOrg)
+	app.Get("/org/new", s.signedInPage, s.pageOrgNew)
+	app.Post("/org/new", s.signedInPage, s.postOrgNew)
 	app.Post("/org/target", org, s.postOrgTarget)
 	app.Post("/org/members", org, s.postOrgMember)
 	app.Post("/org/orders/:id/accept", org, s.postOrgAccept)
@@ -555,7 +557,7 @@ func (s *Server) renderOrg(c *fiber.Ctx, extra map[string]any) error {
 		members[i].AddedAt = members[i].AddedAt.In(chinaZone)
 	}
 	done := c.Query("done")
-	if done != "target" && done != "member" && done != "accepted" {
+	if done != "target" && done != "member" && done != "accepted" && done != "created" {
 		done = ""
 	}
 	p := s.page(c, "")
@@ -582,8 +584,6 @@ func (s *Server) renderOrg(c *fiber.Ctx, extra map[string]any) error {
 	p.Data = data
 	return s.html(c, "report_org", p)
 }
-
-func (s *Server) pageOrg(c *fiber.Ctx) error { return s.renderOrg(c, nil) }
 
 // orgFormError renders the page again with a domain validation error next
 // to its fields, or returns other errors.
