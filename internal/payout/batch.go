@@ -10,13 +10,11 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"unicode/utf8"
-
-	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/fupinmarket/market/internal/auth"
 	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/platform/ids"
+	"github.com/fupinmarket/market/internal/platform/textenc"
 )
 
 // BatchColumns are the columns of a bank batch file (one payout a row), and
@@ -58,7 +56,7 @@ func (s *Service) ImportBatch(ctx context.Context, a auth.Actor, coopID int64, r
 	if len(raw) > MaxBatchBytes {
 		return 0, errs.E(errs.TooLarge, "the batch file is larger than %d MB", MaxBatchBytes>>20)
 	}
-	text, err := decodeBatch(raw)
+	text, err := textenc.Decode(raw)
 	if err != nil {
 		return 0, errs.Validation("invalid batch file", map[string]string{"file": "holds characters that could not be decoded (use UTF-8 or GB18030)"})
 	}
@@ -207,16 +205,6 @@ func csvReason(err error) string {
 		return pe.Err.Error()
 	}
 	return err.Error()
-}
-
-// decodeBatch strips a UTF-8 BOM; text that is not UTF-8 is read as GB18030
-// (what spreadsheet programs in China save CSV as).
-func decodeBatch(b []byte) ([]byte, error) {
-	b = bytes.TrimPrefix(b, []byte{0xEF, 0xBB, 0xBF})
-	if utf8.Valid(b) {
-		return b, nil
-	}
-	return simplifiedchinese.GB18030.NewDecoder().Bytes(b)
 }
 
 func mapBatchHeader(header []string) ([]int, string) {

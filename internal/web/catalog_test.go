@@ -16,6 +16,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"golang.org/x/text/encoding/simplifiedchinese"
+
 	"github.com/fupinmarket/market/internal/auth"
 	"github.com/fupinmarket/market/internal/catalog/catalogtest"
 	"github.com/fupinmarket/market/internal/config"
@@ -481,6 +483,14 @@ func TestCoopPortalForms(t *testing.T) {
 	if r := post("registry_no,quantity\nLP-0001,20\nLP-0002,10\n"); r.Status != 303 {
 		t.Fatalf("CSV lot: %d %s", r.Status, r.Body)
 	}
+	// As Excel on Chinese Windows saves it: GB18030 with Chinese headers.
+	gb, err := simplifiedchinese.GB18030.NewEncoder().String("户编号,数量\nLP-0001,20\nLP-0002,10\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := post(gb); r.Status != 303 {
+		t.Fatalf("GB18030 CSV lot: %d %s", r.Status, r.Body)
+	}
 	r = c.Do("GET", "/coop/products/"+id, nil)
 	m := regexpFind(string(r.Body), `/trace/[A-Za-z0-9_-]{12}/qr.png\?download=1`)
 	if m == "" {
@@ -492,8 +502,8 @@ func TestCoopPortalForms(t *testing.T) {
 	}
 	var prod productJSON
 	s.Client().Do("GET", "/api/v1/products/"+id, nil).JSON(t, &prod)
-	if prod.Variants[0].Available != 30 {
-		t.Errorf("stock after the CSV lot: %+v", prod.Variants)
+	if prod.Variants[0].Available != 60 {
+		t.Errorf("stock after the two CSV lots: %+v", prod.Variants)
 	}
 	// The dashboard shows the stock.
 	if r := c.Do("GET", "/coop", nil); !strings.Contains(string(r.Body), "洛浦红枣") {

@@ -16,6 +16,7 @@ import (
 	"github.com/fupinmarket/market/internal/catalog"
 	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/platform/ids"
+	"github.com/fupinmarket/market/internal/platform/textenc"
 )
 
 // coopRoutes adds the cooperative portal's catalog pages. Forms post and
@@ -460,8 +461,13 @@ func (s *Server) postCoopLot(c *fiber.Ctx) error {
 
 // parseContributionsCSV reads registry_no,quantity rows (a header row is
 // optional; 户编号,数量 also accepted) against the cooperative's members.
+// The file may be UTF-8 or GB18030, as spreadsheets on Chinese Windows
+// save it.
 func parseContributionsCSV(data []byte, members []catalog.Member) ([]catalog.Contribution, map[string]string) {
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	data, err := textenc.Decode(data)
+	if err != nil {
+		return nil, map[string]string{"csv": "holds characters that could not be decoded (use UTF-8 or GB18030)"}
+	}
 	byNo := map[string]ids.ID{}
 	for _, m := range members {
 		byNo[m.RegistryNo] = m.HouseholdID
