@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
-
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/fupinmarket/market/internal/auth"
