@@ -112,11 +112,19 @@ func (s *Service) AddMember(ctx context.Context, a auth.Actor, orgID int64, emai
 	if err != nil {
 		return err
 	}
-	tag, err := s.db.Exec(ctx, `INSERT INTO buyer_org_members (buyer_org_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, orgID, uid)
-	if err != nil {
+	// An account buys for one organisation: adding a member again is a
+	// no-op, adding another organisation's member is refused.
+	const q = `WITH ins AS (
+			INSERT INTO buyer_org_members (buyer_org_id, user_id) VALUES ($1, $2)
+			ON CONFLICT (user_id) DO NOTHING RETURNING buyer_org_id)
+		SELECT coalesce((SELECT buyer_org_id FROM ins), (SELECT buyer_org_id FROM buyer_org_members WHERE user_id = $2))`
+	var in int64
+	if err := s.db.QueryRow(ctx, q, orgID, uid).Scan(&in); err != nil {
+		return fmt.Errorf("add member: %w", err)
+	}
+	if in != orgID {
 		return errs.Validation("the member is not valid", map[string]string{"email": "already belongs to another organisation"})
 	}
-	_ = tag
 	return nil
 }
 

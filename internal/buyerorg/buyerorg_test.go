@@ -1,0 +1,102 @@
+package buyerorg_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/fupinmarket/market/internal/auth"
+	"github.com/fupinmarket/market/internal/buyerorg"
+	"github.com/fupinmarket/market/internal/platform/dbtest"
+	"github.com/fupinmarket/market/internal/platform/errs"
+)
+
+type world struct {
+	ctx   context.Context
+	svc   *buyerorg.Service
+	users *auth.Users
+}
+
+func newWorld(tb testing.TB) *world {
+	tb.Helper()
+	db := dbtest.New(tb)
+	return &world{ctx: context.Background(), svc: buyerorg.NewService(db.Pool), users: auth.NewUsers(db.Pool)}
+}
+
+// buyer creates a buyer account and returns it as an actor, read afresh.
+func (w *world) buyer(tb testing.TB, email string) auth.Actor {
+	tb.Helper()
+	id, err := w.users.Create(w.ctx, auth.NewUser{Email: email, Name: "买家", Password: "password-123"}, auth.Grant{Role: auth.RoleBuyer})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return w.actor(tb, id)
+}
+
+func (w *world) actor(tb testing.TB, id int64) auth.Actor {
+	tb.Helper()
+	a, err := w.users.Actor(w.ctx, id)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return a
+}
+
+// TestOneOrganisationPerAccount: an account creates, administers and buys
+// for one organisation at most.
+func TestOneOrganisationPerAccount(t *testing.T) {
+	w := newWorld(t)
+	founder := w.buyer(t, "founder@example.com")
+	org, err := w.svc.Create(w.ctx, founder, buyerorg.Org{Name: "和田地区财政局", Kind: "budget_unit"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.svc.Create(w.ctx, founder, buyerorg.Org{Name: "第二个单位", Kind: "union"}); !errs.Is(err, errs.Conflict) {
+		t.Errorf("the founder's second organisation: %v, want a conflict", err)
+	}
+	founder = w.actor(t, founder.UserID) // now with the organisation's administrator role
+	member := w.buyer(t, "member@example.com")
+	if err := w.svc.AddMember(w.ctx, founder, int64(org.ID), "member@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.svc.AddMember(w.ctx, founder, int64(org.ID), "member@example.com"); err != nil {
+		t.Errorf("adding a member again: %v, want no change", err)
+	}
+	if _, err := w.svc.Create(w.ctx, member, buyerorg.Org{Name: "工会", Kind: "union"}); !errs.Is(err, errs.Conflict) {
+		t.Errorf("a member founding another organisation: %v, want a conflict", err)
+	}
+
+	other := w.buyer(t, "other@example.com")
+	second, err := w.svc.Create(w.ctx, other, buyerorg.Org{Name: "某企业", Kind: "enterprise"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other = w.actor(t, other.UserID)
+	err = w.svc.AddMember(w.ctx, other, int64(second.ID), "member@example.com")
+	var e *errs.Error
+	if !errors.As(err, &e) || e.Kind != errs.Invalid || e.Fields["email"] == "" {
+		t.Errorf("adding another organisation's member: %v, want a field error on email", err)
+	}
+	members, err := w.svc.Members(w.ctx, founder, int64(org.ID))
+	if err != nil || len(members) != 2 {
+		t.Errorf("members of the first organisation: %d, %v; want the founder and the member", len(members), err)
+	}
+}
+
+func TestCreateValidation(t *testing.T) {
+	w := newWorld(t)
+	a := w.buyer(t, "v@example.com")
+	for name, o := range map[string]buyerorg.Org{
+		"empty name":   {Name: " ", Kind: "union"},
+		"unknown kind": {Name: "单位", Kind: "charity"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if _, err := w.svc.Create(w.ctx, a, o); !errs.Is(err, errs.Invalid) {
+				t.Errorf("Create(%+v) = %v, want a validation error", o, err)
+			}
+		})
+	}
+	if _, err := w.svc.Create(w.ctx, auth.Actor{}, buyerorg.Org{Name: "单位", Kind: "union"}); !errs.Is(err, errs.Unauthenticated) {
+		t.Errorf("a visitor creating: %v", err)
+	}
+}
