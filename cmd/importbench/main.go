@@ -27,13 +27,11 @@ package main
 import (
 	"bufio"
 	"context"
-	"crypto/rand"
 	"encoding/csv"
 	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
-	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -49,6 +47,7 @@ import (
 	"github.com/fupinmarket/market/internal/demo"
 	"github.com/fupinmarket/market/internal/household"
 	"github.com/fupinmarket/market/internal/pii"
+	"github.com/fupinmarket/market/internal/platform/benchkit"
 	"github.com/fupinmarket/market/internal/platform/postgres"
 	"github.com/fupinmarket/market/internal/schema"
 )
@@ -95,24 +94,19 @@ func run(ctx context.Context, args []string) error {
 	}
 	logf := func(format string, a ...any) { fmt.Fprintf(os.Stderr, "importbench: "+format+"\n", a...) }
 
-	name := "importbench_" + randomHex(6)
-	if err := adminExec(ctx, *adminURL, "CREATE DATABASE "+name); err != nil {
-		return fmt.Errorf("create scratch database: %w", err)
-	}
-	dbURL, err := withDatabase(*adminURL, name)
+	scratch, err := benchkit.CreateScratch(ctx, *adminURL, "importbench")
 	if err != nil {
 		return err
 	}
+	dbURL := scratch.URL
 	if !*keep {
 		defer func() {
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			defer cancel()
-			if err := adminExec(ctx, *adminURL, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
-				logf("drop %s: %v", name, err)
+			if err := scratch.Drop(time.Minute); err != nil {
+				logf("drop %s: %v", scratch.Name, err)
 			}
 		}()
 	} else {
-		logf("keeping database %s", name)
+		logf("keeping database %s", scratch.Name)
 	}
 	pool, err := postgres.Open(ctx, dbURL)
 	if err != nil {
@@ -189,7 +183,7 @@ func run(ctx context.Context, args []string) error {
 	var version string
 	pool.QueryRow(ctx, `SHOW server_version`).Scan(&version)
 	fmt.Printf("date            %s\n", time.Now().UTC().Format("2006-01-02 15:04 MST"))
-	fmt.Printf("machine         %d CPUs (nproc), %s memory, %s/%s, %s\n", runtime.NumCPU(), memTotal(), runtime.GOOS, runtime.GOARCH, runtime.Version())
+	fmt.Printf("machine         %d CPUs (nproc), %s memory, %s/%s, %s\n", runtime.NumCPU(), benchkit.MemTotal(), runtime.GOOS, runtime.GOARCH, runtime.Version())
 	fmt.Printf("postgresql      %s\n", version)
 	fmt.Printf("rows            %d (CSV %d MB, stored form %d MB)\n", *rows, plainSize>>20, storedSize>>20)
 	for _, r := range results {
@@ -208,7 +202,7 @@ func run(ctx context.Context, args []string) error {
 		fmt.Println("| step | seconds | rows/s | import's share |")
 		fmt.Println("|---|---:|---:|---:|")
 		for _, r := range results {
-			fmt.Printf("| %s | %.1f | %s | %.2f |\n", r.Name, r.Seconds, groupDigits(int(r.rate())), imp.rate()/r.rate())
+			fmt.Printf("| %s | %.1f | %s | %.2f |\n", r.Name, r.Seconds, benchkit.GroupDigits(int(r.rate())), imp.rate()/r.rate())
 		}
 	}
 	return nil
@@ -314,51 +308,4 @@ func fileSize(name string) int64 {
 		return 0
 	}
 	return fi.Size()
-}
-
-func memTotal() string {
-	b, err := os.ReadFile("/proc/meminfo")
-	if err != nil {
-		return "unknown"
-	}
-	for line := range strings.Lines(string(b)) {
-		if rest, ok := strings.CutPrefix(line, "MemTotal:"); ok {
-			kb, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(rest), " kB"))
-			return fmt.Sprintf("%.1f GiB", float64(kb)/(1<<20))
-		}
-	}
-	return "unknown"
-}
-
-func adminExec(ctx context.Context, adminURL, sql string) error {
-	conn, err := pgx.Connect(ctx, adminURL)
-	if err != nil {
-		return err
-	}
-	defer conn.Close(ctx)
-	_, err = conn.Exec(ctx, sql)
-	return err
-}
-
-func withDatabase(raw, name string) (string, error) {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "", fmt.Errorf("parse database url: %w", err)
-	}
-	u.Path = "/" + name
-	return u.String(), nil
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
-func groupDigits(n int) string {
-	s := strconv.Itoa(n)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
 }

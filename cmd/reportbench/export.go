@@ -20,6 +20,7 @@ import (
 	"github.com/fupinmarket/market/internal/app"
 	"github.com/fupinmarket/market/internal/auth"
 	"github.com/fupinmarket/market/internal/config"
+	"github.com/fupinmarket/market/internal/platform/benchkit"
 	"github.com/fupinmarket/market/internal/region"
 	"github.com/fupinmarket/market/internal/report"
 )
@@ -75,13 +76,13 @@ func measureExports(ctx context.Context, b *bench, o options, dir string) ([]exp
 	if err := b.pool.QueryRow(ctx, `SELECT count(*) FROM households WHERE village_code LIKE $1 || '%'`, region.Prefix(r.Code, r.Level)).Scan(&want); err != nil {
 		return nil, err
 	}
-	logf("export of %s %s: %s households", r.Code, r.Name, groupDigits(want))
+	logf("export of %s %s: %s households", r.Code, r.Name, benchkit.GroupDigits(want))
 	var out []exportResult
 	add := func(e exportResult) error {
 		if e.rows != want {
 			return fmt.Errorf("%s: %d rows, want %d", e.name, e.rows, want)
 		}
-		logf("  %s: %.1f s, %s rows/s", e.name, e.seconds, groupDigits(int(e.rate())))
+		logf("  %s: %.1f s, %s rows/s", e.name, e.seconds, benchkit.GroupDigits(int(e.rate())))
 		out = append(out, e)
 		return nil
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/fupinmarket/market/internal/auth"
 	"github.com/fupinmarket/market/internal/demo"
 	"github.com/fupinmarket/market/internal/pii"
+	"github.com/fupinmarket/market/internal/platform/benchkit"
 	"github.com/fupinmarket/market/internal/platform/postgres"
 	"github.com/fupinmarket/market/internal/report"
 	"github.com/fupinmarket/market/internal/schema"
@@ -92,7 +93,7 @@ func load(ctx context.Context, o options, dbURL, dataDir string) (*bench, error)
 	if err != nil {
 		return b, err
 	}
-	err = b.timed(fmt.Sprintf("demo registry, %s households (demo.LoadRegistry)", groupDigits(o.households)), func() error {
+	err = b.timed(fmt.Sprintf("demo registry, %s households (demo.LoadRegistry)", benchkit.GroupDigits(o.households)), func() error {
 		return demo.LoadRegistry(ctx, pool, ring, demo.RegistryOptions{Households: o.households, Seed: demo.DefaultSeed})
 	})
 	if err != nil {
@@ -198,7 +199,7 @@ func generate(ctx context.Context, b *bench, o options, from, to time.Time) erro
 	var batches []float64
 	genStart := time.Now()
 	err = b.timed(fmt.Sprintf("%s generated entries, INSERT … SELECT in batches of %s through the rollup trigger",
-		groupDigits(todo), groupDigits(o.batch)), func() error {
+		benchkit.GroupDigits(todo), benchkit.GroupDigits(o.batch)), func() error {
 		for lo := 1; lo <= todo; lo += o.batch {
 			hi := min(lo+o.batch-1, todo)
 			t0 := time.Now()
@@ -211,8 +212,8 @@ func generate(ctx context.Context, b *bench, o options, from, to time.Time) erro
 			}
 			s := time.Since(t0).Seconds()
 			batches = append(batches, s)
-			logf("  entries %s/%s: batch %.1f s, %s rows/s so far, load %s", groupDigits(hi), groupDigits(todo), s,
-				groupDigits(int(float64(hi)/time.Since(genStart).Seconds())), loadAvg())
+			logf("  entries %s/%s: batch %.1f s, %s rows/s so far, load %s", benchkit.GroupDigits(hi), benchkit.GroupDigits(todo), s,
+				benchkit.GroupDigits(int(float64(hi)/time.Since(genStart).Seconds())), loadAvg())
 		}
 		return nil
 	})

@@ -37,16 +37,14 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"net/url"
 	"os"
 	"os/signal"
 	"runtime"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/fupinmarket/market/internal/platform/benchkit"
 )
 
 func main() {
@@ -130,25 +128,20 @@ func run(ctx context.Context, args []string) (err error) {
 		return err
 	}
 	rdb.Close()
-	name := "reportbench_" + randomHex(6)
-	if err := adminExec(ctx, o.adminURL, "CREATE DATABASE "+name); err != nil {
-		return fmt.Errorf("create scratch database: %w", err)
-	}
-	if !o.keep {
-		defer func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-			defer cancel()
-			if err := adminExec(ctx, o.adminURL, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
-				logf("drop %s: %v", name, err)
-			}
-		}()
-	} else {
-		logf("keeping database %s", name)
-	}
-	dbURL, err := withDatabase(o.adminURL, name)
+	scratch, err := benchkit.CreateScratch(ctx, o.adminURL, "reportbench")
 	if err != nil {
 		return err
 	}
+	if !o.keep {
+		defer func() {
+			if err := scratch.Drop(2 * time.Minute); err != nil {
+				logf("drop %s: %v", scratch.Name, err)
+			}
+		}()
+	} else {
+		logf("keeping database %s", scratch.Name)
+	}
+	dbURL := scratch.URL
 	dir, err := os.MkdirTemp("", "reportbench-")
 	if err != nil {
 		return err
@@ -185,28 +178,28 @@ func printResults(b *bench, o options, lat []regionLatency, exp []exportResult, 
 	var version string
 	b.pool.QueryRow(context.Background(), `SHOW server_version`).Scan(&version)
 	fmt.Printf("date            %s\n", time.Now().UTC().Format("2006-01-02 15:04 MST"))
-	fmt.Printf("machine         %d CPUs (nproc), %s memory, %s/%s, %s\n", runtime.NumCPU(), memTotal(), runtime.GOOS, runtime.GOARCH, runtime.Version())
+	fmt.Printf("machine         %d CPUs (nproc), %s memory, %s/%s, %s\n", runtime.NumCPU(), benchkit.MemTotal(), runtime.GOOS, runtime.GOARCH, runtime.Version())
 	fmt.Printf("postgresql      %s (%s)\n", version, b.settings)
 	fmt.Printf("load average    %s at the start, %s during the summaries, %s at the end\n", loadBefore, b.loadDuring, loadAvg())
 	fmt.Printf("data            %s households, %s ledger entries (%s from %d orders through order.Service), year %d\n",
-		groupDigits(b.households), groupDigits(b.entries), groupDigits(b.realEntries), b.orders, b.year)
-	fmt.Printf("                %s household-years, %s village-years; database %s\n", groupDigits(b.householdYears), groupDigits(b.villageYears), b.dbSize)
+		benchkit.GroupDigits(b.households), benchkit.GroupDigits(b.entries), benchkit.GroupDigits(b.realEntries), b.orders, b.year)
+	fmt.Printf("                %s household-years, %s village-years; database %s\n", benchkit.GroupDigits(b.householdYears), benchkit.GroupDigits(b.villageYears), b.dbSize)
 	fmt.Println("loading:")
 	for _, s := range b.steps {
 		fmt.Printf("  %-96s %8.1f s\n", s.name, s.seconds)
 	}
 	fmt.Printf("  %-96s %8.1f s\n", "total, scratch database to measurements", b.loadSeconds)
 	fmt.Printf("  generated entries: %s rows/s through the trigger (batches of %s: first %.1f s, last %.1f s, median %.1f s, slowest %.1f s)\n",
-		groupDigits(int(b.genRate)), groupDigits(o.batch), b.batchFirst, b.batchLast, b.batchMedian, b.batchMax)
+		benchkit.GroupDigits(int(b.genRate)), benchkit.GroupDigits(o.batch), b.batchFirst, b.batchLast, b.batchMedian, b.batchMax)
 	fmt.Printf("summaries (%d runs of Summary, %d of GROUP BY, interleaved; ms):\n", o.runs, o.baselineRuns)
 	for _, l := range lat {
 		fmt.Printf("  %-28s %9s entries %7s households  rollup p50 %8.2f p95 %8.2f   GROUP BY p50 %9.1f p95 %9.1f   ratio p50 %6.0f× p95 %6.0f×\n",
-			l.code+" "+l.name, groupDigits(l.entries), groupDigits(l.households), ms(l.rollup.p50), ms(l.rollup.p95),
+			l.code+" "+l.name, benchkit.GroupDigits(l.entries), benchkit.GroupDigits(l.households), ms(l.rollup.p50), ms(l.rollup.p95),
 			ms(l.groupBy.p50), ms(l.groupBy.p95), l.groupBy.p50.Seconds()/l.rollup.p50.Seconds(), l.groupBy.p95.Seconds()/l.rollup.p95.Seconds())
 	}
 	fmt.Printf("export of %s:\n", o.exportRegion)
 	for _, e := range exp {
-		fmt.Printf("  %-58s %8s rows %7.1f s %9s rows/s %7.1f MB\n", e.name, groupDigits(e.rows), e.seconds, groupDigits(int(e.rate())), float64(e.bytes)/(1<<20))
+		fmt.Printf("  %-58s %8s rows %7.1f s %9s rows/s %7.1f MB\n", e.name, benchkit.GroupDigits(e.rows), e.seconds, benchkit.GroupDigits(int(e.rate())), float64(e.bytes)/(1<<20))
 	}
 	fmt.Println("rollups against the ledger (I6):")
 	for _, c := range checks {
@@ -220,15 +213,15 @@ func printResults(b *bench, o options, lat []regionLatency, exp []exportResult, 
 	fmt.Println("| region | entries | households | Summary p50 | Summary p95 | GROUP BY p50 | GROUP BY p95 | GROUP BY ÷ Summary (p50 / p95) |")
 	fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|")
 	for _, l := range lat {
-		fmt.Printf("| %s %s | %s | %s | %.2f ms | %.2f ms | %s ms | %s ms | %s× / %s× |\n", l.code, l.name, groupDigits(l.entries), groupDigits(l.households),
-			ms(l.rollup.p50), ms(l.rollup.p95), groupDigits(int(ms(l.groupBy.p50))), groupDigits(int(ms(l.groupBy.p95))),
-			groupDigits(int(l.groupBy.p50.Seconds()/l.rollup.p50.Seconds())), groupDigits(int(l.groupBy.p95.Seconds()/l.rollup.p95.Seconds())))
+		fmt.Printf("| %s %s | %s | %s | %.2f ms | %.2f ms | %s ms | %s ms | %s× / %s× |\n", l.code, l.name, benchkit.GroupDigits(l.entries), benchkit.GroupDigits(l.households),
+			ms(l.rollup.p50), ms(l.rollup.p95), benchkit.GroupDigits(int(ms(l.groupBy.p50))), benchkit.GroupDigits(int(ms(l.groupBy.p95))),
+			benchkit.GroupDigits(int(l.groupBy.p50.Seconds()/l.rollup.p50.Seconds())), benchkit.GroupDigits(int(l.groupBy.p95.Seconds()/l.rollup.p95.Seconds())))
 	}
 	fmt.Println()
 	fmt.Println("| export | rows | seconds | rows/s | size |")
 	fmt.Println("|---|---:|---:|---:|---:|")
 	for _, e := range exp {
-		fmt.Printf("| %s | %s | %.1f | %s | %.1f MB |\n", e.name, groupDigits(e.rows), e.seconds, groupDigits(int(e.rate())), float64(e.bytes)/(1<<20))
+		fmt.Printf("| %s | %s | %.1f | %s | %.1f MB |\n", e.name, benchkit.GroupDigits(e.rows), e.seconds, benchkit.GroupDigits(int(e.rate())), float64(e.bytes)/(1<<20))
 	}
 	fmt.Println()
 	fmt.Println("| loading step | seconds |")
@@ -252,52 +245,8 @@ func loadAvg() string {
 	return strings.Join(f[:3], " ")
 }
 
-func memTotal() string {
-	b, err := os.ReadFile("/proc/meminfo")
-	if err != nil {
-		return "unknown"
-	}
-	for line := range strings.Lines(string(b)) {
-		if rest, ok := strings.CutPrefix(line, "MemTotal:"); ok {
-			kb, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(rest), " kB"))
-			return fmt.Sprintf("%.1f GiB", float64(kb)/(1<<20))
-		}
-	}
-	return "unknown"
-}
-
-func adminExec(ctx context.Context, adminURL, sql string) error {
-	conn, err := pgx.Connect(ctx, adminURL)
-	if err != nil {
-		return err
-	}
-	defer conn.Close(ctx)
-	_, err = conn.Exec(ctx, sql)
-	return err
-}
-
-func withDatabase(raw, name string) (string, error) {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "", fmt.Errorf("parse database url: %w", err)
-	}
-	u.Path = "/" + name
-	return u.String(), nil
-}
-
 func randomHex(n int) string {
 	b := make([]byte, n)
 	rand.Read(b)
 	return hex.EncodeToString(b)
-}
-
-func groupDigits(n int) string {
-	if n < 0 {
-		return "-" + groupDigits(-n)
-	}
-	s := strconv.Itoa(n)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fupinmarket/market/internal/platform/benchkit"
 	"github.com/fupinmarket/market/internal/region"
 	"github.com/fupinmarket/market/internal/report"
 )
@@ -159,7 +160,7 @@ func measureSummaries(ctx context.Context, b *bench, o options) ([]regionLatency
 		if err != nil {
 			return nil, err
 		}
-		logf("summaries of %s %s (%s entries): %d + %d runs", r.Code, r.Name, groupDigits(l.entries), o.runs, o.baselineRuns)
+		logf("summaries of %s %s (%s entries): %d + %d runs", r.Code, r.Name, benchkit.GroupDigits(l.entries), o.runs, o.baselineRuns)
 		// Warm-up, and the check that both ways give the same figures (I6
 		// at the level of the region's children).
 		sum, err := b.reports.Summary(ctx, b.admin, r.Code, b.year)
