@@ -68,24 +68,9 @@ const groupByQuery = `WITH kids AS (SELECT code, name FROM regions WHERE parent_
 	SELECT k.code, coalesce(s.a, 0), coalesce(s.r, 0), coalesce(s.m, 0), coalesce(s.cp, 0), coalesce(s.cm, 0)
 	FROM kids k LEFT JOIN sums s ON s.code = k.code ORDER BY coalesce(s.a, 0) DESC, k.code`
 
-// childDigits is how many code digits name a child of a region at level (as
-// report.Summary groups).
-func childDigits(l region.Level) int {
-	switch l {
-	case region.Province:
-		return 4
-	case region.Prefecture:
-		return 6
-	case region.County:
-		return 9
-	default:
-		return 12
-	}
-}
-
 // groupBy runs groupByQuery for r and returns its children's figures.
 func groupBy(ctx context.Context, b *bench, r region.Region) (map[string]figures, error) {
-	rows, err := b.pool.Query(ctx, groupByQuery, r.Code, region.Prefix(r.Code, r.Level), childDigits(r.Level), b.year)
+	rows, err := b.pool.Query(ctx, groupByQuery, r.Code, region.Prefix(r.Code, r.Level), r.Level.ChildDigits(), b.year)
 	if err != nil {
 		return nil, err
 	}

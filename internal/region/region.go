@@ -19,6 +19,22 @@ const (
 	Village    Level = "village"
 )
 
+// ChildDigits is how many code digits name a child of a region at this
+// level: 4 under a province, 6 under a prefecture, 9 under a county, 12
+// under a township.
+func (l Level) ChildDigits() int {
+	switch l {
+	case Province:
+		return 4
+	case Prefecture:
+		return 6
+	case County:
+		return 9
+	default:
+		return 12
+	}
+}
+
 // Region is one administrative division.
 type Region struct {
 	Code              string     `json:"code"`

@@ -86,20 +86,6 @@ func (s *Service) scope(ctx context.Context, a auth.Actor, code string) (region.
 	return r, nil
 }
 
-// childPrefixLen is how many code digits name a child of a region at level.
-func childPrefixLen(l region.Level) int {
-	switch l {
-	case region.Province:
-		return 4
-	case region.Prefecture:
-		return 6
-	case region.County:
-		return 9
-	default:
-		return 12
-	}
-}
-
 // Summary returns the figures of a region and its children for a year.
 func (s *Service) Summary(ctx context.Context, a auth.Actor, code string, year int) (Summary, error) {
 	r, err := s.scope(ctx, a, code)
@@ -116,7 +102,7 @@ func (s *Service) Summary(ctx context.Context, a auth.Actor, code string, year i
 		out.finish()
 		return out, err
 	}
-	n := childPrefixLen(r.Level)
+	n := r.Level.ChildDigits()
 	// Children are listed whether or not they have figures yet, so an office
 	// sees the villages no sale has reached.
 	const q = `WITH kids AS (SELECT code, name, level FROM regions WHERE parent_code = $1),
