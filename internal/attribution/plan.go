@@ -170,16 +170,18 @@ func (p *Plan) QueueAppend(b *pgx.Batch, lineIDs []int64, kind string, refundID 
 }
 
 // Reconcile brings the ledger of some of the order's lines (all when
-// lineIDs is nil) to what the rule wants now, in two round trips. The
-// caller has locked the order's villages (QueueLockVillages).
-func Reconcile(ctx context.Context, tx pgx.Tx, orderID int64, lineIDs []int64, kind string, refundID int64, at time.Time) (int, error) {
+// lineIDs is nil) to what the rule wants after refund refundID, appending
+// refund entries, in two round trips. The caller has locked the order's
+// villages (LockVillages). Sales write their entries with QueueLockedPlan
+// and QueueAppend in the paying transaction's own batches.
+func Reconcile(ctx context.Context, tx pgx.Tx, orderID int64, lineIDs []int64, refundID int64, at time.Time) (int, error) {
 	b := &pgx.Batch{}
-	p := QueuePlan(b, orderID, kind != KindSale)
+	p := QueuePlan(b, orderID, true)
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return 0, fmt.Errorf("load attribution plan: %w", err)
 	}
 	b = &pgx.Batch{}
-	n := p.QueueAppend(b, lineIDs, kind, refundID, at)
+	n := p.QueueAppend(b, lineIDs, KindRefund, refundID, at)
 	if n == 0 {
 		return 0, nil
 	}

@@ -175,7 +175,7 @@ func applyRefund(ctx context.Context, tx pgx.Tx, a auth.Actor, o Order, req Refu
 			return err
 		}
 	}
-	if _, err := attribution.Reconcile(ctx, tx, int64(o.ID), lineIDs, attribution.KindRefund, refundID, now); err != nil {
+	if _, err := attribution.Reconcile(ctx, tx, int64(o.ID), lineIDs, refundID, now); err != nil {
 		return err
 	}
 	const qOrder = `UPDATE orders SET refunded_fen = refunded_fen + $2, updated_at = now(),
