@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/fupinmarket/market/internal/attribution"
 	"github.com/fupinmarket/market/internal/auth"
 	"github.com/fupinmarket/market/internal/demo"
 	"github.com/fupinmarket/market/internal/pii"
@@ -150,8 +151,9 @@ func load(ctx context.Context, o options, dbURL, dataDir string) (*bench, error)
 }
 
 // generate tops the ledger up to o.entries with sale entries in batches of
-// o.batch, one INSERT … SELECT each, so that the statement-level trigger
-// rollup_entries maintains the rollups set-wise. Each generated entry copies
+// o.batch: one INSERT … SELECT each, which queues its entries for the
+// rollups as the ledger's writers do, then apply_pending_rollups (what
+// attribution.ApplyPending runs) applies them set-wise. Each generated entry copies
 // the order, line, lot, cooperative and income type of a real entry and
 // gets a household of the registry (with its own village), an amount of
 // 1.00–200.00 yuan and a moment between from and to; all three are drawn
@@ -184,31 +186,38 @@ func generate(ctx context.Context, b *bench, o options, from, to time.Time) erro
 	if err != nil {
 		return err
 	}
-	const insert = `INSERT INTO attribution_entries (household_id, order_id, line_id, lot_id, cooperative_id, village_code,
-			amount_fen, kind, income_type, at)
-		SELECT h.id, s.order_id, s.line_id, s.lot_id, s.cooperative_id, h.village_code,
-			100 + (hashint8extended(g.i, 2) & 9223372036854775807) % 19901, 'sale', s.income_type,
-			$3::timestamptz + ((hashint8extended(g.i, 3) & 9223372036854775807) % $4) * interval '1 second'
-		FROM generate_series($1::bigint, $2::bigint) g(i)
-		JOIN bench_households h ON h.n = 1 + (hashint8extended(g.i, 0) & 9223372036854775807) % $5
-		JOIN bench_sources s ON s.n = 1 + (hashint8extended(g.i, 1) & 9223372036854775807) % $6`
+	const insert = `WITH e AS (
+			INSERT INTO attribution_entries (household_id, order_id, line_id, lot_id, cooperative_id, village_code,
+				amount_fen, kind, income_type, at)
+			SELECT h.id, s.order_id, s.line_id, s.lot_id, s.cooperative_id, h.village_code,
+				100 + (hashint8extended(g.i, 2) & 9223372036854775807) % 19901, 'sale', s.income_type,
+				$3::timestamptz + ((hashint8extended(g.i, 3) & 9223372036854775807) % $4) * interval '1 second'
+			FROM generate_series($1::bigint, $2::bigint) g(i)
+			JOIN bench_households h ON h.n = 1 + (hashint8extended(g.i, 0) & 9223372036854775807) % $5
+			JOIN bench_sources s ON s.n = 1 + (hashint8extended(g.i, 1) & 9223372036854775807) % $6
+			RETURNING id),
+		queued AS (INSERT INTO rollup_pending (entry_ids) SELECT array_agg(id) FROM e)
+		SELECT count(*) FROM e`
 	span := int64(to.Sub(from) / time.Second)
 	if span < 1 {
 		span = 1
 	}
 	var batches []float64
 	genStart := time.Now()
-	err = b.timed(fmt.Sprintf("%s generated entries, INSERT … SELECT in batches of %s through the rollup trigger",
+	err = b.timed(fmt.Sprintf("%s generated entries, INSERT … SELECT in batches of %s, each applied to the rollups",
 		benchkit.GroupDigits(todo), benchkit.GroupDigits(o.batch)), func() error {
 		for lo := 1; lo <= todo; lo += o.batch {
 			hi := min(lo+o.batch-1, todo)
 			t0 := time.Now()
-			tag, err := b.pool.Exec(ctx, insert, lo, hi, from, span, nHouseholds, nSources)
-			if err != nil {
+			var n int
+			if err := b.pool.QueryRow(ctx, insert, lo, hi, from, span, nHouseholds, nSources).Scan(&n); err != nil {
 				return err
 			}
-			if int(tag.RowsAffected()) != hi-lo+1 {
-				return fmt.Errorf("batch %d–%d inserted %d rows", lo, hi, tag.RowsAffected())
+			if n != hi-lo+1 {
+				return fmt.Errorf("batch %d–%d inserted %d rows", lo, hi, n)
+			}
+			if err := attribution.ApplyPending(ctx, b.pool); err != nil {
+				return err
 			}
 			s := time.Since(t0).Seconds()
 			batches = append(batches, s)

@@ -94,7 +94,7 @@ func parseFlags(args []string) (options, error) {
 	fs.IntVar(&o.households, "households", 1_000_000, "households in the demo registry")
 	fs.IntVar(&o.entries, "entries", 10_000_000, "ledger entries in all (the demo orders' and the generated ones)")
 	fs.IntVar(&o.orders, "orders", 300, "real orders placed and paid through order.Service before the generated entries")
-	fs.IntVar(&o.batch, "batch", 500_000, "generated entries per INSERT statement (one firing of the rollup trigger)")
+	fs.IntVar(&o.batch, "batch", 500_000, "generated entries per INSERT statement (each then applied to the rollups in one pass)")
 	fs.IntVar(&o.runs, "runs", 50, "timed summaries per region")
 	fs.IntVar(&o.baselineRuns, "baseline-runs", 0, "timed GROUP BY queries per region (default: --runs)")
 	fs.StringVar(&o.regions, "regions", "653224,largest-county,653200", "regions to summarise, comma-separated; largest-county is the county with the most households")

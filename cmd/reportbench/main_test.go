@@ -9,7 +9,7 @@ import (
 
 // TestSmallRun runs the whole benchmark on a small registry and ledger:
 // scratch database, demo, real orders, generated entries in several
-// batches through the rollup trigger, both ways of summarising (which must
+// batches, each applied to the rollups, both ways of summarising (which must
 // agree), the four exports (which must have a row per household) and the
 // I6 checks; the scratch database is dropped at the end.
 func TestSmallRun(t *testing.T) {

@@ -25,17 +25,11 @@ func (l lineState) kept(allocs []Allocation) ([]Allocation, int64) {
 	return Keep(allocs, l.RefundedQty*l.BaseMilli), l.AmountFen - l.RefundedFen
 }
 
-// LockVillages takes the order's village locks now (QueueLockVillages).
-func LockVillages(ctx context.Context, tx pgx.Tx, orderID int64) error {
-	b := &pgx.Batch{}
-	QueueLockVillages(b, orderID)
-	if err := tx.SendBatch(ctx, b).Close(); err != nil {
-		return fmt.Errorf("lock villages: %w", err)
-	}
-	return nil
-}
-
-// LockHouseholdVillages is LockVillages for payouts to households.
+// LockHouseholdVillages takes a transaction advisory lock on the village
+// of every given household, in code order. Every writer of the rollups
+// (payouts, household changes, ApplyPending) locks its villages this way
+// before touching them, so concurrent writers queue instead of deadlocking
+// on rollup rows taken in different orders.
 func LockHouseholdVillages(ctx context.Context, tx pgx.Tx, householdIDs []int64) error {
 	const q = `SELECT pg_advisory_xact_lock(hashtextextended(v.village_code, 0)) FROM (
 			SELECT DISTINCT village_code FROM households WHERE id = ANY($1) ORDER BY village_code) v`

@@ -19,21 +19,6 @@ type Plan struct {
 	held     map[int64][]Share      // by line
 }
 
-// QueueLockVillages queues, on b, a transaction advisory lock on every
-// village whose households earn from the order, in code order. Every writer
-// of the rollups (payments, refunds, payouts, household changes) locks its
-// villages this way before touching them, so concurrent writers queue
-// instead of deadlocking on rollup rows taken in different orders.
-func QueueLockVillages(b *pgx.Batch, orderID int64) {
-	b.Queue(lockVillages, orderID)
-}
-
-const lockVillages = `SELECT pg_advisory_xact_lock(hashtextextended(v.village_code, 0)) FROM (
-		SELECT DISTINCT h.village_code FROM order_lines ol
-		JOIN order_allocations a ON a.line_id = ol.id
-		JOIN lot_contributions c ON c.lot_id = a.lot_id JOIN households h ON h.id = c.household_id
-		WHERE ol.order_id = $1 ORDER BY h.village_code) v`
-
 // The plan's read: one row per line, allocation and contributing household,
 // in FIFO order (every line has at least one allocation).
 const (
@@ -48,17 +33,6 @@ const (
 		JOIN households h ON h.id = c.household_id
 		WHERE ol.order_id = $1 ORDER BY ol.id, a.position, c.household_id`
 )
-
-// QueueLockedPlan is QueueLockVillages and QueuePlan (nothing held yet: a
-// sale) in one statement: the locks are taken, in village order, before
-// the plan's rows are read.
-func QueueLockedPlan(b *pgx.Batch, orderID int64) *Plan {
-	p := newPlan()
-	const q = `WITH locked AS (SELECT count(*) FROM (` + lockVillages + `) l) ` +
-		planColumns + ` FROM locked,` + planJoins
-	b.Queue(q, orderID).Query(p.scan)
-	return p
-}
 
 func newPlan() *Plan {
 	return &Plan{allocs: map[int64][]Allocation{}, villages: map[int64]string{}, held: map[int64][]Share{}}
@@ -139,8 +113,9 @@ func (p *Plan) Off() map[int64][]Share {
 // QueueAppend queues, on b, one INSERT of the entries that bring the given
 // lines (every line of the plan when lineIDs is nil) to what the rule wants
 // now: kind sale when the order is marked paid, refund after a refund
-// (refundID). It never edits an entry, and the rollup trigger runs once. It
-// returns how many entries it queued.
+// (refundID). It never edits an entry, and the same statement queues the
+// new entries for the rollups (ApplyPending). It returns how many entries it
+// queued.
 func (p *Plan) QueueAppend(b *pgx.Batch, lineIDs []int64, kind string, refundID int64, at time.Time) int {
 	only := map[int64]bool{}
 	for _, id := range lineIDs {
@@ -160,20 +135,22 @@ func (p *Plan) QueueAppend(b *pgx.Batch, lineIDs []int64, kind string, refundID 
 	if len(hh) == 0 {
 		return 0
 	}
-	const q = `INSERT INTO attribution_entries (household_id, order_id, line_id, lot_id, cooperative_id, village_code,
-			amount_fen, kind, refund_id, at)
-		SELECT u.hh, u.o, u.l, u.lot, u.c, u.v, u.a, $8, nullif($9::bigint, 0), $10
-		FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[], $7::bigint[])
-			AS u(hh, o, l, lot, c, v, a)`
+	const q = `WITH e AS (
+			INSERT INTO attribution_entries (household_id, order_id, line_id, lot_id, cooperative_id, village_code,
+				amount_fen, kind, refund_id, at)
+			SELECT u.hh, u.o, u.l, u.lot, u.c, u.v, u.a, $8, nullif($9::bigint, 0), $10
+			FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[], $7::bigint[])
+				AS u(hh, o, l, lot, c, v, a)
+			RETURNING id)
+		INSERT INTO rollup_pending (entry_ids) SELECT array_agg(id) FROM e`
 	b.Queue(q, hh, order, line, lot, coop, village, amount, kind, refundID, at)
 	return len(hh)
 }
 
 // Reconcile brings the ledger of some of the order's lines (all when
 // lineIDs is nil) to what the rule wants after refund refundID, appending
-// refund entries, in two round trips. The caller has locked the order's
-// villages (LockVillages). Sales write their entries with QueueLockedPlan
-// and QueueAppend in the paying transaction's own batches.
+// refund entries, in two round trips. Sales write their entries with
+// QueuePlan and QueueAppend in the paying transaction's own batches.
 func Reconcile(ctx context.Context, tx pgx.Tx, orderID int64, lineIDs []int64, refundID int64, at time.Time) (int, error) {
 	b := &pgx.Batch{}
 	p := QueuePlan(b, orderID, true)

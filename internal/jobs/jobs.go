@@ -3,7 +3,10 @@
 // stock), marks long-shipped orders delivered and completes delivered ones.
 // Jobs live in the database, so a restart loses none. One sweep rather than
 // a job per order keeps checkout free of a river insert (and its indexes);
-// an order expires at most one sweep interval after its deadline.
+// an order expires at most one sweep interval after its deadline. A second
+// periodic job applies the ledger entries queued for the rollups every
+// RollupEvery, so that the queue stays short between report reads (which
+// apply it themselves).
 package jobs
 
 import (
@@ -17,6 +20,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivermigrate"
 
+	"github.com/fupinmarket/market/internal/attribution"
 	"github.com/fupinmarket/market/internal/order"
 )
 
@@ -60,20 +64,43 @@ func (w *sweepWorker) Work(ctx context.Context, job *river.Job[SweepArgs]) error
 	return nil
 }
 
+// RollupEvery is how often the rollups catch up with the ledger when
+// nobody reads them.
+const RollupEvery = 2 * time.Second
+
+// RollupArgs applies the ledger entries queued for the rollups.
+type RollupArgs struct{}
+
+// Kind names the job.
+func (RollupArgs) Kind() string { return "apply_rollups" }
+
+type rollupWorker struct {
+	river.WorkerDefaults[RollupArgs]
+	db *pgxpool.Pool
+}
+
+func (w *rollupWorker) Work(ctx context.Context, job *river.Job[RollupArgs]) error {
+	return attribution.ApplyPending(ctx, w.db)
+}
+
 // Client is the river client of the service.
 type Client = river.Client[pgx.Tx]
 
-// NewClient builds a river client that works the order jobs.
+// NewClient builds a river client that works the order and rollup jobs.
 func NewClient(db *pgxpool.Pool, orders *order.Service, log *slog.Logger, sweepEvery time.Duration) (*Client, error) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &sweepWorker{orders: orders, log: log})
+	river.AddWorker(workers, &rollupWorker{db: db})
 	return river.NewClient(riverpgxv5.New(db), &river.Config{
 		Logger:  log,
 		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 10}},
 		Workers: workers,
 		PeriodicJobs: []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(sweepEvery),
 			func() (river.JobArgs, *river.InsertOpts) { return SweepArgs{}, nil },
-			&river.PeriodicJobOpts{RunOnStart: true})},
+			&river.PeriodicJobOpts{RunOnStart: true}),
+			river.NewPeriodicJob(river.PeriodicInterval(RollupEvery),
+				func() (river.JobArgs, *river.InsertOpts) { return RollupArgs{}, nil },
+				&river.PeriodicJobOpts{RunOnStart: true})},
 	})
 }
 

@@ -36,9 +36,9 @@ type paymentEvent struct {
 // queuePayment queues, on b, one statement that locks the order row,
 // records the event once (I5) and, when the event pays, is fresh, and the
 // order is pending and paid through this provider, marks the order paid and
-// notifies the buyer. When the event pays, the next statement locks the
-// order's villages and reads what its attribution needs; queueLedger then
-// writes the entries. The batch fails with errNoOrder when there is no such
+// notifies the buyer. When the event pays, the next statement reads what
+// its attribution needs; queueLedger then writes the entries (and queues
+// them for the rollups). The batch fails with errNoOrder when there is no such
 // order.
 func queuePayment(b *pgx.Batch, orderID int64, ev paymentEvent) *payment {
 	const q = `WITH o AS (SELECT id, status, payment_method, buyer_id FROM orders WHERE id = $1 FOR UPDATE),
@@ -61,7 +61,7 @@ func queuePayment(b *pgx.Batch, orderID int64, ev paymentEvent) *payment {
 		return err
 	})
 	if ev.Pays {
-		p.plan = attribution.QueueLockedPlan(b, orderID)
+		p.plan = attribution.QueuePlan(b, orderID, false)
 	}
 	return p
 }
@@ -95,9 +95,9 @@ func recordEvent(ctx context.Context, tx pgx.Tx, provider, eventID, typ string, 
 
 // ConfirmManual records that a bank transfer for the order arrived. Only a
 // platform admin may; a second confirmation changes nothing. Two round
-// trips of six statements: the first locks, records, marks paid and
-// notifies, locks the villages and reads what attribution needs, and reads
-// the answer; the second writes the ledger entries and commits.
+// trips: the first locks, records, marks paid and notifies, reads what
+// attribution needs, and reads the answer; the second writes the ledger
+// entries and commits.
 func (s *Service) ConfirmManual(ctx context.Context, a auth.Actor, orderID int64, reference string) (Order, error) {
 	if !a.IsAdmin() {
 		return Order{}, errs.E(errs.Forbidden, "only a platform administrator confirms payments")

@@ -119,6 +119,11 @@ func (s *Service) Record(ctx context.Context, a auth.Actor, coopID int64, list [
 	if err := f.Err("the payouts are not valid"); err != nil {
 		return err
 	}
+	// The balances must include every sale committed so far; ApplyPending
+	// runs in its own transaction, as it takes village locks of its own.
+	if err := attribution.ApplyPending(ctx, s.db); err != nil {
+		return err
+	}
 	tx, err := s.db.Begin(ctx)
 	if err != nil {
 		return err
@@ -176,6 +181,9 @@ func (s *Service) Statement(ctx context.Context, a auth.Actor, coopID int64) (St
 	if err := s.canRead(ctx, a, coopID); err != nil {
 		return Statement{}, err
 	}
+	if err := attribution.ApplyPending(ctx, s.db); err != nil {
+		return Statement{}, err
+	}
 	const qb = `SELECT b.household_id, h.registry_no, h.head_name_mask, b.attributed_fen, b.paid_fen, b.attributed_fen - b.paid_fen
 		FROM coop_household_balance b JOIN households h ON h.id = b.household_id
 		WHERE b.cooperative_id = $1 ORDER BY b.attributed_fen - b.paid_fen DESC, h.registry_no`
@@ -223,6 +231,9 @@ func (s *Service) OwedByCoop(ctx context.Context, a auth.Actor) ([]CoopOwed, err
 		prefix = ""
 	} else if prefix == "" {
 		return nil, errs.E(errs.Forbidden, "only assistance offices see what cooperatives owe")
+	}
+	if err := attribution.ApplyPending(ctx, s.db); err != nil {
+		return nil, err
 	}
 	const q = `SELECT c.id, c.name, coalesce(sum(b.attributed_fen), 0)::bigint, coalesce(sum(b.paid_fen), 0)::bigint,
 			coalesce(sum(b.attributed_fen - b.paid_fen), 0)::bigint

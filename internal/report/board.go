@@ -85,6 +85,9 @@ func (s *Service) ListedBoard(ctx context.Context, a auth.Actor, year int) ([]Li
 	if !a.IsAdmin() && !a.Has(auth.RoleOffice) {
 		return nil, errs.E(errs.Forbidden, "only assistance offices read income reports")
 	}
+	if err := s.settled(ctx); err != nil {
+		return nil, err
+	}
 	prefix := a.OfficePrefix()
 	if a.IsAdmin() {
 		prefix = ""
@@ -214,6 +217,9 @@ func (s *Service) CoopSales(ctx context.Context, a auth.Actor, coopID int64, yea
 	}
 	if !a.ManagesCoop(coopID) && !a.IsAdmin() && !(a.Has(auth.RoleOffice) && a.Governs(county)) {
 		return out, errs.E(errs.Forbidden, "you may not see this cooperative's sales")
+	}
+	if err := s.settled(ctx); err != nil {
+		return out, err
 	}
 	for i := range out.ByMonth {
 		out.ByMonth[i].Month = i + 1

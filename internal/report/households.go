@@ -179,6 +179,9 @@ func (s *Service) HouseholdIncome(ctx context.Context, a auth.Actor, id int64, y
 	if !a.IsAdmin() && !a.Has(auth.RoleOffice) {
 		return HouseholdIncome{}, errs.E(errs.Forbidden, "only assistance offices read household income")
 	}
+	if err := s.settled(ctx); err != nil {
+		return HouseholdIncome{}, err
+	}
 	h, err := scanHousehold(s.db.QueryRow(ctx, householdQuery+` AND h.id = $3`, village, year, id))
 	if err != nil {
 		return HouseholdIncome{}, fmt.Errorf("household row: %w", err)

@@ -22,6 +22,9 @@ func (s *Service) PublicCounties(ctx context.Context, year int) ([]CountyTotal, 
 		FROM village_year_rollup r JOIN regions c ON c.code = substr(r.village_code, 1, 6)
 		WHERE r.year = $1 GROUP BY c.code, c.name, c.listed_supervision
 		HAVING sum(r.attributed_fen) > 0 ORDER BY 4 DESC, c.code`
+	if err := s.settled(ctx); err != nil {
+		return nil, err
+	}
 	rows, err := s.db.Query(ctx, q, year)
 	if err != nil {
 		return nil, err
@@ -31,6 +34,9 @@ func (s *Service) PublicCounties(ctx context.Context, year int) ([]CountyTotal, 
 
 // YearTotal sums the public figures of a year, for the home page.
 func (s *Service) YearTotal(ctx context.Context, year int) (attributed int64, households int, err error) {
+	if err = s.settled(ctx); err != nil {
+		return 0, 0, err
+	}
 	err = s.db.QueryRow(ctx, `SELECT coalesce(sum(attributed_fen), 0)::bigint, coalesce(sum(households_reached), 0)::int
 		FROM village_year_rollup WHERE year = $1`, year).Scan(&attributed, &households)
 	return

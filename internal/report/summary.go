@@ -1,8 +1,9 @@
 // Package report answers the questions assistance offices ask of the ledger:
 // how much income reached which households, who crossed the poverty and
 // monitoring lines, who is still below them. Region figures come from the
-// rollups the ledger's triggers keep exact (migrations/00400_reports.sql), so
-// a region costs O(villages), never O(entries).
+// rollups kept from the ledger (migrations/00400_reports.sql, 00440), which
+// every report brings up to date first (settled), so a region costs
+// O(villages), never O(entries), and equals the entries under it.
 package report
 
 import (
@@ -12,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/fupinmarket/market/internal/attribution"
 	"github.com/fupinmarket/market/internal/auth"
 	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/region"
@@ -65,10 +67,21 @@ func NewService(db *pgxpool.Pool) *Service {
 	return &Service{db: db, regions: region.NewStore(db)}
 }
 
-// scope checks that the actor may read the region and returns it.
+// settled applies the ledger entries still queued for the rollups
+// (attribution.ApplyPending), so that the figures a report reads next equal
+// the entries under them (I6).
+func (s *Service) settled(ctx context.Context) error {
+	return attribution.ApplyPending(ctx, s.db)
+}
+
+// scope checks that the actor may read the region and returns it, with
+// the rollups settled.
 func (s *Service) scope(ctx context.Context, a auth.Actor, code string) (region.Region, error) {
 	if !a.IsAdmin() && !a.Has(auth.RoleOffice) {
 		return region.Region{}, errs.E(errs.Forbidden, "only assistance offices read income reports")
+	}
+	if err := s.settled(ctx); err != nil {
+		return region.Region{}, err
 	}
 	if code == "" {
 		code = a.OfficeRegion
