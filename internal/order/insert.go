@@ -5,11 +5,18 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/fupinmarket/market/internal/auth"
+	"github.com/fupinmarket/market/internal/platform/ids"
 )
+
+// chinaTime is Asia/Shanghai, which has kept UTC+8 without daylight
+// saving since 1991: order numbers carry the day there.
+var chinaTime = time.FixedZone("CST", 8*3600)
 
 // shippingFee is the cooperative's flat fee, waived from its threshold.
 func shippingFee(v variantRow, subtotal int64) int64 {
@@ -19,16 +26,33 @@ func shippingFee(v variantRow, subtotal int64) int64 {
 	return v.FlatFen
 }
 
+// draft is an order being placed: what Place knows before writing it, and
+// the ids its INSERT returns.
+type draft struct {
+	id, seq     int64 // the order's id and its number's sequence value
+	actor       auth.Actor
+	req         PlaceRequest
+	now         time.Time
+	token       string // the public receipt's
+	rows        orderRows
+	lineIDs     []int64         // in the order of rows.variant
+	shipmentIDs map[int64]int64 // by cooperative
+}
+
+// number is the order's number: FP, the day in China, seven digits.
+func (d *draft) number() string {
+	return fmt.Sprintf("FP%s%07d", d.now.In(chinaTime).Format("20060102"), d.seq)
+}
+
 // queueInsert queues, in one statement, the guarded decrement of every lot
-// taken from, the order with the id taken for it, its shipments (one per
-// cooperative), lines, lot allocations and the buyer's notification. The
-// lots are locked, so the guard (remaining ≥ what is taken) always holds;
-// were it ever not to, the batch fails instead of overselling.
-func (s *Service) queueInsert(b *pgx.Batch, id int64, a auth.Actor, req PlaceRequest, items []Item,
-	variants map[int64]variantRow, allocs [][]allocation) {
-	o := newOrderRows(items, variants, allocs)
-	ad := req.ShippingAddress
-	notice, _ := json.Marshal(map[string]any{"order_id": id}) // a map of a number cannot fail
+// taken from, the order, its shipments (one per cooperative), lines, lot
+// allocations and the buyer's notification, and fills in the ids of the
+// lines and shipments. The lots are locked, so the guard (remaining ≥ what
+// is taken) always holds; were it ever not to, the batch fails instead of
+// overselling.
+func (s *Service) queueInsert(b *pgx.Batch, d *draft) {
+	o, ad := &d.rows, d.req.ShippingAddress
+	notice, _ := json.Marshal(map[string]any{"order_id": d.id}) // a map of a number cannot fail
 	const q = `WITH taken AS (
 			UPDATE lots l SET remaining = l.remaining - u.milli::numeric / 1000
 			FROM unnest($1::bigint[], $2::bigint[]) AS u(id, milli)
@@ -39,9 +63,8 @@ func (s *Service) queueInsert(b *pgx.Batch, id int64, a auth.Actor, req PlaceReq
 				payment_method, ship_name, ship_phone, ship_province, ship_city, ship_district, ship_detail,
 				receipt_token, expires_at, created_at, updated_at)
 			OVERRIDING SYSTEM VALUE
-			VALUES ($3, 'FP' || to_char($4::timestamptz AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD') || lpad(nextval('order_number_seq')::text, 7, '0'),
-				$5, coalesce(nullif($6::bigint, 0), (SELECT buyer_org_id FROM buyer_org_members WHERE user_id = $5)), 'pending_payment',
-				$7::bigint, $8::bigint, $7::bigint + $8::bigint, $9, $10, $11, $12, $13, $14, $15, $16, $17, $4, $4)
+			VALUES ($3, $33, $5, coalesce(nullif($6::bigint, 0), (SELECT buyer_org_id FROM buyer_org_members WHERE user_id = $5)),
+				'pending_payment', $7::bigint, $8::bigint, $7::bigint + $8::bigint, $9, $10, $11, $12, $13, $14, $15, $16, $17, $4, $4)
 			RETURNING id),
 		s AS (
 			INSERT INTO shipments (order_id, cooperative_id, shipping_fen)
@@ -63,20 +86,66 @@ func (s *Service) queueInsert(b *pgx.Batch, id int64, a auth.Actor, req PlaceReq
 			JOIN l ON l.variant_id = u.variant),
 		n AS (
 			INSERT INTO outbox (topic, recipient_id, payload) SELECT 'order.placed', $5, $32 FROM o)
-		SELECT count(*) FROM taken`
-	b.Queue(q, o.takeLots, o.takeMilli, id, s.now(), a.UserID, a.BuyerOrgID, o.itemsFen, o.shippingFen, req.PaymentMethod,
-		ad.Name, ad.Phone, ad.Province, ad.City, ad.District, ad.Detail, auth.RandomToken(16), s.now().Add(s.cfg.TTL),
-		o.coops, o.fees, o.variant, o.product, o.coop, o.title, o.name, o.qty, o.base, o.price,
-		o.aVariant, o.aLot, o.aPos, o.aMilli, notice).QueryRow(func(row pgx.Row) error {
+		SELECT (SELECT count(*) FROM taken),
+			(SELECT array_agg(id ORDER BY id) FROM l), (SELECT array_agg(variant_id ORDER BY id) FROM l),
+			(SELECT array_agg(id) FROM s), (SELECT array_agg(cooperative_id) FROM s)`
+	b.Queue(q, o.takeLots, o.takeMilli, d.id, d.now, d.actor.UserID, d.actor.BuyerOrgID, o.itemsFen, o.shippingFen,
+		d.req.PaymentMethod, ad.Name, ad.Phone, ad.Province, ad.City, ad.District, ad.Detail, d.token,
+		d.now.Add(s.cfg.TTL), o.coops, o.fees, o.variant, o.product, o.coop, o.title, o.name, o.qty, o.base, o.price,
+		o.aVariant, o.aLot, o.aPos, o.aMilli, notice, d.number()).QueryRow(func(row pgx.Row) error {
 		var n int
-		if err := row.Scan(&n); err != nil {
+		var lines, lineVariants, ships, shipCoops []int64
+		if err := row.Scan(&n, &lines, &lineVariants, &ships, &shipCoops); err != nil {
 			return err
 		}
 		if n != len(o.takeLots) {
 			return errors.New("lot stock changed under its lock")
 		}
-		return nil
+		return d.written(lines, lineVariants, ships, shipCoops)
 	})
+}
+
+// written takes the ids the INSERT returned: lines by variant (an order has
+// one line per variant), shipments by cooperative.
+func (d *draft) written(lines, lineVariants, ships, shipCoops []int64) error {
+	byVariant := map[int64]int64{}
+	for i, id := range lines {
+		byVariant[lineVariants[i]] = id
+	}
+	d.lineIDs = make([]int64, len(d.rows.variant))
+	for i, v := range d.rows.variant {
+		if d.lineIDs[i] = byVariant[v]; d.lineIDs[i] == 0 {
+			return fmt.Errorf("order %d: no line written for variant %d", d.id, v)
+		}
+	}
+	d.shipmentIDs = map[int64]int64{}
+	for i, id := range ships {
+		d.shipmentIDs[shipCoops[i]] = id
+	}
+	return nil
+}
+
+// order is the placed order as Get would read it: times at the database's
+// precision, lines by id, shipments by cooperative.
+func (d *draft) order(ttl time.Duration) Order {
+	now := d.now.Truncate(time.Microsecond).Local()
+	o := Order{ID: ids.ID(d.id), Number: d.number(), BuyerID: ids.ID(d.actor.UserID), Status: PendingPayment,
+		ItemsFen: d.rows.itemsFen, ShippingFen: d.rows.shippingFen, TotalFen: d.rows.itemsFen + d.rows.shippingFen,
+		Payment: Payment{Provider: d.req.PaymentMethod, Status: "pending"}, ShippingAddress: d.req.ShippingAddress,
+		ExpiresAt: d.now.Add(ttl).Truncate(time.Microsecond).Local(), CreatedAt: now, ReceiptToken: d.token,
+		Lines: make([]Line, len(d.lineIDs))}
+	r := &d.rows
+	for i := range o.Lines {
+		o.Lines[i] = Line{ID: ids.ID(d.lineIDs[i]), VariantID: ids.ID(r.variant[i]), ProductID: ids.ID(r.product[i]),
+			CooperativeID: ids.ID(r.coop[i]), Title: r.title[i], VariantName: r.name[i], Quantity: int(r.qty[i]),
+			UnitPriceFen: r.price[i], AmountFen: r.qty[i] * r.price[i], ShipmentID: ids.ID(d.shipmentIDs[r.coop[i]])}
+	}
+	sort.Slice(o.Lines, func(i, j int) bool { return o.Lines[i].ID < o.Lines[j].ID })
+	for i, c := range r.coops {
+		o.Shipments = append(o.Shipments, Shipment{ID: ids.ID(d.shipmentIDs[c]), CooperativeID: ids.ID(c), ShippingFen: r.fees[i]})
+	}
+	sort.Slice(o.Shipments, func(i, j int) bool { return o.Shipments[i].CooperativeID < o.Shipments[j].CooperativeID })
+	return o
 }
 
 // orderRows is an order's rows as the arrays its INSERT statement unnests.

@@ -60,9 +60,10 @@ type Shortage struct {
 // Place creates an order in one transaction: it allocates lots FIFO by
 // received date under row locks with guarded updates (stock can never go
 // below zero), and reserves nothing when any item is short (409 naming the
-// items). Two round trips of seven statements: the first begins, takes an
-// order id, reads the variants and locks their lots; the second writes
-// everything in one statement, reads the answer back and commits.
+// items). Two round trips of six statements: the first begins, takes the
+// order's id and number, reads the variants and locks their lots; the
+// second writes everything in one statement and commits. The answer is
+// built from what was written (draft.order) rather than read back.
 func (s *Service) Place(ctx context.Context, a auth.Actor, req PlaceRequest) (Order, error) {
 	if a.Anonymous() {
 		return Order{}, errs.E(errs.Unauthenticated, "sign in to place an order")
@@ -76,9 +77,9 @@ func (s *Service) Place(ctx context.Context, a auth.Actor, req PlaceRequest) (Or
 	// for, but a custom plan looks cheaper to PostgreSQL for the variants'
 	// three-way join on = ANY($1), so it would plan it anew every time:
 	// generic plans for this transaction (set_config(…, true) is SET LOCAL).
-	var id int64
-	b.Queue(`SELECT nextval('orders_id_seq'), set_config('plan_cache_mode', 'force_generic_plan', true)`).
-		QueryRow(func(r pgx.Row) error { return r.Scan(&id, nil) })
+	d := &draft{actor: a, req: req, now: s.now(), token: auth.RandomToken(16)}
+	b.Queue(`SELECT nextval('orders_id_seq'), nextval('order_number_seq'), set_config('plan_cache_mode', 'force_generic_plan', true)`).
+		QueryRow(func(r pgx.Row) error { return r.Scan(&d.id, &d.seq, nil) })
 	variants := queueVariants(b, items)
 	stock := queueLockLots(b, items)
 	tx, err := beginPipe(ctx, s.db, b)
@@ -98,13 +99,13 @@ func (s *Service) Place(ctx context.Context, a auth.Actor, req PlaceRequest) (Or
 	if len(short) > 0 {
 		return Order{}, shortageError(short)
 	}
+	d.rows = newOrderRows(items, variants.byID, allocs)
 	b = &pgx.Batch{}
-	s.queueInsert(b, id, a, req, items, variants.byID, allocs)
-	o := s.queueGet(b, id)
+	s.queueInsert(b, d)
 	if err := tx.commit(ctx, b); err != nil {
 		return Order{}, err
 	}
-	return *o, nil
+	return s.decorate(d.order(s.cfg.TTL)), nil
 }
 
 func mergeItems(in []Item) []Item {

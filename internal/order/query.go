@@ -91,14 +91,21 @@ func (s *Service) queueGet(b *pgx.Batch, id int64) *Order {
 				o.Shipments[i].ShippedAt = &local
 			}
 		}
-		o.ReceiptURL = "/receipts/" + o.ReceiptToken
-		if o.Payment.Provider == Manual {
-			in := s.cfg.Payee
-			in.Reference, in.AmountFen = o.Number, o.TotalFen
-			o.Payment.Instructions = &in
-		}
+		*o = s.decorate(*o)
 		return nil
 	})
+	return o
+}
+
+// decorate adds what an order's answer derives from its row: the receipt
+// link and, for a bank transfer, the payee's details.
+func (s *Service) decorate(o Order) Order {
+	o.ReceiptURL = "/receipts/" + o.ReceiptToken
+	if o.Payment.Provider == Manual {
+		in := s.cfg.Payee
+		in.Reference, in.AmountFen = o.Number, o.TotalFen
+		o.Payment.Instructions = &in
+	}
 	return o
 }
 
