@@ -228,7 +228,7 @@ func (b *checkoutBench) checkout(ctx context.Context, buyer auth.Actor, variant 
 	if err != nil {
 		return err
 	}
-	_, err = b.svc.ConfirmManual(ctx, b.admin, int64(o.ID), "BENCH")
+	err = b.svc.ConfirmManual(ctx, b.admin, int64(o.ID), "BENCH")
 	return err
 }
 

@@ -52,7 +52,7 @@ func payOrders(t *testing.T, w *ordertest.World, n int) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := w.Svc.ConfirmManual(context.Background(), w.Admin, int64(o.ID), "T"); err != nil {
+		if err := w.Svc.ConfirmManual(context.Background(), w.Admin, int64(o.ID), "T"); err != nil {
 			t.Fatal(err)
 		}
 	}

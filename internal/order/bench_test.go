@@ -32,7 +32,7 @@ func BenchmarkPlaceAndPay(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := w.Svc.ConfirmManual(ctx, w.Admin, int64(o.ID), "BENCH"); err != nil {
+		if err := w.Svc.ConfirmManual(ctx, w.Admin, int64(o.ID), "BENCH"); err != nil {
 			b.Fatal(err)
 		}
 	}

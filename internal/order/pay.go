@@ -95,41 +95,38 @@ func recordEvent(ctx context.Context, tx pgx.Tx, provider, eventID, typ string, 
 
 // ConfirmManual records that a bank transfer for the order arrived. Only a
 // platform admin may; a second confirmation changes nothing. Two round
-// trips: the first locks, records, marks paid and notifies, reads what
-// attribution needs, and reads the answer; the second writes the ledger
-// entries and commits.
-func (s *Service) ConfirmManual(ctx context.Context, a auth.Actor, orderID int64, reference string) (Order, error) {
+// trips: the first locks, records, marks paid and notifies, and reads what
+// attribution needs; the second writes the ledger entries and commits.
+// Callers that show the order read it afterwards (Get): confirming from the
+// admin's list needs no answer.
+func (s *Service) ConfirmManual(ctx context.Context, a auth.Actor, orderID int64, reference string) error {
 	if !a.IsAdmin() {
-		return Order{}, errs.E(errs.Forbidden, "only a platform administrator confirms payments")
+		return errs.E(errs.Forbidden, "only a platform administrator confirms payments")
 	}
 	reference = strings.TrimSpace(reference)
 	if reference == "" || len(reference) > 64 {
-		return Order{}, errs.Validation("the confirmation is not valid", map[string]string{"reference": "is required (the bank's transfer reference, at most 64 characters)"})
+		return errs.Validation("the confirmation is not valid", map[string]string{"reference": "is required (the bank's transfer reference, at most 64 characters)"})
 	}
 	now := s.now()
 	b := &pgx.Batch{}
 	pay := queuePayment(b, orderID, paymentEvent{Provider: Manual, ID: fmt.Sprintf("confirm:%d", orderID),
 		Type: "manual.confirmed", Actor: a.UserID, Pays: true, Reference: reference, At: now})
-	o := s.queueGet(b, orderID)
 	tx, err := beginPipe(ctx, s.db, b)
 	if err != nil {
-		return Order{}, err
+		return err
 	}
 	defer tx.close(ctx)
 	switch {
 	case pay.Method != Manual:
-		return Order{}, errs.E(errs.Conflict, "the order is paid by %s, not by bank transfer", pay.Method)
+		return errs.E(errs.Conflict, "the order is paid by %s, not by bank transfer", pay.Method)
 	case !pay.Fresh:
-		return *o, nil // confirmed before: nothing changes
+		return nil // confirmed before: nothing changes
 	case !pay.Marked:
-		return Order{}, errs.E(errs.Conflict, "the order is %s and cannot be paid", pay.Status)
+		return errs.E(errs.Conflict, "the order is %s and cannot be paid", pay.Status)
 	}
 	b = &pgx.Batch{}
 	pay.queueLedger(b, now)
-	if err := tx.commit(ctx, b); err != nil {
-		return Order{}, err
-	}
-	return *o, nil
+	return tx.commit(ctx, b)
 }
 
 // StripeEvent is a verified Stripe event about a PaymentIntent.

@@ -36,13 +36,16 @@ func TestManualPaymentAttributes(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	if _, err := w.Svc.ConfirmManual(ctx, w.Buyer, int64(o.ID), "X"); !errs.Is(err, errs.Forbidden) {
+	if err := w.Svc.ConfirmManual(ctx, w.Buyer, int64(o.ID), "X"); !errs.Is(err, errs.Forbidden) {
 		t.Fatalf("buyer confirming: %v", err)
 	}
-	if _, err := w.Svc.ConfirmManual(ctx, w.Admin, int64(o.ID), " "); !errs.Is(err, errs.Invalid) {
+	if err := w.Svc.ConfirmManual(ctx, w.Admin, int64(o.ID), " "); !errs.Is(err, errs.Invalid) {
 		t.Fatalf("empty reference: %v", err)
 	}
-	paid, err := w.Svc.ConfirmManual(ctx, w.Admin, int64(o.ID), "ABC-2026-1")
+	if err := w.Svc.ConfirmManual(ctx, w.Admin, int64(o.ID), "ABC-2026-1"); err != nil {
+		t.Fatal(err)
+	}
+	paid, err := w.Svc.Get(ctx, w.Buyer, int64(o.ID))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,9 +60,11 @@ func TestManualPaymentAttributes(t *testing.T) {
 		}
 	}
 	// I5: confirming again changes nothing.
-	again, err := w.Svc.ConfirmManual(ctx, w.Admin, int64(o.ID), "ABC-2026-1")
-	if err != nil || again.Status != order.Paid {
-		t.Fatalf("replayed confirmation: %v %s", err, again.Status)
+	if err := w.Svc.ConfirmManual(ctx, w.Admin, int64(o.ID), "ABC-2026-1"); err != nil {
+		t.Fatalf("replayed confirmation: %v", err)
+	}
+	if again, err := w.Svc.Get(ctx, w.Buyer, int64(o.ID)); err != nil || again.Status != order.Paid || !again.PaidAt.Equal(*paid.PaidAt) {
+		t.Fatalf("after the replay: %v %+v", err, again)
 	}
 	var entries int
 	w.DB.Pool.QueryRow(ctx, `SELECT count(*) FROM attribution_entries WHERE order_id = $1`, int64(o.ID)).Scan(&entries)

@@ -32,7 +32,10 @@ func paidOrder(t *testing.T, w *ordertest.World, qty int) order.Order {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o, err = w.Svc.ConfirmManual(context.Background(), w.Admin, int64(o.ID), "REF"); err != nil {
+	if err = w.Svc.ConfirmManual(context.Background(), w.Admin, int64(o.ID), "REF"); err != nil {
+		t.Fatal(err)
+	}
+	if o, err = w.Svc.Get(context.Background(), w.Admin, int64(o.ID)); err != nil {
 		t.Fatal(err)
 	}
 	return o

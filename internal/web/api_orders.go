@@ -131,7 +131,10 @@ func (s *Server) apiConfirmPayment(c *fiber.Ctx) error {
 	if err := bindJSON(c, &in); err != nil {
 		return err
 	}
-	o, err := s.Orders.ConfirmManual(ctx(c), actorOf(c), id, in.Reference)
+	if err := s.Orders.ConfirmManual(ctx(c), actorOf(c), id, in.Reference); err != nil {
+		return err
+	}
+	o, err := s.Orders.Get(ctx(c), actorOf(c), id)
 	if err != nil {
 		return err
 	}

@@ -187,7 +187,7 @@ func (s *Server) postAdminConfirm(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.Orders.ConfirmManual(ctx(c), actorOf(c), id, c.FormValue("reference")); err != nil {
+	if err := s.Orders.ConfirmManual(ctx(c), actorOf(c), id, c.FormValue("reference")); err != nil {
 		return err
 	}
 	return c.Redirect("/admin/payments", fiber.StatusSeeOther)
