@@ -206,5 +206,19 @@ func auditI6(ctx context.Context, tx pgx.Tx) ([]Violation, error) {
 			out = append(out, Violation{"I6", c.name + " differs from the ledger at " + k})
 		}
 	}
-	return out, nil
+	// A total under no village is a total no office sees. Entries copy
+	// their household's village; the ledger has no foreign key of its own
+	// to regions (migration 00450), so the audit checks it.
+	rows, err := tx.Query(ctx, `SELECT e.id, e.village_code FROM attribution_entries e
+		WHERE NOT EXISTS (SELECT 1 FROM regions r WHERE r.code = e.village_code AND r.level = 'village') ORDER BY e.id LIMIT 50`)
+	if err != nil {
+		return nil, fmt.Errorf("I6 entry villages: %w", err)
+	}
+	var id int64
+	var village string
+	_, err = pgx.ForEachRow(rows, []any{&id, &village}, func() error {
+		out = append(out, Violation{"I6", fmt.Sprintf("entry %d is in %q, which is not a village", id, village)})
+		return nil
+	})
+	return out, err
 }

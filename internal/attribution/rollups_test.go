@@ -2,6 +2,7 @@ package attribution_test
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 
@@ -156,4 +157,29 @@ func TestRebuildEmptiesTheQueue(t *testing.T) {
 		t.Fatalf("after rebuild and apply: %+v, want %+v", got, want)
 	}
 	cleanAudit(t, w)
+}
+
+// TestAuditFindsEntriesOutsideVillages: the ledger keeps no foreign key to
+// regions (an entry copies its household's village), so the audit checks
+// that every entry's village is a village.
+func TestAuditFindsEntriesOutsideVillages(t *testing.T) {
+	w := ordertest.New(t, order.Config{})
+	w.Lot(t, "100", "2026-09-01", "per_unit", 1000, 1)
+	payOrders(t, w, 1)
+	cleanAudit(t, w)
+	ordertest.Exec(t, w.DB, `INSERT INTO attribution_entries (household_id, order_id, line_id, lot_id, cooperative_id,
+			village_code, amount_fen, kind, at)
+		SELECT household_id, order_id, line_id, lot_id, cooperative_id, '653224000000', 1, 'sale', at
+		FROM attribution_entries ORDER BY id LIMIT 1 RETURNING id`)
+	v, err := attribution.Audit(context.Background(), w.DB.Pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, x := range v {
+		found = found || x.Invariant == "I6" && strings.Contains(x.Detail, `"653224000000", which is not a village`)
+	}
+	if !found {
+		t.Fatalf("audit: %v", v)
+	}
 }
