@@ -58,3 +58,57 @@ func TestExpiryJobReturnsStock(t *testing.T) {
 		t.Fatalf("after the job: %s, remaining %s", got.Status, w.Remaining(t, lot))
 	}
 }
+
+// TestRollupJobAppliesTheQueue pays an order (its entries wait in the
+// rollup queue), starts the river client, whose periodic rollup job runs at
+// start, and checks after the job's completion event that the queue is
+// empty and the household-year income holds the sale.
+func TestRollupJobAppliesTheQueue(t *testing.T) {
+	w := ordertest.New(t, order.Config{})
+	w.Lot(t, "100", "2026-09-01", "per_unit", 1000, 1, 1, 2)
+	ctx := context.Background()
+	o, err := w.Place(t, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Svc.ConfirmManual(ctx, w.Admin, int64(o.ID), "REF"); err != nil {
+		t.Fatal(err)
+	}
+	rollups := func() (pending int, income int64) {
+		t.Helper()
+		err := w.DB.Pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM rollup_pending),
+			(SELECT coalesce(sum(attributed_fen), 0)::bigint FROM household_year_income)`).Scan(&pending, &income)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pending, income
+	}
+	if pending, income := rollups(); pending != 1 || income != 0 {
+		t.Fatalf("before the job: %d queued, income %d", pending, income)
+	}
+	client, err := jobs.NewClient(w.DB.Pool, w.Svc, slog.New(slog.NewTextHandler(io.Discard, nil)), time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	events, cancel := client.Subscribe(river.EventKindJobCompleted, river.EventKindJobFailed)
+	defer cancel()
+	if err := client.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer client.Stop(context.Background())
+	deadline := time.After(30 * time.Second)
+	for done := false; !done; {
+		select {
+		case ev := <-events:
+			if ev.Kind == river.EventKindJobFailed {
+				t.Fatalf("job %s failed: %v", ev.Job.Kind, ev.Job.Errors)
+			}
+			done = ev.Job.Kind == (jobs.RollupArgs{}).Kind()
+		case <-deadline:
+			t.Fatal("the rollup job never completed")
+		}
+	}
+	if pending, income := rollups(); pending != 0 || income != 5000 {
+		t.Fatalf("after the job: %d queued, income %d", pending, income)
+	}
+}
