@@ -16,6 +16,7 @@ CREATE TABLE rollup_pending (
 -- No index: the applier takes every row there is.
 
 DROP TRIGGER attribution_entries_rollup ON attribution_entries;
+DROP FUNCTION rollup_entries();
 
 -- +goose StatementBegin
 -- apply_pending_rollups applies every queued entry to the rollups and
@@ -104,6 +105,7 @@ $$;
 -- +goose StatementEnd
 
 -- The demo and earlier entries are already in the rollups: nothing pending.
+-- (The Down section restores rollup_entries as migration 00420 left it.)
 
 -- +goose Down
 SELECT apply_pending_rollups();
@@ -111,5 +113,55 @@ DROP FUNCTION rebuild_rollups();
 ALTER FUNCTION rebuild_rollups_from_ledger() RENAME TO rebuild_rollups;
 DROP FUNCTION apply_pending_rollups();
 DROP TABLE rollup_pending;
+-- +goose StatementBegin
+CREATE FUNCTION rollup_entries() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    WITH agg AS (
+            SELECT household_id, report_year(at) AS yr, (array_agg(village_code ORDER BY id))[1] AS village,
+                sum(amount_fen)::bigint AS amount
+            FROM new_entries GROUP BY 1, 2),
+        up AS (
+            INSERT INTO household_year_income AS i (household_id, year, village_code, attributed_fen)
+            SELECT household_id, yr, village, amount FROM agg
+            ON CONFLICT (household_id, year) DO UPDATE SET attributed_fen = i.attributed_fen + excluded.attributed_fen
+            RETURNING i.household_id, i.year, i.village_code, i.attributed_fen AS new_gain),
+        delta AS (
+            SELECT up.village_code, up.year, sum(agg.amount) AS d_attr,
+                sum(n.reached - o.reached) AS dr, sum(n.reached_members - o.reached_members) AS dm,
+                sum(n.poverty - o.poverty) AS dp, sum(n.monitoring - o.monitoring) AS dmo
+            FROM up JOIN agg ON agg.household_id = up.household_id AND agg.yr = up.year
+            JOIN households h ON h.id = up.household_id
+            CROSS JOIN LATERAL household_crossings(h.baseline_income_fen, h.members, up.new_gain - agg.amount, up.village_code, up.year) o
+            CROSS JOIN LATERAL household_crossings(h.baseline_income_fen, h.members, up.new_gain, up.village_code, up.year) n
+            GROUP BY 1, 2),
+        years AS (
+            INSERT INTO village_year_rollup AS r (village_code, year, attributed_fen, paid_out_fen, households_reached,
+                    members_reached, crossed_poverty, crossed_monitoring)
+            SELECT village_code, year, d_attr, 0, dr, dm, dp, dmo FROM delta
+            ON CONFLICT (village_code, year) DO UPDATE SET
+                attributed_fen = r.attributed_fen + excluded.attributed_fen,
+                households_reached = r.households_reached + excluded.households_reached,
+                members_reached = r.members_reached + excluded.members_reached,
+                crossed_poverty = r.crossed_poverty + excluded.crossed_poverty,
+                crossed_monitoring = r.crossed_monitoring + excluded.crossed_monitoring),
+        months AS (
+            INSERT INTO village_month_rollup AS m (village_code, month, attributed_fen)
+            SELECT up.village_code, date_trunc('month', e.at AT TIME ZONE 'Asia/Shanghai')::date, sum(e.amount_fen)
+            FROM new_entries e JOIN up ON up.household_id = e.household_id AND up.year = report_year(e.at)
+            GROUP BY 1, 2
+            ON CONFLICT (village_code, month) DO UPDATE SET attributed_fen = m.attributed_fen + excluded.attributed_fen),
+        products AS (
+            INSERT INTO village_product_rollup AS p (village_code, year, product_id, attributed_fen)
+            SELECT up.village_code, up.year, l.product_id, sum(e.amount_fen)
+            FROM new_entries e JOIN up ON up.household_id = e.household_id AND up.year = report_year(e.at)
+            JOIN lots l ON l.id = e.lot_id GROUP BY 1, 2, 3
+            ON CONFLICT (village_code, year, product_id) DO UPDATE SET attributed_fen = p.attributed_fen + excluded.attributed_fen)
+    INSERT INTO coop_household_balance AS b (cooperative_id, household_id, attributed_fen)
+        SELECT cooperative_id, household_id, sum(amount_fen) FROM new_entries GROUP BY 1, 2
+        ON CONFLICT (cooperative_id, household_id) DO UPDATE SET attributed_fen = b.attributed_fen + excluded.attributed_fen;
+    RETURN NULL;
+END;
+$$;
+-- +goose StatementEnd
 CREATE TRIGGER attribution_entries_rollup AFTER INSERT ON attribution_entries
     REFERENCING NEW TABLE AS new_entries FOR EACH STATEMENT EXECUTE FUNCTION rollup_entries();

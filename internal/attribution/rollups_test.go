@@ -35,17 +35,6 @@ func readRollups(t *testing.T, w *ordertest.World) rollupState {
 	return s
 }
 
-func cleanAudit(t *testing.T, w *ordertest.World) {
-	t.Helper()
-	v, err := attribution.Audit(context.Background(), w.DB.Pool)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(v) > 0 {
-		t.Fatalf("audit: %v", v)
-	}
-}
-
 func payOrders(t *testing.T, w *ordertest.World, n int) {
 	t.Helper()
 	for i := 0; i < n; i++ {
@@ -71,7 +60,7 @@ func TestRollupsFollowTheQueue(t *testing.T) {
 	if before.ledgerFen != 2*2500 || before.pending != 2 || before.incomeFen != 0 || before.balanceFen != 0 {
 		t.Fatalf("before applying: %+v", before)
 	}
-	cleanAudit(t, w)
+	w.Audit(t)
 	ctx := context.Background()
 	if err := attribution.ApplyPending(ctx, w.DB.Pool); err != nil {
 		t.Fatal(err)
@@ -87,7 +76,7 @@ func TestRollupsFollowTheQueue(t *testing.T) {
 	if again := readRollups(t, w); again != want {
 		t.Fatalf("applying an empty queue changed the rollups: %+v", again)
 	}
-	cleanAudit(t, w)
+	w.Audit(t)
 
 	t.Run("the audit sees a rollup that left the ledger", func(t *testing.T) {
 		ordertest.Exec(t, w.DB, `UPDATE coop_household_balance SET attributed_fen = attributed_fen + 1
@@ -132,7 +121,7 @@ func TestConcurrentAppliersApplyOnce(t *testing.T) {
 			t.Fatalf("round %d: %+v", round, s)
 		}
 	}
-	cleanAudit(t, w)
+	w.Audit(t)
 }
 
 // TestRebuildEmptiesTheQueue: rebuilding the rollups from the whole ledger
@@ -156,7 +145,7 @@ func TestRebuildEmptiesTheQueue(t *testing.T) {
 	if got := readRollups(t, w); got != want {
 		t.Fatalf("after rebuild and apply: %+v, want %+v", got, want)
 	}
-	cleanAudit(t, w)
+	w.Audit(t)
 }
 
 // TestAuditFindsEntriesOutsideVillages: the ledger keeps no foreign key to
@@ -166,7 +155,7 @@ func TestAuditFindsEntriesOutsideVillages(t *testing.T) {
 	w := ordertest.New(t, order.Config{})
 	w.Lot(t, "100", "2026-09-01", "per_unit", 1000, 1)
 	payOrders(t, w, 1)
-	cleanAudit(t, w)
+	w.Audit(t)
 	ordertest.Exec(t, w.DB, `INSERT INTO attribution_entries (household_id, order_id, line_id, lot_id, cooperative_id,
 			village_code, amount_fen, kind, at)
 		SELECT household_id, order_id, line_id, lot_id, cooperative_id, '653224000000', 1, 'sale', at

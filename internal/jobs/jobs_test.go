@@ -32,24 +32,7 @@ func TestExpiryJobReturnsStock(t *testing.T) {
 	if got := w.Remaining(t, lot); got != "5.000" {
 		t.Fatalf("reserved: remaining %s", got)
 	}
-	events, cancel := client.Subscribe(river.EventKindJobCompleted, river.EventKindJobFailed)
-	defer cancel()
-	if err := client.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	defer client.Stop(context.Background())
-	deadline := time.After(30 * time.Second)
-	for done := false; !done; {
-		select {
-		case ev := <-events:
-			if ev.Kind == river.EventKindJobFailed {
-				t.Fatalf("job %s failed: %v", ev.Job.Kind, ev.Job.Errors)
-			}
-			done = ev.Job.Kind == (jobs.SweepArgs{}).Kind()
-		case <-deadline:
-			t.Fatal("the sweep never completed")
-		}
-	}
+	startAndAwait(t, client, (jobs.SweepArgs{}).Kind())
 	got, err := w.Svc.Get(ctx, w.Buyer, int64(o.ID))
 	if err != nil {
 		t.Fatal(err)
@@ -90,25 +73,35 @@ func TestRollupJobAppliesTheQueue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	startAndAwait(t, client, (jobs.RollupArgs{}).Kind())
+	if pending, income := rollups(); pending != 0 || income != 5000 {
+		t.Fatalf("after the job: %d queued, income %d", pending, income)
+	}
+}
+
+// startAndAwait starts the client (its periodic jobs run at start) and
+// waits for the completion event of a job of the kind, failing on a failed
+// job: the test waits for the event, not for time to pass.
+func startAndAwait(t *testing.T, client *jobs.Client, kind string) {
+	t.Helper()
 	events, cancel := client.Subscribe(river.EventKindJobCompleted, river.EventKindJobFailed)
 	defer cancel()
-	if err := client.Start(ctx); err != nil {
+	if err := client.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	defer client.Stop(context.Background())
+	t.Cleanup(func() { client.Stop(context.Background()) })
 	deadline := time.After(30 * time.Second)
-	for done := false; !done; {
+	for {
 		select {
 		case ev := <-events:
 			if ev.Kind == river.EventKindJobFailed {
 				t.Fatalf("job %s failed: %v", ev.Job.Kind, ev.Job.Errors)
 			}
-			done = ev.Job.Kind == (jobs.RollupArgs{}).Kind()
+			if ev.Job.Kind == kind {
+				return
+			}
 		case <-deadline:
-			t.Fatal("the rollup job never completed")
+			t.Fatalf("no %s job completed", kind)
 		}
-	}
-	if pending, income := rollups(); pending != 0 || income != 5000 {
-		t.Fatalf("after the job: %d queued, income %d", pending, income)
 	}
 }

@@ -8,21 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fupinmarket/market/internal/attribution"
 	"github.com/fupinmarket/market/internal/order"
 	"github.com/fupinmarket/market/internal/platform/errs"
 )
-
-func audit(t *testing.T, w *ordertest.World) {
-	t.Helper()
-	v, err := attribution.Audit(context.Background(), w.DB.Pool)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(v) > 0 {
-		t.Fatalf("audit: %v", v)
-	}
-}
 
 func TestPlaceAllocatesFIFO(t *testing.T) {
 	w := ordertest.New(t, order.Config{})
@@ -44,7 +32,7 @@ func TestPlaceAllocatesFIFO(t *testing.T) {
 	if o.Payment.Instructions == nil || o.Payment.Instructions.Reference != o.Number {
 		t.Errorf("manual payment instructions %+v", o.Payment)
 	}
-	audit(t, w)
+	w.Audit(t)
 	t.Run("shipping below the free threshold", func(t *testing.T) {
 		o, err := w.Place(t, 1)
 		if err != nil {
@@ -128,7 +116,7 @@ func TestLastUnitsUnderConcurrency(t *testing.T) {
 	if negative > 0 {
 		t.Fatal("negative stock")
 	}
-	audit(t, w)
+	w.Audit(t)
 }
 
 func TestCancelAndExpiryReturnStock(t *testing.T) {
@@ -161,7 +149,7 @@ func TestCancelAndExpiryReturnStock(t *testing.T) {
 	if err := w.Svc.ConfirmManual(context.Background(), w.Admin, int64(o2.ID), "BANK-1"); !errs.Is(err, errs.Conflict) {
 		t.Fatalf("paying an expired order: %v", err)
 	}
-	audit(t, w)
+	w.Audit(t)
 }
 
 func asError(err error, target **errs.Error) bool {

@@ -71,7 +71,7 @@ func TestManualPaymentAttributes(t *testing.T) {
 	if entries != 3 {
 		t.Fatalf("%d entries after a replay, want 3", entries)
 	}
-	audit(t, w)
+	w.Audit(t)
 }
 
 func TestLedgerIsAppendOnly(t *testing.T) {
@@ -124,11 +124,11 @@ func TestRefunds(t *testing.T) {
 	if after.Status != order.PartiallyRefunded || after.RefundedFen != 3980 {
 		t.Fatalf("after a partial refund: %s %d", after.Status, after.RefundedFen)
 	}
-	audit(t, w)
+	w.Audit(t)
 	if _, err := refund(w.Admin, 0, 500); err != nil { // a price adjustment
 		t.Fatal(err)
 	}
-	audit(t, w)
+	w.Audit(t)
 	full, err := refund(w.Admin, 3, 4*3980-3980-500)
 	if err != nil {
 		t.Fatal(err)
@@ -141,7 +141,7 @@ func TestRefunds(t *testing.T) {
 			t.Errorf("household %d nets %d after a full refund", hh, net)
 		}
 	}
-	audit(t, w)
+	w.Audit(t)
 }
 
 func TestShipOnlyOwnShipments(t *testing.T) {

@@ -142,7 +142,7 @@ func TestRecordExternalRefund(t *testing.T) {
 	if after[w.Households[0]] != 1250 || after[w.Households[1]] != 1250 || paidLedger[w.Households[0]] != 1250+249 {
 		t.Fatalf("ledger %v → %v", paidLedger, after)
 	}
-	audit(t, w)
+	w.Audit(t)
 
 	t.Run("a second recording is a conflict", func(t *testing.T) {
 		if _, err := w.Svc.RecordExternalRefund(ctx, w.Admin, int64(o.ID), "re_box", oneBox); !errs.Is(err, errs.Conflict) {
@@ -173,7 +173,7 @@ func TestRecordExternalRefund(t *testing.T) {
 	if got := pendingIDs(t, w); len(got) != 0 {
 		t.Fatalf("pending after recording all: %v", got)
 	}
-	audit(t, w)
+	w.Audit(t)
 }
 
 func TestExternalRefundThatFailedIsNotRecorded(t *testing.T) {
@@ -230,5 +230,5 @@ func TestStripeRefundRecordedOnce(t *testing.T) {
 	if n != 1 {
 		t.Fatalf("%d refunds recorded for one Stripe refund", n)
 	}
-	audit(t, w)
+	w.Audit(t)
 }

@@ -97,5 +97,5 @@ func TestChargeRefundedSurfacesDashboardRefundsOnce(t *testing.T) {
 	if events != 3 || len(externalRefunds(t, w)) != 2 {
 		t.Fatalf("%d charge events recorded, %d surfaced", events, len(externalRefunds(t, w)))
 	}
-	audit(t, w)
+	w.Audit(t)
 }

@@ -20,7 +20,7 @@ func TestBoardCoverageAndCoopSales(t *testing.T) {
 		Lines: []order.RefundLine{{LineID: o.Lines[0].ID, Quantity: 1, AmountFen: 3980}}}, nil); err != nil {
 		t.Fatal(err)
 	}
-	audit(t, w)
+	w.Audit(t)
 	svc := report.NewService(w.DB.Pool)
 	year := report.CurrentYear()
 	cov, err := svc.Coverage(ctx, office, "653224", year)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"testing"
 
-	"github.com/fupinmarket/market/internal/attribution"
 	"github.com/fupinmarket/market/internal/auth"
 	"github.com/fupinmarket/market/internal/buyerorg"
 	"github.com/fupinmarket/market/internal/order"
@@ -14,17 +13,6 @@ import (
 	"github.com/fupinmarket/market/internal/platform/ids"
 	"github.com/fupinmarket/market/internal/report"
 )
-
-func audit(t *testing.T, w *ordertest.World) {
-	t.Helper()
-	v, err := attribution.Audit(context.Background(), w.DB.Pool)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(v) > 0 {
-		t.Fatalf("audit: %v", v)
-	}
-}
 
 func paidOrder(t *testing.T, w *ordertest.World, qty int) order.Order {
 	t.Helper()
@@ -51,7 +39,7 @@ func TestRollupsEqualTheLedger(t *testing.T) {
 	w.Lot(t, "1000", "2026-09-01", "per_unit", 8000, 1, 1, 2) // ¥80.00 per kg
 	year := 2026
 	o := paidOrder(t, w, 40) // 100 kg → 800,000 fen to households 1:1:2
-	audit(t, w)
+	w.Audit(t)
 	svc := report.NewService(w.DB.Pool)
 	s, err := svc.Summary(ctx, office, "653200", year)
 	if err != nil {
@@ -71,21 +59,21 @@ func TestRollupsEqualTheLedger(t *testing.T) {
 		Lines: []order.RefundLine{{LineID: o.Lines[0].ID, Quantity: 4, AmountFen: 4 * 3980}}}, nil); err != nil {
 		t.Fatal(err)
 	}
-	audit(t, w)
+	w.Audit(t)
 	coopAdmin := auth.Actor{UserID: w.Buyer.UserID, Roles: []auth.Role{auth.RoleCoopAdmin}, CooperativeID: w.CoopID}
 	pay := payout.NewService(w.DB.Pool)
 	if err := pay.Record(ctx, coopAdmin, w.CoopID, []payout.Input{{HouseholdID: ids.ID(w.Households[0]), AmountFen: 30000, PaidOn: "2026-10-01", Method: "bank_transfer"}}, nil); err != nil {
 		t.Fatal(err)
 	}
-	audit(t, w)
+	w.Audit(t)
 	if _, err := w.DB.Pool.Exec(ctx, `UPDATE households SET members = 6 WHERE id = $1`, w.Households[2]); err != nil {
 		t.Fatal(err)
 	}
-	audit(t, w)
+	w.Audit(t)
 	if _, err := w.DB.Pool.Exec(ctx, `INSERT INTO poverty_lines (province_code, year, poverty_line_fen, monitoring_line_fen) VALUES ('650000', 2026, 420000, 640000)`); err != nil {
 		t.Fatal(err)
 	}
-	audit(t, w)
+	w.Audit(t)
 	st, err := pay.Statement(ctx, coopAdmin, w.CoopID)
 	if err != nil {
 		t.Fatal(err)

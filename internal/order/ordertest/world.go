@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fupinmarket/market/internal/attribution"
 	"github.com/fupinmarket/market/internal/auth"
 	"github.com/fupinmarket/market/internal/order"
 	"github.com/fupinmarket/market/internal/platform/dbtest"
@@ -124,4 +125,16 @@ func (w *World) Remaining(t testing.TB, lot int64) string {
 	var s string
 	w.DB.Pool.QueryRow(context.Background(), `SELECT remaining::text FROM lots WHERE id = $1`, lot).Scan(&s)
 	return s
+}
+
+// Audit fails the test on any violation of I1–I6 (marketctl audit).
+func (w *World) Audit(t testing.TB) {
+	t.Helper()
+	v, err := attribution.Audit(context.Background(), w.DB.Pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(v) > 0 {
+		t.Fatalf("audit: %v", v)
+	}
 }
