@@ -3,8 +3,8 @@
 # read from the rollups beside the same figures computed by a plain GROUP BY
 # over the ledger, and the household export in rows per second, on a scratch
 # database with the demo registry (what `marketctl demo --households N`
-# loads), a few hundred real orders and the ledger topped up to M entries
-# through the rollup trigger (cmd/reportbench). The scratch database is
+# loads), a few hundred real orders and the ledger topped up to M entries,
+# each batch applied to the rollups (cmd/reportbench). The scratch database is
 # dropped afterwards; the web server's Redis keys too.
 # Usage: scripts/bench-reports.sh [households] [entries] [runs]
 #   defaults: 1000000 households, 10000000 entries, 30 runs per region and way

@@ -152,7 +152,7 @@ func load(ctx context.Context, o options, dbURL, dataDir string) (*bench, error)
 
 // generate tops the ledger up to o.entries with sale entries in batches of
 // o.batch: one INSERT … SELECT each, which queues its entries for the
-// rollups as the ledger's writers do, then apply_pending_rollups (what
+// rollups as the ledger's writer does, then apply_pending_rollups (what
 // attribution.ApplyPending runs) applies them set-wise. Each generated entry copies
 // the order, line, lot, cooperative and income type of a real entry and
 // gets a household of the registry (with its own village), an amount of

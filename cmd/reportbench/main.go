@@ -11,8 +11,8 @@
 // entries with INSERT … SELECT from generate_series in batches of --batch
 // rows: sale entries that reference the real orders' lines, lots and
 // cooperatives, spread over every household of the registry (each under its
-// own village) and over the year so far. Every batch goes through the
-// ledger's statement-level trigger, so the rollups are maintained as in
+// own village) and over the year so far. Every batch queues its entries and
+// is then applied to the rollups in one pass (apply_pending_rollups), as in
 // production; reportbench checks them against the ledger (I6) afterwards.
 //
 // It then times, interleaved, --runs calls of report.Service.Summary and of
@@ -189,7 +189,7 @@ func printResults(b *bench, o options, lat []regionLatency, exp []exportResult, 
 		fmt.Printf("  %-96s %8.1f s\n", s.name, s.seconds)
 	}
 	fmt.Printf("  %-96s %8.1f s\n", "total, scratch database to measurements", b.loadSeconds)
-	fmt.Printf("  generated entries: %s rows/s through the trigger (batches of %s: first %.1f s, last %.1f s, median %.1f s, slowest %.1f s)\n",
+	fmt.Printf("  generated entries: %s rows/s applied to the rollups (batches of %s: first %.1f s, last %.1f s, median %.1f s, slowest %.1f s)\n",
 		benchkit.GroupDigits(int(b.genRate)), benchkit.GroupDigits(o.batch), b.batchFirst, b.batchLast, b.batchMedian, b.batchMax)
 	fmt.Printf("summaries (%d runs of Summary, %d of GROUP BY, interleaved; ms):\n", o.runs, o.baselineRuns)
 	for _, l := range lat {

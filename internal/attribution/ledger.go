@@ -25,9 +25,25 @@ func (l lineState) kept(allocs []Allocation) ([]Allocation, int64) {
 	return Keep(allocs, l.RefundedQty*l.BaseMilli), l.AmountFen - l.RefundedFen
 }
 
+// LockVillages takes a transaction advisory lock on every village whose
+// households earn from the order, in code order (see LockHouseholdVillages).
+// A refund takes them before reading the balances its entries will change,
+// so that a payout reading those balances waits for it.
+func LockVillages(ctx context.Context, tx pgx.Tx, orderID int64) error {
+	const q = `SELECT pg_advisory_xact_lock(hashtextextended(v.village_code, 0)) FROM (
+			SELECT DISTINCT h.village_code FROM order_lines ol
+			JOIN order_allocations a ON a.line_id = ol.id
+			JOIN lot_contributions c ON c.lot_id = a.lot_id JOIN households h ON h.id = c.household_id
+			WHERE ol.order_id = $1 ORDER BY h.village_code) v`
+	if _, err := tx.Exec(ctx, q, orderID); err != nil {
+		return fmt.Errorf("lock villages: %w", err)
+	}
+	return nil
+}
+
 // LockHouseholdVillages takes a transaction advisory lock on the village
 // of every given household, in code order. Every writer of the rollups
-// (payouts, household changes, ApplyPending) locks its villages this way
+// (payouts, refunds, household changes, ApplyPending) locks its villages this way
 // before touching them, so concurrent writers queue instead of deadlocking
 // on rollup rows taken in different orders.
 func LockHouseholdVillages(ctx context.Context, tx pgx.Tx, householdIDs []int64) error {

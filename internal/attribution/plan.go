@@ -114,8 +114,8 @@ func (p *Plan) Off() map[int64][]Share {
 // lines (every line of the plan when lineIDs is nil) to what the rule wants
 // now: kind sale when the order is marked paid, refund after a refund
 // (refundID). It never edits an entry, and the same statement queues the
-// new entries for the rollups (ApplyPending). It returns how many entries it
-// queued.
+// new entries for the rollups (ApplyPending): it is the ledger's one writer.
+// It returns how many entries it queued.
 func (p *Plan) QueueAppend(b *pgx.Batch, lineIDs []int64, kind string, refundID int64, at time.Time) int {
 	only := map[int64]bool{}
 	for _, id := range lineIDs {

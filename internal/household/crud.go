@@ -136,7 +136,7 @@ func (s *Service) Update(ctx context.Context, actor auth.Actor, id ids.ID, p Pat
 	}
 	defer tx.Rollback(ctx)
 	const sel = `SELECT ` + cols + `, head_name_enc, head_id_enc
-		FROM households WHERE id = $1 AND village_code LIKE $2 || '%' FOR UPDATE`
+		FROM households WHERE id = $1 AND village_code LIKE $2 || '%' FOR NO KEY UPDATE`
 	rows, err := tx.Query(ctx, sel, id, scope)
 	if err != nil {
 		return Household{}, fmt.Errorf("update household: %w", err)

@@ -79,9 +79,16 @@ type rollupWorker struct {
 	db *pgxpool.Pool
 }
 
+// Work applies the queue. A pass that cannot get its village locks in time
+// succeeds without applying anything (attribution.Settle): the next one
+// comes RollupEvery later, which beats river's retries piling up.
 func (w *rollupWorker) Work(ctx context.Context, job *river.Job[RollupArgs]) error {
-	return attribution.ApplyPending(ctx, w.db)
+	return attribution.Settle(ctx, w.db)
 }
+
+// rollupQueue runs the rollup passes one at a time, apart from the order
+// sweep, so that a pass waiting for locks never holds the sweep's workers.
+const rollupQueue = "rollups"
 
 // Client is the river client of the service.
 type Client = river.Client[pgx.Tx]
@@ -93,13 +100,13 @@ func NewClient(db *pgxpool.Pool, orders *order.Service, log *slog.Logger, sweepE
 	river.AddWorker(workers, &rollupWorker{db: db})
 	return river.NewClient(riverpgxv5.New(db), &river.Config{
 		Logger:  log,
-		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 10}},
+		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 10}, rollupQueue: {MaxWorkers: 1}},
 		Workers: workers,
 		PeriodicJobs: []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(sweepEvery),
 			func() (river.JobArgs, *river.InsertOpts) { return SweepArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true}),
 			river.NewPeriodicJob(river.PeriodicInterval(RollupEvery),
-				func() (river.JobArgs, *river.InsertOpts) { return RollupArgs{}, nil },
+				func() (river.JobArgs, *river.InsertOpts) { return RollupArgs{}, &river.InsertOpts{Queue: rollupQueue} },
 				&river.PeriodicJobOpts{RunOnStart: true})},
 	})
 }

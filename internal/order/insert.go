@@ -88,7 +88,7 @@ func (s *Service) queueInsert(b *pgx.Batch, d *draft) {
 			INSERT INTO outbox (topic, recipient_id, payload) SELECT 'order.placed', $5, $32 FROM o)
 		SELECT (SELECT count(*) FROM taken),
 			(SELECT array_agg(id ORDER BY id) FROM l), (SELECT array_agg(variant_id ORDER BY id) FROM l),
-			(SELECT array_agg(id) FROM s), (SELECT array_agg(cooperative_id) FROM s)`
+			(SELECT array_agg(id ORDER BY id) FROM s), (SELECT array_agg(cooperative_id ORDER BY id) FROM s)`
 	b.Queue(q, o.takeLots, o.takeMilli, d.id, d.now, d.actor.UserID, d.actor.BuyerOrgID, o.itemsFen, o.shippingFen,
 		d.req.PaymentMethod, ad.Name, ad.Phone, ad.Province, ad.City, ad.District, ad.Detail, d.token,
 		d.now.Add(s.cfg.TTL), o.coops, o.fees, o.variant, o.product, o.coop, o.title, o.name, o.qty, o.base, o.price,

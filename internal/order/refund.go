@@ -162,6 +162,10 @@ func applyRefund(ctx context.Context, tx pgx.Tx, a auth.Actor, o Order, req Refu
 	for i, rl := range req.Lines {
 		lineIDs[i] = int64(rl.LineID)
 	}
+	// A payout must not pay out what this refund takes back.
+	if err := attribution.LockVillages(ctx, tx, int64(o.ID)); err != nil {
+		return err
+	}
 	const qLine = `INSERT INTO refund_lines (refund_id, line_id, quantity, amount_fen) VALUES ($1, $2, $3, $4)`
 	const qUpd = `UPDATE order_lines SET refunded_quantity = refunded_quantity + $2, refunded_fen = refunded_fen + $3 WHERE id = $1`
 	for _, rl := range req.Lines {

@@ -119,9 +119,9 @@ func (s *Service) Record(ctx context.Context, a auth.Actor, coopID int64, list [
 	if err := f.Err("the payouts are not valid"); err != nil {
 		return err
 	}
-	// The balances must include every sale committed so far; ApplyPending
+	// Settling first keeps the queue the balances are read with short; it
 	// runs in its own transaction, as it takes village locks of its own.
-	if err := attribution.ApplyPending(ctx, s.db); err != nil {
+	if err := attribution.Settle(ctx, s.db); err != nil {
 		return err
 	}
 	tx, err := s.db.Begin(ctx)
@@ -140,8 +140,15 @@ func (s *Service) Record(ctx context.Context, a auth.Actor, coopID int64, list [
 	for i, in := range list {
 		if _, seen := owed[in.HouseholdID]; !seen {
 			var o *int64
-			err := tx.QueryRow(ctx, `SELECT attributed_fen - paid_fen FROM coop_household_balance
-				WHERE cooperative_id = $1 AND household_id = $2 FOR UPDATE`, coopID, int64(in.HouseholdID)).Scan(&o)
+			// What is owed includes the entries still queued for the
+			// rollups: the villages' locks, taken above, keep refunds (which
+			// take them too) from changing it until this payout commits.
+			err := tx.QueryRow(ctx, `SELECT b.attributed_fen - b.paid_fen + coalesce((
+					SELECT sum(e.amount_fen) FROM rollup_pending q CROSS JOIN unnest(q.entry_ids) AS p(id)
+					JOIN attribution_entries e ON e.id = p.id
+					WHERE e.cooperative_id = $1 AND e.household_id = $2), 0)::bigint
+				FROM coop_household_balance b
+				WHERE b.cooperative_id = $1 AND b.household_id = $2 FOR UPDATE OF b`, coopID, int64(in.HouseholdID)).Scan(&o)
 			if errors.Is(err, pgx.ErrNoRows) {
 				f.Add(fieldOf(i)+"household_id", "no income of this cooperative was attributed to this household")
 				continue
@@ -181,7 +188,7 @@ func (s *Service) Statement(ctx context.Context, a auth.Actor, coopID int64) (St
 	if err := s.canRead(ctx, a, coopID); err != nil {
 		return Statement{}, err
 	}
-	if err := attribution.ApplyPending(ctx, s.db); err != nil {
+	if err := attribution.Settle(ctx, s.db); err != nil {
 		return Statement{}, err
 	}
 	const qb = `SELECT b.household_id, h.registry_no, h.head_name_mask, b.attributed_fen, b.paid_fen, b.attributed_fen - b.paid_fen
@@ -232,7 +239,7 @@ func (s *Service) OwedByCoop(ctx context.Context, a auth.Actor) ([]CoopOwed, err
 	} else if prefix == "" {
 		return nil, errs.E(errs.Forbidden, "only assistance offices see what cooperatives owe")
 	}
-	if err := attribution.ApplyPending(ctx, s.db); err != nil {
+	if err := attribution.Settle(ctx, s.db); err != nil {
 		return nil, err
 	}
 	const q = `SELECT c.id, c.name, coalesce(sum(b.attributed_fen), 0)::bigint, coalesce(sum(b.paid_fen), 0)::bigint,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/fupinmarket/market/internal/attribution"
 	"github.com/fupinmarket/market/internal/auth"
 	"github.com/fupinmarket/market/internal/buyerorg"
 	"github.com/fupinmarket/market/internal/order"
@@ -174,4 +175,54 @@ func asErr(err error, target **errs.Error) bool {
 		*target = e
 	}
 	return ok
+}
+
+// TestPayoutCountsQueuedEntries: what a cooperative owes a household
+// includes the ledger entries still queued for the rollups, so a refund
+// that is only queued already lowers what may be paid out. The queue's rows
+// are held by another transaction, so the payout's own settling gives up
+// (after its lock timeout) and the balance is read with the queue.
+func TestPayoutCountsQueuedEntries(t *testing.T) {
+	w := ordertest.New(t, order.Config{})
+	ctx := context.Background()
+	w.Lot(t, "100", "2026-09-01", "per_unit", 1000, 1)
+	o := paidOrder(t, w, 2) // 5,000 fen to household 0
+	if err := attribution.ApplyPending(ctx, w.DB.Pool); err != nil {
+		t.Fatal(err)
+	}
+	l := o.Lines[0]
+	refund := order.RefundRequest{Reason: "破损", Lines: []order.RefundLine{{LineID: l.ID, Quantity: 1, AmountFen: l.UnitPriceFen}}}
+	if _, err := w.Svc.Refund(ctx, w.Admin, int64(o.ID), refund, nil); err != nil {
+		t.Fatal(err)
+	}
+	holder, err := w.DB.Pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Rollback(ctx)
+	var held int
+	if err := holder.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM rollup_pending FOR UPDATE) q`).Scan(&held); err != nil || held != 1 {
+		t.Fatalf("holding the queue: %d rows, %v", held, err)
+	}
+	coopAdmin := auth.Actor{UserID: w.Buyer.UserID, Roles: []auth.Role{auth.RoleCoopAdmin}, CooperativeID: w.CoopID}
+	pay := payout.NewService(w.DB.Pool)
+	in := payout.Input{HouseholdID: ids.ID(w.Households[0]), AmountFen: 2501, PaidOn: "2026-10-01", Method: "cash"}
+	var e *errs.Error
+	if err := pay.Record(ctx, coopAdmin, w.CoopID, []payout.Input{in}, nil); !asErr(err, &e) || e.Fields["payouts[0].amount_fen"] == "" {
+		t.Fatalf("paying out what the queued refund took back: %v", err)
+	}
+	in.AmountFen = 2500
+	if err := pay.Record(ctx, coopAdmin, w.CoopID, []payout.Input{in}, nil); err != nil {
+		t.Fatalf("paying out what is owed: %v", err)
+	}
+	holder.Rollback(ctx)
+	if err := attribution.ApplyPending(ctx, w.DB.Pool); err != nil {
+		t.Fatal(err)
+	}
+	var owed int64
+	if err := w.DB.Pool.QueryRow(ctx, `SELECT attributed_fen - paid_fen FROM coop_household_balance
+		WHERE cooperative_id = $1 AND household_id = $2`, w.CoopID, w.Households[0]).Scan(&owed); err != nil || owed != 0 {
+		t.Fatalf("owed after the payout: %d, %v", owed, err)
+	}
+	w.Audit(t)
 }

@@ -68,10 +68,10 @@ func NewService(db *pgxpool.Pool) *Service {
 }
 
 // settled applies the ledger entries still queued for the rollups
-// (attribution.ApplyPending), so that the figures a report reads next equal
-// the entries under them (I6).
+// (attribution.Settle), so that the figures a report reads next equal the
+// entries under them (I6).
 func (s *Service) settled(ctx context.Context) error {
-	return attribution.ApplyPending(ctx, s.db)
+	return attribution.Settle(ctx, s.db)
 }
 
 // scope checks that the actor may read the region and returns it, with
