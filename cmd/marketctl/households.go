@@ -17,6 +17,7 @@ import (
 	"github.com/fupinmarket/market/internal/auth"
 	"github.com/fupinmarket/market/internal/household"
 	"github.com/fupinmarket/market/internal/pii"
+	"github.com/fupinmarket/market/internal/platform/benchkit"
 	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/region"
 	"github.com/fupinmarket/market/internal/schema"
@@ -199,7 +200,7 @@ func (b *importBar) draw() {
 	rate := float64(b.rows) / max(time.Since(b.start).Seconds(), 1e-3)
 	fmt.Fprintf(b.w, "\rhouseholds [%s%s] %3d%%  %s rows  %s rows/s\x1b[K",
 		strings.Repeat("#", filled), strings.Repeat(".", width-filled), int(frac*100),
-		groupDigits(b.rows), groupDigits(int(rate)))
+		benchkit.GroupDigits(b.rows), benchkit.GroupDigits(int(rate)))
 	b.drawn = true
 }
 
@@ -211,16 +212,4 @@ func (b *importBar) finish() {
 		b.draw()
 		fmt.Fprintln(b.w)
 	}
-}
-
-// groupDigits writes n with thousands separators: 1234567 → 1,234,567.
-func groupDigits(n int) string {
-	if n < 0 {
-		return "-" + groupDigits(-n)
-	}
-	s := strconv.Itoa(n)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
 }
