@@ -16,15 +16,11 @@ import (
 // Cancel cancels an unpaid order of the actor (or any, for an admin) and
 // returns its stock to the lots. Paid orders are refunded instead.
 func (s *Service) Cancel(ctx context.Context, a auth.Actor, orderID int64) (Order, error) {
-	tx, err := s.db.Begin(ctx)
+	tx, status, buyer, err := s.beginLocked(ctx, orderID)
 	if err != nil {
 		return Order{}, err
 	}
 	defer tx.Rollback(ctx)
-	status, _, buyer, err := lockOrder(ctx, tx, orderID)
-	if err != nil {
-		return Order{}, err
-	}
 	if buyer != a.UserID && !a.IsAdmin() {
 		return Order{}, errNoOrder
 	}
@@ -143,15 +139,11 @@ func (s *Service) Ship(ctx context.Context, a auth.Actor, orderID int64, req Shi
 	if err := f.Err("the shipment is not valid"); err != nil {
 		return Order{}, err
 	}
-	tx, err := s.db.Begin(ctx)
+	tx, status, buyer, err := s.beginLocked(ctx, orderID)
 	if err != nil {
 		return Order{}, err
 	}
 	defer tx.Rollback(ctx)
-	status, _, buyer, err := lockOrder(ctx, tx, orderID)
-	if err != nil {
-		return Order{}, err
-	}
 	var shipmentID int64
 	var shipped *time.Time
 	err = tx.QueryRow(ctx, `SELECT id, shipped_at FROM shipments WHERE order_id = $1 AND cooperative_id = $2`,

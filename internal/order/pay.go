@@ -71,14 +71,29 @@ func (p *payment) queueLedger(b *pgx.Batch, now time.Time) {
 	p.plan.QueueAppend(b, nil, attribution.KindSale, 0, now)
 }
 
-// lockOrder locks the order row for the rest of the transaction.
-func lockOrder(ctx context.Context, tx pgx.Tx, id int64) (status Status, method string, buyer int64, err error) {
-	const q = `SELECT status, payment_method, buyer_id FROM orders WHERE id = $1 FOR UPDATE`
-	err = tx.QueryRow(ctx, q, id).Scan(&status, &method, &buyer)
+// lockOrder locks the order row for the rest of the transaction and
+// returns its status and buyer.
+func lockOrder(ctx context.Context, tx pgx.Tx, id int64) (status Status, buyer int64, err error) {
+	const q = `SELECT status, buyer_id FROM orders WHERE id = $1 FOR UPDATE`
+	err = tx.QueryRow(ctx, q, id).Scan(&status, &buyer)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return "", "", 0, errNoOrder
+		return "", 0, errNoOrder
 	}
-	return status, method, buyer, err
+	return status, buyer, err
+}
+
+// beginLocked begins the transaction of a use case that changes one order,
+// with the order's row locked, and returns the order's status and buyer. The
+// caller defers tx.Rollback.
+func (s *Service) beginLocked(ctx context.Context, orderID int64) (tx pgx.Tx, status Status, buyer int64, err error) {
+	if tx, err = s.db.Begin(ctx); err != nil {
+		return nil, "", 0, err
+	}
+	if status, buyer, err = lockOrder(ctx, tx, orderID); err != nil {
+		tx.Rollback(ctx)
+		return nil, "", 0, err
+	}
+	return tx, status, buyer, nil
 }
 
 // recordEvent stores a payment event once (I5). applied is false when the

@@ -57,14 +57,11 @@ func (s *Service) Refund(ctx context.Context, a auth.Actor, orderID int64, req R
 		}
 		provider = Stripe
 	}
-	tx, err := s.db.Begin(ctx)
+	tx, _, _, err := s.beginLocked(ctx, orderID)
 	if err != nil {
 		return Order{}, err
 	}
 	defer tx.Rollback(ctx)
-	if _, _, _, err := lockOrder(ctx, tx, orderID); err != nil {
-		return Order{}, err
-	}
 	if provider == Stripe {
 		// Two identical requests at once send Stripe the same idempotency
 		// key and get the same refund back: it is recorded once.

@@ -68,15 +68,12 @@ func (s *Service) RecordExternalRefund(ctx context.Context, a auth.Actor, orderI
 	if !a.IsAdmin() {
 		return Order{}, errs.E(errs.Forbidden, "only a platform administrator records refunds")
 	}
-	tx, err := s.db.Begin(ctx)
+	// The order's lock serialises this with Refund and ApplyStripeRefunds.
+	tx, _, _, err := s.beginLocked(ctx, orderID)
 	if err != nil {
 		return Order{}, err
 	}
 	defer tx.Rollback(ctx)
-	// The order's lock serialises this with Refund and ApplyStripeRefunds.
-	if _, _, _, err := lockOrder(ctx, tx, orderID); err != nil {
-		return Order{}, err
-	}
 	var amount int64
 	var status string
 	var recorded bool

@@ -57,7 +57,7 @@ func (s *Service) ApplyStripeRefunds(ctx context.Context, ev StripeRefunds) erro
 		return err
 	}
 	// Serialise with Refund's recording transaction.
-	if _, _, _, err := lockOrder(ctx, tx, orderID); err != nil {
+	if _, _, err := lockOrder(ctx, tx, orderID); err != nil {
 		return err
 	}
 	for _, r := range ev.Refunds {
