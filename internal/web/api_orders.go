@@ -36,6 +36,16 @@ func orderID(c *fiber.Ctx) (int64, error) {
 	return int64(id), nil
 }
 
+// requestedOrder reads the order the route names, as the actor may see it
+// (404 otherwise).
+func (s *Server) requestedOrder(c *fiber.Ctx) (order.Order, error) {
+	id, err := orderID(c)
+	if err != nil {
+		return order.Order{}, err
+	}
+	return s.Orders.Get(ctx(c), actorOf(c), id)
+}
+
 func (s *Server) apiPlaceOrder(c *fiber.Ctx) error {
 	var req order.PlaceRequest
 	if err := bindJSON(c, &req); err != nil {
@@ -85,11 +95,7 @@ func (s *Server) apiListOrders(c *fiber.Ctx) error {
 }
 
 func (s *Server) apiGetOrder(c *fiber.Ctx) error {
-	id, err := orderID(c)
-	if err != nil {
-		return err
-	}
-	o, err := s.Orders.Get(ctx(c), actorOf(c), id)
+	o, err := s.requestedOrder(c)
 	if err != nil {
 		return err
 	}
@@ -197,14 +203,11 @@ func (s *Server) apiRecordExternalRefund(c *fiber.Ctx) error {
 
 // apiImpact answers the buyer (and admins) by order id.
 func (s *Server) apiImpact(c *fiber.Ctx) error {
-	id, err := orderID(c)
+	o, err := s.requestedOrder(c)
 	if err != nil {
 		return err
 	}
-	if _, err := s.Orders.Get(ctx(c), actorOf(c), id); err != nil {
-		return err
-	}
-	return s.impactJSON(c, id)
+	return s.impactJSON(c, int64(o.ID))
 }
 
 // apiReceipt answers anyone holding the order's public receipt token.

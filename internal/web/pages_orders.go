@@ -115,15 +115,11 @@ func (s *Server) pageOrders(c *fiber.Ctx) error {
 }
 
 func (s *Server) loadOrderPage(c *fiber.Ctx) (order.Order, attribution.Impact, error) {
-	id, err := orderID(c)
-	if err != nil {
-		return order.Order{}, attribution.Impact{}, err
-	}
-	o, err := s.Orders.Get(ctx(c), actorOf(c), id)
+	o, err := s.requestedOrder(c)
 	if err != nil {
 		return o, attribution.Impact{}, err
 	}
-	im, err := attribution.OrderImpact(ctx(c), s.DB, id)
+	im, err := attribution.OrderImpact(ctx(c), s.DB, int64(o.ID))
 	return o, im, err
 }
 
@@ -282,11 +278,7 @@ func (s *Server) renderAdminOrder(c *fiber.Ctx, f extRefundForm, message string)
 // for the lines it returned (lines left at 0 are not sent), and a reason.
 // A refused recording shows the page again with the form's errors.
 func (s *Server) postAdminExternalRefund(c *fiber.Ctx) error {
-	id, err := orderID(c)
-	if err != nil {
-		return err
-	}
-	o, err := s.Orders.Get(ctx(c), actorOf(c), id)
+	o, err := s.requestedOrder(c)
 	if err != nil {
 		return err
 	}
@@ -323,13 +315,13 @@ func (s *Server) postAdminExternalRefund(c *fiber.Ctx) error {
 		c.Status(fiber.StatusUnprocessableEntity)
 		return s.renderAdminOrder(c, f, "the refund is not valid")
 	}
-	_, err = s.Orders.RecordExternalRefund(ctx(c), actorOf(c), id, f.RefundID, req)
+	_, err = s.Orders.RecordExternalRefund(ctx(c), actorOf(c), int64(o.ID), f.RefundID, req)
 	var e *errs.Error
 	if !asErr(err, &e) || (e.Kind != errs.Invalid && e.Kind != errs.Conflict && e.Kind != errs.NotFound) {
 		if err != nil {
 			return err
 		}
-		return c.Redirect(fmt.Sprintf("/admin/orders/%d", id), fiber.StatusSeeOther)
+		return c.Redirect(fmt.Sprintf("/admin/orders/%d", o.ID), fiber.StatusSeeOther)
 	}
 	for k, v := range e.Fields {
 		var i int

@@ -18,16 +18,12 @@ const stripeCSP = "default-src 'self'; img-src 'self' data: https://*.stripe.com
 // pagePay is the checkout's payment step for card, Alipay and WeChat Pay:
 // Stripe's Payment Element confirms the order's PaymentIntent in the page.
 func (s *Server) pagePay(c *fiber.Ctx) error {
-	id, err := orderID(c)
-	if err != nil {
-		return err
-	}
-	o, err := s.Orders.Get(ctx(c), actorOf(c), id)
+	o, err := s.requestedOrder(c)
 	if err != nil {
 		return err
 	}
 	if o.Payment.Provider != order.Stripe || o.Status != order.PendingPayment || s.Payments == nil || o.PaymentIntentID == "" {
-		return c.Redirect(fmt.Sprintf("/orders/%d", id), fiber.StatusSeeOther)
+		return c.Redirect(fmt.Sprintf("/orders/%d", o.ID), fiber.StatusSeeOther)
 	}
 	intent, err := s.Payments.GetIntent(ctx(c), o.PaymentIntentID)
 	if err != nil {
@@ -40,6 +36,6 @@ func (s *Server) pagePay(c *fiber.Ctx) error {
 	p := s.page(c, "")
 	p.Title = p.T("pay.title")
 	p.Data = map[string]any{"Order": o, "ClientSecret": intent.ClientSecret, "PublishableKey": s.StripePublishableKey,
-		"ReturnURL": c.BaseURL() + fmt.Sprintf("/orders/%d", id)}
+		"ReturnURL": c.BaseURL() + fmt.Sprintf("/orders/%d", o.ID)}
 	return s.html(c, "checkout_pay", p)
 }
