@@ -13,7 +13,7 @@ import (
 // paidStripe places a Stripe order of two 2.5 kg boxes and marks it paid.
 func paidStripe(t *testing.T, w *ordertest.World, intent string) order.Order {
 	t.Helper()
-	o := placeStripe(t, w, intent)
+	o := w.PlaceStripe(t, intent)
 	if err := w.Svc.ApplyStripeEvent(context.Background(), order.StripeEvent{ID: "evt_paid_" + intent,
 		Type: "payment_intent.succeeded", PaymentIntentID: intent, Status: "succeeded"}); err != nil {
 		t.Fatal(err)

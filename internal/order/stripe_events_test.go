@@ -6,23 +6,7 @@ import (
 
 	"github.com/fupinmarket/market/internal/order"
 	"github.com/fupinmarket/market/internal/order/ordertest"
-	"github.com/fupinmarket/market/internal/platform/ids"
 )
-
-// placeStripe places an order paid by Stripe with the PaymentIntent attached.
-func placeStripe(t *testing.T, w *ordertest.World, intent string) order.Order {
-	t.Helper()
-	ctx := context.Background()
-	o, err := w.Svc.Place(ctx, w.Buyer, order.PlaceRequest{Items: []order.Item{{VariantID: ids.ID(w.VariantID), Quantity: 2}},
-		ShippingAddress: ordertest.Addr, PaymentMethod: order.Stripe})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Svc.AttachPaymentIntent(ctx, int64(o.ID), intent); err != nil {
-		t.Fatal(err)
-	}
-	return o
-}
 
 func externalRefunds(t *testing.T, w *ordertest.World) []string {
 	t.Helper()
@@ -45,7 +29,7 @@ func TestChargeRefundedSurfacesDashboardRefundsOnce(t *testing.T) {
 	w := ordertest.New(t, order.Config{})
 	w.Lot(t, "100", "2026-09-01", "per_unit", 1000, 1, 1)
 	ctx := context.Background()
-	o := placeStripe(t, w, "pi_refunds")
+	o := w.PlaceStripe(t, "pi_refunds")
 	if err := w.Svc.ApplyStripeEvent(ctx, order.StripeEvent{ID: "evt_paid", Type: "payment_intent.succeeded",
 		PaymentIntentID: "pi_refunds", Status: "succeeded"}); err != nil {
 		t.Fatal(err)

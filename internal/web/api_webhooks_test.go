@@ -10,12 +10,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fupinmarket/market/internal/attribution"
 	"github.com/fupinmarket/market/internal/config"
 	"github.com/fupinmarket/market/internal/order"
 	"github.com/fupinmarket/market/internal/order/ordertest"
 	"github.com/fupinmarket/market/internal/payment/stripemock"
-	"github.com/fupinmarket/market/internal/platform/ids"
 	"github.com/fupinmarket/market/internal/web/webtest"
 )
 
@@ -37,22 +35,6 @@ func newStripeWorld(t *testing.T) *stripeWorld {
 	w := ordertest.Seed(t, srv.DB, order.Config{})
 	w.Lot(t, "100", "2026-09-01", "per_unit", 1000, 1, 1, 2)
 	return &stripeWorld{srv: srv, w: w}
-}
-
-// placeStripe places an order of two 2.5 kg boxes paid by Stripe, with the
-// PaymentIntent id attached.
-func (sw *stripeWorld) placeStripe(t *testing.T, intent string) int64 {
-	t.Helper()
-	ctx := context.Background()
-	o, err := sw.w.Svc.Place(ctx, sw.w.Buyer, order.PlaceRequest{Items: []order.Item{{VariantID: ids.ID(sw.w.VariantID), Quantity: 2}},
-		ShippingAddress: ordertest.Addr, PaymentMethod: order.Stripe})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sw.w.Svc.AttachPaymentIntent(ctx, int64(o.ID), intent); err != nil {
-		t.Fatal(err)
-	}
-	return int64(o.ID)
 }
 
 // stripeSignature is the Stripe-Signature header of payload signed at ts.
@@ -107,20 +89,9 @@ func (sw *stripeWorld) state(t *testing.T, orderID int64) (status, paymentStatus
 	return
 }
 
-func (sw *stripeWorld) audit(t *testing.T) {
-	t.Helper()
-	v, err := attribution.Audit(context.Background(), sw.srv.DB.Pool)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(v) > 0 {
-		t.Fatalf("audit: %v", v)
-	}
-}
-
 func TestStripeWebhookSignature(t *testing.T) {
 	sw := newStripeWorld(t)
-	id := sw.placeStripe(t, "pi_sig")
+	id := int64(sw.w.PlaceStripe(t, "pi_sig").ID)
 	body := intentEvent("evt_sig", "payment_intent.succeeded", "pi_sig", "succeeded")
 	now := time.Now()
 	for name, sig := range map[string]string{
@@ -154,7 +125,7 @@ func TestStripeWebhookSignature(t *testing.T) {
 
 func TestStripeWebhookFailedThenSucceeded(t *testing.T) {
 	sw := newStripeWorld(t)
-	id := sw.placeStripe(t, "pi_flow")
+	id := int64(sw.w.PlaceStripe(t, "pi_flow").ID)
 	// The failure's status is not terminal: it is re-read from Stripe
 	// (stripe-mock answers requires_payment_method).
 	expectAck(t, deliver(t, sw.srv, intentEvent("evt_fail", "payment_intent.payment_failed", "pi_flow", "requires_payment_method")), "applied")
@@ -184,12 +155,12 @@ func TestStripeWebhookFailedThenSucceeded(t *testing.T) {
 	if events != 2 {
 		t.Fatalf("%d payment events recorded, want 2", events)
 	}
-	sw.audit(t)
+	ordertest.Audit(t, sw.srv.DB)
 }
 
 func TestStripeWebhookLateFailureStaysPaid(t *testing.T) {
 	sw := newStripeWorld(t)
-	id := sw.placeStripe(t, "pi_late")
+	id := int64(sw.w.PlaceStripe(t, "pi_late").ID)
 	expectAck(t, deliver(t, sw.srv, intentEvent("evt_ok2", "payment_intent.succeeded", "pi_late", "succeeded")), "applied")
 	// An earlier attempt's failure arrives late; Stripe (stripe-mock) even
 	// answers the re-read with a non-succeeded status: a paid order stays paid.
@@ -197,12 +168,12 @@ func TestStripeWebhookLateFailureStaysPaid(t *testing.T) {
 	if status, pay, entries := sw.state(t, id); status != "paid" || pay != "succeeded" || entries != 3 {
 		t.Fatalf("after a late failure: %s/%s, %d entries", status, pay, entries)
 	}
-	sw.audit(t)
+	ordertest.Audit(t, sw.srv.DB)
 }
 
 func TestStripeWebhookChargeRefunded(t *testing.T) {
 	sw := newStripeWorld(t)
-	id := sw.placeStripe(t, "pi_refunded")
+	id := int64(sw.w.PlaceStripe(t, "pi_refunded").ID)
 	expectAck(t, deliver(t, sw.srv, intentEvent("evt_paid", "payment_intent.succeeded", "pi_refunded", "succeeded")), "applied")
 	// A refund made in the Stripe dashboard: stripe-mock lists one refund
 	// without our marker, so it is surfaced for an admin, once.
@@ -221,7 +192,7 @@ func TestStripeWebhookChargeRefunded(t *testing.T) {
 	if status, _, entries := sw.state(t, id); status != "paid" || entries != 3 {
 		t.Fatalf("an external refund changed the ledger: %s, %d entries", status, entries)
 	}
-	sw.audit(t)
+	ordertest.Audit(t, sw.srv.DB)
 }
 
 func TestStripeCheckoutCreatesIntent(t *testing.T) {

@@ -7,11 +7,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/fupinmarket/market/internal/attribution"
 	"github.com/fupinmarket/market/internal/order"
 	"github.com/fupinmarket/market/internal/order/ordertest"
 	"github.com/fupinmarket/market/internal/platform/dbtest"
-	"github.com/fupinmarket/market/internal/platform/ids"
 	"github.com/fupinmarket/market/internal/web/webtest"
 )
 
@@ -21,14 +19,7 @@ import (
 func dashboardRefunds(t *testing.T, w *ordertest.World, intent string, refunds ...order.StripeRefund) order.Order {
 	t.Helper()
 	ctx := context.Background()
-	o, err := w.Svc.Place(ctx, w.Buyer, order.PlaceRequest{Items: []order.Item{{VariantID: ids.ID(w.VariantID), Quantity: 2}},
-		ShippingAddress: ordertest.Addr, PaymentMethod: order.Stripe})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Svc.AttachPaymentIntent(ctx, int64(o.ID), intent); err != nil {
-		t.Fatal(err)
-	}
+	o := w.PlaceStripe(t, intent)
 	if err := w.Svc.ApplyStripeEvent(ctx, order.StripeEvent{ID: "evt_paid_" + intent, Type: "payment_intent.succeeded",
 		PaymentIntentID: intent, Status: "succeeded"}); err != nil {
 		t.Fatal(err)
@@ -38,14 +29,6 @@ func dashboardRefunds(t *testing.T, w *ordertest.World, intent string, refunds .
 		t.Fatal(err)
 	}
 	return o
-}
-
-func auditClean(t *testing.T, db *dbtest.DB) {
-	t.Helper()
-	v, err := attribution.Audit(context.Background(), db.Pool)
-	if err != nil || len(v) > 0 {
-		t.Fatalf("audit: %v %v", err, v)
-	}
 }
 
 func refundRows(t *testing.T, db *dbtest.DB) (refunds, entries int) {
@@ -103,7 +86,7 @@ func TestRecordExternalRefundOverHTTP(t *testing.T) {
 	if net != 2500 { // one 2.5 kg box kept at ¥10.00 per kg
 		t.Fatalf("the ledger nets %d fen, want 2500", net)
 	}
-	auditClean(t, s.DB)
+	ordertest.Audit(t, s.DB)
 	if r := admin.Do("POST", path+"re_http", body(3980)); r.Status != 409 {
 		t.Fatalf("a second recording: %d %s", r.Status, r.Body)
 	}
@@ -190,5 +173,5 @@ func TestRecordExternalRefundPage(t *testing.T) {
 			t.Fatalf("%d\n%s", r.Status, r.Body)
 		}
 	})
-	auditClean(t, s.DB)
+	ordertest.Audit(t, s.DB)
 }

@@ -127,14 +127,36 @@ func (w *World) Remaining(t testing.TB, lot int64) string {
 	return s
 }
 
-// Audit fails the test on any violation of I1–I6 (marketctl audit).
+// Audit fails the test on any violation of I1–I6 in the world's database.
 func (w *World) Audit(t testing.TB) {
 	t.Helper()
-	v, err := attribution.Audit(context.Background(), w.DB.Pool)
+	Audit(t, w.DB)
+}
+
+// Audit fails the test on any violation of I1–I6 (marketctl audit) in db.
+func Audit(t testing.TB, db *dbtest.DB) {
+	t.Helper()
+	v, err := attribution.Audit(context.Background(), db.Pool)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(v) > 0 {
 		t.Fatalf("audit: %v", v)
 	}
+}
+
+// PlaceStripe places an order of two boxes paid by Stripe, with the
+// PaymentIntent intent attached.
+func (w *World) PlaceStripe(t testing.TB, intent string) order.Order {
+	t.Helper()
+	ctx := context.Background()
+	o, err := w.Svc.Place(ctx, w.Buyer, order.PlaceRequest{Items: []order.Item{{VariantID: ids.ID(w.VariantID), Quantity: 2}},
+		ShippingAddress: Addr, PaymentMethod: order.Stripe})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Svc.AttachPaymentIntent(ctx, int64(o.ID), intent); err != nil {
+		t.Fatal(err)
+	}
+	return o
 }
