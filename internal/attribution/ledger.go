@@ -2,6 +2,7 @@ package attribution
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -54,4 +55,31 @@ func LockHouseholdVillages(ctx context.Context, tx pgx.Tx, householdIDs []int64)
 		return fmt.Errorf("lock villages: %w", err)
 	}
 	return nil
+}
+
+// ErrNothingOwed is LockOwed's answer for a household the cooperative never
+// earned anything for.
+var ErrNothingOwed = errors.New("no income of the cooperative was attributed to the household")
+
+// LockOwed returns what the cooperative owes the household (attributed less
+// paid out, counting the entries still queued for the rollups) and locks the
+// balance row for the rest of tx. The caller holds the household's village
+// lock (LockHouseholdVillages), which refunds take too, so no queued entry
+// appears until tx ends.
+func LockOwed(ctx context.Context, tx pgx.Tx, coopID, householdID int64) (int64, error) {
+	const q = `SELECT b.attributed_fen - b.paid_fen + coalesce((
+			SELECT sum(e.amount_fen) FROM rollup_pending q CROSS JOIN unnest(q.entry_ids) AS p(id)
+			JOIN attribution_entries e ON e.id = p.id
+			WHERE e.cooperative_id = $1 AND e.household_id = $2), 0)::bigint
+		FROM coop_household_balance b
+		WHERE b.cooperative_id = $1 AND b.household_id = $2 FOR UPDATE OF b`
+	var owed int64
+	err := tx.QueryRow(ctx, q, coopID, householdID).Scan(&owed)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, ErrNothingOwed
+	}
+	if err != nil {
+		return 0, fmt.Errorf("owed: %w", err)
+	}
+	return owed, nil
 }

@@ -139,24 +139,17 @@ func (s *Service) Record(ctx context.Context, a auth.Actor, coopID int64, list [
 	owed := map[ids.ID]int64{}
 	for i, in := range list {
 		if _, seen := owed[in.HouseholdID]; !seen {
-			var o *int64
-			// What is owed includes the entries still queued for the
-			// rollups: the villages' locks, taken above, keep refunds (which
-			// take them too) from changing it until this payout commits.
-			err := tx.QueryRow(ctx, `SELECT b.attributed_fen - b.paid_fen + coalesce((
-					SELECT sum(e.amount_fen) FROM rollup_pending q CROSS JOIN unnest(q.entry_ids) AS p(id)
-					JOIN attribution_entries e ON e.id = p.id
-					WHERE e.cooperative_id = $1 AND e.household_id = $2), 0)::bigint
-				FROM coop_household_balance b
-				WHERE b.cooperative_id = $1 AND b.household_id = $2 FOR UPDATE OF b`, coopID, int64(in.HouseholdID)).Scan(&o)
-			if errors.Is(err, pgx.ErrNoRows) {
+			// The villages' locks, taken above, keep refunds (which take
+			// them too) from changing what is owed until this payout commits.
+			o, err := attribution.LockOwed(ctx, tx, coopID, int64(in.HouseholdID))
+			if errors.Is(err, attribution.ErrNothingOwed) {
 				f.Add(fieldOf(i)+"household_id", "no income of this cooperative was attributed to this household")
 				continue
 			}
 			if err != nil {
 				return err
 			}
-			owed[in.HouseholdID] = *o
+			owed[in.HouseholdID] = o
 		}
 		owed[in.HouseholdID] -= in.AmountFen
 		if owed[in.HouseholdID] < 0 {
