@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes sure the services the tests use are there (see
-# internal/platform/dbtest): PostgreSQL on 127.0.0.1:5432 (user postgres, no
+# internal/dbtest): PostgreSQL on 127.0.0.1:5432 (user postgres, no
 # password) and Redis on 127.0.0.1:6379, plus Debian's chromium for the
 # browser tests. Running services are left alone; missing ones are started,
 # and installed with apt-get when we are root. MARKET_TEST_DATABASE_URL and

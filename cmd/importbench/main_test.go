@@ -6,7 +6,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/fupinmarket/market/internal/platform/dbtest"
+	"github.com/fupinmarket/market/internal/dbtest"
 )
 
 // TestMain lets the test binary serve as the import child, as importbench

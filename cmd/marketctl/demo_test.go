@@ -7,7 +7,7 @@ import (
 
 	"github.com/fupinmarket/market/internal/app"
 	"github.com/fupinmarket/market/internal/config"
-	"github.com/fupinmarket/market/internal/platform/dbtest"
+	"github.com/fupinmarket/market/internal/dbtest"
 )
 
 // TestDemoWithoutOrders: `marketctl demo --orders 0` loads the registry and

@@ -11,10 +11,10 @@ import (
 	"time"
 
 	"github.com/fupinmarket/market/internal/auth"
+	"github.com/fupinmarket/market/internal/dbtest"
 	"github.com/fupinmarket/market/internal/household"
 	"github.com/fupinmarket/market/internal/idcheck"
 	"github.com/fupinmarket/market/internal/pii"
-	"github.com/fupinmarket/market/internal/platform/dbtest"
 	"github.com/fupinmarket/market/internal/region"
 )
 

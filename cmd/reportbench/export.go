@@ -17,12 +17,12 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/xuri/excelize/v2"
 
-	"github.com/fupinmarket/market/internal/app"
 	"github.com/fupinmarket/market/internal/auth"
 	"github.com/fupinmarket/market/internal/config"
 	"github.com/fupinmarket/market/internal/platform/benchkit"
 	"github.com/fupinmarket/market/internal/region"
 	"github.com/fupinmarket/market/internal/report"
+	"github.com/fupinmarket/market/internal/web/site"
 )
 
 // exportResult is one timed export.
@@ -163,7 +163,7 @@ type server struct {
 	stop        func()
 }
 
-// startServer serves the web application (app.NewHTTPOn) on 127.0.0.1 and
+// startServer serves the web application (site.New) on 127.0.0.1 and
 // issues an API token to the demo platform administrator.
 func startServer(ctx context.Context, b *bench, o options, dir string) (*server, error) {
 	cfg, _, err := config.Load("reportbench", nil, func(string) string { return "" }, nil)
@@ -176,11 +176,12 @@ func startServer(ctx context.Context, b *bench, o options, dir string) (*server,
 	if err != nil {
 		return nil, err
 	}
-	h, err := app.NewHTTPOn(cfg, b.pool, rdb, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	a, err := site.New(cfg, b.pool, rdb, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		rdb.Close()
 		return nil, err
 	}
+	h := a.HTTP
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		rdb.Close()

@@ -13,6 +13,7 @@ import (
 	"github.com/fupinmarket/market/internal/demo"
 	"github.com/fupinmarket/market/internal/pii"
 	"github.com/fupinmarket/market/internal/platform/benchkit"
+	"github.com/fupinmarket/market/internal/platform/clock"
 	"github.com/fupinmarket/market/internal/platform/postgres"
 	"github.com/fupinmarket/market/internal/report"
 	"github.com/fupinmarket/market/internal/schema"
@@ -45,8 +46,8 @@ type step struct {
 	seconds float64
 }
 
-// cst is China Standard Time, in which report years are counted.
-var cst = time.FixedZone("CST", 8*3600)
+// beijing is the zone report years are counted in.
+var beijing = clock.Clock{}.Location()
 
 // timed runs f and records it as a loading step.
 func (b *bench) timed(name string, f func() error) error {
@@ -70,7 +71,7 @@ func load(ctx context.Context, o options, dbURL, dataDir string) (*bench, error)
 	if err != nil {
 		return nil, err
 	}
-	b := &bench{pool: pool, reports: report.NewService(pool)}
+	b := &bench{pool: pool, reports: report.NewService(pool, clock.Clock{})}
 	var sb, wm string
 	pool.QueryRow(ctx, `SELECT current_setting('shared_buffers'), current_setting('work_mem')`).Scan(&sb, &wm)
 	b.settings = "shared_buffers " + sb + ", work_mem " + wm
@@ -104,7 +105,7 @@ func load(ctx context.Context, o options, dbURL, dataDir string) (*bench, error)
 		return b, err
 	}
 	now := time.Now()
-	b.year = now.In(cst).Year()
+	b.year = now.In(beijing).Year()
 	err = b.timed(fmt.Sprintf("%d orders placed and paid through order.Service (demo.LoadOrders)", o.orders), func() error {
 		return demo.LoadOrders(ctx, pool, demo.OrdersOptions{Count: o.orders, Seed: demo.DefaultSeed, Until: now})
 	})
@@ -125,7 +126,7 @@ func load(ctx context.Context, o options, dbURL, dataDir string) (*bench, error)
 	if b.realEntries == 0 {
 		return b, fmt.Errorf("the %d demo orders wrote no ledger entries to copy from", b.orders)
 	}
-	if err := generate(ctx, b, o, time.Date(b.year, 1, 1, 0, 0, 0, 0, cst), now); err != nil {
+	if err := generate(ctx, b, o, time.Date(b.year, 1, 1, 0, 0, 0, 0, beijing), now); err != nil {
 		return b, err
 	}
 	// What autovacuum would do after so many inserts, done now so that both

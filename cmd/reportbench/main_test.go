@@ -4,7 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/fupinmarket/market/internal/platform/dbtest"
+	"github.com/fupinmarket/market/internal/dbtest"
 )
 
 // TestSmallRun runs the whole benchmark on a small registry and ledger:

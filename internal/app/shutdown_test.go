@@ -11,8 +11,8 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/fupinmarket/market/internal/app"
-	"github.com/fupinmarket/market/internal/platform/dbtest"
+	"github.com/fupinmarket/market/internal/dbtest"
+	"github.com/fupinmarket/market/internal/web/site"
 )
 
 // TestGracefulShutdownDrains shows that a request in flight when shutdown
@@ -20,10 +20,11 @@ import (
 func TestGracefulShutdownDrains(t *testing.T) {
 	db := dbtest.New(t)
 	rdb, prefix := dbtest.Redis(t)
-	h, err := app.NewHTTPOn(testConfig(t, prefix), db.Pool, rdb, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	a, err := site.New(testConfig(t, prefix), db.Pool, rdb, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
+	h := a.HTTP
 	entered, release := make(chan struct{}), make(chan struct{})
 	h.Get("/test/slow", func(c *fiber.Ctx) error {
 		close(entered)

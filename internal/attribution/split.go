@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/bits"
 	"sort"
+	"strings"
 )
 
 // RuleKind says how a lot's income reaches its households.
@@ -19,28 +20,46 @@ const (
 	RevenueShare RuleKind = "revenue_share"
 )
 
-// Rule is a lot's income rule.
+// Rule is a lot's income rule (收益规则): the one definition the catalog
+// stores with each lot and the split applies.
 type Rule struct {
 	Kind       RuleKind `json:"kind"`
 	FenPerUnit int64    `json:"fen_per_unit,omitempty"`
 	BPS        int64    `json:"bps,omitempty"`
 }
 
-// Validate checks the rule's numbers.
-func (r Rule) Validate() error {
+// MaxFenPerUnit bounds a purchase price (¥1,000,000 per base unit, as a
+// variant's price is bounded).
+const MaxFenPerUnit = 100_000_000
+
+// Check reports what is wrong with the rule to add, keyed by the field of
+// the lot's income_rule ("fen_per_unit", "bps", "kind").
+func (r Rule) Check(add func(field, reason string)) {
 	switch r.Kind {
 	case PerUnit:
-		if r.FenPerUnit < 0 || r.BPS != 0 {
-			return fmt.Errorf("per_unit needs fen_per_unit ≥ 0 and no bps")
+		if r.FenPerUnit <= 0 || r.FenPerUnit > MaxFenPerUnit {
+			add("fen_per_unit", "must be a positive amount in fen")
+		}
+		if r.BPS != 0 {
+			add("bps", "is only for revenue_share")
 		}
 	case RevenueShare:
-		if r.BPS < 0 || r.BPS > 10000 || r.FenPerUnit != 0 {
-			return fmt.Errorf("revenue_share needs bps between 0 and 10000 and no fen_per_unit")
+		if r.BPS < 1 || r.BPS > 10000 {
+			add("bps", "must be 1 to 10000 basis points")
 		}
+		if r.FenPerUnit != 0 {
+			add("fen_per_unit", "is only for per_unit")
+		}
+	case "":
+		add("kind", "required")
 	default:
-		return fmt.Errorf("unknown income rule %q", r.Kind)
+		add("kind", "must be per_unit or revenue_share")
 	}
-	return nil
+}
+
+// Percent is a revenue share in percent: 3000 bps → "30", 1250 → "12.5".
+func (r Rule) Percent() string {
+	return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%d.%02d", r.BPS/100, r.BPS%100), "0"), ".")
 }
 
 // Contribution is one household's share of a lot (any consistent unit).

@@ -7,7 +7,7 @@ import (
 
 	"github.com/fupinmarket/market/internal/auth"
 	"github.com/fupinmarket/market/internal/buyerorg"
-	"github.com/fupinmarket/market/internal/platform/dbtest"
+	"github.com/fupinmarket/market/internal/dbtest"
 	"github.com/fupinmarket/market/internal/platform/errs"
 )
 

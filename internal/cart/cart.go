@@ -166,16 +166,6 @@ func (s *Store) Items(ctx context.Context, o Owner) ([]Item, error) {
 	return items, err
 }
 
-// Count is the number of units in the cart, for the header badge.
-func (s *Store) Count(ctx context.Context, o Owner) (int, error) {
-	qty, err := s.quantities(ctx, o)
-	n := 0
-	for _, q := range qty {
-		n += q
-	}
-	return n, err
-}
-
 // Merge moves a visitor's cart into the user's at sign-in, adding
 // quantities, and forgets the visitor cart.
 func (s *Store) Merge(ctx context.Context, visitorID string, userID int64) error {

@@ -11,8 +11,9 @@ import (
 	"github.com/fupinmarket/market/internal/auth"
 	"github.com/fupinmarket/market/internal/catalog"
 	"github.com/fupinmarket/market/internal/catalog/catalogtest"
+	"github.com/fupinmarket/market/internal/dbtest"
 	"github.com/fupinmarket/market/internal/media"
-	"github.com/fupinmarket/market/internal/platform/dbtest"
+	"github.com/fupinmarket/market/internal/platform/clock"
 	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/platform/ids"
 	"github.com/fupinmarket/market/internal/region"
@@ -451,7 +452,7 @@ func TestCertification(t *testing.T) {
 	if pg, _ := f.svc.List(ctx, catalog.Filter{Certified: &certified}); len(pg.Items) != 1 {
 		t.Errorf("certified filter: %d", len(pg.Items))
 	}
-	f.svc.SetClock(func() time.Time { return time.Date(2100, 1, 2, 0, 0, 0, 0, time.UTC) })
+	f.svc.SetClock(clock.Fixed(time.Date(2100, 1, 2, 0, 0, 0, 0, time.UTC), nil))
 	if badge() {
 		t.Error("badge after the certificate expired")
 	}

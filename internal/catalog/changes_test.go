@@ -9,8 +9,8 @@ import (
 
 	"github.com/fupinmarket/market/internal/catalog"
 	"github.com/fupinmarket/market/internal/catalog/catalogtest"
+	"github.com/fupinmarket/market/internal/dbtest"
 	"github.com/fupinmarket/market/internal/media"
-	"github.com/fupinmarket/market/internal/platform/dbtest"
 )
 
 // listening starts the change listener on a fresh database and waits until

@@ -4,38 +4,30 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
-	"strings"
 	"time"
 
+	"github.com/fupinmarket/market/internal/attribution"
 	"github.com/fupinmarket/market/internal/platform/ids"
 )
 
+// IncomeRule decides what of a sale from a lot reaches its households; it
+// is the ledger's rule (attribution.Rule), stored with each lot.
+type IncomeRule = attribution.Rule
+
 // Income rule kinds (收益规则).
 const (
-	RulePerUnit      = "per_unit"      // fen per base unit sold (收购价)
-	RuleRevenueShare = "revenue_share" // basis points of the net sale amount
+	RulePerUnit      = attribution.PerUnit      // fen per base unit sold (收购价)
+	RuleRevenueShare = attribution.RevenueShare // basis points of the net sale amount
 )
 
-// IncomeRule decides what of a sale from a lot reaches its households.
-type IncomeRule struct {
-	Kind       string `json:"kind"`
-	FenPerUnit int64  `json:"fen_per_unit,omitempty"`
-	BPS        int    `json:"bps,omitempty"`
-}
-
-// Percent is a revenue share in percent: 3000 bps → "30", 1250 → "12.5".
-func (r IncomeRule) Percent() string {
-	return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%d.%02d", r.BPS/100, r.BPS%100), "0"), ".")
-}
-
-// PerVariantUnit is about how much of one variant unit (priceFen for
-// baseQty base units) reaches the households under the rule, rounded down.
-func (r IncomeRule) PerVariantUnit(priceFen int64, baseQty Qty) int64 {
+// perVariantUnit is about how much of one variant unit (priceFen for
+// baseQty base units) reaches the households under r, rounded down.
+func perVariantUnit(r IncomeRule, priceFen int64, baseQty Qty) int64 {
 	switch r.Kind {
 	case RulePerUnit:
 		return baseQty.Fen(r.FenPerUnit)
 	case RuleRevenueShare:
-		return priceFen * int64(r.BPS) / 10000
+		return priceFen * r.BPS / 10000
 	}
 	return 0
 }
@@ -95,26 +87,7 @@ func (in *LotInput) validate(today time.Time, f map[string]string) (time.Time, b
 	case in.Quantity > Units(10_000_000):
 		add("quantity", "is too large")
 	}
-	switch in.IncomeRule.Kind {
-	case RulePerUnit:
-		if in.IncomeRule.FenPerUnit <= 0 || in.IncomeRule.FenPerUnit > maxPriceFen {
-			add("income_rule.fen_per_unit", "must be a positive amount in fen")
-		}
-		if in.IncomeRule.BPS != 0 {
-			add("income_rule.bps", "is only for revenue_share")
-		}
-	case RuleRevenueShare:
-		if in.IncomeRule.BPS < 1 || in.IncomeRule.BPS > 10000 {
-			add("income_rule.bps", "must be 1 to 10000 basis points")
-		}
-		if in.IncomeRule.FenPerUnit != 0 {
-			add("income_rule.fen_per_unit", "is only for per_unit")
-		}
-	case "":
-		add("income_rule.kind", "required")
-	default:
-		add("income_rule.kind", "must be per_unit or revenue_share")
-	}
+	in.IncomeRule.Check(func(field, reason string) { add("income_rule."+field, reason) })
 	switch {
 	case len(in.Contributions) == 0:
 		add("contributions", "at least one household contribution is required")

@@ -75,7 +75,7 @@ func (s *Service) CreateLot(ctx context.Context, a auth.Actor, productID int64, 
 	}
 	var rule struct {
 		fen *int64
-		bps *int
+		bps *int64
 	}
 	if in.IncomeRule.Kind == RulePerUnit {
 		rule.fen = &in.IncomeRule.FenPerUnit

@@ -135,7 +135,7 @@ func (s *Service) fill(ctx context.Context, ps []Product, allVariants bool) erro
 			v.Available = int64(stock[pid]) / int64(v.BaseQty)
 		}
 		if p.CurrentLot != nil {
-			v.ReachesFen = p.CurrentLot.IncomeRule.PerVariantUnit(v.PriceFen, v.BaseQty)
+			v.ReachesFen = perVariantUnit(p.CurrentLot.IncomeRule, v.PriceFen, v.BaseQty)
 		}
 		p.Variants = append(p.Variants, v)
 	}
@@ -483,8 +483,8 @@ func (s *Service) ListOwn(ctx context.Context, a auth.Actor) ([]Product, error) 
 // calendar year (China Standard Time), net of refunds, from the attribution
 // ledger that paid orders write; households counts those with a positive net.
 func (s *Service) IncomeThisYear(ctx context.Context) (fen int64, households int, err error) {
-	y := s.now().In(cst).Year()
-	from := time.Date(y, 1, 1, 0, 0, 0, 0, cst)
+	now := s.clock.Now()
+	from := time.Date(now.Year(), 1, 1, 0, 0, 0, 0, now.Location())
 	const q = `SELECT coalesce(sum(net), 0)::bigint, count(*) FILTER (WHERE net > 0)::int
 		FROM (SELECT household_id, sum(amount_fen) AS net FROM attribution_entries
 			WHERE at >= $1 AND at < $2 GROUP BY household_id) x`

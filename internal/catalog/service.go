@@ -14,6 +14,7 @@ import (
 
 	"github.com/fupinmarket/market/internal/auth"
 	"github.com/fupinmarket/market/internal/media"
+	"github.com/fupinmarket/market/internal/platform/clock"
 	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/platform/ids"
 )
@@ -23,7 +24,7 @@ type Service struct {
 	db      *pgxpool.Pool
 	media   media.Storage
 	changed func(context.Context)
-	now     func() time.Time
+	clock   clock.Clock
 	changes atomic.Pointer[changes] // set by Listen (changes.go)
 }
 
@@ -35,7 +36,7 @@ func New(db *pgxpool.Pool, st media.Storage, changed func(context.Context)) *Ser
 	if changed == nil {
 		changed = func(context.Context) {}
 	}
-	s := &Service{db: db, media: st, now: time.Now}
+	s := &Service{db: db, media: st}
 	s.changed = func(ctx context.Context) {
 		if c := s.changes.Load(); c != nil {
 			c.local.Add(1)
@@ -48,17 +49,16 @@ func New(db *pgxpool.Pool, st media.Storage, changed func(context.Context)) *Ser
 // Media is the storage images are kept in.
 func (s *Service) Media() media.Storage { return s.media }
 
-// China Standard Time: certificates' validity and lots' dates are days there.
-var cst = time.FixedZone("CST", 8*3600)
-
-// Today is the current day in China Standard Time (midnight UTC of that date).
+// Today is the current day in the clock's zone (Beijing): certificates'
+// validity and lots' dates are days there. It is midnight UTC of that date,
+// as PostgreSQL's date values are read.
 func (s *Service) Today() time.Time {
-	y, m, d := s.now().In(cst).Date()
+	y, m, d := s.clock.Now().Date()
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
-// SetClock replaces the clock (tests).
-func (s *Service) SetClock(now func() time.Time) { s.now = now }
+// SetClock sets the clock (the configured zone; tests pin the time).
+func (s *Service) SetClock(c clock.Clock) { s.clock = c }
 
 // MediaPrefix is the URL path images are served under.
 const MediaPrefix = "/media/"

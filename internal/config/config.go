@@ -37,6 +37,7 @@ type Config struct {
 	PayeeName            string        // MARKET_PAYEE_NAME: account holder for bank transfers
 	PayeeBank            string        // MARKET_PAYEE_BANK
 	PayeeAccount         string        // MARKET_PAYEE_ACCOUNT
+	Timezone             string        // MARKET_TIMEZONE: the zone people read and type dates in
 }
 
 type setting struct {
@@ -89,6 +90,7 @@ func (c *Config) settings() []setting {
 		{"trust-proxy", "MARKET_TRUST_PROXY", "take the client address from X-Forwarded-For", boolean(&c.TrustProxy), "false", false},
 		{"payee-name", "MARKET_PAYEE_NAME", "account holder shown for bank transfers", str(&c.PayeeName), "扶贫集市（演示）运营中心", false},
 		{"payee-bank", "MARKET_PAYEE_BANK", "bank shown for bank transfers", str(&c.PayeeBank), "中国农业银行和田地区分行", false},
+		{"timezone", "MARKET_TIMEZONE", "time zone of dates shown, typed and used as day boundaries", str(&c.Timezone), "Asia/Shanghai", false},
 		{"payee-account", "MARKET_PAYEE_ACCOUNT", "account number shown for bank transfers", str(&c.PayeeAccount), "6228 4800 0000 0000 000", false},
 	}
 }

@@ -6,8 +6,8 @@ import (
 	"testing"
 
 	"github.com/fupinmarket/market/internal/auth"
+	"github.com/fupinmarket/market/internal/dbtest"
 	"github.com/fupinmarket/market/internal/idcheck"
-	"github.com/fupinmarket/market/internal/platform/dbtest"
 	"github.com/fupinmarket/market/internal/platform/ids"
 	"github.com/fupinmarket/market/internal/region"
 )

@@ -33,6 +33,23 @@ var (
 		func(a auth.Actor, _ Cooperative) bool { return a.IsAdmin() }, "a platform administrator"}
 )
 
+// Step takes the lifecycle step named by its verb (recommend, approve,
+// reject, suspend: the API's paths and the review pages' buttons); reason
+// is used by reject and suspend. An unknown verb is not found.
+func (s *Service) Step(ctx context.Context, actor auth.Actor, verb string, id ids.ID, reason string) (Cooperative, error) {
+	switch verb {
+	case "recommend":
+		return s.Recommend(ctx, actor, id)
+	case "approve":
+		return s.Approve(ctx, actor, id)
+	case "reject":
+		return s.Reject(ctx, actor, id, reason)
+	case "suspend":
+		return s.Suspend(ctx, actor, id, reason)
+	}
+	return Cooperative{}, errs.E(errs.NotFound, "no such step")
+}
+
 // Recommend moves an applied cooperative to recommended, for an office whose
 // jurisdiction holds its county.
 func (s *Service) Recommend(ctx context.Context, actor auth.Actor, id ids.ID) (Cooperative, error) {

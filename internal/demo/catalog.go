@@ -10,7 +10,6 @@ import (
 	"image/png"
 	"math"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -24,7 +23,6 @@ import (
 	"github.com/fupinmarket/market/internal/idcheck"
 	"github.com/fupinmarket/market/internal/media"
 	"github.com/fupinmarket/market/internal/pii"
-	"github.com/fupinmarket/market/internal/platform/devdeps"
 	"github.com/fupinmarket/market/internal/platform/ids"
 	"github.com/fupinmarket/market/internal/region"
 )
@@ -55,7 +53,7 @@ func perUnit(yuan float64) catalog.IncomeRule {
 }
 
 func share(pct int) catalog.IncomeRule {
-	return catalog.IncomeRule{Kind: catalog.RuleRevenueShare, BPS: pct * 100}
+	return catalog.IncomeRule{Kind: catalog.RuleRevenueShare, BPS: int64(pct) * 100}
 }
 
 const kg = catalog.QtyScale
@@ -140,37 +138,16 @@ var demoProducts = []productSpec{
 	{"653022", []string{"牦牛", "巴仁杏"}, "阿克陶恰尔隆土豆", "grain_oil", "kg", "高海拔沙壤土种植的土豆，面沙。", []catalog.VariantInput{v("AKT-TD-10K", "10 千克", 35, 10*kg)}, perUnit(1.2), 5000, "potato"},
 }
 
-// LoadCatalog creates the demo catalog: 65 products of the ten counties
+// LoadCatalogWith creates the demo catalog: 65 products of the ten counties
 // under listed supervision, each with variants, a drawn image, one or two
 // lots from member households and, for most, a confirmed certificate.
 // Products go to an approved cooperative of their county that has member
 // households (the registry demo's, preferring one whose name fits the
 // product); a county without one gets a small cooperative, village and
 // member households of its own, registered through the household registry
-// with the installation's data key (MARKET_DATA_KEY, else the key file
-// under dataDir). Images are stored under dataDir/uploads. It is idempotent:
-// products are known by cooperative and title, and an existing product is
-// left as it is.
-func LoadCatalog(ctx context.Context, db *pgxpool.Pool, dataDir string) error {
-	spec := os.Getenv("MARKET_DATA_KEY")
-	if spec == "" {
-		var err error
-		if spec, err = devdeps.DataKey(dataDir); err != nil {
-			return fmt.Errorf("demo catalog: %w", err)
-		}
-	}
-	ring, err := pii.ParseRing(spec)
-	if err != nil {
-		return fmt.Errorf("demo catalog: data key: %w", err)
-	}
-	if err := pii.SyncKeys(ctx, db, ring); err != nil {
-		return fmt.Errorf("demo catalog: %w", err)
-	}
-	return LoadCatalogWith(ctx, db, dataDir, ring)
-}
-
-// LoadCatalogWith is LoadCatalog with the data key ring given (for
-// households it must register).
+// and sealed with ring (the installation's data key). Images are stored
+// under dataDir/uploads. It is idempotent: products are known by
+// cooperative and title, and an existing product is left as it is.
 func LoadCatalogWith(ctx context.Context, db *pgxpool.Pool, dataDir string, ring *pii.Ring) error {
 	adminID, err := demoAdmin(ctx, db)
 	if err != nil {

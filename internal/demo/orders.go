@@ -12,6 +12,7 @@ import (
 	"github.com/fupinmarket/market/internal/attribution"
 	"github.com/fupinmarket/market/internal/auth"
 	"github.com/fupinmarket/market/internal/order"
+	"github.com/fupinmarket/market/internal/platform/clock"
 	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/platform/ids"
 )
@@ -22,6 +23,7 @@ type OrdersOptions struct {
 	Year  int       // spread over this year, up to Until (default: Until's year)
 	Until time.Time // no order after this (default: now)
 	Seed  uint64
+	Clock clock.Clock // the zone of the year (default: Beijing)
 }
 
 // demoBuyers is how many extra buyer accounts place the demo orders; they
@@ -37,10 +39,10 @@ func LoadOrders(ctx context.Context, db *pgxpool.Pool, opts OrdersOptions) error
 		opts.Count = 300
 	}
 	if opts.Until.IsZero() {
-		opts.Until = time.Now()
+		opts.Until = opts.Clock.Now()
 	}
 	if opts.Year == 0 {
-		opts.Year = opts.Until.In(chinaTZ).Year()
+		opts.Year = opts.Clock.In(opts.Until).Year()
 	}
 	var existing int
 	if err := db.QueryRow(ctx, `SELECT count(*) FROM orders o JOIN users u ON u.id = o.buyer_id WHERE u.email LIKE '%@demo.local'`).Scan(&existing); err != nil {
@@ -63,7 +65,7 @@ func LoadOrders(ctx context.Context, db *pgxpool.Pool, opts OrdersOptions) error
 		return err
 	}
 	rng := rand.New(rand.NewPCG(opts.Seed+2026, 11))
-	start := time.Date(opts.Year, 1, 1, 9, 0, 0, 0, chinaTZ)
+	start := time.Date(opts.Year, 1, 1, 9, 0, 0, 0, opts.Clock.Location())
 	span := opts.Until.Sub(start)
 	if span <= 0 {
 		return fmt.Errorf("demo orders: %s is before %d", opts.Until, opts.Year)
@@ -83,8 +85,6 @@ func LoadOrders(ctx context.Context, db *pgxpool.Pool, opts OrdersOptions) error
 	// The dashboards' rollups include the demo year from the start.
 	return attribution.ApplyPending(ctx, db)
 }
-
-var chinaTZ = time.FixedZone("CST", 8*3600)
 
 // ensureBuyers creates the demo's buyer accounts (some belong to the demo
 // budget unit) and returns them with buyer@demo.local and org@demo.local.
@@ -167,7 +167,7 @@ func placeDemoOrder(ctx context.Context, db *pgxpool.Pool, base *order.Service, 
 	for n := 1 + rng.IntN(3); n > 0; n-- {
 		req.Items = append(req.Items, order.Item{VariantID: ids.ID(variants[rng.IntN(len(variants))]), Quantity: 1 + rng.IntN(3)})
 	}
-	svc := base.WithClock(func() time.Time { return at })
+	svc := base.WithClock(clock.Fixed(at, nil))
 	o, err := svc.Place(ctx, buyer, req)
 	if errs.Is(err, errs.Conflict) {
 		return false, nil
@@ -176,7 +176,7 @@ func placeDemoOrder(ctx context.Context, db *pgxpool.Pool, base *order.Service, 
 		return false, fmt.Errorf("demo order: %w", err)
 	}
 	paidAt := at.Add(time.Duration(2+rng.IntN(20)) * time.Hour)
-	svc = base.WithClock(func() time.Time { return paidAt })
+	svc = base.WithClock(clock.Fixed(paidAt, nil))
 	if err = svc.ConfirmManual(ctx, admin, int64(o.ID), fmt.Sprintf("农行对公 %s", paidAt.Format("20060102-150405"))); err != nil {
 		return false, err
 	}

@@ -7,9 +7,9 @@ import (
 
 	"github.com/fupinmarket/market/internal/attribution"
 	"github.com/fupinmarket/market/internal/auth"
+	"github.com/fupinmarket/market/internal/dbtest"
 	"github.com/fupinmarket/market/internal/demo"
 	"github.com/fupinmarket/market/internal/pii"
-	"github.com/fupinmarket/market/internal/platform/dbtest"
 )
 
 // TestDemoOrders loads the whole demo (registry, catalog, orders) into a

@@ -6,11 +6,11 @@ import (
 	"testing"
 
 	"github.com/fupinmarket/market/internal/auth"
+	"github.com/fupinmarket/market/internal/dbtest"
 	"github.com/fupinmarket/market/internal/demo"
 	"github.com/fupinmarket/market/internal/household"
 	"github.com/fupinmarket/market/internal/idcheck"
 	"github.com/fupinmarket/market/internal/pii"
-	"github.com/fupinmarket/market/internal/platform/dbtest"
 	"github.com/fupinmarket/market/internal/platform/ids"
 	"github.com/fupinmarket/market/internal/region"
 )

@@ -11,9 +11,10 @@ import (
 	"time"
 
 	"github.com/fupinmarket/market/internal/auth"
+	"github.com/fupinmarket/market/internal/dbtest"
 	"github.com/fupinmarket/market/internal/idcheck"
 	"github.com/fupinmarket/market/internal/pii"
-	"github.com/fupinmarket/market/internal/platform/dbtest"
+	"github.com/fupinmarket/market/internal/platform/clock"
 	"github.com/fupinmarket/market/internal/region"
 )
 
@@ -47,7 +48,7 @@ func newFixture(tb testing.TB) *fixture {
 	tb.Helper()
 	f := &fixture{t: tb, ctx: context.Background(), db: dbtest.New(tb)}
 	f.svc = NewService(f.db.Pool, mustRing(tb, testKey1))
-	f.svc.now = func() time.Time { return time.Date(testToday, 6, 1, 0, 0, 0, 0, time.UTC) }
+	f.svc.SetClock(clock.Fixed(time.Date(testToday, 6, 1, 0, 0, 0, 0, time.UTC), nil))
 	f.lopOff = f.office("lop@example.com", lop)
 	for _, town := range []string{lopTown, lopTown2} {
 		v, err := f.svc.CreateVillage(f.ctx, f.lopOff, town, "一村")

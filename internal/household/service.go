@@ -15,6 +15,7 @@ import (
 
 	"github.com/fupinmarket/market/internal/auth"
 	"github.com/fupinmarket/market/internal/pii"
+	"github.com/fupinmarket/market/internal/platform/clock"
 	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/region"
 )
@@ -25,15 +26,15 @@ const HashPurpose = "household.head_id"
 
 // Service runs the registry's use cases. It is safe for concurrent use.
 type Service struct {
-	db   *pgxpool.Pool
-	ring *pii.Ring
-	now  func() time.Time
+	db    *pgxpool.Pool
+	ring  *pii.Ring
+	clock clock.Clock // years and birth dates are checked against its day
 }
 
 // NewService returns a Service storing in db and sealing personal fields
 // with ring.
 func NewService(db *pgxpool.Pool, ring *pii.Ring) *Service {
-	return &Service{db: db, ring: ring, now: time.Now}
+	return &Service{db: db, ring: ring}
 }
 
 // readScope is the village-code prefix whose households the actor may read
@@ -191,3 +192,8 @@ func decodeCursor(c string) (int64, error) {
 	}
 	return 0, errs.Validation("invalid cursor", map[string]string{"cursor": "invalid"})
 }
+
+// SetClock sets the clock (the configured zone; tests pin the time).
+func (s *Service) SetClock(c clock.Clock) { s.clock = c }
+
+func (s *Service) now() time.Time { return s.clock.Now() }

@@ -37,9 +37,6 @@ var provinces = map[string]bool{
 	"71": true, "81": true, "82": true, "83": true,
 }
 
-// chinaTime is the zone birth dates are compared in.
-var chinaTime = time.FixedZone("CST", 8*60*60)
-
 // NormalizeIDNumber trims spaces and upper-cases a trailing x; validate and
 // store the normalised form.
 func NormalizeIDNumber(s string) string {
@@ -112,17 +109,17 @@ func ValidIDNumberAt(s string, now time.Time) error {
 }
 
 // BirthDate reads the birth date of an ID number (positions 7–14) and checks
-// that it is a real date from 1800 on and not after now.
+// that it is a real date from 1800 on and not after now (a day of now's
+// zone: callers pass the clock's Beijing time).
 func BirthDate(s string, now time.Time) (time.Time, error) {
 	if len(s) < 14 {
 		return time.Time{}, ErrLength
 	}
-	d, err := time.ParseInLocation("20060102", s[6:14], chinaTime)
+	d, err := time.ParseInLocation("20060102", s[6:14], now.Location())
 	if err != nil || d.Format("20060102") != s[6:14] || d.Year() < 1800 {
 		return time.Time{}, ErrBirthDate
 	}
-	today := now.In(chinaTime)
-	if d.After(time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, chinaTime)) {
+	if d.After(time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, now.Location())) {
 		return time.Time{}, ErrBirthDate
 	}
 	return d, nil

@@ -18,7 +18,6 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
-	"github.com/riverqueue/river/rivermigrate"
 
 	"github.com/fupinmarket/market/internal/attribution"
 	"github.com/fupinmarket/market/internal/order"
@@ -109,27 +108,4 @@ func NewClient(db *pgxpool.Pool, orders *order.Service, log *slog.Logger, sweepE
 				func() (river.JobArgs, *river.InsertOpts) { return RollupArgs{}, &river.InsertOpts{Queue: rollupQueue} },
 				&river.PeriodicJobOpts{RunOnStart: true})},
 	})
-}
-
-// Migrate brings river's own tables up to date.
-func Migrate(ctx context.Context, db *pgxpool.Pool) error {
-	m, err := rivermigrate.New(riverpgxv5.New(db), nil)
-	if err != nil {
-		return err
-	}
-	_, err = m.Migrate(ctx, rivermigrate.DirectionUp, nil)
-	return err
-}
-
-// Current reports whether river's tables are up to date.
-func Current(ctx context.Context, db *pgxpool.Pool) (bool, error) {
-	m, err := rivermigrate.New(riverpgxv5.New(db), nil)
-	if err != nil {
-		return false, err
-	}
-	res, err := m.Validate(ctx, nil)
-	if err != nil {
-		return false, err
-	}
-	return res.OK, nil
 }

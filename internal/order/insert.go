@@ -14,10 +14,6 @@ import (
 	"github.com/fupinmarket/market/internal/platform/ids"
 )
 
-// chinaTime is Asia/Shanghai, which has kept UTC+8 without daylight
-// saving since 1991: order numbers carry the day there.
-var chinaTime = time.FixedZone("CST", 8*3600)
-
 // shippingFee is the cooperative's flat fee, waived from its threshold.
 func shippingFee(v variantRow, subtotal int64) int64 {
 	if v.FreeFromFen != nil && subtotal >= *v.FreeFromFen {
@@ -39,9 +35,10 @@ type draft struct {
 	shipmentIDs map[int64]int64 // by cooperative
 }
 
-// number is the order's number: FP, the day in China, seven digits.
+// number is the order's number: FP, the day in the clock's zone (Beijing),
+// seven digits.
 func (d *draft) number() string {
-	return fmt.Sprintf("FP%s%07d", d.now.In(chinaTime).Format("20060102"), d.seq)
+	return fmt.Sprintf("FP%s%07d", d.now.Format("20060102"), d.seq)
 }
 
 // queueInsert queues, in one statement, the guarded decrement of every lot

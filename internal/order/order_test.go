@@ -2,11 +2,12 @@ package order_test
 
 import (
 	"context"
-	"github.com/fupinmarket/market/internal/order/ordertest"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/fupinmarket/market/internal/order/ordertest"
 
 	"github.com/fupinmarket/market/internal/order"
 	"github.com/fupinmarket/market/internal/platform/errs"

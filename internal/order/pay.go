@@ -122,7 +122,7 @@ func (s *Service) ConfirmManual(ctx context.Context, a auth.Actor, orderID int64
 	if reference == "" || len(reference) > 64 {
 		return errs.Validation("the confirmation is not valid", map[string]string{"reference": "is required (the bank's transfer reference, at most 64 characters)"})
 	}
-	now := s.now()
+	now := s.cfg.Clock.Now()
 	b := &pgx.Batch{}
 	pay := queuePayment(b, orderID, paymentEvent{Provider: Manual, ID: fmt.Sprintf("confirm:%d", orderID),
 		Type: "manual.confirmed", Actor: a.UserID, Pays: true, Reference: reference, At: now})
@@ -172,7 +172,7 @@ func (s *Service) ApplyStripeEvent(ctx context.Context, ev StripeEvent) error {
 	if err != nil {
 		return err
 	}
-	now := s.now()
+	now := s.cfg.Clock.Now()
 	b := &pgx.Batch{}
 	pay := queuePayment(b, orderID, paymentEvent{Provider: Stripe, ID: ev.ID, Type: ev.Type,
 		Pays: ev.Status == "succeeded", Reference: ev.PaymentIntentID, At: now})

@@ -2,9 +2,10 @@ package order_test
 
 import (
 	"context"
-	"github.com/fupinmarket/market/internal/order/ordertest"
 	"strings"
 	"testing"
+
+	"github.com/fupinmarket/market/internal/order/ordertest"
 
 	"github.com/fupinmarket/market/internal/auth"
 	"github.com/fupinmarket/market/internal/order"

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/fupinmarket/market/internal/auth"
+	"github.com/fupinmarket/market/internal/platform/clock"
 	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/platform/ids"
 )
@@ -19,13 +20,14 @@ type Config struct {
 	TTL     time.Duration // unpaid orders expire after this (the jobs package sweeps them)
 	Methods []string      // enabled payment methods
 	Payee   Instructions  // bank account for manual payments (amount and reference per order)
+	Clock   clock.Clock   // now, and the day order numbers carry (Beijing)
 }
 
-// WithClock returns a copy of the service whose "now" is clock: the demo
+// WithClock returns a copy of the service whose "now" is clk: the demo
 // places orders over a past year with it.
-func (s *Service) WithClock(clock func() time.Time) *Service {
+func (s *Service) WithClock(clk clock.Clock) *Service {
 	c := *s
-	c.now = clock
+	c.cfg.Clock = clk
 	return &c
 }
 
@@ -33,12 +35,11 @@ func (s *Service) WithClock(clock func() time.Time) *Service {
 type Service struct {
 	db  *pgxpool.Pool
 	cfg Config
-	now func() time.Time
 }
 
 // NewService returns the order service.
 func NewService(db *pgxpool.Pool, cfg Config) *Service {
-	return &Service{db: db, cfg: cfg, now: time.Now}
+	return &Service{db: db, cfg: cfg}
 }
 
 // variantRow is what checkout needs of a variant.
@@ -77,7 +78,7 @@ func (s *Service) Place(ctx context.Context, a auth.Actor, req PlaceRequest) (Or
 	// for, but a custom plan looks cheaper to PostgreSQL for the variants'
 	// three-way join on = ANY($1), so it would plan it anew every time:
 	// generic plans for this transaction (set_config(…, true) is SET LOCAL).
-	d := &draft{actor: a, req: req, now: s.now(), token: auth.RandomToken(16)}
+	d := &draft{actor: a, req: req, now: s.cfg.Clock.Now(), token: auth.RandomToken(16)}
 	b.Queue(`SELECT nextval('orders_id_seq'), nextval('order_number_seq'), set_config('plan_cache_mode', 'force_generic_plan', true)`).
 		QueryRow(func(r pgx.Row) error { return r.Scan(&d.id, &d.seq, nil) })
 	variants := queueVariants(b, items)

@@ -93,7 +93,7 @@ func (s *Service) recordRefund(ctx context.Context, tx pgx.Tx, a auth.Actor, ord
 	if err != nil {
 		return Order{}, err
 	}
-	if err := applyRefund(ctx, tx, a, locked, req, total, provider, ref, s.now()); err != nil {
+	if err := applyRefund(ctx, tx, a, locked, req, total, provider, ref, s.cfg.Clock.Now()); err != nil {
 		return Order{}, err
 	}
 	if err := tx.Commit(ctx); err != nil {

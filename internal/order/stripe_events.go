@@ -93,7 +93,7 @@ func (s *Service) ApplyStripeRefunds(ctx context.Context, ev StripeRefunds) erro
 		}
 		const qExternal = `INSERT INTO stripe_external_refunds (stripe_refund_id, order_id, amount_fen, status, charge_id, seen_at)
 			VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (stripe_refund_id) DO NOTHING`
-		if _, err := tx.Exec(ctx, qExternal, r.ID, orderID, r.AmountFen, r.Status, ev.ChargeID, s.now()); err != nil {
+		if _, err := tx.Exec(ctx, qExternal, r.ID, orderID, r.AmountFen, r.Status, ev.ChargeID, s.cfg.Clock.Now()); err != nil {
 			return fmt.Errorf("record external refund: %w", err)
 		}
 		if err := notify(ctx, tx, "payment.refunded_externally", 0, map[string]any{

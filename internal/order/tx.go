@@ -31,11 +31,6 @@ func beginPipe(ctx context.Context, db *pgxpool.Pool, b *pgx.Batch) (*pipeTx, er
 	return t, nil
 }
 
-// send runs b inside the transaction.
-func (t *pipeTx) send(ctx context.Context, b *pgx.Batch) error {
-	return t.conn.SendBatch(ctx, b).Close()
-}
-
 // commit sends b followed by COMMIT. After an error in b PostgreSQL skips
 // the rest of the batch, COMMIT included, and close rolls back.
 func (t *pipeTx) commit(ctx context.Context, b *pgx.Batch) error {

@@ -7,15 +7,16 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/fupinmarket/market/internal/attribution"
 	"github.com/fupinmarket/market/internal/auth"
+	"github.com/fupinmarket/market/internal/platform/clock"
 	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/platform/ids"
+	"github.com/fupinmarket/market/internal/platform/postgres"
 )
 
 // Methods of payment to a household.
@@ -42,10 +43,13 @@ type Balance struct {
 }
 
 // Service records payouts.
-type Service struct{ db *pgxpool.Pool }
+type Service struct {
+	db    *pgxpool.Pool
+	clock clock.Clock
+}
 
 // NewService returns the payout service.
-func NewService(db *pgxpool.Pool) *Service { return &Service{db: db} }
+func NewService(db *pgxpool.Pool, clk clock.Clock) *Service { return &Service{db: db, clock: clk} }
 
 // canRead: the cooperative's admin, an office governing its county, admins.
 func (s *Service) canRead(ctx context.Context, a auth.Actor, coopID int64) error {
@@ -76,7 +80,7 @@ type Input struct {
 }
 
 // validate checks the shape of one payout; field names carry prefix.
-func (in *Input) validate(f errs.FieldErrors, prefix string, today time.Time) {
+func (in *Input) validate(f errs.FieldErrors, prefix string, clk clock.Clock) {
 	in.Method, in.Reference = strings.TrimSpace(in.Method), strings.TrimSpace(in.Reference)
 	if in.HouseholdID <= 0 {
 		f.Add(prefix+"household_id", "is required")
@@ -84,7 +88,9 @@ func (in *Input) validate(f errs.FieldErrors, prefix string, today time.Time) {
 	if in.AmountFen <= 0 {
 		f.Add(prefix+"amount_fen", "must be positive")
 	}
-	if d, err := time.Parse("2006-01-02", in.PaidOn); err != nil || d.After(today) {
+	// The date typed is a Beijing day: its midnight there, not UTC's (which
+	// would put "today" in the future until 08:00).
+	if d, err := clk.ParseDate(in.PaidOn); err != nil || d.After(clk.Now()) {
 		f.Add(prefix+"paid_on", "must be a date (YYYY-MM-DD) not in the future")
 	}
 	ok := false
@@ -109,9 +115,8 @@ func (s *Service) Record(ctx context.Context, a auth.Actor, coopID int64, list [
 		fieldOf = func(i int) string { return fmt.Sprintf("payouts[%d].", i) }
 	}
 	f := errs.FieldErrors{}
-	today := time.Now().In(time.FixedZone("CST", 8*3600))
 	for i := range list {
-		list[i].validate(f, fieldOf(i), today)
+		list[i].validate(f, fieldOf(i), s.clock)
 	}
 	if len(list) == 0 {
 		f.Add("payouts", "must list at least one payout")
@@ -226,13 +231,30 @@ type CoopOwed struct {
 // OwedByCoop lists the cooperatives in the office's jurisdiction with what
 // they owe their households.
 func (s *Service) OwedByCoop(ctx context.Context, a auth.Actor) ([]CoopOwed, error) {
-	prefix := a.OfficePrefix()
-	if a.IsAdmin() {
-		prefix = ""
-	} else if prefix == "" {
-		return nil, errs.E(errs.Forbidden, "only assistance offices see what cooperatives owe")
+	if _, err := owedScope(a); err != nil {
+		return nil, err
 	}
 	if err := attribution.Settle(ctx, s.db); err != nil {
+		return nil, err
+	}
+	return OwedByCoopIn(ctx, s.db, a)
+}
+
+func owedScope(a auth.Actor) (prefix string, err error) {
+	if a.IsAdmin() {
+		return "", nil
+	}
+	if prefix = a.OfficePrefix(); prefix == "" {
+		return "", errs.E(errs.Forbidden, "only assistance offices see what cooperatives owe")
+	}
+	return prefix, nil
+}
+
+// OwedByCoopIn is OwedByCoop read with db, without settling the rollup
+// queue first: a report that settled once reads it in its own snapshot.
+func OwedByCoopIn(ctx context.Context, db postgres.Querier, a auth.Actor) ([]CoopOwed, error) {
+	prefix, err := owedScope(a)
+	if err != nil {
 		return nil, err
 	}
 	const q = `SELECT c.id, c.name, coalesce(sum(b.attributed_fen), 0)::bigint, coalesce(sum(b.paid_fen), 0)::bigint,
@@ -240,7 +262,7 @@ func (s *Service) OwedByCoop(ctx context.Context, a auth.Actor) ([]CoopOwed, err
 		FROM cooperatives c LEFT JOIN coop_household_balance b ON b.cooperative_id = c.id
 		WHERE c.county_code LIKE $1 || '%' AND c.status IN ('approved', 'suspended')
 		GROUP BY c.id, c.name ORDER BY 5 DESC, c.id`
-	rows, err := s.db.Query(ctx, q, prefix)
+	rows, err := db.Query(ctx, q, prefix)
 	if err != nil {
 		return nil, err
 	}

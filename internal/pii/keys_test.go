@@ -4,7 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/fupinmarket/market/internal/platform/dbtest"
+	"github.com/fupinmarket/market/internal/dbtest"
 )
 
 func TestSyncKeys(t *testing.T) {

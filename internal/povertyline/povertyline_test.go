@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/fupinmarket/market/internal/auth"
-	"github.com/fupinmarket/market/internal/platform/dbtest"
+	"github.com/fupinmarket/market/internal/dbtest"
 	"github.com/fupinmarket/market/internal/platform/errs"
 )
 

@@ -86,9 +86,3 @@ func LevelOfCode(code string) (Level, error) {
 	}
 	return "", fmt.Errorf("region code %q is not 6, 9 or 12 digits", code)
 }
-
-// Contains reports whether the region (code, level) holds the region other.
-func Contains(code string, level Level, other string) bool {
-	p := Prefix(code, level)
-	return len(other) >= len(p) && other[:len(p)] == p
-}

@@ -106,3 +106,23 @@ type PrefectureSummary struct {
 	Name           string
 	ListedCounties int
 }
+
+// Ancestors lists the regions above code, top first, in one query (the
+// crumbs of a page).
+func (s *Store) Ancestors(ctx context.Context, code string) ([]Region, error) {
+	const q = `WITH RECURSIVE up AS (
+			SELECT parent_code, 0 AS depth FROM regions WHERE code = $1
+			UNION ALL
+			SELECT r.parent_code, up.depth + 1 FROM up JOIN regions r ON r.code = up.parent_code)
+		SELECT r.code, r.name, r.level, coalesce(r.parent_code, ''), r.listed_supervision, r.delisted_on
+		FROM up JOIN regions r ON r.code = up.parent_code ORDER BY up.depth DESC`
+	rows, err := s.db.Query(ctx, q, code)
+	if err != nil {
+		return nil, fmt.Errorf("region ancestors: %w", err)
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (Region, error) {
+		var r Region
+		err := row.Scan(&r.Code, &r.Name, &r.Level, &r.ParentCode, &r.ListedSupervision, &r.DelistedOn)
+		return r, err
+	})
+}

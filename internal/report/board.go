@@ -11,6 +11,7 @@ import (
 	"github.com/fupinmarket/market/internal/auth"
 	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/platform/ids"
+	"github.com/fupinmarket/market/internal/platform/postgres"
 	"github.com/fupinmarket/market/internal/region"
 )
 
@@ -21,13 +22,12 @@ func (s *Service) Region(ctx context.Context, a auth.Actor, code string) (region
 	return s.scope(ctx, a, code)
 }
 
-// YearBounds are the first moment of year and of the next, China time.
-func YearBounds(year int) (time.Time, time.Time) {
-	return time.Date(year, 1, 1, 0, 0, 0, 0, chinaTime), time.Date(year+1, 1, 1, 0, 0, 0, 0, chinaTime)
+// YearBounds are the first moment of year and of the next in the clock's
+// zone (Beijing time, as the rollups count years).
+func (s *Service) YearBounds(year int) (time.Time, time.Time) {
+	loc := s.clock.Location()
+	return time.Date(year, 1, 1, 0, 0, 0, 0, loc), time.Date(year+1, 1, 1, 0, 0, 0, 0, loc)
 }
-
-// CurrentYear is this year in China time.
-func CurrentYear() int { return time.Now().In(chinaTime).Year() }
 
 // VillageCoverage is how many of a village's registered households the
 // year's sales reached.
@@ -47,12 +47,16 @@ func (s *Service) Coverage(ctx context.Context, a auth.Actor, code string, year 
 	if err != nil {
 		return nil, err
 	}
+	return coverage(ctx, s.db, r, year)
+}
+
+func coverage(ctx context.Context, db postgres.Querier, r region.Region, year int) ([]VillageCoverage, error) {
 	const q = `WITH hh AS (SELECT village_code, count(*)::int AS n FROM households WHERE village_code LIKE $1 || '%' GROUP BY 1)
 		SELECT hh.village_code, coalesce(v.name, hh.village_code), hh.n, coalesce(r.households_reached, 0)
 		FROM hh LEFT JOIN regions v ON v.code = hh.village_code
 		LEFT JOIN village_year_rollup r ON r.village_code = hh.village_code AND r.year = $2
 		ORDER BY hh.village_code`
-	rows, err := s.db.Query(ctx, q, region.Prefix(r.Code, r.Level), year)
+	rows, err := db.Query(ctx, q, region.Prefix(r.Code, r.Level), year)
 	if err != nil {
 		return nil, fmt.Errorf("coverage: %w", err)
 	}
@@ -224,7 +228,7 @@ func (s *Service) CoopSales(ctx context.Context, a auth.Actor, coopID int64, yea
 	for i := range out.ByMonth {
 		out.ByMonth[i].Month = i + 1
 	}
-	from, to := YearBounds(year)
+	from, to := s.YearBounds(year)
 	// Sales: the cooperative's lines of orders paid in the year, net of refunds.
 	const qSales = `SELECT extract(month FROM o.paid_at AT TIME ZONE 'Asia/Shanghai')::int, count(DISTINCT o.id)::int,
 			count(DISTINCT sh.id) FILTER (WHERE sh.shipped_at IS NOT NULL)::int,

@@ -7,6 +7,7 @@ import (
 	"github.com/fupinmarket/market/internal/auth"
 	"github.com/fupinmarket/market/internal/order"
 	"github.com/fupinmarket/market/internal/order/ordertest"
+	"github.com/fupinmarket/market/internal/platform/clock"
 	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/report"
 )
@@ -21,8 +22,8 @@ func TestBoardCoverageAndCoopSales(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.Audit(t)
-	svc := report.NewService(w.DB.Pool)
-	year := report.CurrentYear()
+	svc := report.NewService(w.DB.Pool, clock.Clock{})
+	year := clock.Clock{}.Year()
 	cov, err := svc.Coverage(ctx, office, "653224", year)
 	if err != nil || len(cov) != 1 || cov[0].Households != 3 || cov[0].Reached != 3 || cov[0].Name != "测试村" {
 		t.Fatalf("coverage %+v %v", cov, err)

@@ -11,6 +11,7 @@ import (
 	"github.com/fupinmarket/market/internal/auth"
 	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/platform/ids"
+	"github.com/fupinmarket/market/internal/platform/postgres"
 	"github.com/fupinmarket/market/internal/region"
 )
 
@@ -70,10 +71,14 @@ func (s *Service) Households(ctx context.Context, a auth.Actor, code string, yea
 	if err != nil {
 		return nil, "", err
 	}
+	return households(ctx, s.db, r, year, after, limit)
+}
+
+func households(ctx context.Context, db postgres.Querier, r region.Region, year int, after string, limit int) ([]HouseholdRow, string, error) {
 	if limit <= 0 || limit > 500 {
 		limit = 100
 	}
-	rows, err := s.db.Query(ctx, householdQuery+` AND h.registry_no > $3 ORDER BY h.registry_no LIMIT $4`,
+	rows, err := db.Query(ctx, householdQuery+` AND h.registry_no > $3 ORDER BY h.registry_no LIMIT $4`,
 		region.Prefix(r.Code, r.Level), year, after, limit+1)
 	if err != nil {
 		return nil, "", err
@@ -96,10 +101,14 @@ func (s *Service) ActionList(ctx context.Context, a auth.Actor, code string, yea
 	if err != nil {
 		return nil, err
 	}
+	return actionList(ctx, s.db, r, year, limit)
+}
+
+func actionList(ctx context.Context, db postgres.Querier, r region.Region, year, limit int) ([]HouseholdRow, error) {
 	q := householdQuery + ` AND h.status LIKE 'monitored_%'
 		AND h.baseline_income_fen * h.members + coalesce(i.attributed_fen, 0) < coalesce(l.ml, 0) * h.members
 		ORDER BY (h.baseline_income_fen * h.members + coalesce(i.attributed_fen, 0)) / h.members, h.registry_no LIMIT $3`
-	rows, err := s.db.Query(ctx, q, region.Prefix(r.Code, r.Level), year, limit)
+	rows, err := db.Query(ctx, q, region.Prefix(r.Code, r.Level), year, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -206,10 +215,8 @@ func (s *Service) HouseholdIncome(ctx context.Context, a auth.Actor, id int64, y
 	}
 	for _, e := range entries {
 		out.TotalFen += e.AmountFen
-		m := e.At.In(chinaTime).Month()
+		m := s.clock.In(e.At).Month()
 		out.ByMonth[m-1].AttributedFen += e.AmountFen
 	}
 	return out, nil
 }
-
-var chinaTime = time.FixedZone("CST", 8*3600)

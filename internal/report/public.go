@@ -61,3 +61,36 @@ func (s *Service) OrgRanking(ctx context.Context, year, limit int) ([]OrgRank, e
 	}
 	return pgx.CollectRows(rows, pgx.RowToStructByPos[OrgRank])
 }
+
+// PublicImpact is the year's impact anyone may see: the total and the
+// households reached, the counties, and the institutions that opted into
+// the ranking (爱心榜).
+type PublicImpact struct {
+	Year              int           `json:"year"`
+	AttributedFen     int64         `json:"attributed_fen"`
+	HouseholdsReached int           `json:"households_reached"`
+	Counties          []CountyTotal `json:"counties"`
+	Ranking           []OrgRank     `json:"ranking"`
+}
+
+// Public reads the year's public impact (the top 50 of the ranking).
+func (s *Service) Public(ctx context.Context, year int) (PublicImpact, error) {
+	out := PublicImpact{Year: year}
+	var err error
+	if out.AttributedFen, out.HouseholdsReached, err = s.YearTotal(ctx, year); err != nil {
+		return out, err
+	}
+	if out.Counties, err = s.PublicCounties(ctx, year); err != nil {
+		return out, err
+	}
+	if out.Ranking, err = s.OrgRanking(ctx, year, 50); err != nil {
+		return out, err
+	}
+	if out.Counties == nil {
+		out.Counties = []CountyTotal{}
+	}
+	if out.Ranking == nil {
+		out.Ranking = []OrgRank{}
+	}
+	return out, nil
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/fupinmarket/market/internal/order"
 	"github.com/fupinmarket/market/internal/order/ordertest"
 	"github.com/fupinmarket/market/internal/payout"
+	"github.com/fupinmarket/market/internal/platform/clock"
 	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/platform/ids"
 	"github.com/fupinmarket/market/internal/report"
@@ -41,7 +42,7 @@ func TestRollupsEqualTheLedger(t *testing.T) {
 	year := 2026
 	o := paidOrder(t, w, 40) // 100 kg → 800,000 fen to households 1:1:2
 	w.Audit(t)
-	svc := report.NewService(w.DB.Pool)
+	svc := report.NewService(w.DB.Pool, clock.Clock{})
 	s, err := svc.Summary(ctx, office, "653200", year)
 	if err != nil {
 		t.Fatal(err)
@@ -62,7 +63,7 @@ func TestRollupsEqualTheLedger(t *testing.T) {
 	}
 	w.Audit(t)
 	coopAdmin := auth.Actor{UserID: w.Buyer.UserID, Roles: []auth.Role{auth.RoleCoopAdmin}, CooperativeID: w.CoopID}
-	pay := payout.NewService(w.DB.Pool)
+	pay := payout.NewService(w.DB.Pool, clock.Clock{})
 	if err := pay.Record(ctx, coopAdmin, w.CoopID, []payout.Input{{HouseholdID: ids.ID(w.Households[0]), AmountFen: 30000, PaidOn: "2026-10-01", Method: "bank_transfer"}}, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +101,7 @@ func TestPayoutValidation(t *testing.T) {
 	w.Lot(t, "100", "2026-09-01", "per_unit", 1000, 1)
 	paidOrder(t, w, 2) // 5,000 fen to household 0
 	coopAdmin := auth.Actor{UserID: w.Buyer.UserID, Roles: []auth.Role{auth.RoleCoopAdmin}, CooperativeID: w.CoopID}
-	pay := payout.NewService(w.DB.Pool)
+	pay := payout.NewService(w.DB.Pool, clock.Clock{})
 	tests := []struct {
 		name  string
 		in    payout.Input
@@ -163,7 +164,7 @@ func TestBuyerOrgProgressAfterRefund(t *testing.T) {
 	if _, err := orgs.Progress(ctx, w.Buyer, int64(org.ID)+1, 2026); !errs.Is(err, errs.Forbidden) {
 		t.Fatalf("another org's progress: %v", err)
 	}
-	rank, err := report.NewService(w.DB.Pool).OrgRanking(ctx, 2026, 10)
+	rank, err := report.NewService(w.DB.Pool, clock.Clock{}).OrgRanking(ctx, 2026, 10)
 	if err != nil || len(rank) != 1 || rank[0].PurchasedFen != 35820 {
 		t.Fatalf("ranking %+v %v", rank, err)
 	}
@@ -205,7 +206,7 @@ func TestPayoutCountsQueuedEntries(t *testing.T) {
 		t.Fatalf("holding the queue: %d rows, %v", held, err)
 	}
 	coopAdmin := auth.Actor{UserID: w.Buyer.UserID, Roles: []auth.Role{auth.RoleCoopAdmin}, CooperativeID: w.CoopID}
-	pay := payout.NewService(w.DB.Pool)
+	pay := payout.NewService(w.DB.Pool, clock.Clock{})
 	in := payout.Input{HouseholdID: ids.ID(w.Households[0]), AmountFen: 2501, PaidOn: "2026-10-01", Method: "cash"}
 	var e *errs.Error
 	if err := pay.Record(ctx, coopAdmin, w.CoopID, []payout.Input{in}, nil); !asErr(err, &e) || e.Fields["payouts[0].amount_fen"] == "" {

@@ -15,7 +15,9 @@ import (
 
 	"github.com/fupinmarket/market/internal/attribution"
 	"github.com/fupinmarket/market/internal/auth"
+	"github.com/fupinmarket/market/internal/platform/clock"
 	"github.com/fupinmarket/market/internal/platform/errs"
+	"github.com/fupinmarket/market/internal/platform/postgres"
 	"github.com/fupinmarket/market/internal/region"
 )
 
@@ -60,11 +62,13 @@ type Summary struct {
 type Service struct {
 	db      *pgxpool.Pool
 	regions *region.Store
+	clock   clock.Clock
 }
 
-// NewService returns the report service.
-func NewService(db *pgxpool.Pool) *Service {
-	return &Service{db: db, regions: region.NewStore(db)}
+// NewService returns the report service; clk tells the year and its
+// bounds in the people's zone.
+func NewService(db *pgxpool.Pool, clk clock.Clock) *Service {
+	return &Service{db: db, regions: region.NewStore(db), clock: clk}
 }
 
 // settled applies the ledger entries still queued for the rollups
@@ -105,9 +109,13 @@ func (s *Service) Summary(ctx context.Context, a auth.Actor, code string, year i
 	if err != nil {
 		return Summary{}, err
 	}
+	return summary(ctx, s.db, r, year)
+}
+
+func summary(ctx context.Context, db postgres.Querier, r region.Region, year int) (Summary, error) {
 	out := Summary{Region: r.Code, Name: r.Name, Level: r.Level, Year: year, Children: []Child{}}
 	if r.Level == region.Village {
-		err := s.db.QueryRow(ctx, `SELECT coalesce(sum(attributed_fen), 0)::bigint, coalesce(sum(paid_out_fen), 0)::bigint,
+		err := db.QueryRow(ctx, `SELECT coalesce(sum(attributed_fen), 0)::bigint, coalesce(sum(paid_out_fen), 0)::bigint,
 				coalesce(sum(households_reached), 0)::int, coalesce(sum(members_reached), 0)::int,
 				coalesce(sum(crossed_poverty), 0)::int, coalesce(sum(crossed_monitoring), 0)::int
 			FROM village_year_rollup WHERE village_code = $1 AND year = $2`, r.Code, year).Scan(
@@ -126,7 +134,7 @@ func (s *Service) Summary(ctx context.Context, a auth.Actor, code string, year i
 		SELECT k.code, k.name, k.level, coalesce(s.a, 0), coalesce(s.p, 0), coalesce(s.h, 0), coalesce(s.m, 0),
 			coalesce(s.cp, 0), coalesce(s.cm, 0)
 		FROM kids k LEFT JOIN sums s ON s.code = k.code ORDER BY coalesce(s.a, 0) DESC, k.code`
-	rows, err := s.db.Query(ctx, q, r.Code, region.Prefix(r.Code, r.Level), n, year)
+	rows, err := db.Query(ctx, q, r.Code, region.Prefix(r.Code, r.Level), n, year)
 	if err != nil {
 		return out, fmt.Errorf("summary: %w", err)
 	}
@@ -162,10 +170,14 @@ func (s *Service) Monthly(ctx context.Context, a auth.Actor, code string, year i
 	if err != nil {
 		return nil, err
 	}
+	return monthly(ctx, s.db, r, year)
+}
+
+func monthly(ctx context.Context, db postgres.Querier, r region.Region, year int) ([]Month, error) {
 	const q = `SELECT m.n, coalesce(sum(r.attributed_fen), 0)::bigint FROM generate_series(1, 12) m(n)
 		LEFT JOIN village_month_rollup r ON r.month = make_date($2, m.n, 1) AND r.village_code LIKE $1 || '%'
 		GROUP BY m.n ORDER BY m.n`
-	rows, err := s.db.Query(ctx, q, region.Prefix(r.Code, r.Level), year)
+	rows, err := db.Query(ctx, q, region.Prefix(r.Code, r.Level), year)
 	if err != nil {
 		return nil, err
 	}
@@ -185,9 +197,13 @@ func (s *Service) TopProducts(ctx context.Context, a auth.Actor, code string, ye
 	if err != nil {
 		return nil, err
 	}
+	return topProducts(ctx, s.db, r, year, limit)
+}
+
+func topProducts(ctx context.Context, db postgres.Querier, r region.Region, year, limit int) ([]ProductShare, error) {
 	const q = `SELECT p.id, p.title, sum(r.attributed_fen)::bigint FROM village_product_rollup r JOIN products p ON p.id = r.product_id
 		WHERE r.village_code LIKE $1 || '%' AND r.year = $2 GROUP BY p.id, p.title ORDER BY 3 DESC, p.id LIMIT $3`
-	rows, err := s.db.Query(ctx, q, region.Prefix(r.Code, r.Level), year, limit)
+	rows, err := db.Query(ctx, q, region.Prefix(r.Code, r.Level), year, limit)
 	if err != nil {
 		return nil, err
 	}

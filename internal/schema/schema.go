@@ -7,8 +7,9 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivermigrate"
 
-	"github.com/fupinmarket/market/internal/jobs"
 	"github.com/fupinmarket/market/internal/platform/postgres"
 	"github.com/fupinmarket/market/internal/region"
 )
@@ -23,7 +24,7 @@ func Up(ctx context.Context, pool *pgxpool.Pool) (applied int, err error) {
 	if applied, err = m.Up(ctx); err != nil {
 		return applied, fmt.Errorf("migrate: %w", err)
 	}
-	if err := jobs.Migrate(ctx, pool); err != nil {
+	if err := migrateJobQueue(ctx, pool); err != nil {
 		return applied, fmt.Errorf("migrate job queue: %w", err)
 	}
 	if err := region.Seed(ctx, pool); err != nil {
@@ -42,7 +43,7 @@ func EnsureCurrent(ctx context.Context, pool *pgxpool.Pool) error {
 	if err := m.EnsureCurrent(ctx); err != nil {
 		return err
 	}
-	ok, err := jobs.Current(ctx, pool)
+	ok, err := jobQueueCurrent(ctx, pool)
 	if err != nil {
 		return fmt.Errorf("check job queue schema: %w", err)
 	}
@@ -55,3 +56,26 @@ func EnsureCurrent(ctx context.Context, pool *pgxpool.Pool) error {
 // SeedVersion changes whenever reference data loaded by Up changes, so that
 // test templates are rebuilt. Bump it with any edit to a seed.
 const SeedVersion = "regions-2020-v1+river-v0.51.2"
+
+// migrateJobQueue brings river's own tables up to date.
+func migrateJobQueue(ctx context.Context, db *pgxpool.Pool) error {
+	m, err := rivermigrate.New(riverpgxv5.New(db), nil)
+	if err != nil {
+		return err
+	}
+	_, err = m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+	return err
+}
+
+// jobQueueCurrent reports whether river's tables are up to date.
+func jobQueueCurrent(ctx context.Context, db *pgxpool.Pool) (bool, error) {
+	m, err := rivermigrate.New(riverpgxv5.New(db), nil)
+	if err != nil {
+		return false, err
+	}
+	res, err := m.Validate(ctx, nil)
+	if err != nil {
+		return false, err
+	}
+	return res.OK, nil
+}

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/fupinmarket/market/internal/platform/dbtest"
+	"github.com/fupinmarket/market/internal/dbtest"
 	"github.com/fupinmarket/market/internal/platform/postgres"
 	"github.com/fupinmarket/market/internal/schema"
 )

@@ -3,8 +3,9 @@ package web
 import (
 	"fmt"
 	"html/template"
-	"strconv"
 	"strings"
+
+	"github.com/fupinmarket/market/internal/platform/money"
 )
 
 // Charts are drawn on the server as inline SVG: no script, no web font, and
@@ -13,7 +14,7 @@ import (
 // Chinese labels render with the platform's CJK font. Every chart carries its
 // own title, legend and unit, and each bar a tooltip with the exact figure.
 
-// chartFont is the CSS font stack of UI.md for SVG text.
+// chartFont is the CSS font stack of the interface notes for SVG text.
 const chartFont = `'PingFang SC', 'Hiragino Sans GB', 'Noto Sans CJK SC', 'Source Han Sans SC', 'Microsoft YaHei', system-ui, sans-serif`
 
 const (
@@ -21,11 +22,11 @@ const (
 	chartMuted = "#5b6b5b"
 	chartGrid  = "#e3dfd3"
 	chartBar   = "#2f6b3a" // --leaf
-	chartBar2  = "#b7791f" // --gold
+	ChartGold  = "#b7791f" // --gold: a second series
 )
 
-// barChart describes one bar chart.
-type barChart struct {
+// BarChart describes one bar chart.
+type BarChart struct {
 	ID     string // unique on the page, for aria-labelledby
 	Title  string
 	Legend string // what the bars are
@@ -64,7 +65,7 @@ func niceCeil(v int64) int64 {
 
 // scaleMax is the top of the scale: Max, or four round steps covering the
 // largest value (so that every gridline is a round figure).
-func (c barChart) scaleMax() int64 {
+func (c BarChart) scaleMax() int64 {
 	if c.Max > 0 {
 		return c.Max
 	}
@@ -79,14 +80,14 @@ func (c barChart) scaleMax() int64 {
 	return 4 * step
 }
 
-func (c barChart) text(i int) string {
+func (c BarChart) text(i int) string {
 	if i < len(c.Texts) {
 		return c.Texts[i]
 	}
 	return c.Value(c.Values[i])
 }
 
-func (c barChart) color() string {
+func (c BarChart) color() string {
 	if c.Color != "" {
 		return c.Color
 	}
@@ -94,7 +95,7 @@ func (c barChart) color() string {
 }
 
 // head opens the SVG with its title and the legend line.
-func (c barChart) head(b *strings.Builder, w, h int) {
+func (c BarChart) head(b *strings.Builder, w, h int) {
 	fmt.Fprintf(b, `<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" width="%d" height="%d" role="img" aria-labelledby="%s-t %s-d" font-family="%s" font-size="12" fill="%s">`,
 		w, h, w, h, c.ID, c.ID, chartFont, chartInk)
 	fmt.Fprintf(b, `<title id="%s-t">%s</title><desc id="%s-d">%s；%s</desc>`, c.ID, svgEsc(c.Title), c.ID, svgEsc(c.Legend), svgEsc(c.Unit))
@@ -105,7 +106,7 @@ func (c barChart) head(b *strings.Builder, w, h int) {
 }
 
 // VerticalBars draws one bar per label (months), with a scale on the left.
-func (c barChart) VerticalBars() template.HTML {
+func (c BarChart) VerticalBars() template.HTML {
 	const w, h, left, right, top, bottom = 680, 280, 72, 8, 52, 28
 	var b strings.Builder
 	c.head(&b, w, h)
@@ -135,7 +136,7 @@ func (c barChart) VerticalBars() template.HTML {
 }
 
 // HorizontalBars draws one labelled row per item, the figure at the bar's end.
-func (c barChart) HorizontalBars() template.HTML {
+func (c BarChart) HorizontalBars() template.HTML {
 	const w, labelW, valueW, top, row = 560, 150, 140, 52, 26
 	h := top + row*max(len(c.Values), 1) + 8
 	var b strings.Builder
@@ -151,7 +152,7 @@ func (c barChart) HorizontalBars() template.HTML {
 		if v > 0 {
 			bw = float64(plotW) * float64(min(v, top64)) / float64(top64)
 		}
-		fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="end">%s</text>`, labelW-8, y+17, svgEsc(rptClip(c.Labels[i], 22)))
+		fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="end">%s</text>`, labelW-8, y+17, svgEsc(clip(c.Labels[i], 22)))
 		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%d" height="%d" fill="#f3f0e6"/>`, labelW, y+4, plotW, row-8)
 		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%.1f" height="%d" fill="%s"><title>%s：%s</title></rect>`,
 			labelW, y+4, bw, row-8, c.color(), svgEsc(c.Labels[i]), svgEsc(c.text(i)))
@@ -161,17 +162,17 @@ func (c barChart) HorizontalBars() template.HTML {
 	return c.wrap(b.String())
 }
 
-func (c barChart) wrap(svg string) template.HTML {
-	out := `<figure class="barChart-figure">` + svg
+func (c BarChart) wrap(svg string) template.HTML {
+	out := `<figure class="chart-figure">` + svg
 	if c.Note != "" {
 		out += `<figcaption class="muted">` + svgEsc(c.Note) + `</figcaption>`
 	}
 	return template.HTML(out + `</figure>`)
 }
 
-// rptClip shortens s to about n columns of text (a Chinese character
+// clip shortens s to about n columns of text (a Chinese character
 // counts two) with an ellipsis.
-func rptClip(s string, n int) string {
+func clip(s string, n int) string {
 	width := 0
 	for i, r := range s {
 		w := 1
@@ -186,79 +187,55 @@ func rptClip(s string, n int) string {
 	return s
 }
 
-// --- number formats (also template functions) ----------------------------
-
-// rptGroup writes an integer with thousands separators: 1234567 → 1,234,567.
-func rptGroup(n int64) string {
-	neg := n < 0
-	if neg {
-		n = -n
+// MonthLabels are the twelve months in the page's language.
+func MonthLabels(p Page) []string {
+	out := make([]string, 12)
+	for i := range out {
+		out[i] = p.T(fmt.Sprintf("rpt.m%d", i+1))
 	}
-	s := strconv.FormatInt(n, 10)
-	var b strings.Builder
-	if neg {
-		b.WriteByte('-')
-	}
-	pre := len(s) % 3
-	if pre > 0 {
-		b.WriteString(s[:pre])
-	}
-	for i := pre; i < len(s); i += 3 {
-		if b.Len() > 0 && !(neg && b.Len() == 1) {
-			b.WriteByte(',')
-		}
-		b.WriteString(s[i : i+3])
-	}
-	return b.String()
+	return out
 }
 
-// rptInt accepts the integer types templates pass.
-func rptInt(v any) int64 {
-	switch n := v.(type) {
-	case int:
-		return int64(n)
-	case int64:
-		return n
-	case int32:
-		return int64(n)
-	case uint32:
-		return int64(n)
-	case fmt.Stringer:
-		i, _ := strconv.ParseInt(n.String(), 10, 64)
-		return i
-	}
-	return 0
+// YuanAxis draws a yuan amount on a chart's scale (whole yuan when round).
+func YuanAxis(fen int64) string { return money.WholeYuan(fen) }
+
+// YuanValue labels a bar with its exact amount in yuan.
+func YuanValue(fen int64) string { return money.GroupedYuan(fen) }
+
+// YuanChart is a chart of amounts in yuan: its unit and scale set up the one
+// way every report draws them (whole-yuan steps of at least ¥1).
+func YuanChart(p Page, id, title, legend string) BarChart {
+	return BarChart{ID: id, Title: title, Legend: legend, Unit: p.T("rpt.unit.yuan"),
+		Axis: YuanAxis, Value: YuanValue, MinStep: 100}
 }
 
-// numFunc is the "num" template function: an integer with separators.
-func numFunc(v any) string { return rptGroup(rptInt(v)) }
-
-// moneyFunc is the "money" template function: fen as yuan with separators
-// and two decimals, 123456789 → 1,234,567.89.
-func moneyFunc(v any) string {
-	fen := rptInt(v)
-	sign := ""
-	if fen < 0 {
-		sign, fen = "-", -fen
-	}
-	return fmt.Sprintf("%s%s.%02d", sign, rptGroup(fen/100), fen%100)
+// MonthlyYuan is a YuanChart of the twelve months of a year.
+func MonthlyYuan(p Page, id, title, legend string, byMonth []int64) BarChart {
+	c := YuanChart(p, id, title, legend)
+	c.Labels, c.Values = MonthLabels(p), byMonth
+	return c
 }
 
-// yuanWhole is fen as whole yuan with separators (barChart scales).
-func yuanWhole(fen int64) string {
-	if fen%100 != 0 {
-		return moneyFunc(fen)
+// YearChoices are the years a report may be asked for: from the 2020
+// campaign to this year, newest first, with the shown year included.
+func YearChoices(shown, current int) []int {
+	var out []int
+	for y := max(current, shown); y >= min(2020, shown); y-- {
+		out = append(out, y)
 	}
-	return rptGroup(fen / 100)
+	return out
 }
 
-// pctFunc is the "pct" template function: part of whole as a percentage
-// with one decimal, computed in integers ("—" when whole is 0).
-func pctFunc(part, whole any) string {
-	p, w := rptInt(part), rptInt(whole)
-	if w == 0 {
-		return "—"
-	}
-	tenths := (p*1000 + w/2) / w
-	return fmt.Sprintf("%d.%d%%", tenths/10, tenths%10)
+// YearView is what the "year-form" partial reads: the year shown, the
+// years offered, and the parameters the form keeps (sort, org).
+type YearView struct {
+	Year     int
+	Years    []int
+	Sort     string
+	OrgParam string
+}
+
+// Years is the YearView of a report showing year.
+func (s *Server) Years(year int) YearView {
+	return YearView{Year: year, Years: YearChoices(year, s.Clock.Year())}
 }

@@ -16,34 +16,34 @@ import (
 	"github.com/fupinmarket/market/internal/platform/errs"
 )
 
-// apiError is the JSON error shape of API.md.
-type apiError struct {
-	Error apiErrorBody `json:"error"`
+// APIError is the JSON error shape every API answer of 400 and above has.
+type APIError struct {
+	Error ErrorBody `json:"error"`
 }
 
-type apiErrorBody struct {
+type ErrorBody struct {
 	Code    string            `json:"code"`
 	Message string            `json:"message"`
 	Fields  map[string]string `json:"fields,omitempty"`
 }
 
-// classify maps any error to a status and the client-safe body, once.
-func classify(err error) (int, apiErrorBody, int) {
+// Classify maps any error to a status and the client-safe body, once.
+func Classify(err error) (int, ErrorBody, int) {
 	var e *errs.Error
 	var fe *fiber.Error
 	switch {
 	case errors.As(err, &e):
-		return statusOf(e), apiErrorBody{Code: codeOf(e.Kind), Message: e.Message, Fields: e.Fields}, e.RetryAfter
+		return StatusOf(e), ErrorBody{Code: codeOf(e.Kind), Message: e.Message, Fields: e.Fields}, e.RetryAfter
 	case errors.As(err, &fe):
-		return fe.Code, apiErrorBody{Code: codeForStatus(fe.Code), Message: fe.Message}, 0
+		return fe.Code, ErrorBody{Code: codeForStatus(fe.Code), Message: fe.Message}, 0
 	case unavailable(err):
-		return http.StatusServiceUnavailable, apiErrorBody{Code: "unavailable", Message: "the service is temporarily unavailable"}, 5
+		return http.StatusServiceUnavailable, ErrorBody{Code: "unavailable", Message: "the service is temporarily unavailable"}, 5
 	default:
-		return http.StatusInternalServerError, apiErrorBody{Code: "internal", Message: "internal error"}, 0
+		return http.StatusInternalServerError, ErrorBody{Code: "internal", Message: "internal error"}, 0
 	}
 }
 
-func statusOf(e *errs.Error) int {
+func StatusOf(e *errs.Error) int {
 	switch e.Kind {
 	case errs.Invalid:
 		if e.Unprocessable {
@@ -108,25 +108,31 @@ func unavailable(err error) bool {
 		strings.Contains(err.Error(), "closed pool") || strings.Contains(err.Error(), "connection refused")
 }
 
-// handleError is Fiber's error handler: JSON for the API, a page elsewhere.
+// HandleError is Fiber's error handler: JSON for the API, a page elsewhere.
 // It is the one place that logs a failed request's cause.
-func (s *Server) handleError(c *fiber.Ctx, err error) error {
-	status, body, retry := classify(err)
+func (s *Server) HandleError(c *fiber.Ctx, err error) error {
+	status, body, retry := Classify(err)
 	if status >= 500 {
 		s.Log.Error("request failed", "status", status, "err", err, "method", c.Method(),
-			"route", routeOf(c), "request_id", requestIDOf(c))
+			"route", routeOf(c), "request_id", RequestIDOf(c))
 	}
 	if retry > 0 {
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(retry))
 	}
-	if isAPI(c) {
-		return c.Status(status).JSON(apiError{Error: body})
+	if IsAPI(c) {
+		return c.Status(status).JSON(APIError{Error: body})
 	}
 	return s.renderError(c, status, body)
 }
 
-func (s *Server) renderError(c *fiber.Ctx, status int, body apiErrorBody) error {
-	p := s.page(c, "")
+// ErrorView is the error page's data.
+type ErrorView struct {
+	Status                    int
+	Title, Message, RequestID string
+}
+
+func (s *Server) renderError(c *fiber.Ctx, status int, body ErrorBody) error {
+	p := s.Page(c, "")
 	msg := p.Msg(body.Message)
 	if status >= 500 {
 		msg = p.T("error.generic")
@@ -134,7 +140,7 @@ func (s *Server) renderError(c *fiber.Ctx, status int, body apiErrorBody) error 
 		msg = m
 	}
 	p.Title = p.T("error." + strconv.Itoa(status))
-	p.Data = map[string]any{"Status": status, "Title": p.Title, "Message": msg, "RequestID": requestIDOf(c)}
+	p.Data = ErrorView{Status: status, Title: p.Title, Message: msg, RequestID: RequestIDOf(c)}
 	b, err := s.render.Render("error", p)
 	if err != nil {
 		return c.Status(status).SendString(http.StatusText(status))
@@ -143,13 +149,14 @@ func (s *Server) renderError(c *fiber.Ctx, status int, body apiErrorBody) error 
 	return c.Status(status).Send(b)
 }
 
-func isAPI(c *fiber.Ctx) bool {
+// IsAPI tells API requests (JSON errors) from pages (the HTML error page).
+func IsAPI(c *fiber.Ctx) bool {
 	p := c.Path()
 	return strings.HasPrefix(p, "/api/") || p == "/api" || strings.HasPrefix(p, "/webhooks/")
 }
 
-// bindJSON decodes the request body into v; malformed JSON is a 400.
-func bindJSON(c *fiber.Ctx, v any) error {
+// BindJSON decodes the request body into v; malformed JSON is a 400.
+func BindJSON(c *fiber.Ctx, v any) error {
 	body := c.Body()
 	if len(strings.TrimSpace(string(body))) == 0 {
 		return errs.E(errs.Invalid, "request body is empty; expected JSON")
@@ -163,34 +170,4 @@ func bindJSON(c *fiber.Ctx, v any) error {
 		return errs.E(errs.Invalid, "malformed JSON: %v", err)
 	}
 	return nil
-}
-
-func asErr(err error, target **errs.Error) bool { return errors.As(err, target) }
-
-func itoa(n int) string { return strconv.Itoa(n) }
-
-// ctxT is the context type handlers pass to domain calls.
-type ctxT = context.Context
-
-// parseYuanForm reads "12.80" as 1280 fen, exactly (no floats).
-func parseYuanForm(s string) (int64, error) {
-	s = strings.TrimSpace(s)
-	whole, frac, _ := strings.Cut(s, ".")
-	if whole == "" || len(frac) > 2 {
-		return 0, errors.New("bad amount")
-	}
-	w, err := strconv.ParseInt(whole, 10, 64)
-	if err != nil || w < 0 || w > 1e12 {
-		return 0, errors.New("bad amount")
-	}
-	f := int64(0)
-	if frac != "" {
-		for len(frac) < 2 {
-			frac += "0"
-		}
-		if f, err = strconv.ParseInt(frac, 10, 64); err != nil || f < 0 {
-			return 0, errors.New("bad amount")
-		}
-	}
-	return w*100 + f, nil
 }

@@ -13,7 +13,7 @@ func (s *Server) healthz(c *fiber.Ctx) error {
 
 // readyz reports whether PostgreSQL and Redis both answer; 503 otherwise.
 func (s *Server) readyz(c *fiber.Ctx) error {
-	cx, cancel := context.WithTimeout(ctx(c), 2*time.Second)
+	cx, cancel := context.WithTimeout(Ctx(c), 2*time.Second)
 	defer cancel()
 	checks := fiber.Map{"postgres": "ok", "redis": "ok"}
 	ready := true

@@ -17,6 +17,7 @@ const (
 	sessionCookie = "market_session"
 	csrfCookie    = "market_csrf" // double-submit token for forms shown to visitors
 	langCookie    = "market_lang"
+	cartCookie    = "market_cart"
 )
 
 var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{8,64}$`)
@@ -32,7 +33,8 @@ func (s *Server) requestID(c *fiber.Ctx) error {
 	return c.Next()
 }
 
-func requestIDOf(c *fiber.Ctx) string {
+// RequestIDOf is the request's id (X-Request-Id), for logs and error pages.
+func RequestIDOf(c *fiber.Ctx) string {
 	id, _ := c.Locals("request_id").(string)
 	return id
 }
@@ -52,7 +54,7 @@ func routeOf(c *fiber.Ctx) string {
 func (s *Server) instrument(c *fiber.Ctx) error {
 	start := time.Now()
 	if err := c.Next(); err != nil {
-		if herr := s.handleError(c, err); herr != nil {
+		if herr := s.HandleError(c, err); herr != nil {
 			return herr
 		}
 	}
@@ -66,7 +68,7 @@ func (s *Server) instrument(c *fiber.Ctx) error {
 	}
 	s.Log.Info("http", "method", c.Method(), "path", c.Path(), "route", route, "status", status,
 		"duration_ms", float64(elapsed.Microseconds())/1000, "bytes", size,
-		"ip", c.IP(), "request_id", requestIDOf(c))
+		"ip", c.IP(), "request_id", RequestIDOf(c))
 	return nil
 }
 
@@ -102,7 +104,7 @@ func (s *Server) locale(c *fiber.Ctx) error {
 }
 
 func supported(lang string) bool {
-	for _, l := range languages {
+	for _, l := range Languages {
 		if l == lang {
 			return true
 		}
@@ -114,7 +116,7 @@ func supported(lang string) bool {
 // makes visitors anonymous rather than breaking public pages.
 func (s *Server) loadActor(c *fiber.Ctx) error {
 	if tok, ok := bearer(c); ok {
-		a, err := s.Auth.ActorForToken(ctx(c), tok)
+		a, err := s.Auth.ActorForToken(Ctx(c), tok)
 		if err != nil {
 			return err
 		}
@@ -123,15 +125,15 @@ func (s *Server) loadActor(c *fiber.Ctx) error {
 		return c.Next()
 	}
 	if id := c.Cookies(sessionCookie); id != "" {
-		a, sess, err := s.Auth.ActorForSession(ctx(c), id)
+		a, sess, err := s.Auth.ActorForSession(Ctx(c), id)
 		switch {
 		case err == nil:
 			c.Locals("actor", a)
 			c.Locals("session", sess)
 		case errors.Is(err, auth.ErrNoSession) || errs.Is(err, errs.Unauthenticated):
-			s.clearSessionCookie(c)
+			s.ClearSessionCookie(c)
 		default:
-			s.Log.Warn("session store unavailable; serving as visitor", "err", err, "request_id", requestIDOf(c))
+			s.Log.Warn("session store unavailable; serving as visitor", "err", err, "request_id", RequestIDOf(c))
 		}
 	}
 	return c.Next()
@@ -145,12 +147,14 @@ func bearer(c *fiber.Ctx) (string, bool) {
 	return "", false
 }
 
-func actorOf(c *fiber.Ctx) auth.Actor {
+// ActorOf is who sent the request (anonymous for visitors).
+func ActorOf(c *fiber.Ctx) auth.Actor {
 	a, _ := c.Locals("actor").(auth.Actor)
 	return a
 }
 
-func sessionOf(c *fiber.Ctx) (auth.Session, bool) {
+// SessionOf is the request's browser session, when it came with one.
+func SessionOf(c *fiber.Ctx) (auth.Session, bool) {
 	s, ok := c.Locals("session").(auth.Session)
 	return s, ok
 }
@@ -172,13 +176,13 @@ func (s *Server) csrf(c *fiber.Ctx) error {
 	if sent == "" {
 		sent = c.FormValue("_csrf")
 	}
-	if sess, ok := sessionOf(c); ok {
+	if sess, ok := SessionOf(c); ok {
 		if !tokenEqual(sent, sess.CSRF) {
 			return errCSRF
 		}
 		return c.Next()
 	}
-	if !isAPI(c) && !tokenEqual(sent, c.Cookies(csrfCookie)) {
+	if !IsAPI(c) && !tokenEqual(sent, c.Cookies(csrfCookie)) {
 		return errCSRF
 	}
 	return c.Next()
@@ -186,29 +190,4 @@ func (s *Server) csrf(c *fiber.Ctx) error {
 
 func tokenEqual(a, b string) bool {
 	return a != "" && b != "" && subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
-}
-
-// requireSignedIn answers 401 to visitors.
-func (s *Server) requireSignedIn(c *fiber.Ctx) error {
-	if actorOf(c).Anonymous() {
-		return errs.E(errs.Unauthenticated, "sign in first")
-	}
-	return c.Next()
-}
-
-// requireRole lets through actors holding any of roles; others get 403
-// (401 for visitors).
-func (s *Server) requireRole(roles ...auth.Role) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		a := actorOf(c)
-		if a.Anonymous() {
-			return errs.E(errs.Unauthenticated, "sign in first")
-		}
-		for _, r := range roles {
-			if a.Has(r) {
-				return c.Next()
-			}
-		}
-		return errs.E(errs.Forbidden, "your account may not do this")
-	}
 }

@@ -9,6 +9,7 @@ import (
 	"html/template"
 	"io/fs"
 	"path"
+	"reflect"
 	"strings"
 
 	"github.com/fupinmarket/market/internal/auth"
@@ -16,7 +17,7 @@ import (
 )
 
 // Languages served, the first being the default.
-var languages = []string{"zh-CN", "en"}
+var Languages = []string{"zh-CN", "en"}
 
 // Renderer holds the templates (parsed once), the locale catalogs and the
 // content-hashed names of the static files.
@@ -27,14 +28,16 @@ type Renderer struct {
 	files    map[string]string // hashed name → real name
 }
 
-// NewRenderer parses every page template with the layout.
+// NewRenderer parses every page template with the layout and the partials.
+// A page is named by its path under templates/ without ".html": "error",
+// "shop/product", "office/households".
 func NewRenderer() (*Renderer, error) {
 	r := &Renderer{pages: map[string]*template.Template{}, catalogs: map[string]map[string]string{},
 		static: map[string]string{}, files: map[string]string{}}
 	if err := r.hashStatic(); err != nil {
 		return nil, err
 	}
-	for _, lang := range languages {
+	for _, lang := range Languages {
 		b, err := fs.ReadFile(storefront.FS, "locales/"+lang+".json")
 		if err != nil {
 			return nil, err
@@ -45,9 +48,7 @@ func NewRenderer() (*Renderer, error) {
 		}
 		r.catalogs[lang] = cat
 	}
-	funcs := template.FuncMap{"static": r.staticURL, "yuan": FormatYuan, "hasPrefix": strings.HasPrefix, "field": formField,
-		"num": numFunc, "money": moneyFunc, "pct": pctFunc} // num, money, pct: charts.go
-	base, err := template.New("layout.html").Funcs(funcs).ParseFS(storefront.FS, "templates/layout.html")
+	base, err := template.New("layout.html").Funcs(r.funcs()).ParseFS(storefront.FS, "templates/layout.html")
 	if err != nil {
 		return nil, err
 	}
@@ -57,22 +58,31 @@ func NewRenderer() (*Renderer, error) {
 			return nil, err
 		}
 	}
-	names, err := fs.Glob(storefront.FS, "templates/*.html")
-	if err != nil {
-		return nil, err
-	}
-	for _, n := range names {
-		name := strings.TrimSuffix(path.Base(n), ".html")
-		if name == "layout" {
-			continue
-		}
-		t, err := template.Must(base.Clone()).ParseFS(storefront.FS, n)
+	for _, n := range PageTemplates() {
+		t, err := template.Must(base.Clone()).ParseFS(storefront.FS, "templates/"+n+".html")
 		if err != nil {
 			return nil, fmt.Errorf("template %s: %w", n, err)
 		}
-		r.pages[name] = t
+		r.pages[n] = t
 	}
 	return r, nil
+}
+
+// PageTemplates names every page template: templates/*.html but the
+// layout, and templates/<audience>/*.html.
+func PageTemplates() []string {
+	var out []string
+	for _, pattern := range []string{"templates/*.html", "templates/*/*.html"} {
+		names, _ := fs.Glob(storefront.FS, pattern)
+		for _, n := range names {
+			n = strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
+			if n == "layout" || strings.HasPrefix(n, "partials/") {
+				continue
+			}
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 func (r *Renderer) hashStatic() error {
@@ -100,7 +110,8 @@ func (r *Renderer) staticURL(name string) string {
 	return "/static/" + name
 }
 
-// Page is what every template receives.
+// Page is what every template receives: the layout's needs, and the page's
+// own view model in Data (a struct of the audience package).
 type Page struct {
 	Lang      string
 	Dir       string
@@ -131,9 +142,25 @@ func (p Page) T(key string, args ...any) string {
 		}
 	}
 	if len(args) > 0 {
-		return fmt.Sprintf(s, args...)
+		return fmt.Sprintf(s, derefAll(args)...)
 	}
 	return s
+}
+
+// derefAll replaces pointers among a message's arguments by what they point
+// to: a template's {{with}} of an optional field (a *string) hands T the
+// pointer, which would print as %!s(*string=0x…).
+func derefAll(args []any) []any {
+	for i, a := range args {
+		if v := reflect.ValueOf(a); v.Kind() == reflect.Pointer {
+			if v.IsNil() {
+				args[i] = ""
+			} else {
+				args[i] = v.Elem().Interface()
+			}
+		}
+	}
+	return args
 }
 
 // Msg translates a domain message (English) when the catalog knows it.
@@ -146,11 +173,18 @@ func (p Page) Msg(s string) string {
 
 // localize attaches the catalogs of the page's language.
 func (r *Renderer) localize(p *Page) {
-	p.catalog, p.fallback = r.catalogs[p.Lang], r.catalogs[languages[0]]
+	p.catalog, p.fallback = r.catalogs[p.Lang], r.catalogs[Languages[0]]
 	if p.catalog == nil {
-		p.Lang, p.catalog = languages[0], p.fallback
+		p.Lang, p.catalog = Languages[0], p.fallback
 	}
 	p.Dir = "ltr" // zh-CN and en; Uyghur will set rtl
+}
+
+// Localized is p with the catalogs of lang attached (tests render pages
+// without a request).
+func (r *Renderer) Localized(p Page) Page {
+	r.localize(&p)
+	return p
 }
 
 // Render executes page name into a buffer, so a failing template never sends
@@ -166,34 +200,4 @@ func (r *Renderer) Render(name string, p Page) ([]byte, error) {
 		return nil, fmt.Errorf("render %s: %w", name, err)
 	}
 	return buf.Bytes(), nil
-}
-
-// FormatYuan renders fen as yuan with two decimals: 1280 → "12.80".
-func FormatYuan(fen int64) string {
-	sign := ""
-	if fen < 0 {
-		sign, fen = "-", -fen
-	}
-	return fmt.Sprintf("%s%d.%02d", sign, fen/100, fen%100)
-}
-
-// formFieldData is what the "field" template of a form needs.
-type formFieldData struct {
-	Page                                  Page
-	Name, Label, Value, Type, Auto, Error string
-}
-
-// formField prepares a labelled input whose error, if any, comes from the
-// page data's "Fields" map under "shipping_address.<name>" or "<name>".
-func formField(p Page, name, label, value, typ, auto string) formFieldData {
-	f := formFieldData{Page: p, Name: name, Label: label, Value: value, Type: typ, Auto: auto}
-	if m, ok := p.Data.(map[string]any); ok {
-		if fields, ok := m["Fields"].(map[string]string); ok {
-			f.Error = fields["shipping_address."+name]
-			if f.Error == "" {
-				f.Error = fields[name]
-			}
-		}
-	}
-	return f
 }

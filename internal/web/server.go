@@ -1,5 +1,9 @@
-// Package web is the HTTP side: the JSON API under /api/v1 and the
-// server-rendered pages. Handlers stay thin: parse, call the domain, render.
+// Package web is the shared core of the HTTP side: the server with its
+// middleware, the one error handler, rendering and locale catalogs, forms,
+// charts, session helpers and the catalog cache. The pages and the JSON API
+// live in one package per audience beside it (api, shop, coop, office, org,
+// admin), each listing its routes in its own routes.go; package site mounts
+// them in order. Handlers stay thin: parse, call the domain, render.
 package web
 
 import (
@@ -23,30 +27,30 @@ import (
 	"github.com/fupinmarket/market/internal/payment"
 	"github.com/fupinmarket/market/internal/payout"
 	"github.com/fupinmarket/market/internal/platform/cache"
+	"github.com/fupinmarket/market/internal/platform/clock"
 	"github.com/fupinmarket/market/internal/povertyline"
 	"github.com/fupinmarket/market/internal/region"
 	"github.com/fupinmarket/market/internal/report"
 )
 
-// Deps is everything the HTTP layer needs; cmd/marketd builds it.
+// Deps is everything the HTTP layer needs; package site builds it.
 type Deps struct {
-	Log     *slog.Logger
-	DB      *pgxpool.Pool
-	Redis   redis.UniversalClient
-	Auth    *auth.Service
-	Regions *region.Store
-	Catalog *catalog.Service
-	Cache   *cache.Cache
-	Orders  *order.Service
-	// Households, Coops and PovertyLines are the registry (api_registry.go, pages_office.go).
+	Log          *slog.Logger
+	DB           *pgxpool.Pool
+	Redis        redis.UniversalClient
+	Clock        clock.Clock
+	Auth         *auth.Service
+	Regions      *region.Store
+	Catalog      *catalog.Service
+	Cache        *cache.Cache
+	Orders       *order.Service
+	Carts        *cart.Store
 	Households   *household.Service
 	Coops        *coop.Service
 	PovertyLines *povertyline.Store
-	Carts        *cart.Store
-	// Reports, Payouts and BuyerOrgs are income reporting (api_reports.go, pages_reports.go).
-	Reports   *report.Service
-	Payouts   *payout.Service
-	BuyerOrgs *buyerorg.Service
+	Reports      *report.Service
+	Payouts      *payout.Service
+	BuyerOrgs    *buyerorg.Service
 	// Payments is the Stripe provider, nil when Stripe is off.
 	Payments    payment.Provider
 	RedisPrefix string
@@ -57,30 +61,25 @@ type Deps struct {
 	TrustProxy           bool
 }
 
-// Server holds the handlers' dependencies.
+// Server is the core every audience package builds its handlers on.
 type Server struct {
 	Deps
-	render    *Renderer
-	openapi   []byte
-	metrics   *metrics
-	directory *regionDirectory
+	render  *Renderer
+	metrics *metrics
+	app     *fiber.App
 }
 
-// New builds the Fiber application with every route.
-func New(d Deps) (*fiber.App, error) {
+// New builds the Fiber application with the shared middleware; the
+// audience packages then add their routes to App().
+func New(d Deps) (*Server, error) {
 	r, err := NewRenderer()
-	if err != nil {
-		return nil, err
-	}
-	doc, err := OpenAPIDocument()
 	if err != nil {
 		return nil, err
 	}
 	if d.Registry == nil {
 		d.Registry = prometheus.NewRegistry()
 	}
-	s := &Server{Deps: d, render: r, openapi: doc, metrics: newMetrics(d.Registry, d.DB),
-		directory: &regionDirectory{maxAge: 5 * time.Minute}}
+	s := &Server{Deps: d, render: r, metrics: newMetrics(d.Registry, d.DB)}
 	d.Registry.MustRegister(catalogCollectors(d.Catalog, d.Cache)...)
 	cfg := fiber.Config{
 		AppName:   "fupin-market",
@@ -89,7 +88,7 @@ func New(d Deps) (*fiber.App, error) {
 		// whole (BodyLimit bounds it): a malformed upload then gets the API's
 		// JSON 400 instead of failing before routing.
 		DisablePreParseMultipartForm: true,
-		ErrorHandler:                 s.handleError,
+		ErrorHandler:                 s.HandleError,
 		DisableStartupMessage:        true,
 		ReadTimeout:                  30 * time.Second,
 		WriteTimeout:                 60 * time.Second,
@@ -98,43 +97,13 @@ func New(d Deps) (*fiber.App, error) {
 	if d.TrustProxy {
 		cfg.ProxyHeader = fiber.HeaderXForwardedFor
 	}
-	app := fiber.New(cfg)
-	app.Use(s.requestID, s.instrument, recover.New(), securityHeaders, s.locale, s.loadActor, s.csrf)
-	s.routes(app)
-	return app, nil
+	s.app = fiber.New(cfg)
+	s.app.Use(s.requestID, s.instrument, recover.New(), securityHeaders, s.locale, s.loadActor, s.csrf)
+	return s, nil
 }
 
-func (s *Server) routes(app *fiber.App) {
-	app.Get("/healthz", s.healthz)
-	app.Get("/readyz", s.readyz)
-	app.Get("/metrics", s.metricsHandler())
-	app.Get("/static/:name", s.staticFile)
+// App is the Fiber application the audiences mount their routes on.
+func (s *Server) App() *fiber.App { return s.app }
 
-	api := app.Group("/api/v1")
-	api.Get("/openapi.json", s.openAPI)
-	api.Post("/auth/register", s.apiRegister)
-	api.Post("/auth/login", s.apiLogin)
-	api.Post("/auth/logout", s.apiLogout)
-	api.Get("/me", s.requireSignedIn, s.apiMe)
-	api.Get("/regions/:code", s.apiRegion)
-
-	app.Get("/", s.pageHome)
-	app.Get("/regions/:code", s.pageRegion)
-	app.Get("/lang/:lang", s.switchLanguage)
-	app.Get("/login", s.pageLogin)
-	app.Post("/login", s.postLogin)
-	app.Get("/register", s.pageRegister)
-	app.Post("/register", s.postRegister)
-	app.Post("/logout", s.postLogout)
-	app.Get("/admin", s.requireRole(auth.RolePlatformAdmin), s.pageAdmin)
-	s.reportRoutes(app) // before registryRoutes: /api/v1/cooperatives/owed and /office are more specific
-	s.registryRoutes(app)
-	s.orderRoutes(app)
-	s.orderPageRoutes(app)
-	s.shippingRoutes(app)
-	s.catalogRoutes(app)
-	s.paymentRoutes(app)
-}
-
-// ctx returns the request's context for domain calls.
-func ctx(c *fiber.Ctx) context.Context { return c.UserContext() }
+// Ctx returns the request's context for domain calls.
+func Ctx(c *fiber.Ctx) context.Context { return c.UserContext() }

@@ -11,8 +11,8 @@ import (
 
 	"github.com/fupinmarket/market/internal/attribution"
 	"github.com/fupinmarket/market/internal/auth"
+	"github.com/fupinmarket/market/internal/dbtest"
 	"github.com/fupinmarket/market/internal/order"
-	"github.com/fupinmarket/market/internal/platform/dbtest"
 	"github.com/fupinmarket/market/internal/platform/ids"
 )
 

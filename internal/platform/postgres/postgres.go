@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io/fs"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
@@ -97,3 +98,10 @@ func (m *Migrator) EnsureCurrent(ctx context.Context) error {
 
 // Sources lists the embedded migration files, for hashing in tests.
 func Sources() fs.FS { return migrations.FS }
+
+// Querier reads: a pool, a connection or a transaction (a read-only
+// snapshot that several reads of one page share).
+type Querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}

@@ -10,7 +10,7 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
-	"github.com/fupinmarket/market/internal/web"
+	"github.com/fupinmarket/market/internal/web/api"
 )
 
 // Spec checks real responses against the served OpenAPI document.
@@ -30,7 +30,7 @@ type pathMatcher struct {
 var specOnce = sync.OnceValues(loadSpec)
 
 func loadSpec() (*Spec, error) {
-	raw, err := web.OpenAPIDocument()
+	raw, err := api.Document()
 	if err != nil {
 		return nil, err
 	}

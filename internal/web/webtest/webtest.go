@@ -20,10 +20,10 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/fupinmarket/market/internal/app"
 	"github.com/fupinmarket/market/internal/auth"
 	"github.com/fupinmarket/market/internal/config"
-	"github.com/fupinmarket/market/internal/platform/dbtest"
+	"github.com/fupinmarket/market/internal/dbtest"
+	"github.com/fupinmarket/market/internal/web/site"
 )
 
 // TestDataKey is the data key (MARKET_DATA_KEY) of test servers: fixed, so
@@ -40,10 +40,17 @@ type Server struct {
 	spec   *Spec
 }
 
-// Start boots the server on 127.0.0.1:0; opts adjust the configuration.
+// Start boots the server on 127.0.0.1:0 over a fresh database; opts adjust
+// the configuration.
 func Start(tb testing.TB, opts ...func(*config.Config)) *Server {
 	tb.Helper()
-	db := dbtest.New(tb)
+	return StartWith(tb, dbtest.New(tb), opts...)
+}
+
+// StartWith boots the server over db (a test may wrap the pool, to count
+// its statements say).
+func StartWith(tb testing.TB, db *dbtest.DB, opts ...func(*config.Config)) *Server {
+	tb.Helper()
 	rdb, prefix := dbtest.Redis(tb)
 	cfg, _, err := config.Load("test", nil, func(string) string { return "" }, io.Discard)
 	if err != nil {
@@ -65,10 +72,11 @@ func StartOn(tb testing.TB, cfg config.Config, db *dbtest.DB, rdb *redis.Client)
 	if os.Getenv("MARKET_TEST_LOG") != "" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
-	handler, err := app.NewHTTPOn(cfg, db.Pool, rdb, log)
+	a, err := site.New(cfg, db.Pool, rdb, log)
 	if err != nil {
 		tb.Fatal(err)
 	}
+	handler := a.HTTP
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatal(err)

@@ -1,0 +1,42 @@
+package admin
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/fupinmarket/market/internal/order"
+	"github.com/fupinmarket/market/internal/web"
+)
+
+// PaymentsView is the payments queue: bank transfers awaiting confirmation,
+// and refunds made in the Stripe dashboard awaiting recording.
+type PaymentsView struct {
+	Items    []order.AwaitingTransfer
+	External []order.ExternalRefund
+}
+
+func (s handlers) payments(c *fiber.Ctx) error {
+	list, err := s.Orders.AwaitingTransfers(web.Ctx(c), web.ActorOf(c))
+	if err != nil {
+		return err
+	}
+	external, err := s.Orders.ExternalRefunds(web.Ctx(c), web.ActorOf(c))
+	if err != nil {
+		return err
+	}
+	p := s.Page(c, "")
+	p.Title = p.T("admin.payments")
+	p.Data = PaymentsView{Items: list, External: external}
+	return s.HTML(c, "admin/payments", p)
+}
+
+// confirm records a bank transfer as received, with the bank's reference.
+func (s handlers) confirm(c *fiber.Ctx) error {
+	id, err := web.OrderID(c)
+	if err != nil {
+		return err
+	}
+	if err := s.Orders.ConfirmManual(web.Ctx(c), web.ActorOf(c), id, c.FormValue("reference")); err != nil {
+		return err
+	}
+	return c.Redirect("/admin/payments", fiber.StatusSeeOther)
+}

@@ -1,0 +1,95 @@
+package api
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/fupinmarket/market/internal/auth"
+	"github.com/fupinmarket/market/internal/platform/ids"
+	"github.com/fupinmarket/market/internal/web"
+)
+
+type meJSON struct {
+	ID               ids.ID      `json:"id"`
+	Email            string      `json:"email"`
+	Name             string      `json:"name"`
+	Roles            []auth.Role `json:"roles"`
+	CooperativeID    *ids.ID     `json:"cooperative_id,omitempty"`
+	OfficeRegionCode string      `json:"office_region_code,omitempty"`
+	BuyerOrgID       *ids.ID     `json:"buyer_org_id,omitempty"`
+}
+
+func meOf(a auth.Actor) meJSON {
+	m := meJSON{ID: ids.ID(a.UserID), Email: a.Email, Name: a.Name, Roles: a.Roles, OfficeRegionCode: a.OfficeRegion}
+	if m.Roles == nil {
+		m.Roles = []auth.Role{}
+	}
+	if a.CooperativeID != 0 {
+		id := ids.ID(a.CooperativeID)
+		m.CooperativeID = &id
+	}
+	if a.BuyerOrgID != 0 {
+		id := ids.ID(a.BuyerOrgID)
+		m.BuyerOrgID = &id
+	}
+	return m
+}
+
+type loginResult struct {
+	Token     string `json:"token"`
+	CSRFToken string `json:"csrf_token"`
+	User      meJSON `json:"user"`
+}
+
+func (s handlers) login(c *fiber.Ctx) error {
+	var in struct {
+		Email    string `json:"email"`
+		Password string `json:"password"`
+	}
+	if err := web.BindJSON(c, &in); err != nil {
+		return err
+	}
+	a, err := s.Auth.Login(web.Ctx(c), in.Email, in.Password, c.IP())
+	if err != nil {
+		return err
+	}
+	return s.signIn(c, a, fiber.StatusOK)
+}
+
+func (s handlers) register(c *fiber.Ctx) error {
+	var in auth.NewUser
+	if err := web.BindJSON(c, &in); err != nil {
+		return err
+	}
+	a, err := s.Auth.Register(web.Ctx(c), in)
+	if err != nil {
+		return err
+	}
+	return s.signIn(c, a, fiber.StatusCreated)
+}
+
+// signIn issues a bearer token and a fresh browser session (a new id at
+// every login, so a planted id never becomes a signed-in one).
+func (s handlers) signIn(c *fiber.Ctx, a auth.Actor, status int) error {
+	tok, err := s.Auth.Tokens.Issue(web.Ctx(c), a.UserID)
+	if err != nil {
+		return err
+	}
+	res := loginResult{Token: tok, User: meOf(a)}
+	if sess, err := s.StartSession(c, a.UserID); err == nil {
+		res.CSRFToken = sess.CSRF
+	} else {
+		s.Log.Warn("session store unavailable; API login returns the token only", "err", err)
+	}
+	return c.Status(status).JSON(res)
+}
+
+func (s handlers) logout(c *fiber.Ctx) error {
+	if err := s.SignOut(c); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (s handlers) me(c *fiber.Ctx) error {
+	return c.JSON(meOf(web.ActorOf(c)))
+}

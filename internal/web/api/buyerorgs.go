@@ -1,0 +1,116 @@
+package api
+
+import (
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/fupinmarket/market/internal/buyerorg"
+	"github.com/fupinmarket/market/internal/platform/errs"
+	"github.com/fupinmarket/market/internal/platform/ids"
+	"github.com/fupinmarket/market/internal/web"
+)
+
+func (s handlers) createOrg(c *fiber.Ctx) error {
+	var in buyerorg.Org
+	if err := web.BindJSON(c, &in); err != nil {
+		return err
+	}
+	o, err := s.BuyerOrgs.Create(web.Ctx(c), web.ActorOf(c), in)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(o)
+}
+
+func (s handlers) getOrg(c *fiber.Ctx) error {
+	id, err := web.PathID(c, "id", "organisation not found")
+	if err != nil {
+		return err
+	}
+	o, err := s.BuyerOrgs.Get(web.Ctx(c), web.ActorOf(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(o)
+}
+
+func (s handlers) addOrgMember(c *fiber.Ctx) error {
+	id, err := web.PathID(c, "id", "organisation not found")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Email string `json:"email"`
+	}
+	if err := web.BindJSON(c, &in); err != nil {
+		return err
+	}
+	if err := s.BuyerOrgs.AddMember(web.Ctx(c), web.ActorOf(c), id, in.Email); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (s handlers) setOrgTarget(c *fiber.Ctx) error {
+	id, err := web.PathID(c, "id", "organisation not found")
+	if err != nil {
+		return err
+	}
+	year, err := strconv.Atoi(c.Params("year"))
+	if err != nil {
+		return errs.E(errs.NotFound, "no such year")
+	}
+	var in struct {
+		TargetFen int64 `json:"target_fen"`
+	}
+	if err := web.BindJSON(c, &in); err != nil {
+		return err
+	}
+	if err := s.BuyerOrgs.SetTarget(web.Ctx(c), web.ActorOf(c), id, year, in.TargetFen); err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"org_id": ids.ID(id), "year": year, "target_fen": in.TargetFen})
+}
+
+func (s handlers) orgProgress(c *fiber.Ctx) error {
+	id, err := web.PathID(c, "id", "organisation not found")
+	if err != nil {
+		return err
+	}
+	year, err := s.YearParam(c)
+	if err != nil {
+		return err
+	}
+	p, err := s.BuyerOrgs.Progress(web.Ctx(c), web.ActorOf(c), id, year)
+	if err != nil {
+		return err
+	}
+	return c.JSON(p)
+}
+
+func (s handlers) orgAwaiting(c *fiber.Ctx) error {
+	id, err := web.PathID(c, "id", "organisation not found")
+	if err != nil {
+		return err
+	}
+	list, err := s.BuyerOrgs.Awaiting(web.Ctx(c), web.ActorOf(c), id)
+	if err != nil {
+		return err
+	}
+	if list == nil {
+		list = []buyerorg.AwaitingOrder{}
+	}
+	return c.JSON(fiber.Map{"items": list})
+}
+
+func (s handlers) acceptOrder(c *fiber.Ctx) error {
+	id, err := web.OrderID(c)
+	if err != nil {
+		return err
+	}
+	if err := s.BuyerOrgs.Accept(web.Ctx(c), web.ActorOf(c), id); err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"id": ids.ID(id), "status": "completed"})
+}

@@ -1,0 +1,145 @@
+package coop
+
+import (
+	"errors"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/fupinmarket/market/internal/payout"
+	"github.com/fupinmarket/market/internal/platform/errs"
+	"github.com/fupinmarket/market/internal/platform/ids"
+	"github.com/fupinmarket/market/internal/platform/money"
+	"github.com/fupinmarket/market/internal/web"
+)
+
+// PayoutsView is the payouts page: what the cooperative owes each member
+// household, the form to record a payout, the bank batch upload and the
+// history.
+type PayoutsView struct {
+	Statement     payout.Statement
+	Form          PayoutForm
+	FormError     bool
+	Methods       []string
+	RegNo         map[ids.ID]string // registry numbers of the history's households
+	Columns       [][2]string       // the batch file's columns, English and Chinese
+	Saved         bool
+	Imported      string
+	ImportMessage string
+	FileError     string
+	Problems      []web.RowProblem
+}
+
+// PayoutForm is the record-a-payout form as typed, with its errors.
+type PayoutForm struct {
+	HouseholdID string
+	Amount      string
+	PaidOn      string
+	Method      string
+	Reference   string
+	Errors      map[string]string
+}
+
+// Err is the form's message for field k.
+func (f PayoutForm) Err(k string) string { return f.Errors[k] }
+
+var batchColumnOrder = web.ColumnOrder(payout.BatchColumns)
+
+func (s handlers) renderPayouts(c *fiber.Ctx, form PayoutForm, v PayoutsView) error {
+	a := web.ActorOf(c)
+	st, err := s.Payouts.Statement(web.Ctx(c), a, a.CooperativeID)
+	if err != nil {
+		return err
+	}
+	p := s.Page(c, "")
+	p.Title = p.T("rpt.payouts")
+	if form.PaidOn == "" {
+		form.PaidOn = s.Clock.Today()
+	}
+	if form.Method == "" {
+		form.Method = "bank_transfer"
+	}
+	v.Statement, v.Form, v.Methods = st, form, payout.Methods
+	v.RegNo = map[ids.ID]string{}
+	for _, b := range st.Balances {
+		v.RegNo[b.HouseholdID] = b.RegistryNo
+	}
+	v.Saved, v.Imported = c.Query("saved") != "", c.Query("imported")
+	v.Columns = make([][2]string, len(payout.BatchColumns))
+	for i := range payout.BatchColumns {
+		v.Columns[i] = [2]string{payout.BatchColumns[i], payout.BatchChineseColumns[i]}
+	}
+	p.Data = v
+	return s.HTML(c, "coop/payouts", p)
+}
+
+func (s handlers) payouts(c *fiber.Ctx) error {
+	return s.renderPayouts(c, PayoutForm{}, PayoutsView{})
+}
+
+func (s handlers) recordPayout(c *fiber.Ctx) error {
+	a := web.ActorOf(c)
+	form := PayoutForm{HouseholdID: c.FormValue("household_id"), Amount: c.FormValue("amount_yuan"),
+		PaidOn: strings.TrimSpace(c.FormValue("paid_on")), Method: c.FormValue("method"), Reference: c.FormValue("reference"),
+		Errors: map[string]string{}}
+	p := s.Page(c, "")
+	in := payout.Input{PaidOn: form.PaidOn, Method: form.Method, Reference: form.Reference}
+	if id, ok := ids.Parse(form.HouseholdID); ok {
+		in.HouseholdID = id
+	} else {
+		form.Errors["household_id"] = p.Msg("is required")
+	}
+	fen, err := money.ParseCell(form.Amount)
+	if err != nil {
+		form.Errors["amount_fen"] = p.Msg("must be an amount in yuan with at most two decimals")
+	}
+	in.AmountFen = fen
+	if len(form.Errors) == 0 {
+		err = s.Payouts.Record(web.Ctx(c), a, a.CooperativeID, []payout.Input{in}, func(int) string { return "" })
+		if err == nil {
+			return c.Redirect("/coop/payouts?saved=1", fiber.StatusSeeOther)
+		}
+		fields, _, ok := web.FormErrorOr(p, err, "form", errs.Invalid)
+		if !ok {
+			return err
+		}
+		for k, v := range fields {
+			form.Errors[k] = v
+		}
+	}
+	c.Status(fiber.StatusUnprocessableEntity)
+	return s.renderPayouts(c, form, PayoutsView{FormError: true})
+}
+
+func (s handlers) importPayouts(c *fiber.Ctx) error {
+	a := web.ActorOf(c)
+	if !a.ManagesCoop(a.CooperativeID) {
+		return errs.E(errs.Forbidden, "only the cooperative's administrator records its payouts")
+	}
+	n, err := web.Upload(c, "file", func(r io.Reader) (int, error) {
+		return s.Payouts.ImportBatch(web.Ctx(c), a, a.CooperativeID, r)
+	})
+	if err == nil {
+		return c.Redirect("/coop/payouts?imported="+strconv.Itoa(n), fiber.StatusSeeOther)
+	}
+	var e *errs.Error
+	if !errors.As(err, &e) || (e.Kind != errs.Invalid && e.Kind != errs.TooLarge) {
+		return err
+	}
+	p := s.Page(c, "")
+	status, _, _ := web.Classify(err)
+	c.Status(status)
+	v := PayoutsView{ImportMessage: web.TrMsg(p, e.Message)}
+	if status == fiber.StatusBadRequest || e.Kind == errs.TooLarge {
+		reason := e.Fields["file"]
+		if reason == "" {
+			reason = e.Message
+		}
+		v.FileError = web.TrMsg(p, reason)
+	} else {
+		v.Problems = web.RowProblems(p, e.Fields, "rpt.col.", batchColumnOrder)
+	}
+	return s.renderPayouts(c, PayoutForm{}, v)
+}

@@ -1,0 +1,168 @@
+package web
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/fupinmarket/market/internal/platform/errs"
+)
+
+// Forms: a domain error becomes field messages next to the inputs, in the
+// page's language. This is the one place that turns errs.Error into what a
+// form shows.
+
+// FormError splits err for a form: its field reasons and its message, both
+// translated, and the status to answer with; ok is false when the error is
+// not the user's to fix on this form (it then goes to the error handler).
+// kinds lists the kinds a form shows (default: invalid and conflict).
+func FormError(p Page, err error, kinds ...errs.Kind) (fields map[string]string, message string, status int, ok bool) {
+	var e *errs.Error
+	if !errors.As(err, &e) {
+		return nil, "", 0, false
+	}
+	if len(kinds) == 0 {
+		kinds = []errs.Kind{errs.Invalid, errs.Conflict}
+	}
+	if !slices.Contains(kinds, e.Kind) {
+		return nil, "", 0, false
+	}
+	fields = make(map[string]string, len(e.Fields))
+	for k, v := range e.Fields {
+		fields[k] = TrMsg(p, v)
+	}
+	return fields, TrMsg(p, e.Message), StatusOf(e), true
+}
+
+// FormErrorOr is FormError with the message under key when the error
+// names no field, so that it still shows next to something.
+func FormErrorOr(p Page, err error, key string, kinds ...errs.Kind) (fields map[string]string, status int, ok bool) {
+	fields, msg, status, ok := FormError(p, err, kinds...)
+	if ok && len(fields) == 0 {
+		fields = map[string]string{key: msg}
+	}
+	return fields, status, ok
+}
+
+var (
+	digitRun        = regexp.MustCompile(`[0-9]+`)
+	msgPatterns     = []*regexp.Regexp{regexp.MustCompile(`^column (\S+) appears twice$`)}
+	coopStateReason = regexp.MustCompile(`^cooperative ([0-9]+) is (\w+); only a cooperative that is (\w+) can be (\w+)$`)
+)
+
+// TrMsg translates a domain message into the page's language: the catalog's
+// "msg.<message>" when it has one; else the message with its numbers as %s
+// ("must be at most %s characters"); else, for "reason: detail", both parts
+// on their own. Messages the catalog lacks stay in English.
+func TrMsg(p Page, msg string) string {
+	if t := p.Msg(msg); t != msg {
+		return t
+	}
+	if m := coopStateReason.FindStringSubmatch(msg); m != nil {
+		key := "msg.cooperative %s is %s; only a cooperative that is %s can be %s"
+		if t := p.T(key); t != key {
+			return fmt.Sprintf(t, m[1], p.T("coop.status."+m[2]), p.T("coop.status."+m[3]), p.T("coop.step."+m[4]))
+		}
+		return msg
+	}
+	for _, re := range msgPatterns {
+		if m := re.FindStringSubmatch(msg); m != nil {
+			tmpl := strings.Replace(strings.Trim(re.String(), "^$"), `(\S+)`, "%s", 1)
+			if t := p.Msg(tmpl); t != tmpl {
+				return fmt.Sprintf(t, m[1])
+			}
+		}
+	}
+	if nums := digitRun.FindAllString(msg, -1); len(nums) > 0 {
+		tmpl := digitRun.ReplaceAllString(msg, "%s")
+		if t := p.Msg(tmpl); t != tmpl {
+			args := make([]any, len(nums))
+			for i, n := range nums {
+				args[i] = n
+			}
+			return fmt.Sprintf(t, args...)
+		}
+	}
+	if head, detail, ok := strings.Cut(msg, ": "); ok {
+		if t := p.Msg(head); t != head {
+			sep := "：" // full-width colon for Chinese
+			if p.Lang == "en" {
+				sep = ": "
+			}
+			return t + sep + TrMsg(p, detail)
+		}
+	}
+	return msg
+}
+
+// FieldView is what the "field" template of a form needs.
+type FieldView struct {
+	Page                                  Page
+	Name, Label, Value, Type, Auto, Error string
+}
+
+// formField prepares a labelled input whose error, if any, is errors'
+// entry "shipping_address.<name>" or "<name>".
+func formField(p Page, name, label, value, typ, auto string, errors map[string]string) FieldView {
+	f := FieldView{Page: p, Name: name, Label: label, Value: value, Type: typ, Auto: auto}
+	if f.Error = errors["shipping_address."+name]; f.Error == "" {
+		f.Error = errors[name]
+	}
+	return f
+}
+
+// RowProblem is one line of a CSV upload's error table (household import,
+// payout batch): the domain reports fields keyed "row N: column".
+type RowProblem struct {
+	Row    int // 0 for problems of the whole file
+	Column string
+	Label  string
+	Reason string
+}
+
+var rowKeyPattern = regexp.MustCompile(`^row ([0-9]+): (.+)$`)
+
+// ColumnOrder numbers columns as the file lays them out, for sorting.
+func ColumnOrder(columns []string) map[string]int {
+	m := map[string]int{"csv": -1}
+	for i, c := range columns {
+		m[c] = i
+	}
+	return m
+}
+
+// RowProblems turns field errors into table rows sorted by row, then column
+// order (whole-file problems last), with column labels from the catalog
+// keys labelPrefix+column and reasons in the page's language.
+func RowProblems(p Page, fields map[string]string, labelPrefix string, order map[string]int) []RowProblem {
+	out := make([]RowProblem, 0, len(fields))
+	for k, v := range fields {
+		pr := RowProblem{Column: k, Reason: TrMsg(p, v)}
+		if m := rowKeyPattern.FindStringSubmatch(k); m != nil {
+			pr.Row, _ = strconv.Atoi(m[1])
+			pr.Column = m[2]
+		}
+		pr.Label = p.T(labelPrefix + pr.Column)
+		if strings.HasPrefix(pr.Label, labelPrefix) {
+			pr.Label = pr.Column
+		}
+		out = append(out, pr)
+	}
+	slices.SortFunc(out, func(a, b RowProblem) int {
+		if a.Row != b.Row {
+			if a.Row == 0 || b.Row == 0 {
+				return cmp.Compare(b.Row, a.Row)
+			}
+			return cmp.Compare(a.Row, b.Row)
+		}
+		if c := cmp.Compare(order[a.Column], order[b.Column]); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Column, b.Column)
+	})
+	return out
+}

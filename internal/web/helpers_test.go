@@ -1,5 +1,0 @@
-package web_test
-
-import "regexp"
-
-func regexpFind(s, pattern string) string { return regexp.MustCompile(pattern).FindString(s) }

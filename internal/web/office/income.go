@@ -1,0 +1,115 @@
+package office
+
+import (
+	"html/template"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/fupinmarket/market/internal/platform/ids"
+	"github.com/fupinmarket/market/internal/report"
+	"github.com/fupinmarket/market/internal/web"
+)
+
+// IncomeView is a household's income of a year: its projection against
+// the poverty and monitoring lines, by month, product and order, and every
+// ledger entry.
+type IncomeView struct {
+	web.YearView
+	Income   report.HouseholdIncome
+	H        report.HouseholdRow
+	Orders   []*IncomeOrder
+	Products []*IncomeProduct
+	Chart    template.HTML
+	// PovertyGap and MonitoringGap are what the projected per-capita income
+	// still lacks to reach each line (whole fen per person, never a float).
+	PovertyGap, MonitoringGap int64
+	LinesKnown                bool
+}
+
+// IncomeOrder is what one order brought the household: its sales, its
+// refunds and the net.
+type IncomeOrder struct {
+	Number             string
+	First              time.Time // the order's first entry, Beijing time
+	Products           []string
+	SaleFen, RefundFen int64
+	NetFen             int64
+}
+
+// IncomeProduct is what one product brought the household.
+type IncomeProduct struct {
+	Title                      string
+	SaleFen, RefundFen, NetFen int64
+}
+
+func (s handlers) householdIncome(c *fiber.Ctx) error {
+	id, err := web.PathID(c, "id", "household not found")
+	if err != nil {
+		return err
+	}
+	year, err := s.YearParam(c)
+	if err != nil {
+		return err
+	}
+	inc, err := s.Reports.HouseholdIncome(web.Ctx(c), web.ActorOf(c), id, year)
+	if err != nil {
+		return err
+	}
+	for i := range inc.Entries {
+		inc.Entries[i].At = s.Clock.In(inc.Entries[i].At)
+	}
+	orders, products := incomeBreakdown(inc.Entries)
+	h := inc.Household
+	p := s.Page(c, "")
+	p.Title = p.T("rpt.income.title", h.RegistryNo)
+	byMonth := make([]int64, 0, len(inc.ByMonth))
+	for _, m := range inc.ByMonth {
+		byMonth = append(byMonth, m.AttributedFen)
+	}
+	chart := web.MonthlyYuan(p, "chart-household", p.T("rpt.chart.household_monthly", year), p.T("rpt.chart.attributed"), byMonth)
+	gap := func(line int64) int64 { return max(line-h.ProjectedFen, 0) }
+	p.Data = IncomeView{YearView: s.Years(year), Income: inc, H: h, Orders: orders, Products: products,
+		Chart: chart.VerticalBars(), PovertyGap: gap(h.PovertyLineFen), MonitoringGap: gap(h.MonitoringLineFen),
+		LinesKnown: h.PovertyLineFen > 0}
+	return s.HTML(c, "office/income", p)
+}
+
+// incomeBreakdown sums the entries by order (in the order they came) and
+// by product (largest net first); refunds are negative entries.
+func incomeBreakdown(entries []report.Entry) ([]*IncomeOrder, []*IncomeProduct) {
+	var orders []*IncomeOrder
+	byOrder := map[ids.ID]*IncomeOrder{}
+	var products []*IncomeProduct
+	byProduct := map[string]*IncomeProduct{}
+	for _, e := range entries {
+		o := byOrder[e.OrderID]
+		if o == nil {
+			o = &IncomeOrder{Number: e.OrderNumber, First: e.At}
+			byOrder[e.OrderID] = o
+			orders = append(orders, o)
+		}
+		pr := byProduct[e.ProductTitle]
+		if pr == nil {
+			pr = &IncomeProduct{Title: e.ProductTitle}
+			byProduct[e.ProductTitle] = pr
+			products = append(products, pr)
+		}
+		if !slices.Contains(o.Products, e.ProductTitle) {
+			o.Products = append(o.Products, e.ProductTitle)
+		}
+		if e.Kind == "refund" {
+			o.RefundFen += e.AmountFen
+			pr.RefundFen += e.AmountFen
+		} else {
+			o.SaleFen += e.AmountFen
+			pr.SaleFen += e.AmountFen
+		}
+		o.NetFen += e.AmountFen
+		pr.NetFen += e.AmountFen
+	}
+	sort.SliceStable(products, func(i, j int) bool { return products[i].NetFen > products[j].NetFen })
+	return orders, products
+}

@@ -1,0 +1,100 @@
+package org
+
+import (
+	"net/url"
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/fupinmarket/market/internal/auth"
+	"github.com/fupinmarket/market/internal/platform/errs"
+	"github.com/fupinmarket/market/internal/platform/money"
+	"github.com/fupinmarket/market/internal/web"
+)
+
+// The portal's forms: the year's target, adding a member, accepting a
+// delivered order. Each goes back to the portal with a notice, or shows the
+// portal again with its errors.
+
+func (s handlers) setTarget(c *fiber.Ctx) error {
+	id, err := orgOf(c)
+	if err != nil {
+		return err
+	}
+	typedYuan := c.FormValue("target_yuan")
+	typed := func(v *PortalView) { v.TargetYuan = typedYuan }
+	year, yerr := strconv.Atoi(c.FormValue("year"))
+	fen, ferr := money.ParseCell(typedYuan)
+	if yerr != nil || ferr != nil {
+		fields := map[string]string{}
+		if yerr != nil {
+			fields["year"] = "must be between 2000 and 2100"
+		}
+		if ferr != nil {
+			fields["target_fen"] = "must be an amount in yuan with at most two decimals"
+		}
+		return s.formError(c, errs.Validation("the target is not valid", fields), typed)
+	}
+	if err := s.BuyerOrgs.SetTarget(web.Ctx(c), web.ActorOf(c), id, year, fen); err != nil {
+		return s.formError(c, err, typed)
+	}
+	return s.redirect(c, id, "target", strconv.Itoa(year))
+}
+
+func (s handlers) addMember(c *fiber.Ctx) error {
+	id, err := orgOf(c)
+	if err != nil {
+		return err
+	}
+	email := c.FormValue("email")
+	if err := s.BuyerOrgs.AddMember(web.Ctx(c), web.ActorOf(c), id, email); err != nil {
+		return s.formError(c, err, func(v *PortalView) { v.Email = email })
+	}
+	return s.redirect(c, id, "member", "")
+}
+
+// accept completes a member's delivered order. Whether it may (the order is
+// the organisation's, delivered) is the domain's to say: a refusal is not
+// the form's to show.
+func (s handlers) accept(c *fiber.Ctx) error {
+	orgID, err := orgOf(c)
+	if err != nil {
+		return err
+	}
+	id, err := web.OrderID(c)
+	if err != nil {
+		return err
+	}
+	if err := s.BuyerOrgs.Accept(web.Ctx(c), web.ActorOf(c), id); err != nil {
+		return err
+	}
+	return s.redirect(c, orgID, "accepted", "")
+}
+
+// formError shows the portal again with a validation error next to its
+// fields (its message atop the page when it names none) and what was typed;
+// any other error goes to the error handler.
+func (s handlers) formError(c *fiber.Ctx, err error, typed func(*PortalView)) error {
+	fields, _, ok := web.FormErrorOr(s.Page(c, ""), err, "form", errs.Invalid)
+	if !ok {
+		return err
+	}
+	c.Status(fiber.StatusUnprocessableEntity)
+	return s.renderPortal(c, func(v *PortalView) {
+		typed(v)
+		v.Errors = fields
+	})
+}
+
+// redirect goes back to the portal with its notice, on the year a target
+// was set for, keeping ?org= for a platform administrator.
+func (s handlers) redirect(c *fiber.Ctx, id int64, done, year string) error {
+	q := url.Values{"done": {done}}
+	if year != "" {
+		q.Set("year", year)
+	}
+	if !web.ActorOf(c).Has(auth.RoleBuyerOrgAdmin) {
+		q.Set("org", strconv.FormatInt(id, 10))
+	}
+	return c.Redirect("/org?"+q.Encode(), fiber.StatusSeeOther)
+}

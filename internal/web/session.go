@@ -1,0 +1,160 @@
+package web
+
+import (
+	"net/url"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/fupinmarket/market/internal/auth"
+	"github.com/fupinmarket/market/internal/cart"
+	"github.com/fupinmarket/market/internal/platform/errs"
+)
+
+// RequireSignedIn answers 401 to visitors (API routes).
+func (s *Server) RequireSignedIn(c *fiber.Ctx) error {
+	if ActorOf(c).Anonymous() {
+		return errs.E(errs.Unauthenticated, "sign in first")
+	}
+	return c.Next()
+}
+
+// RequireRole lets through actors holding any of roles; others get 403
+// (401 for visitors). For API routes.
+func (s *Server) RequireRole(roles ...auth.Role) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		a := ActorOf(c)
+		if a.Anonymous() {
+			return errs.E(errs.Unauthenticated, "sign in first")
+		}
+		if !holdsAny(a, roles) {
+			return errs.E(errs.Forbidden, "your account may not do this")
+		}
+		return c.Next()
+	}
+}
+
+// SignedInPage sends visitors to the login page and back.
+func (s *Server) SignedInPage(c *fiber.Ctx) error {
+	if ActorOf(c).Anonymous() {
+		return toLogin(c)
+	}
+	return c.Next()
+}
+
+// RequirePageRole sends visitors to the login page and refuses accounts
+// without one of roles.
+func (s *Server) RequirePageRole(roles ...auth.Role) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		a := ActorOf(c)
+		if a.Anonymous() {
+			return toLogin(c)
+		}
+		if !holdsAny(a, roles) {
+			return errs.E(errs.Forbidden, "your account may not do this")
+		}
+		return c.Next()
+	}
+}
+
+func holdsAny(a auth.Actor, roles []auth.Role) bool {
+	for _, r := range roles {
+		if a.Has(r) {
+			return true
+		}
+	}
+	return false
+}
+
+func toLogin(c *fiber.Ctx) error {
+	return c.Redirect("/login?next="+url.QueryEscape(c.OriginalURL()), fiber.StatusSeeOther)
+}
+
+// StartSession ends any current session and starts a new one with its
+// cookie (a new id at every login, so a planted id never becomes a
+// signed-in one), then merges the visitor's cart into the account.
+func (s *Server) StartSession(c *fiber.Ctx, userID int64) (auth.Session, error) {
+	if old := c.Cookies(sessionCookie); old != "" {
+		s.Auth.Sessions.Delete(Ctx(c), old)
+	}
+	sess, err := s.Auth.Sessions.Create(Ctx(c), userID)
+	if err != nil {
+		return sess, err
+	}
+	c.Cookie(&fiber.Cookie{Name: sessionCookie, Value: sess.ID, Path: "/", HTTPOnly: true,
+		SameSite: fiber.CookieSameSiteLaxMode, Secure: c.Protocol() == "https"})
+	s.mergeVisitorCart(c, userID)
+	return sess, nil
+}
+
+// ClearSessionCookie tells the browser to forget its session.
+func (s *Server) ClearSessionCookie(c *fiber.Ctx) {
+	c.Cookie(&fiber.Cookie{Name: sessionCookie, Value: "", Path: "/", HTTPOnly: true,
+		SameSite: fiber.CookieSameSiteLaxMode, Expires: time.Unix(0, 0), Secure: c.Protocol() == "https"})
+}
+
+// SignOut ends the credential the request came with: its bearer token or
+// its browser session.
+func (s *Server) SignOut(c *fiber.Ctx) error {
+	if tok, ok := c.Locals("bearer").(string); ok {
+		if err := s.Auth.Tokens.Revoke(Ctx(c), tok); err != nil {
+			return err
+		}
+	}
+	if sess, ok := SessionOf(c); ok {
+		if err := s.Auth.Sessions.Delete(Ctx(c), sess.ID); err != nil {
+			return err
+		}
+	}
+	s.ClearSessionCookie(c)
+	return nil
+}
+
+// CartOwner is the signed-in user's cart, or the visitor's (created on
+// first use when create is set).
+func (s *Server) CartOwner(c *fiber.Ctx, create bool) cart.Owner {
+	if a := ActorOf(c); !a.Anonymous() {
+		return cart.Owner{UserID: a.UserID}
+	}
+	id := c.Cookies(cartCookie)
+	if len(id) != 32 && create {
+		id = auth.RandomToken(16)
+		c.Cookie(&fiber.Cookie{Name: cartCookie, Value: id, Path: "/", HTTPOnly: true, MaxAge: int(cart.VisitorTTL.Seconds()),
+			SameSite: fiber.CookieSameSiteLaxMode, Secure: c.Protocol() == "https"})
+	}
+	return cart.Owner{VisitorID: id}
+}
+
+// mergeVisitorCart moves a visitor's cart into the account that just signed in.
+func (s *Server) mergeVisitorCart(c *fiber.Ctx, userID int64) {
+	id := c.Cookies(cartCookie)
+	if id == "" || s.Carts == nil {
+		return
+	}
+	if err := s.Carts.Merge(Ctx(c), id, userID); err != nil {
+		s.Log.Warn("could not merge the visitor cart", "err", err)
+		return
+	}
+	c.ClearCookie(cartCookie)
+}
+
+// CartView is a cart as the API and the pages show it.
+type CartView struct {
+	Items    []cart.Item `json:"items"`
+	TotalFen int64       `json:"total_fen"`
+	Count    int         `json:"count"`
+}
+
+// Cart reads the request's cart (the account's or the visitor's).
+func (s *Server) Cart(c *fiber.Ctx) (CartView, error) {
+	items, err := s.Carts.Items(Ctx(c), s.CartOwner(c, false))
+	out := CartView{Items: items}
+	if out.Items == nil {
+		out.Items = []cart.Item{}
+	}
+	for _, it := range items {
+		out.TotalFen += it.AmountFen()
+		out.Count += it.Quantity
+	}
+	return out, err
+}

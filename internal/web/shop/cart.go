@@ -1,0 +1,56 @@
+package shop
+
+import (
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/fupinmarket/market/internal/platform/ids"
+	"github.com/fupinmarket/market/internal/web"
+)
+
+// CartView is the cart page: its lines and total.
+type CartView = web.CartView
+
+func (s handlers) cart(c *fiber.Ctx) error {
+	v, err := s.Cart(c)
+	if err != nil {
+		return err
+	}
+	p := s.Page(c, "")
+	p.Title = p.T("cart.title")
+	p.Data = v
+	return s.HTML(c, "shop/cart", p)
+}
+
+// cartAdd is the product page's "add to cart" form.
+func (s handlers) cartAdd(c *fiber.Ctx) error {
+	id, ok := ids.Parse(c.FormValue("variant_id"))
+	if !ok {
+		return fiber.ErrBadRequest
+	}
+	qty, err := strconv.Atoi(c.FormValue("quantity", "1"))
+	if err != nil {
+		qty = 0
+	}
+	if qty < 1 {
+		qty = 1
+	}
+	if err := s.Carts.Add(web.Ctx(c), s.CartOwner(c, true), int64(id), qty); err != nil {
+		return err
+	}
+	return c.Redirect("/cart", fiber.StatusSeeOther)
+}
+
+// cartUpdate is the cart page's quantity form (0 removes).
+func (s handlers) cartUpdate(c *fiber.Ctx) error {
+	id, ok := ids.Parse(c.FormValue("variant_id"))
+	qty, err := strconv.Atoi(c.FormValue("quantity"))
+	if !ok || err != nil {
+		return fiber.ErrBadRequest
+	}
+	if err := s.Carts.Set(web.Ctx(c), s.CartOwner(c, true), int64(id), qty); err != nil {
+		return err
+	}
+	return c.Redirect("/cart", fiber.StatusSeeOther)
+}

@@ -1,0 +1,114 @@
+package shop
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/fupinmarket/market/internal/order"
+	"github.com/fupinmarket/market/internal/platform/errs"
+	"github.com/fupinmarket/market/internal/web"
+)
+
+// CheckoutView is the checkout form: the cart, the address as typed and
+// what is wrong with it.
+type CheckoutView struct {
+	Cart    web.CartView
+	Address order.Address
+	Fields  map[string]string
+	Error   string
+	Stripe  bool
+}
+
+func (s handlers) checkoutPage(c *fiber.Ctx) error {
+	return s.renderCheckout(c, order.Address{}, nil, "")
+}
+
+func (s handlers) renderCheckout(c *fiber.Ctx, addr order.Address, fields map[string]string, msg string) error {
+	v, err := s.Cart(c)
+	if err != nil {
+		return err
+	}
+	if len(v.Items) == 0 {
+		return c.Redirect("/cart", fiber.StatusSeeOther)
+	}
+	p := s.Page(c, "")
+	p.Title = p.T("checkout.title")
+	translated := map[string]string{}
+	for k, m := range fields {
+		translated[k] = p.Msg(m)
+	}
+	p.Data = CheckoutView{Cart: v, Address: addr, Fields: translated, Error: p.Msg(msg), Stripe: s.Payments != nil}
+	return s.HTML(c, "shop/checkout", p)
+}
+
+func (s handlers) checkout(c *fiber.Ctx) error {
+	addr := order.Address{Name: c.FormValue("name"), Phone: c.FormValue("phone"), Province: c.FormValue("province"),
+		City: c.FormValue("city"), District: c.FormValue("district"), Detail: c.FormValue("detail")}
+	owner := s.CartOwner(c, false)
+	items, err := s.Carts.Items(web.Ctx(c), owner)
+	if err != nil {
+		return err
+	}
+	req := order.PlaceRequest{ShippingAddress: addr, PaymentMethod: c.FormValue("payment_method", order.Manual)}
+	for _, it := range items {
+		req.Items = append(req.Items, order.Item{VariantID: it.VariantID, Quantity: it.Quantity})
+	}
+	o, err := s.Orders.Place(web.Ctx(c), web.ActorOf(c), req)
+	var e *errs.Error
+	if errors.As(err, &e) && (e.Kind == errs.Invalid || e.Kind == errs.Conflict) {
+		c.Status(web.StatusOf(e))
+		return s.renderCheckout(c, addr, e.Fields, e.Message)
+	}
+	if err != nil {
+		return err
+	}
+	if _, err := s.StartPayment(web.Ctx(c), o); err != nil {
+		return err
+	}
+	if err := s.Carts.Clear(web.Ctx(c), owner); err != nil {
+		s.Log.Warn("could not clear the cart after checkout", "err", err)
+	}
+	if o.Payment.Provider == order.Stripe {
+		return c.Redirect(fmt.Sprintf("/checkout/pay/%d", o.ID), fiber.StatusSeeOther)
+	}
+	return c.Redirect(fmt.Sprintf("/orders/%d", o.ID), fiber.StatusSeeOther)
+}
+
+// stripeCSP extends the site's policy on the one page that loads Stripe.js
+// (the only third-party script, only on checkout, only with Stripe).
+const stripeCSP = "default-src 'self'; img-src 'self' data: https://*.stripe.com; style-src 'self' 'unsafe-inline'; " +
+	"script-src 'self' https://js.stripe.com; frame-src https://js.stripe.com https://hooks.stripe.com; " +
+	"connect-src 'self' https://api.stripe.com; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"
+
+// PayView is the payment step for card, Alipay and WeChat Pay.
+type PayView struct {
+	Order                                   order.Order
+	ClientSecret, PublishableKey, ReturnURL string
+}
+
+// pay is the checkout's payment step: Stripe's Payment Element confirms the
+// order's PaymentIntent in the page.
+func (s handlers) pay(c *fiber.Ctx) error {
+	o, err := s.RequestedOrder(c)
+	if err != nil {
+		return err
+	}
+	if o.Payment.Provider != order.Stripe || o.Status != order.PendingPayment || s.Payments == nil || o.PaymentIntentID == "" {
+		return c.Redirect(fmt.Sprintf("/orders/%d", o.ID), fiber.StatusSeeOther)
+	}
+	intent, err := s.Payments.GetIntent(web.Ctx(c), o.PaymentIntentID)
+	if err != nil {
+		return err
+	}
+	if intent.ClientSecret == "" {
+		return errs.E(errs.Unavailable, "the payment cannot be started now")
+	}
+	c.Set("Content-Security-Policy", stripeCSP)
+	p := s.Page(c, "")
+	p.Title = p.T("pay.title")
+	p.Data = PayView{Order: o, ClientSecret: intent.ClientSecret, PublishableKey: s.StripePublishableKey,
+		ReturnURL: c.BaseURL() + fmt.Sprintf("/orders/%d", o.ID)}
+	return s.HTML(c, "shop/pay", p)
+}

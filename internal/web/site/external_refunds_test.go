@@ -1,0 +1,177 @@
+package site_test
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/fupinmarket/market/internal/dbtest"
+	"github.com/fupinmarket/market/internal/order"
+	"github.com/fupinmarket/market/internal/order/ordertest"
+	"github.com/fupinmarket/market/internal/web/webtest"
+)
+
+// dashboardRefunds places a Stripe order of two ¥39.80 boxes, pays it and
+// has Stripe report refunds made in its dashboard (charge.refunded), as the
+// webhook hands them to the order service.
+func dashboardRefunds(t *testing.T, w *ordertest.World, intent string, refunds ...order.StripeRefund) order.Order {
+	t.Helper()
+	ctx := context.Background()
+	o := w.PlaceStripe(t, intent)
+	if err := w.Svc.ApplyStripeEvent(ctx, order.StripeEvent{ID: "evt_paid_" + intent, Type: "payment_intent.succeeded",
+		PaymentIntentID: intent, Status: "succeeded"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Svc.ApplyStripeRefunds(ctx, order.StripeRefunds{EventID: "evt_refunded_" + intent, PaymentIntentID: intent,
+		ChargeID: "ch_" + intent, Refunds: refunds}); err != nil {
+		t.Fatal(err)
+	}
+	return o
+}
+
+func refundRows(t *testing.T, db *dbtest.DB) (refunds, entries int) {
+	t.Helper()
+	db.Pool.QueryRow(context.Background(), `SELECT (SELECT count(*) FROM refunds), (SELECT count(*) FROM attribution_entries)`).Scan(&refunds, &entries)
+	return
+}
+
+func TestRecordExternalRefundOverHTTP(t *testing.T) {
+	s := webtest.Start(t)
+	w := ordertest.Seed(t, s.DB, order.Config{})
+	w.Lot(t, "100", "2026-09-01", "per_unit", 1000, 1, 1, 2)
+	o := dashboardRefunds(t, w, "pi_http", order.StripeRefund{ID: "re_http", AmountFen: 3980, Status: "succeeded"})
+	buyer, _ := s.Login("buyer@example.com", ordertest.Password)
+	admin, _ := s.Login("admin@example.com", ordertest.Password)
+	path := fmt.Sprintf("/api/v1/admin/orders/%d/external-refunds/", o.ID)
+	body := func(amount int64) map[string]any {
+		return map[string]any{"reason": "Stripe 后台退款", "lines": []map[string]any{
+			{"line_id": o.Lines[0].ID.String(), "quantity": 1, "amount_fen": amount}}}
+	}
+	refunds, entries := refundRows(t, s.DB)
+
+	if r := buyer.Do("POST", path+"re_http", body(3980)); r.Status != 403 {
+		t.Fatalf("a buyer recording: %d %s", r.Status, r.Body)
+	}
+	if r := admin.Do("POST", path+"re_unknown", body(3980)); r.Status != 404 {
+		t.Fatalf("an unknown refund id: %d %s", r.Status, r.Body)
+	}
+	if r := admin.Do("POST", fmt.Sprintf("/api/v1/admin/orders/%d/external-refunds/re_http", o.ID+999), body(3980)); r.Status != 404 {
+		t.Fatalf("another order: %d %s", r.Status, r.Body)
+	}
+	r := admin.Do("POST", path+"re_http", body(3000))
+	var e struct {
+		Error struct {
+			Code   string            `json:"code"`
+			Fields map[string]string `json:"fields"`
+		} `json:"error"`
+	}
+	r.JSON(t, &e)
+	if r.Status != 422 || e.Error.Code != "invalid" || !strings.Contains(e.Error.Fields["lines"], "3980") {
+		t.Fatalf("amounts not adding up: %d %s", r.Status, r.Body)
+	}
+	if n, m := refundRows(t, s.DB); n != refunds || m != entries {
+		t.Fatalf("a refused recording wrote %d refunds, %d entries", n-refunds, m-entries)
+	}
+
+	r = admin.Do("POST", path+"re_http", body(3980))
+	var got orderJSON
+	r.JSON(t, &got)
+	if r.Status != 201 || got.Status != "partially_refunded" || got.ID != o.ID.String() {
+		t.Fatalf("record: %d %s", r.Status, r.Body)
+	}
+	var net int64
+	s.DB.Pool.QueryRow(t.Context(), `SELECT sum(amount_fen) FROM attribution_entries WHERE order_id = $1`, int64(o.ID)).Scan(&net)
+	if net != 2500 { // one 2.5 kg box kept at ¥10.00 per kg
+		t.Fatalf("the ledger nets %d fen, want 2500", net)
+	}
+	ordertest.Audit(t, s.DB)
+	if r := admin.Do("POST", path+"re_http", body(3980)); r.Status != 409 {
+		t.Fatalf("a second recording: %d %s", r.Status, r.Body)
+	}
+	if n, _ := refundRows(t, s.DB); n != refunds+1 {
+		t.Fatalf("%d refunds written, want 1", n-refunds)
+	}
+}
+
+func TestRecordExternalRefundPage(t *testing.T) {
+	s := webtest.Start(t)
+	w := ordertest.Seed(t, s.DB, order.Config{})
+	w.Lot(t, "100", "2026-09-01", "per_unit", 1000, 1, 1, 2)
+	o := dashboardRefunds(t, w, "pi_page", order.StripeRefund{ID: "re_page", AmountFen: 3980, Status: "succeeded"})
+	admin := s.LoginPage("admin@example.com", ordertest.Password)
+
+	queue := string(admin.Do("GET", "/admin/payments", nil).Body)
+	orderPage := fmt.Sprintf("/admin/orders/%d", o.ID)
+	if !strings.Contains(queue, "re_page") || !strings.Contains(queue, orderPage+"#ext-re_page") || !strings.Contains(queue, "¥39.80") {
+		t.Fatalf("the payments page does not list the dashboard refund:\n%s", queue)
+	}
+	page := admin.Do("GET", orderPage, nil)
+	action := orderPage + "/external-refunds/re_page"
+	if page.Status != 200 || !strings.Contains(string(page.Body), `action="`+action+`"`) || !strings.Contains(string(page.Body), "登记这笔退款") {
+		t.Fatalf("the order page has no form to record the refund: %d\n%s", page.Status, page.Body)
+	}
+	csrf := webtest.CSRFField(page.Body)
+	line := o.Lines[0].ID.String()
+	form := func(qty, yuan, reason string) url.Values {
+		return url.Values{"_csrf": {csrf}, "quantity_" + line: {qty}, "amount_yuan_" + line: {yuan}, "reason": {reason}}
+	}
+
+	t.Run("without the CSRF token nothing happens", func(t *testing.T) {
+		f := form("1", "39.80", "x")
+		f.Del("_csrf")
+		if r := admin.Do("POST", action, f); r.Status != 403 {
+			t.Fatalf("%d", r.Status)
+		}
+	})
+	t.Run("amounts not adding up are shown on the page, in Chinese", func(t *testing.T) {
+		r := admin.Do("POST", action, form("1", "30", "Stripe 后台退款"))
+		b := string(r.Body)
+		if r.Status != 422 || !strings.Contains(b, "各行退款金额合计须等于 Stripe 退款金额 ¥39.80（现为 ¥30.00）") ||
+			!strings.Contains(b, `value="30"`) {
+			t.Fatalf("%d\n%s", r.Status, b)
+		}
+	})
+	t.Run("field errors are shown next to their fields", func(t *testing.T) {
+		r := admin.Do("POST", action, form("1", "abc", "Stripe 后台退款"))
+		if r.Status != 422 || !strings.Contains(string(r.Body), "请输入金额，例如 12.80") {
+			t.Fatalf("%d\n%s", r.Status, r.Body)
+		}
+		r = admin.Do("POST", action, form("5", "39.80", " "))
+		b := string(r.Body)
+		if r.Status != 422 || !strings.Contains(b, "须在 0 到 2 之间") || !strings.Contains(b, "必填") {
+			t.Fatalf("%d\n%s", r.Status, b)
+		}
+	})
+	t.Run("and in English", func(t *testing.T) {
+		admin.Header.Set("Accept-Language", "en")
+		defer admin.Header.Del("Accept-Language")
+		r := admin.Do("POST", action, form("1", "30", "Stripe"))
+		if r.Status != 422 || !strings.Contains(string(r.Body), "The amounts must add up to the Stripe refund, ¥39.80 (they add up to ¥30.00)") {
+			t.Fatalf("%d\n%s", r.Status, r.Body)
+		}
+	})
+	if n, _ := refundRows(t, s.DB); n != 0 {
+		t.Fatalf("refused recordings wrote %d refunds", n)
+	}
+
+	r := admin.Do("POST", action, form("1", "39.80", "Stripe 后台退款：少发一箱"))
+	if r.Status != 303 || r.Header.Get("Location") != orderPage {
+		t.Fatalf("record: %d %s", r.Status, r.Body)
+	}
+	after := string(admin.Do("GET", orderPage, nil).Body)
+	if strings.Contains(after, action) || !strings.Contains(after, "¥39.80") {
+		t.Fatalf("the recorded refund is still offered:\n%s", after)
+	}
+	if q := string(admin.Do("GET", "/admin/payments", nil).Body); strings.Contains(q, "re_page") {
+		t.Fatal("the recorded refund is still in the payments queue")
+	}
+	t.Run("a second recording is refused on the page", func(t *testing.T) {
+		r := admin.Do("POST", action, form("1", "39.80", "again"))
+		if r.Status != 409 || !strings.Contains(string(r.Body), "这笔 Stripe 退款已经登记过了") {
+			t.Fatalf("%d\n%s", r.Status, r.Body)
+		}
+	})
+	ordertest.Audit(t, s.DB)
+}

@@ -1,0 +1,148 @@
+package site
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/fupinmarket/market/internal/auth"
+	"github.com/fupinmarket/market/internal/buyerorg"
+	"github.com/fupinmarket/market/internal/cart"
+	"github.com/fupinmarket/market/internal/catalog"
+	"github.com/fupinmarket/market/internal/config"
+	"github.com/fupinmarket/market/internal/coop"
+	"github.com/fupinmarket/market/internal/household"
+	"github.com/fupinmarket/market/internal/jobs"
+	"github.com/fupinmarket/market/internal/media"
+	"github.com/fupinmarket/market/internal/order"
+	"github.com/fupinmarket/market/internal/payment"
+	"github.com/fupinmarket/market/internal/payout"
+	"github.com/fupinmarket/market/internal/pii"
+	"github.com/fupinmarket/market/internal/platform/cache"
+	"github.com/fupinmarket/market/internal/platform/clock"
+	"github.com/fupinmarket/market/internal/povertyline"
+	"github.com/fupinmarket/market/internal/region"
+	"github.com/fupinmarket/market/internal/report"
+)
+
+// Services are the domain services built on one database and Redis.
+type Services struct {
+	Clock        clock.Clock
+	Auth         *auth.Service
+	Regions      *region.Store
+	Orders       *order.Service
+	Carts        *cart.Store
+	Catalog      *catalog.Service
+	Cache        *cache.Cache // derived pages and queries; catalog writes bump "catalog"
+	Jobs         *jobs.Client // background jobs; marketd starts it, tests may not
+	Ring         *pii.Ring    // the data key ring that seals personal fields
+	Households   *household.Service
+	Coops        *coop.Service
+	PovertyLines *povertyline.Store
+	Reports      *report.Service
+	Payouts      *payout.Service
+	BuyerOrgs    *buyerorg.Service
+	Payments     payment.Provider // Stripe, nil when it is off
+}
+
+// jobSweepEvery bounds how late after its deadline an unpaid order expires.
+const jobSweepEvery = time.Minute
+
+// NewServices builds the domain layer.
+func NewServices(cfg config.Config, db *pgxpool.Pool, rdb redis.UniversalClient, log *slog.Logger) (*Services, error) {
+	clk, err := clock.Load(cfg.Timezone)
+	if err != nil {
+		return nil, err
+	}
+	ring, err := DataRing(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	users := auth.NewUsers(db)
+	sessions := auth.NewSessions(rdb, cfg.RedisPrefix, cfg.SessionIdle, cfg.SessionMax)
+	limits := auth.LoginLimits{PerAccount: cfg.LoginLimitAccount, PerClient: cfg.LoginLimitClient, Window: cfg.LoginLimitWindow}
+	pages := cache.New(rdb, cfg.RedisPrefix, log)
+	svc := &Services{
+		Clock:        clk,
+		Cache:        pages,
+		Catalog:      catalog.New(db, media.NewDir(filepath.Join(cfg.DataDir, "uploads")), func(ctx context.Context) { pages.Bump(ctx, catalog.CacheNamespace) }),
+		Auth:         auth.NewService(users, sessions, auth.NewTokens(db), auth.NewLimiter(rdb, cfg.RedisPrefix), limits, log),
+		Regions:      region.NewStore(db),
+		Orders:       order.NewService(db, orderConfig(cfg, clk)),
+		Carts:        cart.New(db, rdb, cfg.RedisPrefix),
+		Ring:         ring,
+		Households:   household.NewService(db, ring),
+		Coops:        coop.NewService(db),
+		PovertyLines: povertyline.NewStore(db),
+		Reports:      report.NewService(db, clk),
+		Payouts:      payout.NewService(db, clk),
+		BuyerOrgs:    buyerorg.NewService(db),
+	}
+	svc.Catalog.SetClock(clk)
+	svc.Households.SetClock(clk)
+	if svc.Payments, err = paymentProvider(cfg, log); err != nil {
+		return nil, err
+	}
+	if svc.Jobs, err = jobs.NewClient(db, svc.Orders, log, jobSweepEvery); err != nil {
+		return nil, fmt.Errorf("job client: %w", err)
+	}
+	return svc, nil
+}
+
+// orderConfig turns settings into the order rules: bank transfer always,
+// Stripe when a key is set.
+func orderConfig(cfg config.Config, clk clock.Clock) order.Config {
+	methods := []string{order.Manual}
+	if cfg.StripeSecretKey != "" {
+		methods = append(methods, order.Stripe)
+	}
+	return order.Config{TTL: cfg.OrderTTL, Methods: methods, Clock: clk,
+		Payee: order.Instructions{Payee: cfg.PayeeName, Bank: cfg.PayeeBank, Account: cfg.PayeeAccount}}
+}
+
+// paymentProvider is Stripe when a secret key is set (STRIPE_API_BASE points
+// it at stripe-mock in tests), else nil: bank transfer only.
+func paymentProvider(cfg config.Config, log *slog.Logger) (payment.Provider, error) {
+	if cfg.StripeSecretKey == "" {
+		return nil, nil
+	}
+	if cfg.StripeWebhookSecret == "" {
+		log.Warn("STRIPE_WEBHOOK_SECRET is not set: Stripe webhooks are refused and orders paid by Stripe stay unpaid")
+	}
+	p, err := payment.NewStripe(payment.StripeConfig{SecretKey: cfg.StripeSecretKey, WebhookSecret: cfg.StripeWebhookSecret,
+		APIBase: cfg.StripeAPIBase, Log: log})
+	if err != nil {
+		return nil, fmt.Errorf("stripe: %w", err)
+	}
+	return p, nil
+}
+
+// DataRing parses cfg.DataKey (MARKET_DATA_KEY: one hex key, or
+// "2:newhex,1:oldhex" while rotating). marketd and marketctl always have a
+// key (app.OpenInfra reads or creates one under the data dir); a
+// configuration without one — tests that build the server on their own
+// pool — gets a random key that lives as long as the process, so nothing
+// sealed under it survives a restart.
+func DataRing(cfg config.Config, log *slog.Logger) (*pii.Ring, error) {
+	spec := cfg.DataKey
+	if spec == "" {
+		k, err := pii.GenerateKey()
+		if err != nil {
+			return nil, fmt.Errorf("data key: %w", err)
+		}
+		if log != nil {
+			log.Warn("no data key configured: using a throw-away key; personal data written now is unreadable after a restart")
+		}
+		spec = k
+	}
+	ring, err := pii.ParseRing(spec)
+	if err != nil {
+		return nil, fmt.Errorf("MARKET_DATA_KEY: %w", err)
+	}
+	return ring, nil
+}

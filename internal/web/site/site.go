@@ -1,0 +1,76 @@
+// Package site assembles the HTTP application: the domain services on one
+// database and Redis, the shared core, and every audience's routes mounted
+// in an explicit order. marketd (through package app) and the test servers
+// (webtest) both build it here.
+package site
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/fupinmarket/market/internal/config"
+	"github.com/fupinmarket/market/internal/jobs"
+	"github.com/fupinmarket/market/internal/web"
+	"github.com/fupinmarket/market/internal/web/admin"
+	"github.com/fupinmarket/market/internal/web/api"
+	"github.com/fupinmarket/market/internal/web/coop"
+	"github.com/fupinmarket/market/internal/web/office"
+	"github.com/fupinmarket/market/internal/web/org"
+	"github.com/fupinmarket/market/internal/web/shop"
+)
+
+// App is the HTTP application and the background job client of one process.
+type App struct {
+	HTTP     *fiber.App
+	Jobs     *jobs.Client
+	Services *Services
+}
+
+// New builds the services and the web application.
+func New(cfg config.Config, db *pgxpool.Pool, rdb redis.UniversalClient, log *slog.Logger) (*App, error) {
+	svc, err := NewServices(cfg, db, rdb, log)
+	if err != nil {
+		return nil, err
+	}
+	srv, err := web.New(web.Deps{
+		Log: log, DB: db, Redis: rdb, Clock: svc.Clock, RedisPrefix: cfg.RedisPrefix,
+		Auth: svc.Auth, Regions: svc.Regions, Orders: svc.Orders, Carts: svc.Carts, Catalog: svc.Catalog, Cache: svc.Cache,
+		Households: svc.Households, Coops: svc.Coops, PovertyLines: svc.PovertyLines,
+		Reports: svc.Reports, Payouts: svc.Payouts, BuyerOrgs: svc.BuyerOrgs,
+		Payments: svc.Payments, StripePublishableKey: cfg.StripePublishableKey,
+		BodyLimit: cfg.BodyLimit, TrustProxy: cfg.TrustProxy,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := Mount(srv); err != nil {
+		return nil, err
+	}
+	h := srv.App()
+	// Catalog caches learn of changes from PostgreSQL notifications (one
+	// LISTEN connection, catalog/changes.go); it stops with the HTTP server.
+	stopListening := svc.Catalog.Listen(context.Background(), log)
+	h.Hooks().OnShutdown(func() error { stopListening(); return nil })
+	return &App{HTTP: h, Jobs: svc.Jobs, Services: svc}, nil
+}
+
+// Mount adds every route, in this order: the core's own (probes, metrics,
+// static files, language), the JSON API, then the pages of each audience.
+// The API goes first because some of its prefixes carry middleware (the
+// orders group's sign-in check); the audiences' paths do not overlap.
+func Mount(srv *web.Server) error {
+	srv.Routes()
+	if err := api.Routes(srv); err != nil {
+		return err
+	}
+	shop.Routes(srv)
+	coop.Routes(srv)
+	office.Routes(srv)
+	org.Routes(srv)
+	admin.Routes(srv)
+	return nil
+}
