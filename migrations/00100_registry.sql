@@ -1,5 +1,5 @@
 -- +goose Up
--- The registry (issue 3): households with encrypted personal fields, cooperative
+-- The registry: households with encrypted personal fields, cooperative
 -- lifecycle and membership, the audit log of personal-data views, poverty lines.
 
 -- Data-key versions the personal fields were written with. fingerprint is a

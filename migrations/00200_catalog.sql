@@ -1,5 +1,5 @@
 -- +goose Up
--- The catalog (issue 4): products and their variants, images, certification
+-- The catalog: products and their variants, images, certification
 -- (扶贫产品认定), lots with the households' contributions and trace codes.
 -- Quantities are in a product's base unit with three decimals (2.5 kg);
 -- money is integer fen.

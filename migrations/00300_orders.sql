@@ -1,5 +1,5 @@
 -- +goose Up
--- Orders, payments and the attribution ledger (issue 5).
+-- Orders, payments and the attribution ledger.
 
 -- Shipping terms per cooperative: a flat fee per shipment, free from a threshold.
 ALTER TABLE cooperatives

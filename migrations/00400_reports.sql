@@ -1,5 +1,5 @@
 -- +goose Up
--- Income reporting (issue 6): payouts to households, buyer organisations'
+-- Income reporting: payouts to households, buyer organisations'
 -- members and targets, and rollups of the ledger that triggers keep exact in
 -- the same transaction as each entry, so a region's summary reads its
 -- villages' rows (O(villages)) rather than the ledger (O(entries)).

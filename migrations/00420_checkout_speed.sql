@@ -1,5 +1,5 @@
 -- +goose Up
--- Checkout speed (issue 5). Placing and paying an order is a few dozen
+-- Checkout speed. Placing and paying an order is a few dozen
 -- statement executions, a third of them foreign-key checks and trigger
 -- bodies. These changes make it cheaper without changing a figure:
 --

@@ -1,5 +1,5 @@
 -- +goose Up
--- Fewer index entries per checkout (issue 5), with nothing less enforced:
+-- Fewer index entries per checkout, with nothing less enforced:
 --
 -- 1. Manual orders have no PaymentIntent: the unique index on
 --    payment_intent_id need not hold their NULLs (two entries per order,

@@ -1,4 +1,4 @@
-// Command importbench measures the household CSV import (issue 3) against
+// Command importbench measures the household CSV import against
 // plain PostgreSQL COPY of the same rows, on a scratch database it creates
 // and drops:
 //

@@ -17,7 +17,7 @@ type Violation struct {
 
 func (v Violation) String() string { return v.Invariant + ": " + v.Detail }
 
-// Audit checks DOMAIN.md's invariants on a live database and returns every
+// Audit checks docs/DOMAIN.md's invariants on a live database and returns every
 // violation found (none means clean). It reads in one repeatable-read
 // transaction so that the checks see one consistent state.
 func Audit(ctx context.Context, db *pgxpool.Pool) ([]Violation, error) {

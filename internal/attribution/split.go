@@ -1,5 +1,5 @@
 // Package attribution turns paid order lines into income of registered
-// households, exactly as DOMAIN.md's normative rules say, and keeps the
+// households, exactly as docs/DOMAIN.md's normative rules say, and keeps the
 // append-only ledger of it.
 package attribution
 

@@ -164,15 +164,6 @@ type Month struct {
 	AttributedFen int64 `json:"attributed_fen"`
 }
 
-// Monthly returns the region's attributed income by month of the year.
-func (s *Service) Monthly(ctx context.Context, a auth.Actor, code string, year int) ([]Month, error) {
-	r, err := s.scope(ctx, a, code)
-	if err != nil {
-		return nil, err
-	}
-	return monthly(ctx, s.db, r, year)
-}
-
 func monthly(ctx context.Context, db postgres.Querier, r region.Region, year int) ([]Month, error) {
 	const q = `SELECT m.n, coalesce(sum(r.attributed_fen), 0)::bigint FROM generate_series(1, 12) m(n)
 		LEFT JOIN village_month_rollup r ON r.month = make_date($2, m.n, 1) AND r.village_code LIKE $1 || '%'
@@ -189,15 +180,6 @@ type ProductShare struct {
 	ProductID     int64  `json:"product_id"`
 	Title         string `json:"title"`
 	AttributedFen int64  `json:"attributed_fen"`
-}
-
-// TopProducts returns the products that brought the most income.
-func (s *Service) TopProducts(ctx context.Context, a auth.Actor, code string, year, limit int) ([]ProductShare, error) {
-	r, err := s.scope(ctx, a, code)
-	if err != nil {
-		return nil, err
-	}
-	return topProducts(ctx, s.db, r, year, limit)
 }
 
 func topProducts(ctx context.Context, db postgres.Querier, r region.Region, year, limit int) ([]ProductShare, error) {

@@ -180,13 +180,6 @@ func (r *Renderer) localize(p *Page) {
 	p.Dir = "ltr" // zh-CN and en; Uyghur will set rtl
 }
 
-// Localized is p with the catalogs of lang attached (tests render pages
-// without a request).
-func (r *Renderer) Localized(p Page) Page {
-	r.localize(&p)
-	return p
-}
-
 // Render executes page name into a buffer, so a failing template never sends
 // half a page.
 func (r *Renderer) Render(name string, p Page) ([]byte, error) {

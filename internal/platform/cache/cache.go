@@ -68,25 +68,6 @@ func (c *Cache) ctx(parent context.Context) (context.Context, context.CancelFunc
 	return context.WithTimeout(context.WithoutCancel(parent), c.timeout)
 }
 
-// Version returns the namespace's current version; ok is false when Redis
-// cannot be read (callers then skip the cache).
-func (c *Cache) Version(ctx context.Context, ns string) (v int64, ok bool) {
-	if !c.usable() {
-		return 0, false
-	}
-	ctx, cancel := c.ctx(ctx)
-	defer cancel()
-	v, err := c.rdb.Get(ctx, c.prefix+ns+":v").Int64()
-	if errors.Is(err, redis.Nil) {
-		return 0, true
-	}
-	if err != nil {
-		c.failed("version", err)
-		return 0, false
-	}
-	return v, true
-}
-
 // Bump invalidates every entry of the namespace. It retries Redis even
 // during a back-off: a missed bump would leave stale pages for their TTL.
 func (c *Cache) Bump(ctx context.Context, ns string) {
@@ -109,23 +90,6 @@ func (c *Cache) Key(ns string, v int64, parts ...string) string {
 	return k
 }
 
-// GetBytes returns the entry at key; ok is false on a miss or an error.
-func (c *Cache) GetBytes(ctx context.Context, key string) ([]byte, bool) {
-	if !c.usable() {
-		return nil, false
-	}
-	ctx, cancel := c.ctx(ctx)
-	defer cancel()
-	b, err := c.rdb.Get(ctx, key).Bytes()
-	if err != nil {
-		c.failed("get", err)
-		c.misses.Add(1)
-		return nil, false
-	}
-	c.hits.Add(1)
-	return b, true
-}
-
 // SetBytes stores an entry for ttl.
 func (c *Cache) SetBytes(ctx context.Context, key string, b []byte, ttl time.Duration) {
 	if !c.usable() {
@@ -138,12 +102,6 @@ func (c *Cache) SetBytes(ctx context.Context, key string, b []byte, ttl time.Dur
 		return
 	}
 	c.mem.add(key, b, ttl, time.Now())
-}
-
-// Get decodes the JSON entry at key into v.
-func (c *Cache) Get(ctx context.Context, key string, v any) bool {
-	b, ok := c.GetBytes(ctx, key)
-	return ok && json.Unmarshal(b, v) == nil
 }
 
 // Set stores v as JSON.

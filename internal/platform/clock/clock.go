@@ -34,9 +34,6 @@ type Clock struct {
 	loc *time.Location
 }
 
-// New is the system clock in loc (nil: Beijing).
-func New(loc *time.Location) Clock { return Clock{loc: loc} }
-
 // Load is the system clock in the named zone ("" is Asia/Shanghai).
 func Load(zone string) (Clock, error) {
 	if zone == "" {
@@ -53,9 +50,6 @@ func Load(zone string) (Clock, error) {
 func Fixed(t time.Time, loc *time.Location) Clock {
 	return Clock{now: func() time.Time { return t }, loc: loc}
 }
-
-// Func is a clock that asks now, for tests that move time on.
-func Func(now func() time.Time, loc *time.Location) Clock { return Clock{now: now, loc: loc} }
 
 // Location is the clock's zone.
 func (c Clock) Location() *time.Location {

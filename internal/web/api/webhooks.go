@@ -11,13 +11,6 @@ import (
 	"github.com/fupinmarket/market/internal/web"
 )
 
-// paymentRoutes registers the payment provider's webhooks. They carry no
-// session or CSRF token (the csrf middleware skips /webhooks/); the
-// signature is the authentication.
-func (s handlers) paymentRoutes(app *fiber.App) {
-	app.Post("/webhooks/stripe", s.stripeWebhook)
-}
-
 // webhookBudget bounds the work on one event. Past it the answer is 503 and
 // Stripe delivers the event again later.
 const webhookBudget = 10 * time.Second
