@@ -72,7 +72,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 			continue
 		}
 		log := app.NewLogger(cfg.LogLevel)
-		infra, err := app.OpenInfra(ctx, cfg, log, false)
+		infra, err := app.OpenInfra(ctx, cfg, log, app.Owner, false)
 		if err != nil {
 			return err
 		}

@@ -18,7 +18,10 @@ func migrateCmd(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.out, "applied %d migration(s); reference data loaded\n", n)
+		if err := schema.EnsureAppRole(ctx, e.infra.DB, e.infra.AppPassword); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.out, "applied %d migration(s); reference data loaded; role %s granted\n", n, schema.AppRole)
 		return nil
 	case "down":
 		m, err := postgres.NewMigrator(e.infra.DB)

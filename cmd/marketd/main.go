@@ -38,7 +38,7 @@ func run(ctx context.Context, args []string) error {
 	log := app.NewLogger(cfg.LogLevel)
 	log.Info("starting marketd", "config", cfg.String())
 
-	infra, err := app.OpenInfra(ctx, cfg, log, true)
+	infra, err := app.OpenInfra(ctx, cfg, log, app.Service, true)
 	if err != nil {
 		return err
 	}

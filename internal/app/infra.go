@@ -6,7 +6,9 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -17,6 +19,7 @@ import (
 	"github.com/fupinmarket/market/internal/platform/pgembed"
 	"github.com/fupinmarket/market/internal/platform/postgres"
 	"github.com/fupinmarket/market/internal/platform/redisembed"
+	"github.com/fupinmarket/market/internal/schema"
 )
 
 // Infra is the running infrastructure: PostgreSQL, Redis and the data key.
@@ -24,12 +27,30 @@ type Infra struct {
 	DB      *pgxpool.Pool
 	Redis   *redis.Client
 	DataKey string
-	closers []func(context.Context)
+	// AppPassword is the service role's password marketctl sets: the one
+	// in the data dir for the private cluster, else DATABASE_URL's when it
+	// names market_app (empty: leave the role's password as it is).
+	AppPassword string
+	closers     []func(context.Context)
 }
 
+// Role says whom a process connects to PostgreSQL as.
+type Role int
+
+const (
+	// Service is marketd: the service's role (market_app), which owns
+	// nothing and may not rewrite the ledger; DATABASE_URL.
+	Service Role = iota
+	// Owner is marketctl: the tables' owner, which migrates and maintains
+	// the service's role; MIGRATE_DATABASE_URL, else DATABASE_URL.
+	Owner
+)
+
 // OpenInfra connects to the configured services, starting a private
-// PostgreSQL cluster and an in-process Redis when none is configured.
-func OpenInfra(ctx context.Context, cfg config.Config, log *slog.Logger, withRedis bool) (*Infra, error) {
+// PostgreSQL cluster and an in-process Redis when none is configured. As
+// Service it refuses a superuser or the tables' owner unless
+// MARKET_ALLOW_DB_OWNER is set, and bounds every statement.
+func OpenInfra(ctx context.Context, cfg config.Config, log *slog.Logger, role Role, withRedis bool) (*Infra, error) {
 	in := &Infra{}
 	ok := false
 	defer func() {
@@ -38,6 +59,9 @@ func OpenInfra(ctx context.Context, cfg config.Config, log *slog.Logger, withRed
 		}
 	}()
 	dbURL := cfg.DatabaseURL
+	if role == Owner && cfg.MigrateDatabaseURL != "" {
+		dbURL = cfg.MigrateDatabaseURL
+	}
 	if dbURL == "" {
 		cluster, err := pgembed.Start(ctx, filepath.Join(cfg.DataDir, "postgres"), log)
 		if err != nil {
@@ -48,17 +72,17 @@ func OpenInfra(ctx context.Context, cfg config.Config, log *slog.Logger, withRed
 				log.Error("stop private postgres", "err", err)
 			}
 		})
-		dbURL = cluster.URL()
-		log.Info("database: private PostgreSQL cluster", "dir", filepath.Join(cfg.DataDir, "postgres"), "owned", cluster.Owned())
+		if dbURL, err = in.privateURL(cfg, cluster, role); err != nil {
+			return nil, err
+		}
+		log.Info("database: private PostgreSQL cluster", "dir", filepath.Join(cfg.DataDir, "postgres"), "owned", cluster.Owned(), "url", config.Mask(dbURL))
 	} else {
-		log.Info("database: DATABASE_URL", "url", config.Mask(dbURL))
+		log.Info("database", "url", config.Mask(dbURL))
+		in.AppPassword = appPasswordOf(cfg.DatabaseURL)
 	}
-	pool, err := postgres.Open(ctx, dbURL)
-	if err != nil {
+	if err := in.openDB(ctx, cfg, dbURL, role); err != nil {
 		return nil, err
 	}
-	in.DB = pool
-	in.closers = append(in.closers, func(context.Context) { pool.Close() })
 
 	if withRedis {
 		if err := in.openRedis(cfg, log); err != nil {
@@ -67,6 +91,7 @@ func OpenInfra(ctx context.Context, cfg config.Config, log *slog.Logger, withRed
 	}
 	in.DataKey = cfg.DataKey
 	if in.DataKey == "" {
+		var err error
 		if in.DataKey, err = devdeps.DataKey(cfg.DataDir); err != nil {
 			return nil, fmt.Errorf("data key: %w", err)
 		}
@@ -109,4 +134,52 @@ func (in *Infra) Close() {
 		in.closers[i](ctx)
 	}
 	in.closers = nil
+}
+
+// privateURL is the private cluster's URL for role: the superuser for
+// marketctl, market_app with the password kept in the data dir for marketd.
+func (in *Infra) privateURL(cfg config.Config, cluster *pgembed.Cluster, role Role) (string, error) {
+	pw, err := devdeps.AppPassword(cfg.DataDir)
+	if err != nil {
+		return "", err
+	}
+	in.AppPassword = pw
+	if role == Owner {
+		return cluster.URL(), nil
+	}
+	return cluster.URLAs(schema.AppRole, pw), nil
+}
+
+// appPasswordOf is the password of a URL that names the service's role.
+func appPasswordOf(dbURL string) string {
+	u, err := url.Parse(dbURL)
+	if err != nil || u.User == nil || u.User.Username() != schema.AppRole {
+		return ""
+	}
+	pw, _ := u.User.Password()
+	return pw
+}
+
+// openDB opens the pool; the service's is checked for privileges it must
+// not hold and bounded in time.
+func (in *Infra) openDB(ctx context.Context, cfg config.Config, dbURL string, role Role) error {
+	var limits []postgres.Limits
+	if role == Service {
+		limits = append(limits, postgres.Limits{Statement: cfg.StatementTimeout, IdleInTx: max(2*cfg.StatementTimeout, time.Minute)})
+	}
+	pool, err := postgres.Open(ctx, dbURL, limits...)
+	if err != nil {
+		if role == Service && strings.Contains(err.Error(), schema.AppRole) {
+			return fmt.Errorf("%w (run `marketctl migrate up` first: it creates the role %s)", err, schema.AppRole)
+		}
+		return err
+	}
+	in.DB = pool
+	in.closers = append(in.closers, func(context.Context) { pool.Close() })
+	if role == Service && !cfg.AllowDBOwner {
+		if err := postgres.CheckNotPrivileged(ctx, pool); err != nil {
+			return fmt.Errorf("marketd refuses to run: %w; connect as %s (DATABASE_URL; marketctl uses MIGRATE_DATABASE_URL) or set MARKET_ALLOW_DB_OWNER=true", err, schema.AppRole)
+		}
+	}
+	return nil
 }

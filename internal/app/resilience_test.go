@@ -104,7 +104,7 @@ func TestPostgresOutage(t *testing.T) {
 		t.Fatal(err)
 	}
 	rdb, prefix := dbtest.Redis(t)
-	s := webtest.StartOn(t, testConfig(t, prefix), &dbtest.DB{Pool: pool, URL: cluster.URL()}, rdb)
+	s := webtest.StartOn(t, testConfig(t, prefix), &dbtest.DB{Pool: pool, URL: cluster.URL(), App: pool}, rdb)
 	c := s.Client()
 	if r := c.Do("GET", "/", nil); r.Status != 200 {
 		t.Fatalf("home before: %d", r.Status)

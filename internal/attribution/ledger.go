@@ -67,19 +67,15 @@ var ErrNothingOwed = errors.New("no income of the cooperative was attributed to 
 // lock (LockHouseholdVillages), which refunds take too, so no queued entry
 // appears until tx ends.
 func LockOwed(ctx context.Context, tx pgx.Tx, coopID, householdID int64) (int64, error) {
-	const q = `SELECT b.attributed_fen - b.paid_fen + coalesce((
-			SELECT sum(e.amount_fen) FROM rollup_pending q CROSS JOIN unnest(q.entry_ids) AS p(id)
-			JOIN attribution_entries e ON e.id = p.id
-			WHERE e.cooperative_id = $1 AND e.household_id = $2), 0)::bigint
-		FROM coop_household_balance b
-		WHERE b.cooperative_id = $1 AND b.household_id = $2 FOR UPDATE OF b`
-	var owed int64
-	err := tx.QueryRow(ctx, q, coopID, householdID).Scan(&owed)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return 0, ErrNothingOwed
-	}
-	if err != nil {
+	// lock_owed (migration 00500) reads and locks as the rollups' owner:
+	// locking a row needs UPDATE, which the service's role lacks there.
+	const q = `SELECT lock_owed($1, $2)`
+	var owed *int64
+	if err := tx.QueryRow(ctx, q, coopID, householdID).Scan(&owed); err != nil {
 		return 0, fmt.Errorf("owed: %w", err)
 	}
-	return owed, nil
+	if owed == nil {
+		return 0, ErrNothingOwed
+	}
+	return *owed, nil
 }

@@ -135,14 +135,11 @@ func (p *Plan) QueueAppend(b *pgx.Batch, lineIDs []int64, kind string, refundID 
 	if len(hh) == 0 {
 		return 0
 	}
-	const q = `WITH e AS (
-			INSERT INTO attribution_entries (household_id, order_id, line_id, lot_id, cooperative_id, village_code,
-				amount_fen, kind, refund_id, at)
-			SELECT u.hh, u.o, u.l, u.lot, u.c, u.v, u.a, $8, nullif($9::bigint, 0), $10
-			FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[], $7::bigint[])
-				AS u(hh, o, l, lot, c, v, a)
-			RETURNING id)
-		INSERT INTO rollup_pending (entry_ids) SELECT array_agg(id) FROM e`
+	// append_ledger (migration 00500) inserts the entries and queues them for
+	// the rollups, after checking what it appends: the service's role may not
+	// insert into the ledger itself.
+	const q = `SELECT append_ledger($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[],
+		$7::bigint[], $8, nullif($9::bigint, 0), $10)`
 	b.Queue(q, hh, order, line, lot, coop, village, amount, kind, refundID, at)
 	return len(hh)
 }

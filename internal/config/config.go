@@ -17,7 +17,12 @@ import (
 type Config struct {
 	Addr                 string        // MARKET_ADDR
 	DataDir              string        // MARKET_DATA_DIR
-	DatabaseURL          string        // DATABASE_URL; empty: a private cluster under DataDir
+	DatabaseURL          string        // DATABASE_URL: marketd's, as the service's role; empty: a private cluster under DataDir
+	MigrateDatabaseURL   string        // MIGRATE_DATABASE_URL: marketctl's, as the tables' owner; empty: DATABASE_URL
+	AllowDBOwner         bool          // MARKET_ALLOW_DB_OWNER: let marketd run as a superuser or the tables' owner
+	StatementTimeout     time.Duration // MARKET_STATEMENT_TIMEOUT: marketd's longest SQL statement
+	RequestTimeout       time.Duration // MARKET_REQUEST_TIMEOUT: a request's deadline
+	ExportTimeout        time.Duration // MARKET_EXPORT_TIMEOUT: an export's deadline, snapshot and download
 	RedisURL             string        // REDIS_URL; empty: an in-process Redis
 	RedisPrefix          string        // MARKET_REDIS_PREFIX
 	DataKey              string        // MARKET_DATA_KEY (hex, 32 bytes); empty: a key file under DataDir
@@ -72,6 +77,11 @@ func (c *Config) settings() []setting {
 		{"addr", "MARKET_ADDR", "listen address", str(&c.Addr), ":8080", false},
 		{"data-dir", "MARKET_DATA_DIR", "directory for the private PostgreSQL cluster, the data key and uploads", str(&c.DataDir), "./var", false},
 		{"database-url", "DATABASE_URL", "PostgreSQL URL; empty starts a private cluster under the data dir", str(&c.DatabaseURL), "", true},
+		{"migrate-database-url", "MIGRATE_DATABASE_URL", "PostgreSQL URL of the tables' owner for marketctl (migrations, imports); empty uses DATABASE_URL", str(&c.MigrateDatabaseURL), "", true},
+		{"allow-db-owner", "MARKET_ALLOW_DB_OWNER", "let marketd connect as a superuser or the tables' owner", boolean(&c.AllowDBOwner), "false", false},
+		{"statement-timeout", "MARKET_STATEMENT_TIMEOUT", "longest SQL statement marketd runs", dur(&c.StatementTimeout), "30s", false},
+		{"request-timeout", "MARKET_REQUEST_TIMEOUT", "deadline of a request's work", dur(&c.RequestTimeout), "30s", false},
+		{"export-timeout", "MARKET_EXPORT_TIMEOUT", "deadline of an export, from its snapshot to the last byte", dur(&c.ExportTimeout), "10m", false},
 		{"redis-url", "REDIS_URL", "Redis URL; empty runs an in-process Redis", str(&c.RedisURL), "", true},
 		{"redis-prefix", "MARKET_REDIS_PREFIX", "prefix of every Redis key", str(&c.RedisPrefix), "market:", false},
 		{"data-key", "MARKET_DATA_KEY", "hex AES-256 key for personal data at rest; empty reads or creates <data-dir>/data.key", str(&c.DataKey), "", true},
@@ -133,6 +143,9 @@ func (c *Config) validate() error {
 	if c.BodyLimit <= 0 {
 		return fmt.Errorf("body-limit must be positive")
 	}
+	if c.StatementTimeout < 0 || c.RequestTimeout <= 0 || c.ExportTimeout <= 0 {
+		return fmt.Errorf("statement-timeout must not be negative, request-timeout and export-timeout must be positive")
+	}
 	if c.SessionIdle <= 0 || c.SessionMax < c.SessionIdle {
 		return fmt.Errorf("session-idle must be positive and at most session-max")
 	}
@@ -165,6 +178,18 @@ func valueOf(c *Config, name string) string {
 		return c.DataDir
 	case "database-url":
 		return c.DatabaseURL
+	case "migrate-database-url":
+		return c.MigrateDatabaseURL
+	case "allow-db-owner":
+		return fmt.Sprint(c.AllowDBOwner)
+	case "statement-timeout":
+		return c.StatementTimeout.String()
+	case "request-timeout":
+		return c.RequestTimeout.String()
+	case "export-timeout":
+		return c.ExportTimeout.String()
+	case "timezone":
+		return c.Timezone
 	case "redis-url":
 		return c.RedisURL
 	case "redis-prefix":

@@ -72,3 +72,17 @@ func TestInvalidSettings(t *testing.T) {
 		})
 	}
 }
+
+// TestStringShowsEverySetting: a setting added to settings() but not to
+// valueOf would log as empty.
+func TestStringShowsEverySetting(t *testing.T) {
+	cfg, _, err := Load("x", nil, env(nil), &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range cfg.settings() {
+		if s.def != "" && valueOf(&cfg, s.flag) == "" {
+			t.Errorf("%s (default %q) shows as empty", s.flag, s.def)
+		}
+	}
+}

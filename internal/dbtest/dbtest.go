@@ -40,11 +40,35 @@ func RedisURL() string {
 	return "redis://127.0.0.1:6379/0"
 }
 
-// DB is a fresh database for one test.
+// AppPassword is the test password of the service's role (market_app):
+// roles belong to the whole cluster, and every test sets the same one.
+const AppPassword = "market-app-test-password"
+
+// DB is a fresh database for one test. Pool and URL connect as the tables'
+// owner (fixtures, marketctl); AppURL as the service's role, which test
+// servers use, so that every HTTP test runs with the service's privileges.
 type DB struct {
-	Pool *pgxpool.Pool
-	URL  string
-	Name string
+	Pool   *pgxpool.Pool
+	URL    string
+	AppURL string
+	Name   string
+	// App, when set, is the pool AppPool returns (a test that wraps it).
+	App *pgxpool.Pool
+}
+
+// AppPool opens a pool on the database as the service's role, closed when
+// the test ends.
+func (d *DB) AppPool(tb testing.TB) *pgxpool.Pool {
+	tb.Helper()
+	if d.App != nil {
+		return d.App
+	}
+	pool, err := postgres.Open(context.Background(), d.AppURL)
+	if err != nil {
+		tb.Fatalf("dbtest: open as %s: %v", schema.AppRole, err)
+	}
+	tb.Cleanup(pool.Close)
+	return pool
 }
 
 // New creates a migrated database for tb, dropped when the test ends.
@@ -73,7 +97,7 @@ func New(tb testing.TB) *DB {
 			tb.Logf("dbtest: drop %s: %v", name, err)
 		}
 	})
-	return &DB{Pool: pool, URL: dbURL, Name: name}
+	return &DB{Pool: pool, URL: dbURL, AppURL: asAppRole(dbURL), Name: name}
 }
 
 // Redis returns a client on the test Redis and a key prefix unique to tb; the
@@ -127,6 +151,9 @@ func ensureTemplate(ctx context.Context) (string, error) {
 		return "", err
 	}
 	_, err = schema.Up(ctx, pool)
+	if err == nil {
+		err = schema.EnsureAppRole(ctx, pool, AppPassword)
+	}
 	pool.Close()
 	if err != nil {
 		return "", err
@@ -167,6 +194,7 @@ func schemaHash() string {
 		return nil
 	})
 	h.Write([]byte(schema.SeedVersion))
+	h.Write([]byte(schema.AppPrivileges()))
 	return hex.EncodeToString(h.Sum(nil))[:12]
 }
 
@@ -196,6 +224,16 @@ func withDatabase(raw, name string) string {
 		panic(err)
 	}
 	u.Path = "/" + name
+	return u.String()
+}
+
+// asAppRole is raw with the service's role and its test password.
+func asAppRole(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		panic(err)
+	}
+	u.User = url.UserPassword(schema.AppRole, AppPassword)
 	return u.String()
 }
 

@@ -18,9 +18,11 @@ func SyncKeys(ctx context.Context, db *pgxpool.Pool, r *Ring) error {
 		return err
 	}
 	defer tx.Rollback(ctx)
-	const q = `INSERT INTO pii_keys (version, fingerprint) VALUES ($1, $2)
-		ON CONFLICT (version) DO UPDATE SET version = excluded.version
-		RETURNING fingerprint`
+	// Insert, or keep the one recorded: the service's role may add to
+	// pii_keys but never change a recorded fingerprint.
+	const q = `WITH ins AS (
+			INSERT INTO pii_keys (version, fingerprint) VALUES ($1, $2) ON CONFLICT (version) DO NOTHING RETURNING fingerprint)
+		SELECT fingerprint FROM ins UNION ALL SELECT fingerprint FROM pii_keys WHERE version = $1 LIMIT 1`
 	for _, v := range r.Versions() {
 		fp, err := r.Fingerprint(v)
 		if err != nil {

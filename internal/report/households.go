@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -64,16 +65,6 @@ func scanHousehold(row pgx.Row) (HouseholdRow, error) {
 	return h, err
 }
 
-// Households lists a region's households with their year, by registry
-// number after the cursor (keyset pagination).
-func (s *Service) Households(ctx context.Context, a auth.Actor, code string, year int, after string, limit int) ([]HouseholdRow, string, error) {
-	r, err := s.scope(ctx, a, code)
-	if err != nil {
-		return nil, "", err
-	}
-	return households(ctx, s.db, r, year, after, limit)
-}
-
 func households(ctx context.Context, db postgres.Querier, r region.Region, year int, after string, limit int) ([]HouseholdRow, string, error) {
 	if limit <= 0 || limit > 500 {
 		limit = 100
@@ -94,16 +85,6 @@ func households(ctx context.Context, db postgres.Querier, r region.Region, year 
 	return list, next, nil
 }
 
-// ActionList returns the monitored households of the region whose projected
-// income is still below the monitoring line, lowest first: whom to visit.
-func (s *Service) ActionList(ctx context.Context, a auth.Actor, code string, year, limit int) ([]HouseholdRow, error) {
-	r, err := s.scope(ctx, a, code)
-	if err != nil {
-		return nil, err
-	}
-	return actionList(ctx, s.db, r, year, limit)
-}
-
 func actionList(ctx context.Context, db postgres.Querier, r region.Region, year, limit int) ([]HouseholdRow, error) {
 	q := householdQuery + ` AND h.status LIKE 'monitored_%'
 		AND h.baseline_income_fen * h.members + coalesce(i.attributed_fen, 0) < coalesce(l.ml, 0) * h.members
@@ -117,12 +98,28 @@ func actionList(ctx context.Context, db postgres.Querier, r region.Region, year,
 
 // EachHousehold streams every household of the region for an export, one
 // row at a time (bounded memory whatever the region's size).
+//
+// The rows come from one read-only snapshot, whose one statement may run
+// as long as ctx allows (the service's statement_timeout is meant for
+// requests, not for a prefecture's export); callers give ctx a deadline, so
+// a reader that never finishes does not hold a connection forever.
 func (s *Service) EachHousehold(ctx context.Context, a auth.Actor, code string, year int, fn func(HouseholdRow) error) error {
 	r, err := s.scope(ctx, a, code)
 	if err != nil {
 		return err
 	}
-	rows, err := s.db.Query(ctx, householdQuery+` ORDER BY h.village_code, h.registry_no`, region.Prefix(r.Code, r.Level), year)
+	tx, err := s.db.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx)
+	if dl, ok := ctx.Deadline(); ok {
+		ms := max(time.Until(dl).Milliseconds(), 1)
+		if _, err := tx.Exec(ctx, "SELECT set_config('statement_timeout', $1, true)", strconv.FormatInt(ms, 10)); err != nil {
+			return err
+		}
+	}
+	rows, err := tx.Query(ctx, householdQuery+` ORDER BY h.village_code, h.registry_no`, region.Prefix(r.Code, r.Level), year)
 	if err != nil {
 		return err
 	}

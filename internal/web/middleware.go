@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/subtle"
 	"errors"
 	"regexp"
@@ -70,6 +71,15 @@ func (s *Server) instrument(c *fiber.Ctx) error {
 		"duration_ms", float64(elapsed.Microseconds())/1000, "bytes", size,
 		"ip", c.IP(), "request_id", RequestIDOf(c))
 	return nil
+}
+
+// deadline gives the request's work a deadline: a slow query or a stuck
+// dependency ends with the request instead of holding a connection on.
+func (s *Server) deadline(c *fiber.Ctx) error {
+	ctx, cancel := context.WithTimeout(c.UserContext(), s.RequestTimeout)
+	defer cancel()
+	c.SetUserContext(ctx)
+	return c.Next()
 }
 
 // securityHeaders sets a strict CSP (everything is self-hosted; Stripe.js is

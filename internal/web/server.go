@@ -59,6 +59,9 @@ type Deps struct {
 	Registry             *prometheus.Registry
 	BodyLimit            int
 	TrustProxy           bool
+	// RequestTimeout bounds a request's work (its context's deadline);
+	// ExportTimeout an export's, which streams after its handler returns.
+	RequestTimeout, ExportTimeout time.Duration
 }
 
 // Server is the core every audience package builds its handlers on.
@@ -79,6 +82,12 @@ func New(d Deps) (*Server, error) {
 	if d.Registry == nil {
 		d.Registry = prometheus.NewRegistry()
 	}
+	if d.RequestTimeout <= 0 {
+		d.RequestTimeout = 30 * time.Second
+	}
+	if d.ExportTimeout <= 0 {
+		d.ExportTimeout = 10 * time.Minute
+	}
 	s := &Server{Deps: d, render: r, metrics: newMetrics(d.Registry, d.DB)}
 	d.Registry.MustRegister(catalogCollectors(d.Catalog, d.Cache)...)
 	cfg := fiber.Config{
@@ -98,7 +107,7 @@ func New(d Deps) (*Server, error) {
 		cfg.ProxyHeader = fiber.HeaderXForwardedFor
 	}
 	s.app = fiber.New(cfg)
-	s.app.Use(s.requestID, s.instrument, recover.New(), securityHeaders, s.locale, s.loadActor, s.csrf)
+	s.app.Use(s.requestID, s.instrument, recover.New(), s.deadline, securityHeaders, s.locale, s.loadActor, s.csrf)
 	return s, nil
 }
 

@@ -14,6 +14,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -114,9 +115,17 @@ func Start(ctx context.Context, dir string, log *slog.Logger) (*Cluster, error) 
 	return c, nil
 }
 
-// URL is the connection URL of the database "market" as user postgres.
+// URL is the connection URL of the database "market" as user postgres, the
+// cluster's superuser and the tables' owner.
 func (c *Cluster) URL() string {
 	return c.url(Database)
+}
+
+// URLAs is the connection URL of the database "market" as another role.
+func (c *Cluster) URLAs(user, password string) string {
+	u := url.URL{Scheme: "postgres", User: url.UserPassword(user, password),
+		Host: fmt.Sprintf("127.0.0.1:%d", c.port), Path: "/" + Database, RawQuery: "sslmode=disable"}
+	return u.String()
 }
 
 func (c *Cluster) url(db string) string {

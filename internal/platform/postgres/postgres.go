@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strconv"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -21,13 +23,25 @@ import (
 // ErrSchemaBehind means the database lacks migrations this binary needs.
 var ErrSchemaBehind = errors.New("database schema is behind this binary")
 
+// Limits bound the work one session may hold the database with; zero
+// leaves a limit as the server has it.
+type Limits struct {
+	Statement     time.Duration // statement_timeout
+	IdleInTx      time.Duration // idle_in_transaction_session_timeout
+	LockTimeout   time.Duration // lock_timeout
+	ApplicationID string        // application_name (default fupin-market)
+}
+
 // Open connects a pool and checks that the server answers.
-func Open(ctx context.Context, url string) (*pgxpool.Pool, error) {
+func Open(ctx context.Context, url string, limits ...Limits) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("parse database url: %w", err)
 	}
 	cfg.ConnConfig.RuntimeParams["application_name"] = "fupin-market"
+	for _, l := range limits {
+		l.apply(cfg.ConnConfig.RuntimeParams)
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("connect to postgres: %w", err)
@@ -104,4 +118,43 @@ func Sources() fs.FS { return migrations.FS }
 type Querier interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+func (l Limits) apply(params map[string]string) {
+	ms := func(d time.Duration) string { return strconv.FormatInt(d.Milliseconds(), 10) }
+	if l.Statement > 0 {
+		params["statement_timeout"] = ms(l.Statement)
+	}
+	if l.IdleInTx > 0 {
+		params["idle_in_transaction_session_timeout"] = ms(l.IdleInTx)
+	}
+	if l.LockTimeout > 0 {
+		params["lock_timeout"] = ms(l.LockTimeout)
+	}
+	if l.ApplicationID != "" {
+		params["application_name"] = l.ApplicationID
+	}
+}
+
+// ErrPrivileged is CheckNotPrivileged's answer for a superuser or the
+// owner of the tables.
+var ErrPrivileged = errors.New("connected as a superuser or as the owner of the tables")
+
+// CheckNotPrivileged fails when the pool's role is a superuser or owns a
+// table of the schema: such a role could disable the ledger's triggers or
+// rewrite it, which the service's own role cannot.
+func CheckNotPrivileged(ctx context.Context, db Querier) error {
+	const q = `SELECT r.rolname, r.rolsuper, EXISTS (
+			SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+			WHERE n.nspname = 'public' AND c.relowner = r.oid)
+		FROM pg_roles r WHERE r.rolname = current_user`
+	var name string
+	var super, owner bool
+	if err := db.QueryRow(ctx, q).Scan(&name, &super, &owner); err != nil {
+		return fmt.Errorf("check the database role: %w", err)
+	}
+	if super || owner {
+		return fmt.Errorf("%w (role %s)", ErrPrivileged, name)
+	}
+	return nil
 }

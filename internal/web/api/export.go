@@ -74,6 +74,13 @@ func (s handlers) export(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	// Each export holds a connection while it streams: a few at a time, so
+	// that exports never starve the pages of connections.
+	select {
+	case s.exports <- struct{}{}:
+	default:
+		return &errs.Error{Kind: errs.Unavailable, Message: "too many exports are running; try again in a minute", RetryAfter: 30}
+	}
 	name := fmt.Sprintf("income-%s-%d.%s", r.Code, year, format)
 	zh := fmt.Sprintf("%s-%d年收入.%s", r.Name, year, format)
 	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="%s"; filename*=UTF-8''%s`, name, url.PathEscape(zh)))
@@ -85,19 +92,22 @@ func (s handlers) export(c *fiber.Ctx) error {
 	}
 	// The writer runs after the handler returns, on its own goroutine: it
 	// must not touch c. Everything it needs is captured here.
-	reports, log, conn, code := s.Reports, s.Log, c.Context().Conn(), r.Code
+	reports, log, conn, code, slots, timeout := s.Reports, s.Log, c.Context().Conn(), r.Code, s.exports, s.ExportTimeout
 	write := writeCSV
 	if format == "xlsx" {
 		write = writeXLSX
 	}
 	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+		defer func() { <-slots }()
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
 		extend := func() {
 			if conn != nil {
 				_ = conn.SetWriteDeadline(time.Now().Add(exportWriteWindow))
 			}
 		}
 		extend()
-		if err := write(context.Background(), reports, a, code, year, w, extend); err != nil {
+		if err := write(ctx, reports, a, code, year, w, extend); err != nil {
 			// Headers are gone: the client sees a cut-off file.
 			log.Error("export failed", "region", code, "year", year, "format", format, "err", err)
 		}

@@ -13,7 +13,13 @@ import (
 )
 
 // handlers are the API's handlers on the shared core.
-type handlers struct{ *web.Server }
+type handlers struct {
+	*web.Server
+	exports chan struct{} // a slot per export streaming at once
+}
+
+// concurrentExports is how many exports may stream at once.
+const concurrentExports = 4
 
 // Routes adds every API route. Role checks here only turn away those who
 // may never call an endpoint; scope (which households, which cooperatives,
@@ -23,7 +29,7 @@ type handlers struct{ *web.Server }
 // /cooperatives/owed comes before /cooperatives/:id. The orders group's
 // sign-in check guards every /api/v1/orders route registered after it.
 func Routes(srv *web.Server) error {
-	s := handlers{srv}
+	s := handlers{Server: srv, exports: make(chan struct{}, concurrentExports)}
 	doc, err := Document()
 	if err != nil {
 		return err

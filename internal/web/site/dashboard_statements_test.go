@@ -52,7 +52,7 @@ const maxOfficeStatements = 12
 
 func TestOfficeDashboardStatements(t *testing.T) {
 	db := dbtest.New(t)
-	cfg, err := pgxpool.ParseConfig(db.URL)
+	cfg, err := pgxpool.ParseConfig(db.AppURL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +63,8 @@ func TestOfficeDashboardStatements(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
-	s := webtest.StartWith(t, &dbtest.DB{Pool: pool, URL: db.URL, Name: db.Name})
+	db.App = pool
+	s := webtest.StartWith(t, db)
 	w := ordertest.Seed(t, s.DB, order.Config{})
 	w.Lot(t, "1000", "2026-09-01", "per_unit", 1000, 1, 1, 2)
 	o, err := w.Place(t, 2)

@@ -66,13 +66,15 @@ func StartWith(tb testing.TB, db *dbtest.DB, opts ...func(*config.Config)) *Serv
 }
 
 // StartOn boots a server with a given configuration, database and Redis.
+// The server connects as the service's role (db.AppURL), as marketd does;
+// the test keeps db.Pool, the owner's, for its fixtures.
 func StartOn(tb testing.TB, cfg config.Config, db *dbtest.DB, rdb *redis.Client) *Server {
 	tb.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if os.Getenv("MARKET_TEST_LOG") != "" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
-	a, err := site.New(cfg, db.Pool, rdb, log)
+	a, err := site.New(cfg, db.AppPool(tb), rdb, log)
 	if err != nil {
 		tb.Fatal(err)
 	}
