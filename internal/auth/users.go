@@ -81,7 +81,7 @@ func (u *Users) Create(ctx context.Context, n NewUser, grants ...Grant) (int64, 
 		return 0, fmt.Errorf("insert user: %w", err)
 	}
 	for _, g := range grants {
-		if err := grant(ctx, tx, id, g); err != nil {
+		if err := GrantTx(ctx, tx, id, g); err != nil {
 			return 0, err
 		}
 	}
@@ -95,13 +95,17 @@ func (u *Users) Grant(ctx context.Context, userID int64, g Grant) error {
 		return err
 	}
 	defer tx.Rollback(ctx)
-	if err := grant(ctx, tx, userID, g); err != nil {
+	if err := GrantTx(ctx, tx, userID, g); err != nil {
 		return err
 	}
 	return tx.Commit(ctx)
 }
 
-func grant(ctx context.Context, tx pgx.Tx, userID int64, g Grant) error {
+// GrantTx adds a role to user userID in tx, for use cases of other packages
+// that grant a role in their own transaction (approving a cooperative's
+// administrator, creating a buyer organisation): user_roles is written here
+// only. Granting twice is harmless.
+func GrantTx(ctx context.Context, tx pgx.Tx, userID int64, g Grant) error {
 	if !ValidRole(g.Role) {
 		return errs.Validation("unknown role", map[string]string{"role": "unknown role " + string(g.Role)})
 	}
@@ -111,6 +115,21 @@ func grant(ctx context.Context, tx pgx.Tx, userID int64, g Grant) error {
 		return fmt.Errorf("grant %s: %w", g.Role, err)
 	}
 	return nil
+}
+
+// EnsureUserTx returns the id of the account with email, creating it with
+// name and passwordHash (from HashPassword) when there is none; an existing
+// account keeps its name and password. It is for loaders that create many
+// accounts of one password (the demo) and hash it once: Create spends a
+// deliberately slow hash per account.
+func EnsureUserTx(ctx context.Context, tx pgx.Tx, email, name, passwordHash string) (int64, error) {
+	const q = `INSERT INTO users (email, name, password_hash) VALUES ($1, $2, $3)
+		ON CONFLICT (email) DO UPDATE SET email = excluded.email RETURNING id`
+	var id int64
+	if err := tx.QueryRow(ctx, q, email, name, passwordHash).Scan(&id); err != nil {
+		return 0, fmt.Errorf("ensure user %s: %w", email, err)
+	}
+	return id, nil
 }
 
 // credentials returns the id and password hash of email, ok false if unknown.

@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/fupinmarket/market/internal/auth"
+	"github.com/fupinmarket/market/internal/order"
 	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/platform/ids"
 )
@@ -79,7 +80,7 @@ func (s *Service) Create(ctx context.Context, a auth.Actor, o Org) (Org, error) 
 		o.Name, o.Kind, o.PublicRanking).Scan(&o.ID); err != nil {
 		return Org{}, fmt.Errorf("insert org: %w", err)
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO user_roles (user_id, role, buyer_org_id) VALUES ($1, 'buyer_org_admin', $2)`, a.UserID, int64(o.ID)); err != nil {
+	if err := auth.GrantTx(ctx, tx, a.UserID, auth.Grant{Role: auth.RoleBuyerOrgAdmin, BuyerOrgID: int64(o.ID)}); err != nil {
 		return Org{}, err
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO buyer_org_members (buyer_org_id, user_id) VALUES ($1, $2)`, int64(o.ID), a.UserID); err != nil {
@@ -199,11 +200,18 @@ func (s *Service) Progress(ctx context.Context, a auth.Actor, orgID int64, year 
 }
 
 // Accept records the organisation's acceptance (验收) of a member's
-// delivered order, which completes it.
+// delivered order, which completes it. The order package writes the order
+// (order.AcceptTx); the check that the actor administers the order's
+// organisation is made here, in the same transaction.
 func (s *Service) Accept(ctx context.Context, a auth.Actor, orderID int64) error {
+	tx, err := s.db.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx)
 	var org *int64
 	var status string
-	err := s.db.QueryRow(ctx, `SELECT buyer_org_id, status FROM orders WHERE id = $1`, orderID).Scan(&org, &status)
+	err = tx.QueryRow(ctx, `SELECT buyer_org_id, status FROM orders WHERE id = $1`, orderID).Scan(&org, &status)
 	if errors.Is(err, pgx.ErrNoRows) || (err == nil && org == nil) {
 		return errs.E(errs.NotFound, "order not found")
 	}
@@ -213,16 +221,14 @@ func (s *Service) Accept(ctx context.Context, a auth.Actor, orderID int64) error
 	if err := s.admin(a, *org); err != nil {
 		return err
 	}
-	const q = `UPDATE orders SET status = 'completed', completed_at = now(), accepted_at = now(), accepted_by = $2, updated_at = now()
-		WHERE id = $1 AND status = 'delivered'`
-	tag, err := s.db.Exec(ctx, q, orderID, a.UserID)
+	accepted, err := order.AcceptTx(ctx, tx, orderID, a.UserID)
 	if err != nil {
 		return err
 	}
-	if tag.RowsAffected() == 0 {
+	if !accepted {
 		return errs.E(errs.Conflict, "the order is %s; only delivered orders can be accepted", status)
 	}
-	return nil
+	return tx.Commit(ctx)
 }
 
 // Awaiting lists the members' delivered orders waiting for acceptance.

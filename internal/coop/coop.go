@@ -10,7 +10,12 @@
 // why. A cooperative's member households must live in its county.
 //
 // Anyone sees approved cooperatives; offices see every cooperative of their
-// jurisdiction, platform administrators all, a coop_admin its own.
+// jurisdiction, platform administrators all, a coop_admin its own. A
+// cooperative's administrator also sets its shipping terms here.
+//
+// The package alone writes cooperatives, cooperative_events and
+// cooperative_members (docs/ARCHITECTURE.md, "Table owners"); loaders of
+// ready-made data use the *Tx functions of load.go.
 package coop
 
 import (

@@ -142,15 +142,27 @@ func listMembers(ctx context.Context, db querier, id ids.ID) ([]Membership, erro
 }
 
 // AttachAdmin makes user userID a coop_admin of cooperative coopID (a
-// user_roles row; attaching twice is harmless). It checks no actor: callers
-// decide who may attach (the platform's administration pages, marketctl).
+// role granted through auth, which alone writes user_roles; attaching twice
+// is harmless). It checks no actor: callers decide who may attach (the
+// platform's administration pages, marketctl).
 func (s *Service) AttachAdmin(ctx context.Context, userID int64, coopID ids.ID) error {
-	const q = `INSERT INTO user_roles (user_id, role, cooperative_id) VALUES ($1, 'coop_admin', $2)
-		ON CONFLICT DO NOTHING`
-	if _, err := s.db.Exec(ctx, q, userID, coopID); err != nil {
+	notFound := errs.E(errs.NotFound, "user %d or cooperative %s not found", userID, coopID)
+	if coopID <= 0 { // auth reads a zero cooperative as none
+		return notFound
+	}
+	tx, err := s.db.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx)
+	g := auth.Grant{Role: auth.RoleCoopAdmin, CooperativeID: int64(coopID)}
+	if err := auth.GrantTx(ctx, tx, userID, g); err != nil {
 		if isFKViolation(err) {
-			return errs.E(errs.NotFound, "user %d or cooperative %s not found", userID, coopID)
+			return notFound
 		}
+		return fmt.Errorf("attach cooperative admin: %w", err)
+	}
+	if err := tx.Commit(ctx); err != nil {
 		return fmt.Errorf("attach cooperative admin: %w", err)
 	}
 	return nil

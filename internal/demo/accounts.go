@@ -12,6 +12,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/fupinmarket/market/internal/auth"
+	"github.com/fupinmarket/market/internal/buyerorg"
+	"github.com/fupinmarket/market/internal/coop"
 	"github.com/fupinmarket/market/internal/platform/errs"
 )
 
@@ -45,11 +47,15 @@ var Accounts = []Account{
 // LoadAccounts creates the demo cooperative (approved), the demo budget unit
 // and the five accounts, unless they exist.
 func LoadAccounts(ctx context.Context, db *pgxpool.Pool, users *auth.Users) error {
-	coopID, err := ensureCoop(ctx, db)
-	if err != nil {
+	var coopID, orgID int64
+	err := pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error {
+		var err error
+		if coopID, err = ensureCoop(ctx, tx); err != nil {
+			return err
+		}
+		orgID, err = ensureOrg(ctx, tx)
 		return err
-	}
-	orgID, err := ensureOrg(ctx, db)
+	})
 	if err != nil {
 		return err
 	}
@@ -76,31 +82,25 @@ func LoadAccounts(ctx context.Context, db *pgxpool.Pool, users *auth.Users) erro
 	return nil
 }
 
-// rowQuerier is a pool or a transaction.
-type rowQuerier interface {
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-}
+// demoCoop is the demo cooperative of coop@demo.local.
+var demoCoop = coop.Application{Name: CoopName, CreditCode: CoopCreditCode, CountyCode: CoopCounty,
+	ContactName: "阿卜杜拉·买买提", ContactPhone: "13899912345"}
 
-func ensureCoop(ctx context.Context, db rowQuerier) (int64, error) {
-	const q = `WITH ins AS (
-			INSERT INTO cooperatives (name, credit_code, county_code, contact_name, contact_phone, status)
-			VALUES ($1, $2, $3, '阿卜杜拉·买买提', '13899912345', 'approved')
-			ON CONFLICT (credit_code) DO NOTHING RETURNING id)
-		SELECT id FROM ins UNION ALL SELECT id FROM cooperatives WHERE credit_code = $2 LIMIT 1`
-	var id int64
-	if err := db.QueryRow(ctx, q, CoopName, CoopCreditCode, CoopCounty).Scan(&id); err != nil {
+// ensureCoop registers the demo cooperative, approved, unless it exists,
+// and returns its id.
+func ensureCoop(ctx context.Context, tx pgx.Tx) (int64, error) {
+	id, _, err := coop.RegisterApprovedTx(ctx, tx, demoCoop, nil)
+	if err != nil {
 		return 0, fmt.Errorf("demo cooperative: %w", err)
 	}
-	return id, nil
+	return int64(id), nil
 }
 
-func ensureOrg(ctx context.Context, db *pgxpool.Pool) (int64, error) {
-	const q = `WITH found AS (SELECT id FROM buyer_orgs WHERE name = $1),
-		ins AS (INSERT INTO buyer_orgs (name, kind, public_ranking)
-			SELECT $1, 'budget_unit', true WHERE NOT EXISTS (SELECT 1 FROM found) RETURNING id)
-		SELECT id FROM found UNION ALL SELECT id FROM ins LIMIT 1`
-	var id int64
-	if err := db.QueryRow(ctx, q, OrgName).Scan(&id); err != nil {
+// ensureOrg creates the demo budget unit unless it exists, and returns its
+// id.
+func ensureOrg(ctx context.Context, tx pgx.Tx) (int64, error) {
+	id, err := buyerorg.EnsureTx(ctx, tx, buyerorg.Org{Name: OrgName, Kind: "budget_unit", PublicRanking: true})
+	if err != nil {
 		return 0, fmt.Errorf("demo buyer org: %w", err)
 	}
 	return id, nil

@@ -19,6 +19,7 @@ import (
 
 	"github.com/fupinmarket/market/internal/auth"
 	"github.com/fupinmarket/market/internal/catalog"
+	"github.com/fupinmarket/market/internal/coop"
 	"github.com/fupinmarket/market/internal/household"
 	"github.com/fupinmarket/market/internal/idcheck"
 	"github.com/fupinmarket/market/internal/media"
@@ -254,19 +255,14 @@ func ownCoop(ctx context.Context, db *pgxpool.Pool, hh *household.Service, admin
 		return c, err
 	}
 	if county == CoopCounty {
-		if coopID, err = ensureCoop(ctx, db); err != nil {
-			return c, err
-		}
 		c.name = CoopName
-	} else {
-		const qc = `WITH ins AS (
-				INSERT INTO cooperatives (name, credit_code, county_code, contact_name, contact_phone, status)
-				VALUES ($1, $2, $3, '合作社理事长', '13999900000', 'approved')
-				ON CONFLICT (credit_code) DO NOTHING RETURNING id)
-			SELECT id FROM ins UNION ALL SELECT id FROM cooperatives WHERE credit_code = $2 LIMIT 1`
-		if err := db.QueryRow(ctx, qc, c.name, credit, county).Scan(&coopID); err != nil {
-			return c, err
-		}
+	}
+	err = pgx.BeginFunc(ctx, db, func(tx pgx.Tx) (err error) {
+		coopID, err = catalogCoop(ctx, tx, county, c.name, credit)
+		return err
+	})
+	if err != nil {
+		return c, err
 	}
 	c.id = coopID
 	office := auth.Actor{UserID: admin.UserID, Roles: []auth.Role{auth.RoleOffice}, OfficeRegion: county, OfficeLevel: region.County}
@@ -311,13 +307,27 @@ func ownCoop(ctx context.Context, db *pgxpool.Pool, hh *household.Service, admin
 		if err != nil {
 			return c, err
 		}
-		const qm = `INSERT INTO cooperative_members (cooperative_id, household_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`
-		if _, err := db.Exec(ctx, qm, coopID, id); err != nil {
-			return c, err
-		}
 		c.members = append(c.members, ids.ID(id))
 	}
-	return c, nil
+	js := make([]coop.Joining, len(c.members))
+	for i, m := range c.members {
+		js[i] = coop.Joining{CooperativeID: ids.ID(coopID), HouseholdID: m}
+	}
+	err = pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error { return coop.AddMembersTx(ctx, tx, js) })
+	return c, err
+}
+
+// catalogCoop registers a county's catalog cooperative, approved, unless it
+// exists, and returns its id: in the demo cooperative's county that one,
+// elsewhere one named name.
+func catalogCoop(ctx context.Context, tx pgx.Tx, county, name, credit string) (int64, error) {
+	if county == CoopCounty {
+		return ensureCoop(ctx, tx)
+	}
+	app := coop.Application{Name: name, CreditCode: credit, CountyCode: county,
+		ContactName: "合作社理事长", ContactPhone: "13999900000"}
+	id, _, err := coop.RegisterApprovedTx(ctx, tx, app, nil)
+	return int64(id), err
 }
 
 var catalogGiven = map[bool][]string{

@@ -11,6 +11,7 @@ import (
 
 	"github.com/fupinmarket/market/internal/attribution"
 	"github.com/fupinmarket/market/internal/auth"
+	"github.com/fupinmarket/market/internal/buyerorg"
 	"github.com/fupinmarket/market/internal/order"
 	"github.com/fupinmarket/market/internal/platform/clock"
 	"github.com/fupinmarket/market/internal/platform/errs"
@@ -93,37 +94,8 @@ func ensureBuyers(ctx context.Context, db *pgxpool.Pool) ([]auth.Actor, error) {
 	if err != nil {
 		return nil, err
 	}
-	orgID, err := ensureOrg(ctx, db)
+	err = pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error { return ensureBuyersTx(ctx, tx, hash) })
 	if err != nil {
-		return nil, err
-	}
-	tx, err := db.Begin(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback(ctx)
-	for i := 1; i <= demoBuyers; i++ {
-		email := fmt.Sprintf("buyer%02d@demo.local", i)
-		var id int64
-		err := tx.QueryRow(ctx, `INSERT INTO users (email, name, password_hash) VALUES ($1, $2, $3)
-			ON CONFLICT (email) DO UPDATE SET email = excluded.email RETURNING id`, email, buyerNames[i%len(buyerNames)], hash).Scan(&id)
-		if err != nil {
-			return nil, fmt.Errorf("demo buyer: %w", err)
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO user_roles (user_id, role) VALUES ($1, 'buyer') ON CONFLICT DO NOTHING`, id); err != nil {
-			return nil, err
-		}
-		if i%4 == 0 { // a quarter work at the budget unit and buy for its canteen
-			if _, err := tx.Exec(ctx, `INSERT INTO buyer_org_members (buyer_org_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, orgID, id); err != nil {
-				return nil, err
-			}
-		}
-	}
-	if _, err := tx.Exec(ctx, `INSERT INTO buyer_org_members (buyer_org_id, user_id)
-		SELECT $1, id FROM users WHERE email = 'org@demo.local' ON CONFLICT DO NOTHING`, orgID); err != nil {
-		return nil, err
-	}
-	if err := tx.Commit(ctx); err != nil {
 		return nil, err
 	}
 	rows, err := db.Query(ctx, `SELECT id FROM users WHERE email LIKE 'buyer%@demo.local' OR email = 'org@demo.local' ORDER BY id`)
@@ -144,6 +116,38 @@ func ensureBuyers(ctx context.Context, db *pgxpool.Pool) ([]auth.Actor, error) {
 		out = append(out, a)
 	}
 	return out, nil
+}
+
+// ensureBuyersTx creates the demo buyers with passwordHash, a quarter of
+// them members of the demo budget unit, and makes org@demo.local (when it
+// exists) a member too.
+func ensureBuyersTx(ctx context.Context, tx pgx.Tx, passwordHash string) error {
+	orgID, err := ensureOrg(ctx, tx)
+	if err != nil {
+		return err
+	}
+	var members []int64
+	for i := 1; i <= demoBuyers; i++ {
+		email := fmt.Sprintf("buyer%02d@demo.local", i)
+		id, err := auth.EnsureUserTx(ctx, tx, email, buyerNames[i%len(buyerNames)], passwordHash)
+		if err != nil {
+			return fmt.Errorf("demo buyer: %w", err)
+		}
+		if err := auth.GrantTx(ctx, tx, id, auth.Grant{Role: auth.RoleBuyer}); err != nil {
+			return err
+		}
+		if i%4 == 0 { // a quarter work at the budget unit and buy for its canteen
+			members = append(members, id)
+		}
+	}
+	orgAdmin, err := userID(ctx, tx, "org@demo.local")
+	if err != nil {
+		return err
+	}
+	if orgAdmin != nil {
+		members = append(members, *orgAdmin)
+	}
+	return buyerorg.AddMembersTx(ctx, tx, orgID, members)
 }
 
 var buyerNames = []string{"王建华", "李秀英", "张伟", "刘洋", "陈静", "杨帆", "赵敏", "黄磊", "周婷", "吴刚",

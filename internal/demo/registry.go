@@ -7,11 +7,13 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/fupinmarket/market/internal/coop"
 	"github.com/fupinmarket/market/internal/household"
 	"github.com/fupinmarket/market/internal/pii"
+	"github.com/fupinmarket/market/internal/platform/ids"
+	"github.com/fupinmarket/market/internal/region"
 )
 
 // Defaults and bounds of the demo registry.
@@ -103,7 +105,7 @@ func LoadRegistry(ctx context.Context, db *pgxpool.Pool, ring *pii.Ring, opts Re
 		return err
 	}
 	src := &householdSource{g: p.generator(), ring: ring, n: opts.Households, have: have, progress: opts.Progress}
-	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"households"}, householdColumns, src); err != nil {
+	if _, err := household.CopySealedTx(ctx, tx, src); err != nil {
 		return fmt.Errorf("demo registry: households: %w", err)
 	}
 	if err := addMembers(ctx, tx, coopIDs, src.members); err != nil {
@@ -223,9 +225,9 @@ func checkSameSeed(ctx context.Context, tx pgx.Tx, p *plan, have []int, n int) e
 // ensureVillages creates the base villages of every county and the
 // extension villages its count of households needs.
 func ensureVillages(ctx context.Context, tx pgx.Tx, p *plan, counts []int) error {
-	var codes, names, parents []string
+	var vs []region.Region
 	add := func(v village) {
-		codes, names, parents = append(codes, v.code), append(names, v.name), append(parents, v.town)
+		vs = append(vs, region.Region{Code: v.code, Name: v.name, Level: region.Village, ParentCode: v.town})
 	}
 	for i, c := range p.counties {
 		for _, v := range c.base {
@@ -239,19 +241,11 @@ func ensureVillages(ctx context.Context, tx pgx.Tx, p *plan, counts []int) error
 			add(p.extVillage(c, k))
 		}
 	}
-	const q = `INSERT INTO regions (code, name, level, parent_code)
-		SELECT code, name, 'village', parent FROM unnest($1::text[], $2::text[], $3::text[]) AS v(code, name, parent)
-		ON CONFLICT (code) DO NOTHING`
-	if _, err := tx.Exec(ctx, q, codes, names, parents); err != nil {
+	if err := region.EnsureVillagesTx(ctx, tx, vs); err != nil {
 		return fmt.Errorf("demo registry: villages: %w", err)
 	}
 	return nil
 }
-
-// householdColumns are the columns COPY writes, in householdSource's order.
-var householdColumns = []string{"registry_no", "village_code", "members", "status", "lifted_year",
-	"baseline_income_fen", "baseline_year", "head_name_enc", "head_id_enc", "head_id_hash",
-	"head_name_mask", "head_id_mask", "key_version", "created_at", "updated_at"}
 
 // membership is a household joining a cooperative.
 type membership struct {
@@ -260,8 +254,8 @@ type membership struct {
 	joinedOn   time.Time
 }
 
-// householdSource streams the households not yet in the database into COPY,
-// sealing each as household.Service does, and remembers the memberships of
+// householdSource streams the households not yet in the database into COPY
+// (rows of household.CopyColumns), sealing each as household.Service does, and remembers the memberships of
 // the new ones (at most a cooperative's share of each county's base
 // villages, whatever n is).
 type householdSource struct {
@@ -324,18 +318,38 @@ func addMembers(ctx context.Context, tx pgx.Tx, coopIDs []int64, ms []membership
 		return nil
 	}
 	regs := make([]string, len(ms))
-	coops := make([]int64, len(ms))
-	joined := make([]pgtype.Date, len(ms))
 	for i, m := range ms {
-		regs[i], coops[i], joined[i] = m.registryNo, coopIDs[m.coop], pgtype.Date{Time: m.joinedOn, Valid: true}
+		regs[i] = m.registryNo
 	}
-	const q = `INSERT INTO cooperative_members (cooperative_id, household_id, joined_on)
-		SELECT m.coop, h.id, m.joined
-		FROM unnest($1::text[], $2::bigint[], $3::date[]) AS m(reg, coop, joined)
-		JOIN households h ON h.registry_no = m.reg
-		ON CONFLICT (cooperative_id, household_id) DO NOTHING`
-	if _, err := tx.Exec(ctx, q, regs, coops, joined); err != nil {
+	byReg, err := householdIDs(ctx, tx, regs)
+	if err != nil {
+		return err
+	}
+	js := make([]coop.Joining, 0, len(ms))
+	for _, m := range ms {
+		if id, ok := byReg[m.registryNo]; ok {
+			js = append(js, coop.Joining{CooperativeID: ids.ID(coopIDs[m.coop]), HouseholdID: id, JoinedOn: m.joinedOn})
+		}
+	}
+	if err := coop.AddMembersTx(ctx, tx, js); err != nil {
 		return fmt.Errorf("demo registry: cooperative members: %w", err)
 	}
 	return nil
+}
+
+// householdIDs maps the registry numbers regs to the ids of their
+// households (COPY returns no ids).
+func householdIDs(ctx context.Context, tx pgx.Tx, regs []string) (map[string]ids.ID, error) {
+	const q = `SELECT registry_no, id FROM households WHERE registry_no = ANY($1)`
+	rows, err := tx.Query(ctx, q, regs)
+	if err != nil {
+		return nil, fmt.Errorf("demo registry: cooperative members: %w", err)
+	}
+	out := make(map[string]ids.ID, len(regs))
+	var reg string
+	var id int64
+	if _, err := pgx.ForEachRow(rows, []any{&reg, &id}, func() error { out[reg] = ids.ID(id); return nil }); err != nil {
+		return nil, fmt.Errorf("demo registry: cooperative members: %w", err)
+	}
+	return out, nil
 }

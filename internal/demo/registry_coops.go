@@ -7,6 +7,9 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/fupinmarket/market/internal/coop"
+	"github.com/fupinmarket/market/internal/platform/ids"
 )
 
 // ensureCoops creates the plan's cooperatives that do not exist yet (by
@@ -25,62 +28,39 @@ func ensureCoops(ctx context.Context, tx pgx.Tx, p *plan) ([]int64, error) {
 	if err != nil {
 		return nil, err
 	}
-	ids := make([]int64, len(p.coops))
+	out := make([]int64, len(p.coops))
 	for i, c := range p.coops {
-		var recommender *int64
+		t := coop.Trail{AppliedAt: c.applied, RecommendedAt: c.recommended, ApprovedBy: admin, ApprovedAt: c.approve}
 		if office != nil && strings.HasPrefix(c.county, OfficeRegion[:4]) {
-			recommender = office
+			t.RecommendedBy = office
 		}
-		if c.demo {
-			if ids[i], err = ensureCoop(ctx, tx); err != nil {
-				return nil, err
-			}
-			const q = `UPDATE cooperatives SET recommended_by = coalesce(recommended_by, $2),
-					recommended_at = coalesce(recommended_at, $3), approved_by = coalesce(approved_by, $4),
-					approved_at = coalesce(approved_at, $5)
-				WHERE id = $1 AND status = 'approved'
-					AND NOT EXISTS (SELECT 1 FROM cooperative_events WHERE cooperative_id = $1)`
-			tag, err := tx.Exec(ctx, q, ids[i], recommender, c.recommended, admin, c.approve)
-			if err != nil {
-				return nil, fmt.Errorf("demo cooperative trail: %w", err)
-			}
-			if tag.RowsAffected() == 1 {
-				if err := coopTrail(ctx, tx, ids[i], c, recommender, admin); err != nil {
-					return nil, err
-				}
-			}
-			continue
-		}
-		const ins = `INSERT INTO cooperatives (name, credit_code, county_code, contact_name, contact_phone, status,
-				recommended_by, recommended_at, approved_by, approved_at, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, 'approved', $6, $7, $8, $9, $10, $9)
-			ON CONFLICT (credit_code) DO NOTHING RETURNING id`
-		err := tx.QueryRow(ctx, ins, c.name, c.creditCode, c.county, c.contactName, c.contactPhone,
-			recommender, c.recommended, admin, c.approve, c.applied).Scan(&ids[i])
-		if errors.Is(err, pgx.ErrNoRows) {
-			if err := tx.QueryRow(ctx, `SELECT id FROM cooperatives WHERE credit_code = $1`, c.creditCode).Scan(&ids[i]); err != nil {
-				return nil, fmt.Errorf("demo cooperative %s: %w", c.creditCode, err)
-			}
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("demo cooperative %s: %w", c.creditCode, err)
-		}
-		if err := coopTrail(ctx, tx, ids[i], c, recommender, admin); err != nil {
+		if out[i], err = ensurePlannedCoop(ctx, tx, c, t); err != nil {
 			return nil, err
 		}
 	}
-	return ids, nil
+	return out, nil
 }
 
-func coopTrail(ctx context.Context, tx pgx.Tx, id int64, c *coopPlan, recommender, admin *int64) error {
-	const q = `INSERT INTO cooperative_events (cooperative_id, from_status, to_status, actor_user_id, reason, at)
-		VALUES ($1, NULL, 'applied', NULL, '', $2), ($1, 'applied', 'recommended', $3, '', $4),
-			($1, 'recommended', 'approved', $5, '', $6)`
-	if _, err := tx.Exec(ctx, q, id, c.applied, recommender, c.recommended, admin, c.approve); err != nil {
-		return fmt.Errorf("demo cooperative trail: %w", err)
+// ensurePlannedCoop registers one cooperative of the plan with trail t, or
+// gives the demo cooperative that trail, and returns its id.
+func ensurePlannedCoop(ctx context.Context, tx pgx.Tx, c *coopPlan, t coop.Trail) (int64, error) {
+	if c.demo {
+		id, err := ensureCoop(ctx, tx)
+		if err != nil {
+			return 0, err
+		}
+		if _, err := coop.BackfillTrailTx(ctx, tx, ids.ID(id), t); err != nil {
+			return 0, fmt.Errorf("demo cooperative trail: %w", err)
+		}
+		return id, nil
 	}
-	return nil
+	app := coop.Application{Name: c.name, CreditCode: c.creditCode, CountyCode: c.county,
+		ContactName: c.contactName, ContactPhone: c.contactPhone}
+	id, _, err := coop.RegisterApprovedTx(ctx, tx, app, &t)
+	if err != nil {
+		return 0, fmt.Errorf("demo cooperative %s: %w", c.creditCode, err)
+	}
+	return int64(id), nil
 }
 
 // userID is the id of the user with email, or nil when there is none.

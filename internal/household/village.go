@@ -75,8 +75,7 @@ func (s *Service) CreateVillage(ctx context.Context, actor auth.Actor, townshipC
 		return region.Region{}, errs.E(errs.Conflict, "township %s has no free village code", townshipCode)
 	}
 	v := region.Region{Code: fmt.Sprintf("%s%03d", townshipCode, next), Name: name, Level: region.Village, ParentCode: townshipCode}
-	const q = `INSERT INTO regions (code, name, level, parent_code) VALUES ($1, $2, $3, $4)`
-	if _, err := tx.Exec(ctx, q, v.Code, v.Name, v.Level, v.ParentCode); err != nil {
+	if err := region.CreateVillageTx(ctx, tx, v); err != nil {
 		return region.Region{}, fmt.Errorf("create village: %w", err)
 	}
 	if err := tx.Commit(ctx); err != nil {

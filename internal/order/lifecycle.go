@@ -226,3 +226,18 @@ func (s *Service) CompleteDue(ctx context.Context, cutoff time.Time) (int64, err
 	tag, err := s.db.Exec(ctx, q, cutoff)
 	return tag.RowsAffected(), err
 }
+
+// AcceptTx completes delivered order orderID with its buyer organisation's
+// acceptance (验收) by user acceptedBy, in the caller's transaction, and
+// reports whether the order was delivered (else nothing changes). The
+// caller checks that acceptedBy may accept for the order's organisation
+// (buyerorg.Service.Accept); orders are written by this package only.
+func AcceptTx(ctx context.Context, tx pgx.Tx, orderID, acceptedBy int64) (bool, error) {
+	const q = `UPDATE orders SET status = 'completed', completed_at = now(), accepted_at = now(), accepted_by = $2, updated_at = now()
+		WHERE id = $1 AND status = 'delivered'`
+	tag, err := tx.Exec(ctx, q, orderID, acceptedBy)
+	if err != nil {
+		return false, err
+	}
+	return tag.RowsAffected() > 0, nil
+}

@@ -6,6 +6,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/fupinmarket/market/internal/attribution"
+	"github.com/fupinmarket/market/internal/coop"
 	"github.com/fupinmarket/market/internal/order"
 	"github.com/fupinmarket/market/internal/platform/ids"
 	"github.com/fupinmarket/market/internal/web"
@@ -202,7 +203,7 @@ func (s handlers) shipping(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	t, err := s.Orders.Shipping(web.Ctx(c), id)
+	t, err := s.Coops.Shipping(web.Ctx(c), id)
 	if err != nil {
 		return err
 	}
@@ -214,11 +215,11 @@ func (s handlers) setShipping(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var in order.ShippingTerms
+	var in coop.ShippingTerms
 	if err := web.BindJSON(c, &in); err != nil {
 		return err
 	}
-	t, err := s.Orders.SetShipping(web.Ctx(c), web.ActorOf(c), id, in)
+	t, err := s.Coops.SetShipping(web.Ctx(c), web.ActorOf(c), id, in)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package coop
 import (
 	"github.com/gofiber/fiber/v2"
 
+	cooperative "github.com/fupinmarket/market/internal/coop"
 	"github.com/fupinmarket/market/internal/order"
 	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/platform/money"
@@ -12,7 +13,7 @@ import (
 // OrdersView is what the cooperative has to ship, and its shipping terms.
 type OrdersView struct {
 	Items    []order.CoopShipment
-	Shipping order.ShippingTerms
+	Shipping cooperative.ShippingTerms
 }
 
 func (s handlers) orders(c *fiber.Ctx) error {
@@ -20,7 +21,7 @@ func (s handlers) orders(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	terms, err := s.Orders.Shipping(web.Ctx(c), web.ActorOf(c).CooperativeID)
+	terms, err := s.Coops.Shipping(web.Ctx(c), web.ActorOf(c).CooperativeID)
 	if err != nil {
 		return err
 	}
@@ -49,7 +50,7 @@ func (s handlers) saveShipping(c *fiber.Ctx) error {
 	if err != nil || flat < 0 {
 		return errs.Validation("the shipping terms are not valid", map[string]string{"flat_yuan": "must be an amount in yuan with at most two decimals"})
 	}
-	t := order.ShippingTerms{FlatFen: flat}
+	t := cooperative.ShippingTerms{FlatFen: flat}
 	if v := c.FormValue("free_from_yuan"); v != "" {
 		free, err := money.ParseYuan(v)
 		if err != nil || free < 0 {
@@ -57,7 +58,7 @@ func (s handlers) saveShipping(c *fiber.Ctx) error {
 		}
 		t.FreeFromFen = &free
 	}
-	if _, err := s.Orders.SetShipping(web.Ctx(c), a, a.CooperativeID, t); err != nil {
+	if _, err := s.Coops.SetShipping(web.Ctx(c), a, a.CooperativeID, t); err != nil {
 		return err
 	}
 	return c.Redirect("/coop/orders", fiber.StatusSeeOther)

@@ -1,4 +1,4 @@
-package order
+package coop
 
 import (
 	"context"
@@ -12,6 +12,8 @@ import (
 
 // ShippingTerms are a cooperative's shipping fee: a flat fee per shipment,
 // waived when the cooperative's part of an order reaches FreeFromFen.
+// Checkout reads the columns itself, in the statement that prices the
+// order (package order); they are written here only.
 type ShippingTerms struct {
 	FlatFen     int64  `json:"flat_fen"`
 	FreeFromFen *int64 `json:"free_from_fen"`
@@ -19,9 +21,9 @@ type ShippingTerms struct {
 
 // Shipping returns a cooperative's terms (anyone may read them).
 func (s *Service) Shipping(ctx context.Context, coopID int64) (ShippingTerms, error) {
+	const q = `SELECT shipping_flat_fen, shipping_free_from_fen FROM cooperatives WHERE id = $1`
 	var t ShippingTerms
-	err := s.db.QueryRow(ctx, `SELECT shipping_flat_fen, shipping_free_from_fen FROM cooperatives WHERE id = $1`, coopID).
-		Scan(&t.FlatFen, &t.FreeFromFen)
+	err := s.db.QueryRow(ctx, q, coopID).Scan(&t.FlatFen, &t.FreeFromFen)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return t, errs.E(errs.NotFound, "cooperative not found")
 	}
