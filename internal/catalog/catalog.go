@@ -107,7 +107,22 @@ type Product struct {
 	UpdatedAt       time.Time    `json:"updated_at"`
 	// Visible is whether buyers may see the product (active, cooperative approved).
 	Visible bool `json:"visible"`
+	// SoldUnits (销量) is how many units paid orders bought and kept; read
+	// with one product, not in lists.
+	SoldUnits *int64 `json:"sold_units,omitempty"`
+	// Shipping is the cooperative's fee per order, waived from a threshold.
+	Shipping Shipping `json:"shipping"`
 }
+
+// Shipping is what a cooperative charges to ship one order (包邮 from
+// FreeOverFen on, when set).
+type Shipping struct {
+	FeeFen      int64  `json:"fee_fen"`
+	FreeOverFen *int64 `json:"free_over_fen,omitempty"`
+}
+
+// Free reports whether shipping is always free (包邮).
+func (s Shipping) Free() bool { return s.FeeFen == 0 }
 
 // Variant is what a buyer puts in the cart: price_fen for base_qty base units.
 type Variant struct {

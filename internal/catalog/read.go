@@ -23,7 +23,8 @@ import (
 const (
 	productColumns = `SELECT p.id, p.cooperative_id, c.name, p.county_code, cty.name, coalesce(pref.code, ''),
 		coalesce(pref.name, ''), p.title, p.description, p.category, p.base_unit, p.status, p.min_price_fen,
-		p.created_at, p.updated_at, (p.status = 'active' AND c.status = 'approved') AS visible`
+		p.created_at, p.updated_at, (p.status = 'active' AND c.status = 'approved') AS visible,
+		c.shipping_flat_fen, c.shipping_free_from_fen`
 	productFrom = `
 	FROM products p JOIN cooperatives c ON c.id = p.cooperative_id
 	JOIN regions cty ON cty.code = p.county_code
@@ -40,7 +41,7 @@ func scanProduct(r pgx.CollectableRow) (Product, error) {
 	var p Product
 	err := r.Scan(&p.ID, &p.CooperativeID, &p.CooperativeName, &p.CountyCode, &p.CountyName, &p.PrefectureCode,
 		&p.PrefectureName, &p.Title, &p.Description, &p.Category, &p.BaseUnit, &p.Status, &p.MinPriceFen,
-		&p.CreatedAt, &p.UpdatedAt, &p.Visible)
+		&p.CreatedAt, &p.UpdatedAt, &p.Visible, &p.Shipping.FeeFen, &p.Shipping.FreeOverFen)
 	p.Variants, p.Images = []Variant{}, []Image{}
 	return p, err
 }
@@ -69,6 +70,14 @@ func (s *Service) GetProduct(ctx context.Context, a auth.Actor, id int64) (Produ
 	if err := s.fillOrigin(ctx, &p); err != nil {
 		return Product{}, err
 	}
+	// 销量: units of paid orders the buyers kept (refunds taken off).
+	const qSold = `SELECT coalesce(sum(ol.quantity - ol.refunded_quantity), 0)::bigint
+		FROM order_lines ol JOIN orders o ON o.id = ol.order_id WHERE ol.product_id = $1 AND o.paid_at IS NOT NULL`
+	var sold int64
+	if err := s.db.QueryRow(ctx, qSold, id).Scan(&sold); err != nil {
+		return Product{}, fmt.Errorf("sold units: %w", err)
+	}
+	p.SoldUnits = &sold
 	return p, nil
 }
 
@@ -321,15 +330,26 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 		cur = &c
 	}
 
-	// The sold quantity rides along for the cursor of the popular sort.
-	const q = productColumns + `, sold.qty` + productFrom + soldJoin + ` WHERE p.status = 'active' AND c.status = 'approved'`
-	var b strings.Builder
-	b.WriteString(q)
 	args := []any{}
 	arg := func(v any) string {
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
 	}
+	// A search ranks the products whose title holds every word first (then
+	// the popular sort): a query's word found only in the description or
+	// the cooperative's name must not outrank one in the title.
+	title := "true"
+	if len(query.Runs) > 0 {
+		var conds []string
+		for _, r := range query.Runs {
+			conds = append(conds, `strpos(lower(p.title), `+arg(r)+`) > 0`)
+		}
+		title = "(" + strings.Join(conds, " AND ") + ")"
+	}
+	// The sold quantity and the title match ride along for the cursor of the
+	// popular sort.
+	var b strings.Builder
+	b.WriteString(productColumns + `, sold.qty, ` + title + productFrom + soldJoin + ` WHERE p.status = 'active' AND c.status = 'approved'`)
 	if prefix != "" {
 		pa := arg(prefix)
 		if len(prefix) <= 6 {
@@ -372,11 +392,16 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 		case SortNewest:
 			b.WriteString(` AND p.id < ` + arg(cur.ID))
 		case SortPopular:
-			k, err := ParseQty(cur.Key)
-			if err != nil {
+			inTitle, qty, _ := strings.Cut(cur.Key, ":")
+			k, err := ParseQty(qty)
+			if err != nil || (inTitle != "0" && inTitle != "1") {
 				return Page{}, errs.E(errs.Invalid, "the cursor is not valid for this list")
 			}
-			b.WriteString(` AND (sold.qty, p.id) < (` + arg(k) + `::numeric, ` + arg(cur.ID) + `)`)
+			if title == "true" {
+				b.WriteString(` AND (sold.qty, p.id) < (` + arg(k) + `::numeric, ` + arg(cur.ID) + `)`)
+			} else {
+				b.WriteString(` AND (` + title + `, sold.qty, p.id) < (` + arg(inTitle == "1") + `::bool, ` + arg(k) + `::numeric, ` + arg(cur.ID) + `)`)
+			}
 		case SortPrice, SortPriceDesc:
 			k, err := strconv.ParseInt(cur.Key, 10, 64)
 			if err != nil {
@@ -393,7 +418,11 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 	case SortNewest:
 		b.WriteString(` ORDER BY p.id DESC`)
 	case SortPopular:
-		b.WriteString(` ORDER BY sold.qty DESC, p.id DESC`)
+		if title == "true" {
+			b.WriteString(` ORDER BY sold.qty DESC, p.id DESC`)
+		} else {
+			b.WriteString(` ORDER BY ` + title + ` DESC, sold.qty DESC, p.id DESC`)
+		}
 	case SortPrice:
 		b.WriteString(` ORDER BY p.min_price_fen, p.id`)
 	case SortPriceDesc:
@@ -404,15 +433,16 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 	if err != nil {
 		return Page{}, fmt.Errorf("list products: %w", err)
 	}
-	sold := map[ids.ID]Qty{}
+	sold := map[ids.ID]string{}
 	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Product, error) {
 		var p Product
 		var q Qty
+		var inTitle bool
 		err := r.Scan(&p.ID, &p.CooperativeID, &p.CooperativeName, &p.CountyCode, &p.CountyName, &p.PrefectureCode,
 			&p.PrefectureName, &p.Title, &p.Description, &p.Category, &p.BaseUnit, &p.Status, &p.MinPriceFen,
-			&p.CreatedAt, &p.UpdatedAt, &p.Visible, &q)
+			&p.CreatedAt, &p.UpdatedAt, &p.Visible, &p.Shipping.FeeFen, &p.Shipping.FreeOverFen, &q, &inTitle)
 		p.Variants, p.Images = []Variant{}, []Image{}
-		sold[p.ID] = q
+		sold[p.ID] = map[bool]string{true: "1:", false: "0:"}[inTitle] + q.String()
 		return p, err
 	})
 	if err != nil {
@@ -425,7 +455,7 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 		c := cursor{Sort: f.Sort, ID: int64(last.ID)}
 		switch f.Sort {
 		case SortPopular:
-			c.Key = sold[last.ID].String()
+			c.Key = sold[last.ID]
 		case SortPrice, SortPriceDesc:
 			c.Key = strconv.FormatInt(last.MinPriceFen, 10)
 		}

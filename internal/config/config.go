@@ -36,13 +36,17 @@ type Config struct {
 	LoginLimitAccount    int           // MARKET_LOGIN_LIMIT_ACCOUNT failed logins per account per window
 	LoginLimitClient     int           // MARKET_LOGIN_LIMIT_CLIENT login attempts per client address per window
 	LoginLimitWindow     time.Duration // MARKET_LOGIN_LIMIT_WINDOW
-	OrderTTL             time.Duration // MARKET_ORDER_TTL unpaid orders expire after this
+	OrderTTL             time.Duration // MARKET_ORDER_TTL unpaid orders paid online expire after this
+	TransferTTL          time.Duration // MARKET_TRANSFER_TTL unpaid bank-transfer orders expire after this
 	LogLevel             string        // MARKET_LOG_LEVEL
 	TrustProxy           bool          // MARKET_TRUST_PROXY: take the client address from X-Forwarded-For
 	PayeeName            string        // MARKET_PAYEE_NAME: account holder for bank transfers
 	PayeeBank            string        // MARKET_PAYEE_BANK
 	PayeeAccount         string        // MARKET_PAYEE_ACCOUNT
 	Timezone             string        // MARKET_TIMEZONE: the zone people read and type dates in
+	// Now replaces the system clock (tests pin the time; no flag or
+	// variable sets it).
+	Now func() time.Time
 }
 
 type setting struct {
@@ -95,7 +99,8 @@ func (c *Config) settings() []setting {
 		{"login-limit-account", "MARKET_LOGIN_LIMIT_ACCOUNT", "failed logins allowed per account per window", num(&c.LoginLimitAccount), "5", false},
 		{"login-limit-client", "MARKET_LOGIN_LIMIT_CLIENT", "login attempts allowed per client address per window", num(&c.LoginLimitClient), "30", false},
 		{"login-limit-window", "MARKET_LOGIN_LIMIT_WINDOW", "login rate-limit window", dur(&c.LoginLimitWindow), "15m", false},
-		{"order-ttl", "MARKET_ORDER_TTL", "unpaid orders expire after this", dur(&c.OrderTTL), "30m", false},
+		{"order-ttl", "MARKET_ORDER_TTL", "unpaid orders paid online (card, Alipay, WeChat Pay) expire after this", dur(&c.OrderTTL), "30m", false},
+		{"transfer-ttl", "MARKET_TRANSFER_TTL", "unpaid bank-transfer orders expire after this (a finance office needs days)", dur(&c.TransferTTL), "72h", false},
 		{"log-level", "MARKET_LOG_LEVEL", "debug, info, warn or error", str(&c.LogLevel), "info", false},
 		{"trust-proxy", "MARKET_TRUST_PROXY", "take the client address from X-Forwarded-For", boolean(&c.TrustProxy), "false", false},
 		{"payee-name", "MARKET_PAYEE_NAME", "account holder shown for bank transfers", str(&c.PayeeName), "扶贫集市（演示）运营中心", false},
@@ -218,6 +223,8 @@ func valueOf(c *Config, name string) string {
 		return c.LoginLimitWindow.String()
 	case "order-ttl":
 		return c.OrderTTL.String()
+	case "transfer-ttl":
+		return c.TransferTTL.String()
 	case "log-level":
 		return c.LogLevel
 	case "trust-proxy":

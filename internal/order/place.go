@@ -17,7 +17,10 @@ import (
 
 // Config holds the order rules that are settings, not code.
 type Config struct {
-	TTL     time.Duration // unpaid orders expire after this (the jobs package sweeps them)
+	TTL     time.Duration // unpaid orders paid online expire after this (the jobs package sweeps them)
+	// TransferTTL is how long a bank transfer (对公转账) may take: an
+	// institution's finance office needs days, not minutes (default TTL).
+	TransferTTL time.Duration
 	Methods []string      // enabled payment methods
 	Payee   Instructions  // bank account for manual payments (amount and reference per order)
 	Clock   clock.Clock   // now, and the day order numbers carry (Beijing)
@@ -106,7 +109,7 @@ func (s *Service) Place(ctx context.Context, a auth.Actor, req PlaceRequest) (Or
 	if err := tx.commit(ctx, b); err != nil {
 		return Order{}, err
 	}
-	return s.decorate(d.order(s.cfg.TTL)), nil
+	return s.decorate(d.order(s.cfg.ttl(req.PaymentMethod))), nil
 }
 
 func mergeItems(in []Item) []Item {
@@ -236,4 +239,12 @@ func (st *lockedStock) allocate(items []Item, variants map[int64]variantRow) ([]
 		}
 	}
 	return allocs, short
+}
+
+// ttl is how long an unpaid order of the payment method is held.
+func (c Config) ttl(method string) time.Duration {
+	if method == Manual && c.TransferTTL > 0 {
+		return c.TransferTTL
+	}
+	return c.TTL
 }

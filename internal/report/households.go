@@ -85,9 +85,12 @@ func households(ctx context.Context, db postgres.Querier, r region.Region, year 
 	return list, next, nil
 }
 
+// actionList is the households to follow up, lowest projected income per
+// person first: those still registered as poor (未脱贫), whatever their
+// income, and the monitored ones still below the monitoring line.
 func actionList(ctx context.Context, db postgres.Querier, r region.Region, year, limit int) ([]HouseholdRow, error) {
-	q := householdQuery + ` AND h.status LIKE 'monitored_%'
-		AND h.baseline_income_fen * h.members + coalesce(i.attributed_fen, 0) < coalesce(l.ml, 0) * h.members
+	q := householdQuery + ` AND (h.status = 'poor' OR (h.status LIKE 'monitored_%'
+		AND h.baseline_income_fen * h.members + coalesce(i.attributed_fen, 0) < coalesce(l.ml, 0) * h.members))
 		ORDER BY (h.baseline_income_fen * h.members + coalesce(i.attributed_fen, 0)) / h.members, h.registry_no LIMIT $3`
 	rows, err := db.Query(ctx, q, region.Prefix(r.Code, r.Level), year, limit)
 	if err != nil {

@@ -59,6 +59,9 @@ func NewServices(cfg config.Config, db *pgxpool.Pool, rdb redis.UniversalClient,
 	if err != nil {
 		return nil, err
 	}
+	if cfg.Now != nil {
+		clk = clk.WithNow(cfg.Now)
+	}
 	ring, err := DataRing(cfg, log)
 	if err != nil {
 		return nil, err
@@ -101,7 +104,7 @@ func orderConfig(cfg config.Config, clk clock.Clock) order.Config {
 	if cfg.StripeSecretKey != "" {
 		methods = append(methods, order.Stripe)
 	}
-	return order.Config{TTL: cfg.OrderTTL, Methods: methods, Clock: clk,
+	return order.Config{TTL: cfg.OrderTTL, TransferTTL: cfg.TransferTTL, Methods: methods, Clock: clk,
 		Payee: order.Instructions{Payee: cfg.PayeeName, Bank: cfg.PayeeBank, Account: cfg.PayeeAccount}}
 }
 
