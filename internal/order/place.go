@@ -17,13 +17,13 @@ import (
 
 // Config holds the order rules that are settings, not code.
 type Config struct {
-	TTL     time.Duration // unpaid orders paid online expire after this (the jobs package sweeps them)
+	TTL time.Duration // unpaid orders paid online expire after this (the jobs package sweeps them)
 	// TransferTTL is how long a bank transfer (对公转账) may take: an
 	// institution's finance office needs days, not minutes (default TTL).
 	TransferTTL time.Duration
-	Methods []string      // enabled payment methods
-	Payee   Instructions  // bank account for manual payments (amount and reference per order)
-	Clock   clock.Clock   // now, and the day order numbers carry (Beijing)
+	Methods     []string     // enabled payment methods
+	Payee       Instructions // bank account for manual payments (amount and reference per order)
+	Clock       clock.Clock  // now, and the day order numbers carry (Beijing)
 }
 
 // WithClock returns a copy of the service whose "now" is clk: the demo
