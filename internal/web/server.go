@@ -23,6 +23,7 @@ import (
 	"github.com/fupinmarket/market/internal/catalog"
 	"github.com/fupinmarket/market/internal/coop"
 	"github.com/fupinmarket/market/internal/household"
+	"github.com/fupinmarket/market/internal/invoice"
 	"github.com/fupinmarket/market/internal/order"
 	"github.com/fupinmarket/market/internal/payment"
 	"github.com/fupinmarket/market/internal/payout"
@@ -51,6 +52,7 @@ type Deps struct {
 	Reports      *report.Service
 	Payouts      *payout.Service
 	BuyerOrgs    *buyerorg.Service
+	Invoices     *invoice.Service
 	// Payments is the Stripe provider, nil when Stripe is off.
 	Payments    payment.Provider
 	RedisPrefix string

@@ -99,6 +99,10 @@ func Routes(srv *web.Server) error {
 	orders.Post("/:id/refunds", s.RequireRole(auth.RolePlatformAdmin), s.idempotent, s.refund)
 	app.Post("/api/v1/admin/orders/:id/external-refunds/:refund_id", s.RequireSignedIn, s.RequireRole(auth.RolePlatformAdmin),
 		s.idempotent, s.recordExternalRefund)
+	orders.Post("/:id/invoice-request", s.askInvoice)
+	orders.Post("/:id/invoices", coopAdmin, s.issueInvoice)
+	orders.Get("/:id/invoices", s.invoices)
+	orders.Get("/:id/invoices/:invoice/pdf", s.invoicePDF)
 	app.Get("/api/v1/orders/:id/impact", s.impact) // the buyer, or anyone with the receipt token
 	app.Get("/api/v1/receipts/:token", s.receipt)
 

@@ -17,6 +17,7 @@ import (
 	"github.com/fupinmarket/market/internal/config"
 	"github.com/fupinmarket/market/internal/coop"
 	"github.com/fupinmarket/market/internal/household"
+	"github.com/fupinmarket/market/internal/invoice"
 	"github.com/fupinmarket/market/internal/jobs"
 	"github.com/fupinmarket/market/internal/media"
 	"github.com/fupinmarket/market/internal/order"
@@ -47,6 +48,7 @@ type Services struct {
 	Reports      *report.Service
 	Payouts      *payout.Service
 	BuyerOrgs    *buyerorg.Service
+	Invoices     *invoice.Service
 	Payments     payment.Provider // Stripe, nil when it is off
 }
 
@@ -85,6 +87,7 @@ func NewServices(cfg config.Config, db *pgxpool.Pool, rdb redis.UniversalClient,
 		Reports:      report.NewService(db, clk),
 		Payouts:      payout.NewService(db, clk),
 		BuyerOrgs:    buyerorg.NewService(db),
+		Invoices:     invoice.NewService(db),
 	}
 	svc.Catalog.SetClock(clk)
 	svc.Households.SetClock(clk)
