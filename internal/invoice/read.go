@@ -112,3 +112,33 @@ func (s *Service) ForOrg(ctx context.Context, a auth.Actor, orgID int64, limit i
 		return r, err
 	})
 }
+
+// Pending is an invoice a cooperative still has to issue.
+type Pending struct {
+	Request
+	OrderNumber string
+	AmountFen   int64 // the cooperative's part of the order: its goods and shipping
+}
+
+// PendingFor lists the invoices the actor's cooperative has been asked for
+// and has not issued, oldest request first.
+func (s *Service) PendingFor(ctx context.Context, a auth.Actor) ([]Pending, error) {
+	if !a.Has(auth.RoleCoopAdmin) || a.CooperativeID == 0 {
+		return nil, errs.E(errs.Forbidden, "only a cooperative's administrator issues invoices")
+	}
+	const q = `SELECT r.order_id, r.title, r.taxpayer_id, r.kind, r.email, r.requested_at, o.number,
+			sh.shipping_fen + coalesce((SELECT sum(ol.amount_fen - ol.refunded_fen) FROM order_lines ol WHERE ol.shipment_id = sh.id), 0)::bigint
+		FROM invoice_requests r JOIN orders o ON o.id = r.order_id
+		JOIN shipments sh ON sh.order_id = r.order_id AND sh.cooperative_id = $1
+		WHERE NOT EXISTS (SELECT 1 FROM invoices i WHERE i.order_id = r.order_id AND i.cooperative_id = $1)
+		ORDER BY r.requested_at, r.order_id LIMIT 200`
+	rows, err := s.db.Query(ctx, q, a.CooperativeID)
+	if err != nil {
+		return nil, fmt.Errorf("pending invoices: %w", err)
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (Pending, error) {
+		var p Pending
+		err := row.Scan(&p.OrderID, &p.Title, &p.TaxpayerID, &p.Kind, &p.Email, &p.RequestedAt, &p.OrderNumber, &p.AmountFen)
+		return p, err
+	})
+}

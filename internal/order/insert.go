@@ -11,15 +11,13 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/fupinmarket/market/internal/auth"
+	"github.com/fupinmarket/market/internal/coop"
 	"github.com/fupinmarket/market/internal/platform/ids"
 )
 
 // shippingFee is the cooperative's flat fee, waived from its threshold.
 func shippingFee(v variantRow, subtotal int64) int64 {
-	if v.FreeFromFen != nil && subtotal >= *v.FreeFromFen {
-		return 0
-	}
-	return v.FlatFen
+	return coop.ShippingTerms{FlatFen: v.FlatFen, FreeFromFen: v.FreeFromFen}.FeeFor(subtotal)
 }
 
 // draft is an order being placed: what Place knows before writing it, and

@@ -40,6 +40,7 @@ type Balance struct {
 	AttributedFen int64  `json:"attributed_fen"`
 	PaidFen       int64  `json:"paid_fen"`
 	OwedFen       int64  `json:"owed_fen"`
+	VillageName   string `json:"village_name"`
 }
 
 // Service records payouts.
@@ -189,8 +190,9 @@ func (s *Service) Statement(ctx context.Context, a auth.Actor, coopID int64) (St
 	if err := attribution.Settle(ctx, s.db); err != nil {
 		return Statement{}, err
 	}
-	const qb = `SELECT b.household_id, h.registry_no, h.head_name_mask, b.attributed_fen, b.paid_fen, b.attributed_fen - b.paid_fen
-		FROM coop_household_balance b JOIN households h ON h.id = b.household_id
+	const qb = `SELECT b.household_id, h.registry_no, h.head_name_mask, b.attributed_fen, b.paid_fen, b.attributed_fen - b.paid_fen,
+			coalesce(v.name, '')
+		FROM coop_household_balance b JOIN households h ON h.id = b.household_id LEFT JOIN regions v ON v.code = h.village_code
 		WHERE b.cooperative_id = $1 ORDER BY b.attributed_fen - b.paid_fen DESC, h.registry_no`
 	rows, err := s.db.Query(ctx, qb, coopID)
 	if err != nil {

@@ -42,5 +42,7 @@ func Routes(srv *web.Server) {
 	app.Get("/orders/:id", s.SignedInPage, s.order)
 	app.Post("/orders/:id/cancel", s.SignedInPage, s.orderAction(s.Orders.Cancel))
 	app.Post("/orders/:id/delivered", s.SignedInPage, s.orderAction(s.Orders.ConfirmDelivered))
+	app.Post("/orders/:id/invoice", s.SignedInPage, s.askInvoice)
+	app.Get("/receipts/:token.svg", s.receiptSVG)
 	app.Get("/receipts/:token", s.receipt)
 }
