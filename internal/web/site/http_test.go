@@ -114,6 +114,33 @@ func TestHomePageAndLanguages(t *testing.T) {
 			t.Errorf("open redirect to %s", r.Header.Get("Location"))
 		}
 	})
+	t.Run("Uyghur by the switch: cookie, right to left, its stylesheet", func(t *testing.T) {
+		c := s.Client()
+		r := c.Do("GET", "/lang/ug?next=/regions/653200", nil)
+		if r.Status != 303 || r.Header.Get("Location") != "/regions/653200" {
+			t.Fatalf("switch: %d %s", r.Status, r.Header.Get("Location"))
+		}
+		if sc := r.Header.Get("Set-Cookie"); !strings.Contains(sc, "market_lang=ug") {
+			t.Fatalf("Set-Cookie %q", sc)
+		}
+		b := string(c.Do("GET", "/", nil).Body)
+		for _, want := range []string{`<html lang="ug" dir="rtl">`, "/static/ug.", "ۋىلايەت-ئوبلاست راستىلىرى",
+			`href="/lang/zh-CN?next=`, `href="/lang/en?next=`} {
+			if !strings.Contains(b, want) {
+				t.Errorf("Uyghur home page lacks %q", want)
+			}
+		}
+		if strings.Contains(b, `href="/lang/ug?`) {
+			t.Error("the switch offers the page's own language")
+		}
+	})
+	t.Run("Accept-Language ug", func(t *testing.T) {
+		c := s.Client()
+		c.Header.Set("Accept-Language", "ug-CN,ug;q=0.9,zh;q=0.5")
+		if b := string(c.Do("GET", "/", nil).Body); !strings.Contains(b, `<html lang="ug" dir="rtl">`) {
+			t.Error("Uyghur not served for Accept-Language ug")
+		}
+	})
 	t.Run("static files at content-hashed URLs", func(t *testing.T) {
 		m := regexpFind(body, `/static/app\.[0-9a-f]{10}\.css`)
 		if m == "" {
