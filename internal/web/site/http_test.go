@@ -159,6 +159,43 @@ func TestHomePageAndLanguages(t *testing.T) {
 	})
 }
 
+func TestRegionNamesInThreeLanguages(t *testing.T) {
+	s := webtest.Start(t)
+	type names struct{ Zh, Ug, En string }
+	var r struct {
+		Names    names `json:"names"`
+		Children []struct {
+			Code  string `json:"code"`
+			Names names  `json:"names"`
+		} `json:"children"`
+	}
+	s.Client().Do("GET", "/api/v1/regions/653200", nil).JSON(t, &r)
+	if r.Names != (names{"和田地区", "خوتەن ۋىلايىتى", "Hotan Prefecture"}) {
+		t.Errorf("653200 names = %+v", r.Names)
+	}
+	var lop names
+	for _, k := range r.Children {
+		if k.Code == "653224" {
+			lop = k.Names
+		}
+	}
+	if lop != (names{"洛浦县", "لوپ ناھىيىسى", "Lop County"}) {
+		t.Errorf("653224 among the children = %+v", lop)
+	}
+	s.Client().Do("GET", "/api/v1/regions/653224", nil).JSON(t, &r)
+	if r.Names.En != "Lop County" || r.Names.Ug != "لوپ ناھىيىسى" {
+		t.Errorf("653224 names = %+v", r.Names)
+	}
+	for _, k := range r.Children { // townships: curated, or Chinese and a romanisation
+		if k.Names.Ug == "" || k.Names.En == "" || k.Names.En == k.Names.Zh {
+			t.Errorf("township %s names = %+v", k.Code, k.Names)
+		}
+		if k.Code == "653224201" && (k.Names.En != "Buya Township" || k.Names.Ug != "بۇيا يېزىسى") {
+			t.Errorf("布亚乡 = %+v", k.Names)
+		}
+	}
+}
+
 func TestOperationalEndpoints(t *testing.T) {
 	s := webtest.Start(t)
 	c := s.Client()
