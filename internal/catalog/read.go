@@ -23,7 +23,8 @@ import (
 const (
 	productColumns = `SELECT p.id, p.cooperative_id, c.name, p.county_code, cty.name, coalesce(pref.code, ''),
 		coalesce(pref.name, ''), p.title, p.description, p.category, p.base_unit, p.status, p.min_price_fen,
-		p.created_at, p.updated_at, (p.status = 'active' AND c.status = 'approved') AS visible`
+		p.created_at, p.updated_at, (p.status = 'active' AND c.status = 'approved') AS visible,
+		p.title_ug, p.title_en, p.description_ug, p.description_en, c.name_ug, c.name_en`
 	productFrom = `
 	FROM products p JOIN cooperatives c ON c.id = p.cooperative_id
 	JOIN regions cty ON cty.code = p.county_code
@@ -38,11 +39,18 @@ const (
 
 func scanProduct(r pgx.CollectableRow) (Product, error) {
 	var p Product
-	err := r.Scan(&p.ID, &p.CooperativeID, &p.CooperativeName, &p.CountyCode, &p.CountyName, &p.PrefectureCode,
-		&p.PrefectureName, &p.Title, &p.Description, &p.Category, &p.BaseUnit, &p.Status, &p.MinPriceFen,
-		&p.CreatedAt, &p.UpdatedAt, &p.Visible)
+	err := r.Scan(p.scanTargets()...)
 	p.Variants, p.Images = []Variant{}, []Image{}
+	p.localize(p.coopUg, p.coopEn)
 	return p, err
+}
+
+// scanTargets are the destinations of productColumns, in order.
+func (p *Product) scanTargets() []any {
+	return []any{&p.ID, &p.CooperativeID, &p.CooperativeName, &p.CountyCode, &p.CountyName, &p.PrefectureCode,
+		&p.PrefectureName, &p.Title, &p.Description, &p.Category, &p.BaseUnit, &p.Status, &p.MinPriceFen,
+		&p.CreatedAt, &p.UpdatedAt, &p.Visible, &p.TitleUg, &p.TitleEn, &p.DescriptionUg, &p.DescriptionEn,
+		&p.coopUg, &p.coopEn}
 }
 
 // GetProduct returns a product with its variants, stock, images,
@@ -408,10 +416,9 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Product, error) {
 		var p Product
 		var q Qty
-		err := r.Scan(&p.ID, &p.CooperativeID, &p.CooperativeName, &p.CountyCode, &p.CountyName, &p.PrefectureCode,
-			&p.PrefectureName, &p.Title, &p.Description, &p.Category, &p.BaseUnit, &p.Status, &p.MinPriceFen,
-			&p.CreatedAt, &p.UpdatedAt, &p.Visible, &q)
+		err := r.Scan(append(p.scanTargets(), &q)...)
 		p.Variants, p.Images = []Variant{}, []Image{}
+		p.localize(p.coopUg, p.coopEn)
 		sold[p.ID] = q
 		return p, err
 	})
