@@ -76,7 +76,7 @@ func TestDemoCatalog(t *testing.T) {
 	for _, q := range []string{"jujube", "Jujubes", "قىزىل چىلان", "枣"} {
 		var res struct {
 			Items []struct {
-				Title string `json:"title"`
+				Title string                      `json:"title"`
 				Names struct{ Zh, Ug, En string } `json:"names"`
 			} `json:"items"`
 		}

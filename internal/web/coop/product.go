@@ -41,12 +41,12 @@ type ProductForm struct {
 	Description string
 	// The optional Uyghur and English title and description.
 	TitleUg, TitleEn, DescriptionUg, DescriptionEn string
-	Category    string
-	BaseUnit    string
-	Status      string
-	Variants    []VariantRow
-	Errors      map[string]string
-	Message     string
+	Category                                       string
+	BaseUnit                                       string
+	Status                                         string
+	Variants                                       []VariantRow
+	Errors                                         map[string]string
+	Message                                        string
 }
 
 func (f ProductForm) Err(key string) string { return f.Errors[key] }
