@@ -22,6 +22,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/fupinmarket/market/internal/idcheck"
+	"github.com/fupinmarket/market/internal/platform/text"
 	"github.com/fupinmarket/market/internal/platform/ids"
 )
 
@@ -209,7 +210,7 @@ func checkName(s string) string {
 			return "must not hold control characters"
 		}
 	}
-	return ""
+	return text.CheckBidi(s)
 }
 
 func checkYear(y int, now time.Time) string {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/fupinmarket/market/internal/auth"
 	"github.com/fupinmarket/market/internal/platform/errs"
+	"github.com/fupinmarket/market/internal/platform/text"
 	"github.com/fupinmarket/market/internal/platform/ids"
 )
 
@@ -135,6 +136,11 @@ func (s *Service) Ship(ctx context.Context, a auth.Actor, orderID int64, req Shi
 	}
 	if req.TrackingNo == "" || len(req.TrackingNo) > 40 {
 		f.Add("tracking_no", "is required (at most 40 characters)")
+	}
+	for field, v := range map[string]string{"carrier": req.Carrier, "tracking_no": req.TrackingNo} {
+		if msg := text.CheckBidi(v); msg != "" {
+			f.Add(field, msg)
+		}
 	}
 	if err := f.Err("the shipment is not valid"); err != nil {
 		return Order{}, err

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/fupinmarket/market/internal/platform/errs"
+	"github.com/fupinmarket/market/internal/platform/text"
 	"github.com/fupinmarket/market/internal/platform/ids"
 )
 
@@ -88,6 +89,8 @@ func (r *PlaceRequest) Validate(methods []string) error {
 			f.Add("shipping_address."+field, "is required")
 		} else if utf8.RuneCountInString(v) > max {
 			f.Add("shipping_address."+field, "is too long")
+		} else if msg := text.CheckBidi(v); msg != "" {
+			f.Add("shipping_address."+field, msg)
 		}
 	}
 	check("name", a.Name, 32)

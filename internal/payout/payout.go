@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/fupinmarket/market/internal/attribution"
+	"github.com/fupinmarket/market/internal/platform/text"
 	"github.com/fupinmarket/market/internal/auth"
 	"github.com/fupinmarket/market/internal/platform/clock"
 	"github.com/fupinmarket/market/internal/platform/errs"
@@ -102,6 +103,8 @@ func (in *Input) validate(f errs.FieldErrors, prefix string, clk clock.Clock) {
 	}
 	if len(in.Reference) > 64 {
 		f.Add(prefix+"reference", "is too long")
+	} else if msg := text.CheckBidi(in.Reference); msg != "" {
+		f.Add(prefix+"reference", msg)
 	}
 }
 
