@@ -22,8 +22,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/fupinmarket/market/internal/idcheck"
-	"github.com/fupinmarket/market/internal/platform/text"
 	"github.com/fupinmarket/market/internal/platform/ids"
+	"github.com/fupinmarket/market/internal/platform/text"
 )
 
 // Status is a household's poverty status.

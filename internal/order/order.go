@@ -11,8 +11,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/fupinmarket/market/internal/platform/errs"
-	"github.com/fupinmarket/market/internal/platform/text"
 	"github.com/fupinmarket/market/internal/platform/ids"
+	"github.com/fupinmarket/market/internal/platform/text"
 )
 
 // Status is an order's place in its lifecycle.
