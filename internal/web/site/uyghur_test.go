@@ -85,11 +85,20 @@ func TestBidiControlsRefusedInStoredText(t *testing.T) {
 			t.Fatalf("create: %d %s", r.Status, r.Body)
 		}
 		var p struct {
+			ID    string                      `json:"id"`
 			Names struct{ Zh, Ug, En string } `json:"names"`
 		}
 		r.JSON(t, &p)
 		if p.Names.Ug != "خوتەن قىزىل چىلان، ياخشىمۇ؟" || p.Names.En != "Hotan jujubes" || p.Names.Zh != "和田红枣 骏枣特级" {
 			t.Errorf("names = %+v", p.Names)
+		}
+		for lang, want := range map[string]string{"ug": "<h1>خوتەن قىزىل چىلان، ياخشىمۇ؟</h1>", "en": "<h1>Hotan jujubes</h1>",
+			"zh-CN": "<h1>和田红枣 骏枣特级</h1>"} {
+			c := s.Client()
+			c.Header.Set("Accept-Language", lang)
+			if b := string(c.Do("GET", "/products/"+p.ID, nil).Body); !strings.Contains(b, want) {
+				t.Errorf("%s product page lacks %s", lang, want)
+			}
 		}
 		for _, q := range []string{"jujube", "JUJUBES", "قىزىل چىلان", "چىلان", "枣", "Lop County", "لوپ"} {
 			var page struct{ Items []struct{ Title string } }
