@@ -2,6 +2,7 @@ package site_test
 
 import (
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -108,4 +109,31 @@ func TestBidiControlsRefusedInStoredText(t *testing.T) {
 			}
 		}
 	})
+}
+
+func TestCooperativeNamesInThreeLanguages(t *testing.T) {
+	s := webtest.Start(t)
+	sh := openShop(t, s)
+	path := "/api/v1/cooperatives/" + strconv.FormatInt(sh.coop, 10)
+	r := sh.admin.Do("PUT", path+"/names", map[string]string{
+		"name_ug": "لوپ ناھىيىسى بۇيا يېزىسى قىزىل چىلان تېرىش دېھقانلار كەسپىي كوپېراتىپى",
+		"name_en": "Lop County Buya Township Red Date Growers' Cooperative"})
+	if r.Status != 200 {
+		t.Fatalf("set names: %d %s", r.Status, r.Body)
+	}
+	var co struct {
+		Names struct{ Zh, Ug, En string } `json:"names"`
+	}
+	s.Client().Do("GET", path, nil).JSON(t, &co)
+	if co.Names.Zh != "洛浦县布亚乡红枣种植农民专业合作社" || co.Names.En != "Lop County Buya Township Red Date Growers' Cooperative" ||
+		!strings.HasPrefix(co.Names.Ug, "لوپ ناھىيىسى") {
+		t.Errorf("names = %+v", co.Names)
+	}
+	if r := sh.otherAdm.Do("PUT", path+"/names", map[string]string{"name_en": "x"}); r.Status != 403 {
+		t.Errorf("another cooperative's admin: %d", r.Status)
+	}
+	if r := sh.admin.Do("PUT", path+"/names", map[string]string{"name_en": "Lop\u202ECounty"}); r.Status != 422 ||
+		errorFields(t, r)["name_en"] != text.BidiControlMessage {
+		t.Errorf("bidi control: %d %s", r.Status, r.Body)
+	}
 }
