@@ -24,6 +24,7 @@ const (
 	productColumns = `SELECT p.id, p.cooperative_id, c.name, p.county_code, cty.name, coalesce(pref.code, ''),
 		coalesce(pref.name, ''), p.title, p.description, p.category, p.base_unit, p.status, p.min_price_fen,
 		p.created_at, p.updated_at, (p.status = 'active' AND c.status = 'approved') AS visible,
+		p.title_ug, p.title_en, p.description_ug, p.description_en, c.name_ug, c.name_en,
 		c.shipping_flat_fen, c.shipping_free_from_fen`
 	productFrom = `
 	FROM products p JOIN cooperatives c ON c.id = p.cooperative_id
@@ -39,11 +40,18 @@ const (
 
 func scanProduct(r pgx.CollectableRow) (Product, error) {
 	var p Product
-	err := r.Scan(&p.ID, &p.CooperativeID, &p.CooperativeName, &p.CountyCode, &p.CountyName, &p.PrefectureCode,
-		&p.PrefectureName, &p.Title, &p.Description, &p.Category, &p.BaseUnit, &p.Status, &p.MinPriceFen,
-		&p.CreatedAt, &p.UpdatedAt, &p.Visible, &p.Shipping.FeeFen, &p.Shipping.FreeOverFen)
+	err := r.Scan(p.scanTargets()...)
 	p.Variants, p.Images = []Variant{}, []Image{}
+	p.localize(p.coopUg, p.coopEn)
 	return p, err
+}
+
+// scanTargets are the destinations of productColumns, in order.
+func (p *Product) scanTargets() []any {
+	return []any{&p.ID, &p.CooperativeID, &p.CooperativeName, &p.CountyCode, &p.CountyName, &p.PrefectureCode,
+		&p.PrefectureName, &p.Title, &p.Description, &p.Category, &p.BaseUnit, &p.Status, &p.MinPriceFen,
+		&p.CreatedAt, &p.UpdatedAt, &p.Visible, &p.TitleUg, &p.TitleEn, &p.DescriptionUg, &p.DescriptionEn,
+		&p.coopUg, &p.coopEn, &p.Shipping.FeeFen, &p.Shipping.FreeOverFen}
 }
 
 // GetProduct returns a product with its variants, stock, images,
@@ -342,7 +350,8 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 	if len(query.Runs) > 0 {
 		var conds []string
 		for _, r := range query.Runs {
-			conds = append(conds, `strpos(lower(p.title), `+arg(r)+`) > 0`)
+			a := arg(r) // in the title of any language
+			conds = append(conds, `(strpos(lower(p.title), `+a+`) > 0 OR strpos(lower(p.title_ug), `+a+`) > 0 OR strpos(lower(p.title_en), `+a+`) > 0)`)
 		}
 		title = "(" + strings.Join(conds, " AND ") + ")"
 	}
@@ -438,10 +447,9 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 		var p Product
 		var q Qty
 		var inTitle bool
-		err := r.Scan(&p.ID, &p.CooperativeID, &p.CooperativeName, &p.CountyCode, &p.CountyName, &p.PrefectureCode,
-			&p.PrefectureName, &p.Title, &p.Description, &p.Category, &p.BaseUnit, &p.Status, &p.MinPriceFen,
-			&p.CreatedAt, &p.UpdatedAt, &p.Visible, &p.Shipping.FeeFen, &p.Shipping.FreeOverFen, &q, &inTitle)
+		err := r.Scan(append(p.scanTargets(), &q, &inTitle)...)
 		p.Variants, p.Images = []Variant{}, []Image{}
+		p.localize(p.coopUg, p.coopEn)
 		sold[p.ID] = map[bool]string{true: "1:", false: "0:"}[inTitle] + q.String()
 		return p, err
 	})

@@ -11,6 +11,7 @@ import (
 	"github.com/fupinmarket/market/internal/auth"
 	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/platform/ids"
+	"github.com/fupinmarket/market/internal/platform/text"
 )
 
 // Cancel cancels an unpaid order of the actor (or any, for an admin) and
@@ -135,6 +136,11 @@ func (s *Service) Ship(ctx context.Context, a auth.Actor, orderID int64, req Shi
 	}
 	if req.TrackingNo == "" || len(req.TrackingNo) > 40 {
 		f.Add("tracking_no", "is required (at most 40 characters)")
+	}
+	for field, v := range map[string]string{"carrier": req.Carrier, "tracking_no": req.TrackingNo} {
+		if msg := text.CheckBidi(v); msg != "" {
+			f.Add(field, msg)
+		}
 	}
 	if err := f.Err("the shipment is not valid"); err != nil {
 		return Order{}, err

@@ -12,6 +12,7 @@ import (
 
 	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/platform/ids"
+	"github.com/fupinmarket/market/internal/platform/text"
 )
 
 // Status is an order's place in its lifecycle.
@@ -88,6 +89,8 @@ func (r *PlaceRequest) Validate(methods []string) error {
 			f.Add("shipping_address."+field, "is required")
 		} else if utf8.RuneCountInString(v) > max {
 			f.Add("shipping_address."+field, "is too long")
+		} else if msg := text.CheckBidi(v); msg != "" {
+			f.Add("shipping_address."+field, msg)
 		}
 	}
 	check("name", a.Name, 32)

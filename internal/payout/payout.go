@@ -17,6 +17,7 @@ import (
 	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/platform/ids"
 	"github.com/fupinmarket/market/internal/platform/postgres"
+	"github.com/fupinmarket/market/internal/platform/text"
 )
 
 // Methods of payment to a household.
@@ -103,6 +104,8 @@ func (in *Input) validate(f errs.FieldErrors, prefix string, clk clock.Clock) {
 	}
 	if len(in.Reference) > 64 {
 		f.Add(prefix+"reference", "is too long")
+	} else if msg := text.CheckBidi(in.Reference); msg != "" {
+		f.Add(prefix+"reference", msg)
 	}
 }
 

@@ -84,6 +84,7 @@ func Routes(srv *web.Server) error {
 	api.Get("/cooperatives/:id/events", s.RequireSignedIn, s.coopEvents)
 	api.Get("/cooperatives/:id/members", s.RequireRole(auth.RoleCoopAdmin, auth.RoleOffice, auth.RolePlatformAdmin), s.coopMembers)
 	api.Put("/cooperatives/:id/members", s.RequireRole(auth.RoleCoopAdmin, auth.RoleOffice), s.setCoopMembers)
+	api.Put("/cooperatives/:id/names", s.RequireRole(auth.RoleCoopAdmin, auth.RolePlatformAdmin), s.setCoopNames)
 	api.Get("/poverty-lines/:province/:year", s.povertyLine)
 	api.Put("/poverty-lines/:province/:year", s.RequireRole(auth.RolePlatformAdmin), s.setPovertyLine)
 
