@@ -150,12 +150,15 @@ type pageCheck struct {
 	SmallTargets []string `json:"smallTargets"`
 	SmallChart   []string `json:"smallChart"`
 	Inner        string   `json:"inner"` // a box that scrolls sideways inside the page
+	Dir          string   `json:"dir"`
+	Lang         string   `json:"lang"`
 }
 
 // measure runs in the page: overflow, the primary action's box, tap
 // targets under 44 px and chart text under 12 px.
 const measure = `(() => {
-  const out = {scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth,
+  const out = {dir: document.documentElement.dir, lang: document.documentElement.lang,
+    scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth,
     text: document.body.innerText, primary: "", smallTargets: [], smallChart: []};
   const el = PRIMARY ? [...document.querySelectorAll(PRIMARY)].find(e => e.getBoundingClientRect().width > 0) : null;
   if (PRIMARY && !el) out.primary = "missing";
@@ -226,6 +229,24 @@ func TestEveryPageFitsAPhone(t *testing.T) {
 						screenshot(t, tab, shots, role, p.path)
 					}
 				}
+			}
+			// The same pages in Uyghur, right to left, on the phone.
+			if err := chromedp.Run(tab, chromedp.Navigate(w.s.URL+"/lang/ug?next=/")); err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range pages {
+				c := visit(t, tab, w.s.URL+p.path, 390, p.primary)
+				where := fmt.Sprintf("%s in Uyghur at 390 px", p.path)
+				if c.Dir != "rtl" || c.Lang != "ug" {
+					t.Errorf("%s: <html lang=%q dir=%q>, want ug and rtl", where, c.Lang, c.Dir)
+				}
+				checkPage(t, where, c, keys, true)
+				if shots != "" {
+					screenshot(t, tab, shots, role+"-ug", p.path)
+				}
+			}
+			if err := chromedp.Run(tab, chromedp.Navigate(w.s.URL+"/lang/zh-CN?next=/")); err != nil {
+				t.Fatal(err)
 			}
 		})
 	}
