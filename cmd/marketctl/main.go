@@ -48,7 +48,7 @@ func commands() []command {
 		{"migrate", "migrate up|down|status       apply, roll back one, or list migrations", migrateCmd},
 		{"demo", "demo [--households N] [--seed S]   load the demo data (idempotent; N households, 2,000 by default, up to 4,000,000)", demoCmd},
 		{"bench", "bench checkout [--mode hot|spread] [--workers N] [--duration D]   load test checkout on a scratch database", benchCmd},
-		{"audit", "audit                         check the attribution invariants I1–I6; non-zero exit on any violation", auditCmd},
+		{"audit", "audit                         check the attribution invariants I1–I7; non-zero exit on any violation", auditCmd},
 		{"user", "user create --email E --name N --password P --role R [--coop ID] [--region CODE] [--org ID]", userCmd},
 		{"households", "households import FILE --region CODE [--quiet]   import a household CSV as that region's office; all rows or none", householdsCmd},
 		{"keys", "keys generate | keys rotate [--batch N]   new data key; re-seal personal data under the current key (README: Key rotation)", keysCmd},
