@@ -67,9 +67,12 @@ func (s handlers) orderAction(act func(c context.Context, a auth.Actor, id int64
 	}
 }
 
-// ReceiptView is an order's public impact receipt.
+// ReceiptView is an order's public impact receipt; its page checks the
+// receipt's ledger proofs in the browser (static/verify.js) from the
+// receipt's JSON, fetched with Token.
 type ReceiptView struct {
 	Impact attribution.Impact
+	Token  string
 }
 
 func (s handlers) receipt(c *fiber.Ctx) error {
@@ -83,6 +86,6 @@ func (s handlers) receipt(c *fiber.Ctx) error {
 	}
 	p := s.Page(c, "")
 	p.Title = p.T("receipt.title")
-	p.Data = ReceiptView{Impact: im}
+	p.Data = ReceiptView{Impact: im, Token: c.Params("token")}
 	return s.HTML(c, "shop/receipt", p)
 }
