@@ -47,7 +47,7 @@ func commands() []command {
 	return []command{
 		{"migrate", "migrate up|down|status       apply, roll back one, or list migrations", migrateCmd},
 		{"demo", "demo [--households N] [--seed S]   load the demo data (idempotent; N households, 2,000 by default, up to 4,000,000)", demoCmd},
-		{"bench", "bench checkout [--mode hot|spread] [--workers N] [--duration D]   load test checkout on a scratch database", benchCmd},
+		{"bench", "bench checkout [--mode hot|spread] [--workers N] [--duration D] [--seal-every D]   load test checkout (sealing the ledger meanwhile) on a scratch database", benchCmd},
 		{"audit", "audit                         check the attribution invariants I1–I7; non-zero exit on any violation", auditCmd},
 		{"ledger", "ledger seal|verify            seal the new ledger entries now; recompute every seal (non-zero exit naming the first entry or seal that no longer matches)", ledgerCmd},
 		{"user", "user create --email E --name N --password P --role R [--coop ID] [--region CODE] [--org ID]", userCmd},

@@ -74,10 +74,10 @@ func BySeq(ctx context.Context, db *pgxpool.Pool, seq int64) (Seal, error) {
 
 // Stats says how far the seals reach.
 type Stats struct {
-	Seals    int64
-	Sealed   int64 // entries in seals
-	Unsealed int64 // entries after the last seal
-	Head     Hash  // the latest seal's hash, which commits to every seal before it
+	Seals     int64
+	LastEntry int64 // the last entry sealed
+	Unsealed  int64 // entries after it
+	Head      Hash  // the latest seal's hash, which commits to every seal before it
 }
 
 // Summary reads the Stats.
@@ -91,13 +91,12 @@ func Summary(ctx context.Context, db *pgxpool.Pool) (Stats, error) {
 	if err != nil {
 		return Stats{}, err
 	}
-	st := Stats{Seals: last.Seq}
+	st := Stats{Seals: last.Seq, LastEntry: int64(last.LastEntryID)}
 	if last.Seq > 0 {
 		st.Head = last.Hash()
 	}
-	const q = `SELECT coalesce((SELECT sum(entries) FROM ledger_seals), 0)::bigint,
-		(SELECT count(*) FROM attribution_entries WHERE id > $1)`
-	if err := tx.QueryRow(ctx, q, int64(last.LastEntryID)).Scan(&st.Sealed, &st.Unsealed); err != nil {
+	const q = `SELECT count(*) FROM attribution_entries WHERE id > $1`
+	if err := tx.QueryRow(ctx, q, st.LastEntry).Scan(&st.Unsealed); err != nil {
 		return Stats{}, fmt.Errorf("ledger: summary: %w", err)
 	}
 	return st, nil
