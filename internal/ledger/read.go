@@ -157,7 +157,11 @@ func OrderProofs(ctx context.Context, db *pgxpool.Pool, orderID int64) ([]Proof,
 		return nil, err
 	}
 	for i := range out {
-		out[i].Path = paths[out[i].SealSeq][out[i].Index]
+		// An index past the seal's leaves (an entry forced into a sealed
+		// range) gets an empty path, which fails as it should.
+		if out[i].Path = paths[out[i].SealSeq][out[i].Index]; out[i].Path == nil {
+			out[i].Path = []Hash{}
+		}
 	}
 	return out, nil
 }
