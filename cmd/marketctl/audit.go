@@ -7,7 +7,7 @@ import (
 	"github.com/fupinmarket/market/internal/attribution"
 )
 
-// auditCmd checks the ledger invariants I1–I6 on the live database and
+// auditCmd checks the ledger invariants I1–I7 on the live database and
 // fails, naming the rows, on any violation.
 func auditCmd(ctx context.Context, e *env, args []string) error {
 	violations, err := attribution.Audit(ctx, e.infra.DB)
@@ -20,6 +20,6 @@ func auditCmd(ctx context.Context, e *env, args []string) error {
 	if len(violations) > 0 {
 		return fmt.Errorf("audit found %d violation(s)", len(violations))
 	}
-	fmt.Fprintln(e.out, "audit clean: I1–I6 hold")
+	fmt.Fprintln(e.out, "audit clean: I1–I7 hold")
 	return nil
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/fupinmarket/market/internal/auth"
 	"github.com/fupinmarket/market/internal/demo"
 	"github.com/fupinmarket/market/internal/jobs"
+	"github.com/fupinmarket/market/internal/ledger"
 	"github.com/fupinmarket/market/internal/order"
 	"github.com/fupinmarket/market/internal/pii"
 	"github.com/fupinmarket/market/internal/platform/errs"
@@ -41,6 +42,7 @@ func benchCmd(ctx context.Context, e *env, args []string) error {
 	warmup := fs.Duration("warmup", 3*time.Second, "run this long first, unmeasured (caches, plans, connections)")
 	duration := fs.Duration("duration", 15*time.Second, "how long to measure")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the measured part to this file")
+	sealEvery := fs.Duration("seal-every", 2*time.Second, "seal the ledger this often during the run, as marketd's job does every minute (0: never)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -48,6 +50,7 @@ func benchCmd(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	b.sealEvery = *sealEvery
 	b.run(ctx, *workers, *warmup)
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
@@ -65,8 +68,9 @@ func benchCmd(ctx context.Context, e *env, args []string) error {
 	if *cpuProfile != "" {
 		pprof.StopCPUProfile()
 	}
-	fmt.Fprintf(e.out, "mode=%s workers=%d orders=%d failed=%d orders_per_sec=%.1f p50=%s p99=%s\n", *mode, *workers,
-		r.done, r.failed, float64(r.done)/r.elapsed.Seconds(), r.percentile(0.5), r.percentile(0.99))
+	fmt.Fprintf(e.out, "mode=%s workers=%d orders=%d failed=%d orders_per_sec=%.1f p50=%s p99=%s seal_every=%s seals=%d sealed_entries=%d\n",
+		*mode, *workers, r.done, r.failed, float64(r.done)/r.elapsed.Seconds(), r.percentile(0.5), r.percentile(0.99),
+		*sealEvery, r.seals, r.sealed)
 	for _, err := range r.errors {
 		fmt.Fprintln(e.out, "error:", err)
 	}
@@ -85,6 +89,8 @@ type checkoutBench struct {
 	admin    auth.Actor
 	variants []int64
 	db       *pgxpool.Pool
+	// sealEvery is how often the ledger is sealed during a run (0: never).
+	sealEvery time.Duration
 }
 
 func newCheckoutBench(ctx context.Context, e *env, hot bool) (*checkoutBench, error) {
@@ -142,6 +148,8 @@ type benchResult struct {
 	elapsed      time.Duration   // until the rollups had caught up with the last order
 	latencies    []time.Duration // sorted
 	errors       []error         // other than running out of stock, at most a few
+	seals        int             // seals made during the run
+	sealed       int             // entries they hold
 }
 
 func (r benchResult) percentile(q float64) time.Duration {
@@ -163,6 +171,8 @@ func (b *checkoutBench) run(ctx context.Context, workers int, d time.Duration) b
 	deadline := start.Add(d)
 	applierDone := make(chan error, 1)
 	go func() { applierDone <- b.applyRollupsUntil(ctx, deadline) }()
+	sealerDone := make(chan benchResult, 1)
+	go func() { sealerDone <- b.sealUntil(ctx, deadline) }()
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
@@ -193,6 +203,8 @@ func (b *checkoutBench) run(ctx context.Context, workers int, d time.Duration) b
 	if err := <-applierDone; err != nil {
 		r.errors = append(r.errors, err)
 	}
+	sealing := <-sealerDone
+	r.seals, r.sealed, r.errors = sealing.seals, sealing.sealed, append(r.errors, sealing.errors...)
 	if err := attribution.ApplyPending(ctx, b.db); err != nil {
 		r.errors = append(r.errors, err)
 	}
@@ -215,6 +227,34 @@ func (b *checkoutBench) applyRollupsUntil(ctx context.Context, deadline time.Tim
 		case <-tick.C:
 			if err := attribution.ApplyPending(ctx, b.db); err != nil {
 				return err
+			}
+		}
+	}
+}
+
+// sealUntil seals the ledger every b.sealEvery until the deadline, as
+// marketd's job does (every jobs.SealEvery), while checkouts go on.
+func (b *checkoutBench) sealUntil(ctx context.Context, deadline time.Time) benchResult {
+	var r benchResult
+	if b.sealEvery <= 0 {
+		return r
+	}
+	tick := time.NewTicker(b.sealEvery)
+	defer tick.Stop()
+	stop := time.NewTimer(time.Until(deadline))
+	defer stop.Stop()
+	for {
+		select {
+		case <-stop.C:
+			return r
+		case <-tick.C:
+			seals, err := ledger.Sealer{DB: b.db}.Seal(ctx)
+			if err != nil && !errors.Is(err, ledger.ErrWritersInFlight) {
+				r.errors = append(r.errors, err)
+				return r
+			}
+			for _, s := range seals {
+				r.seals, r.sealed = r.seals+1, r.sealed+s.Entries
 			}
 		}
 	}

@@ -7,6 +7,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/fupinmarket/market/internal/ledger"
 )
 
 // Violation is one broken invariant, naming the rows concerned.
@@ -27,7 +29,7 @@ func Audit(ctx context.Context, db *pgxpool.Pool) ([]Violation, error) {
 	}
 	defer tx.Rollback(ctx)
 	var out []Violation
-	for _, check := range []func(context.Context, pgx.Tx) ([]Violation, error){auditI1I2, auditI3, auditI4, auditI5, auditI6} {
+	for _, check := range []func(context.Context, pgx.Tx) ([]Violation, error){auditI1I2, auditI3, auditI4, auditI5, auditI6, auditI7} {
 		v, err := check(ctx, tx)
 		if err != nil {
 			return nil, err
@@ -220,6 +222,21 @@ func auditI6(ctx context.Context, tx pgx.Tx) ([]Violation, error) {
 	if stuck > 0 {
 		out = append(out, Violation{"I6", fmt.Sprintf("%d ledger statements' entries have waited for the rollups since %s",
 			stuck, since.UTC().Format(time.RFC3339))})
+	}
+	return out, nil
+}
+
+// auditI7 recomputes every seal of the ledger (ledger.VerifyTx): each
+// sealed entry still hashes to its leaf and the leaves to the seal's root,
+// and the seals chain without a gap.
+func auditI7(ctx context.Context, tx pgx.Tx) ([]Violation, error) {
+	r, err := ledger.VerifyTx(ctx, tx)
+	if err != nil {
+		return nil, fmt.Errorf("I7: %w", err)
+	}
+	out := make([]Violation, 0, len(r.Problems))
+	for _, p := range r.Problems {
+		out = append(out, Violation{"I7", p.String()})
 	}
 	return out, nil
 }

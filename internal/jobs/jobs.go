@@ -6,11 +6,13 @@
 // an order expires at most one sweep interval after its deadline. A second
 // periodic job applies the ledger entries queued for the rollups every
 // RollupEvery, so that the queue stays short between report reads (which
-// apply it themselves).
+// apply it themselves). A third seals the new ledger entries every
+// SealEvery (package ledger), on a queue of its own with one worker.
 package jobs
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -20,6 +22,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/fupinmarket/market/internal/attribution"
+	"github.com/fupinmarket/market/internal/ledger"
 	"github.com/fupinmarket/market/internal/order"
 )
 
@@ -67,6 +70,40 @@ func (w *sweepWorker) Work(ctx context.Context, job *river.Job[SweepArgs]) error
 // nobody reads them.
 const RollupEvery = 2 * time.Second
 
+// SealEvery is how often new ledger entries are sealed (docs/LEDGER.md):
+// a receipt's proofs appear within about this long after payment.
+const SealEvery = time.Minute
+
+// SealArgs seals the ledger entries settled since the last seal.
+type SealArgs struct{}
+
+// Kind names the job.
+func (SealArgs) Kind() string { return "seal_ledger" }
+
+type sealWorker struct {
+	river.WorkerDefaults[SealArgs]
+	sealer ledger.Sealer
+	log    *slog.Logger
+}
+
+// Work seals. It only reads the entries; a transaction writing entries
+// that stays open past the sealer's wait leaves the sealing to the next run.
+func (w *sealWorker) Work(ctx context.Context, job *river.Job[SealArgs]) error {
+	seals, err := w.sealer.Seal(ctx)
+	if errors.Is(err, ledger.ErrWritersInFlight) {
+		w.log.Info("ledger sealing postponed", "reason", err)
+		return nil
+	}
+	if len(seals) > 0 {
+		last := seals[len(seals)-1]
+		w.log.Info("ledger sealed", "seals", len(seals), "last_seal", last.Seq, "last_entry", last.LastEntryID)
+	}
+	return err
+}
+
+// ledgerQueue runs the sealing one at a time, apart from the other jobs.
+const ledgerQueue = "ledger"
+
 // RollupArgs applies the ledger entries queued for the rollups.
 type RollupArgs struct{}
 
@@ -97,15 +134,20 @@ func NewClient(db *pgxpool.Pool, orders *order.Service, log *slog.Logger, sweepE
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &sweepWorker{orders: orders, log: log})
 	river.AddWorker(workers, &rollupWorker{db: db})
+	river.AddWorker(workers, &sealWorker{sealer: ledger.Sealer{DB: db}, log: log})
 	return river.NewClient(riverpgxv5.New(db), &river.Config{
-		Logger:  log,
-		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 10}, rollupQueue: {MaxWorkers: 1}},
+		Logger: log,
+		Queues: map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 10}, rollupQueue: {MaxWorkers: 1},
+			ledgerQueue: {MaxWorkers: 1}},
 		Workers: workers,
 		PeriodicJobs: []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(sweepEvery),
 			func() (river.JobArgs, *river.InsertOpts) { return SweepArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true}),
 			river.NewPeriodicJob(river.PeriodicInterval(RollupEvery),
 				func() (river.JobArgs, *river.InsertOpts) { return RollupArgs{}, &river.InsertOpts{Queue: rollupQueue} },
+				&river.PeriodicJobOpts{RunOnStart: true}),
+			river.NewPeriodicJob(river.PeriodicInterval(SealEvery),
+				func() (river.JobArgs, *river.InsertOpts) { return SealArgs{}, &river.InsertOpts{Queue: ledgerQueue} },
 				&river.PeriodicJobOpts{RunOnStart: true})},
 	})
 }

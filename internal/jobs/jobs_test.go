@@ -79,6 +79,33 @@ func TestRollupJobAppliesTheQueue(t *testing.T) {
 	}
 }
 
+// TestSealJobSealsTheLedger pays an order, starts the river client, whose
+// periodic sealing runs at start on its own queue, and checks after the
+// job's completion event that the order's entries are sealed.
+func TestSealJobSealsTheLedger(t *testing.T) {
+	w := ordertest.New(t, order.Config{})
+	w.Lot(t, "100", "2026-09-01", "per_unit", 1000, 1, 1, 2)
+	ctx := context.Background()
+	o, err := w.Place(t, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Svc.ConfirmManual(ctx, w.Admin, int64(o.ID), "REF"); err != nil {
+		t.Fatal(err)
+	}
+	client, err := jobs.NewClient(w.DB.AppPool(t), w.Svc, slog.New(slog.NewTextHandler(io.Discard, nil)), time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	startAndAwait(t, client, (jobs.SealArgs{}).Kind())
+	var sealed, entries int
+	err = w.DB.Pool.QueryRow(ctx, `SELECT (SELECT coalesce(sum(entries), 0) FROM ledger_seals),
+		(SELECT count(*) FROM attribution_entries)`).Scan(&sealed, &entries)
+	if err != nil || entries != 3 || sealed != entries {
+		t.Fatalf("after the job: %d of %d entries sealed (%v)", sealed, entries, err)
+	}
+}
+
 // startAndAwait starts the client (its periodic jobs run at start) and
 // waits for the completion event of a job of the kind, failing on a failed
 // job: the test waits for the event, not for time to pass.

@@ -28,7 +28,7 @@ var (
 	}
 	// appAppends are history: the service adds rows and never changes one.
 	appAppends = []string{
-		"cooperative_events", "lot_contributions", "payment_events", "payouts", "pii_access_log", "pii_keys",
+		"cooperative_events", "ledger_seals", "lot_contributions", "payment_events", "payouts", "pii_access_log", "pii_keys",
 		"refund_lines", "refunds", "invoice_requests", "invoices",
 	}
 	// Read-only to the service: attribution_entries (appended through

@@ -106,6 +106,8 @@ func Routes(srv *web.Server) error {
 	orders.Get("/:id/invoices/:invoice/pdf", s.invoicePDF)
 	app.Get("/api/v1/orders/:id/impact", s.impact) // the buyer, or anyone with the receipt token
 	app.Get("/api/v1/receipts/:token", s.receipt)
+	api.Get("/ledger/seals", s.seals) // public: anyone may check the ledger (docs/LEDGER.md)
+	api.Get("/ledger/seals/:seq", s.seal)
 
 	// Carts (visitors' and buyers') and cooperatives' shipping terms.
 	app.Get("/api/v1/cart", s.cart)

@@ -40,9 +40,12 @@ func (s handlers) impactCard(c *fiber.Ctx, p web.Page, im attribution.Impact, to
 	return card, nil
 }
 
-// ReceiptView is an order's public impact receipt.
+// ReceiptView is an order's public impact receipt; its page checks the
+// receipt's ledger proofs in the browser (static/verify.js) from the
+// receipt's JSON, fetched with Token.
 type ReceiptView struct {
-	Card ImpactCard
+	Card  ImpactCard
+	Token string
 }
 
 func (s handlers) receipt(c *fiber.Ctx) error {
@@ -57,7 +60,7 @@ func (s handlers) receipt(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	p.Data = ReceiptView{Card: card}
+	p.Data = ReceiptView{Card: card, Token: token}
 	return s.HTML(c, "shop/receipt", p)
 }
 

@@ -93,6 +93,7 @@ func (w *demoWorld) routes() []page {
 		{"", "/trace/" + id["trace"], ".trace .facts"},
 		{"", "/receipts/" + id["receipt"], ".impact-receipt"},
 		{"", "/impact", ".year-form button"},
+		{"", "/ledger", "main h1"},
 		{"", "/login", "form button[type=submit]"},
 		{"", "/register", "form button[type=submit]"},
 		{"", "/cart", "main a"},
