@@ -171,8 +171,9 @@ func (s *Service) settle(ctx context.Context, a auth.Actor, coopID, dividendID i
 		return Dividend{}, err
 	}
 	defer tx.Rollback(ctx)
-	const q = `UPDATE dividends SET status = $3,
-			paid_at = CASE WHEN $3 = 'paid' THEN $4::timestamptz END, paid_by = CASE WHEN $3 = 'paid' THEN nullif($5::bigint, 0) END
+	const q = `UPDATE dividends SET status = $3::text,
+			paid_at = CASE WHEN $3::text = 'paid' THEN $4::timestamptz END,
+			paid_by = CASE WHEN $3::text = 'paid' THEN nullif($5::bigint, 0) END
 		WHERE id = $1 AND cooperative_id = $2 AND status = 'draft' RETURNING id`
 	var id int64
 	err = tx.QueryRow(ctx, q, dividendID, coopID, to, s.clock.Now(), a.UserID).Scan(&id)

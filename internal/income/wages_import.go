@@ -89,19 +89,18 @@ func (s *Service) ImportWages(ctx context.Context, a auth.Actor, coopID int64, r
 	if err := b.resolve(ctx, s.db); err != nil {
 		return 0, err
 	}
+	// Every row is checked before anything is written, so that the file's
+	// problems are listed at once, not a column at a time.
+	if err := s.checkBatch(ctx, coopID, b); err != nil {
+		return 0, err
+	}
 	if b.problems > 0 {
 		return 0, b.error(b.f)
 	}
 	_, err = s.RecordWages(ctx, a, coopID, b.list, func(i int) string { return rowKey(b.rows[i], "") })
 	var e *errs.Error
 	if errors.As(err, &e) && len(e.Fields) > 0 {
-		// Name the file's columns, not the API's fields.
-		out := errs.FieldErrors{}
-		for k, v := range e.Fields {
-			k = strings.Replace(strings.Replace(k, ": household_id", ": registry_no", 1), ": amount_fen", ": amount_yuan", 1)
-			out[k] = v
-		}
-		return 0, b.error(out)
+		return 0, b.error(fileFields(e.Fields))
 	}
 	if err != nil {
 		return 0, err
@@ -118,10 +117,17 @@ type batch struct {
 	problems int
 }
 
-func (b *batch) add(row int, col, reason string) {
+func (b *batch) add(row int, col, reason string) { b.addKey(rowKey(row, col), reason) }
+
+// addKey counts a problem, unless the field has one already, and keeps
+// the first maxRowErrors.
+func (b *batch) addKey(key, reason string) {
+	if _, dup := b.f[key]; dup {
+		return
+	}
 	b.problems++
 	if len(b.f) < maxRowErrors {
-		b.f.Add(rowKey(row, col), reason)
+		b.f[key] = reason
 	}
 }
 
@@ -157,6 +163,40 @@ func (b *batch) read(row sheet.Row, idx []int) {
 	}
 	in.AmountFen = amount
 	b.list, b.rows, b.regNos = append(b.list, in), append(b.rows, row.N), append(b.regNos, reg)
+}
+
+// checkBatch validates every row read, and that its household is a member,
+// adding the problems under the file's column names.
+func (s *Service) checkBatch(ctx context.Context, coopID int64, b *batch) error {
+	f := errs.FieldErrors{}
+	hh := make([]int64, len(b.list))
+	for i := range b.list {
+		s.validateWage(&b.list[i], rowKey(b.rows[i], ""), f)
+		hh[i] = int64(b.list[i].HouseholdID)
+	}
+	m, err := members(ctx, s.db, coopID, hh)
+	if err != nil {
+		return err
+	}
+	for i, in := range b.list {
+		if in.HouseholdID > 0 && !m[int64(in.HouseholdID)] {
+			f.Add(rowKey(b.rows[i], "household_id"), "is not a member household of the cooperative")
+		}
+	}
+	for k, v := range fileFields(f) {
+		b.addKey(k, v)
+	}
+	return nil
+}
+
+// fileFields names the file's columns instead of the API's fields.
+func fileFields(fields map[string]string) errs.FieldErrors {
+	out := errs.FieldErrors{}
+	for k, v := range fields {
+		k = strings.Replace(strings.Replace(k, ": household_id", ": registry_no", 1), ": amount_fen", ": amount_yuan", 1)
+		out[k] = v
+	}
+	return out
 }
 
 // resolve turns registry numbers into household ids.
