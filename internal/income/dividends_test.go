@@ -84,8 +84,14 @@ func TestDividendLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, step := range map[string]func(context.Context, int64) error{
-		"confirm twice":  func(ctx context.Context, id int64) error { _, err := w.svc.Confirm(ctx, w.admin, w.CoopID, id); return err },
-		"discard a paid": func(ctx context.Context, id int64) error { _, err := w.svc.Discard(ctx, w.admin, w.CoopID, id); return err },
+		"confirm twice": func(ctx context.Context, id int64) error {
+			_, err := w.svc.Confirm(ctx, w.admin, w.CoopID, id)
+			return err
+		},
+		"discard a paid": func(ctx context.Context, id int64) error {
+			_, err := w.svc.Discard(ctx, w.admin, w.CoopID, id)
+			return err
+		},
 	} {
 		if err := step(ctx, int64(d.ID)); !errs.Is(err, errs.Conflict) {
 			t.Errorf("%s: %v", name, err)
