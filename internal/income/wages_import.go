@@ -136,7 +136,7 @@ func (b *batch) error(f errs.FieldErrors) error {
 	if n > len(f) {
 		f.Add("rows", fmt.Sprintf("%d more problems not listed", n-len(f)))
 	}
-	return errs.Validation(fmt.Sprintf("%d problems in the file; nothing was recorded", n), f)
+	return errs.Validation(fmt.Sprintf("%d problems in the file; no wage was recorded", n), f)
 }
 
 // read takes one row's cells; the registry number is resolved later.
