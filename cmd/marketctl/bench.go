@@ -20,6 +20,7 @@ import (
 	"github.com/fupinmarket/market/internal/attribution"
 	"github.com/fupinmarket/market/internal/auth"
 	"github.com/fupinmarket/market/internal/demo"
+	"github.com/fupinmarket/market/internal/feed"
 	"github.com/fupinmarket/market/internal/jobs"
 	"github.com/fupinmarket/market/internal/ledger"
 	"github.com/fupinmarket/market/internal/order"
@@ -43,10 +44,11 @@ func benchCmd(ctx context.Context, e *env, args []string) error {
 	duration := fs.Duration("duration", 15*time.Second, "how long to measure")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the measured part to this file")
 	sealEvery := fs.Duration("seal-every", 2*time.Second, "seal the ledger this often during the run, as marketd's job does every minute (0: never)")
+	feedOn := fs.Bool("feed", e.cfg.FeedURL != "", "write the sales feed's events in the paying transaction, as a service with MARKET_FEED_URL does")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	b, err := newCheckoutBench(ctx, e, *mode == "hot")
+	b, err := newCheckoutBench(ctx, e, *mode == "hot", *feedOn)
 	if err != nil {
 		return err
 	}
@@ -68,8 +70,8 @@ func benchCmd(ctx context.Context, e *env, args []string) error {
 	if *cpuProfile != "" {
 		pprof.StopCPUProfile()
 	}
-	fmt.Fprintf(e.out, "mode=%s workers=%d orders=%d failed=%d orders_per_sec=%.1f p50=%s p99=%s seal_every=%s seals=%d sealed_entries=%d\n",
-		*mode, *workers, r.done, r.failed, float64(r.done)/r.elapsed.Seconds(), r.percentile(0.5), r.percentile(0.99),
+	fmt.Fprintf(e.out, "mode=%s feed=%v workers=%d orders=%d failed=%d orders_per_sec=%.1f p50=%s p99=%s seal_every=%s seals=%d sealed_entries=%d\n",
+		*mode, *feedOn, *workers, r.done, r.failed, float64(r.done)/r.elapsed.Seconds(), r.percentile(0.5), r.percentile(0.99),
 		*sealEvery, r.seals, r.sealed)
 	for _, err := range r.errors {
 		fmt.Fprintln(e.out, "error:", err)
@@ -93,7 +95,7 @@ type checkoutBench struct {
 	sealEvery time.Duration
 }
 
-func newCheckoutBench(ctx context.Context, e *env, hot bool) (*checkoutBench, error) {
+func newCheckoutBench(ctx context.Context, e *env, hot, feedOn bool) (*checkoutBench, error) {
 	db := e.infra.DB
 	ring, err := pii.ParseRing(e.infra.DataKey)
 	if err != nil {
@@ -138,7 +140,11 @@ func newCheckoutBench(ctx context.Context, e *env, hot bool) (*checkoutBench, er
 	if err != nil {
 		return nil, err
 	}
-	svc := order.NewService(db, order.Config{TTL: time.Hour, Methods: []string{order.Manual}})
+	cfg := order.Config{TTL: time.Hour, Methods: []string{order.Manual}}
+	if feedOn {
+		cfg.Feed = &feed.Outbox{}
+	}
+	svc := order.NewService(db, cfg)
 	return &checkoutBench{svc: svc, buyers: buyers, admin: admin, variants: variants, db: db}, nil
 }
 

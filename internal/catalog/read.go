@@ -519,13 +519,14 @@ func (s *Service) ListOwn(ctx context.Context, a auth.Actor) ([]Product, error) 
 
 // IncomeThisYear is what sales put into registered households' income this
 // calendar year (China Standard Time), net of refunds, from the attribution
-// ledger that paid orders write; households counts those with a positive net.
+// ledger that paid orders write (operating income: wages and dividends are
+// the cooperatives' own); households counts those with a positive net.
 func (s *Service) IncomeThisYear(ctx context.Context) (fen int64, households int, err error) {
 	now := s.clock.Now()
 	from := time.Date(now.Year(), 1, 1, 0, 0, 0, 0, now.Location())
 	const q = `SELECT coalesce(sum(net), 0)::bigint, count(*) FILTER (WHERE net > 0)::int
 		FROM (SELECT household_id, sum(amount_fen) AS net FROM attribution_entries
-			WHERE at >= $1 AND at < $2 GROUP BY household_id) x`
+			WHERE at >= $1 AND at < $2 AND income_type = 'operating' GROUP BY household_id) x`
 	if err := s.db.QueryRow(ctx, q, from, from.AddDate(1, 0, 0)).Scan(&fen, &households); err != nil {
 		return 0, 0, fmt.Errorf("income this year: %w", err)
 	}

@@ -47,6 +47,8 @@ type Config struct {
 	// Now replaces the system clock (tests pin the time; no flag or
 	// variable sets it).
 	Now func() time.Time
+	FeedURL              string        // MARKET_FEED_URL: the supervising platform's endpoint for the sales feed; empty: no feed
+	FeedSecret           string        // MARKET_FEED_SECRET: the key the feed's events are signed with (HMAC-SHA256)
 }
 
 type setting struct {
@@ -107,6 +109,8 @@ func (c *Config) settings() []setting {
 		{"payee-bank", "MARKET_PAYEE_BANK", "bank shown for bank transfers", str(&c.PayeeBank), "中国农业银行和田地区分行", false},
 		{"timezone", "MARKET_TIMEZONE", "time zone of dates shown, typed and used as day boundaries", str(&c.Timezone), "Asia/Shanghai", false},
 		{"payee-account", "MARKET_PAYEE_ACCOUNT", "account number shown for bank transfers", str(&c.PayeeAccount), "6228 4800 0000 0000 000", false},
+		{"feed-url", "MARKET_FEED_URL", "supervising platform's URL the sales feed is POSTed to (docs/FEED.md); empty: no feed", str(&c.FeedURL), "", true},
+		{"feed-secret", "MARKET_FEED_SECRET", "key the feed's events are signed with (X-Market-Signature)", str(&c.FeedSecret), "", true},
 	}
 }
 
@@ -158,6 +162,15 @@ func (c *Config) validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		return fmt.Errorf("log-level must be debug, info, warn or error")
+	}
+	if c.FeedURL != "" {
+		u, err := url.Parse(c.FeedURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return fmt.Errorf("feed-url must be an http or https URL")
+		}
+		if len(c.FeedSecret) < 16 {
+			return fmt.Errorf("feed-secret must be set, at least 16 characters, when feed-url is")
+		}
 	}
 	return nil
 }
@@ -235,6 +248,10 @@ func valueOf(c *Config, name string) string {
 		return c.PayeeBank
 	case "payee-account":
 		return c.PayeeAccount
+	case "feed-url":
+		return c.FeedURL
+	case "feed-secret":
+		return c.FeedSecret
 	}
 	return ""
 }

@@ -19,7 +19,8 @@ const LeafVersion = 1
 
 // Entry is a ledger entry as it is sealed: every column of
 // attribution_entries. The ids some kinds of entry lack (a wage or a
-// dividend has no order, line or lot; only refunds name a refund) are nil.
+// dividend has no order, line or lot; only refunds name a refund, only
+// wages a wage, only dividends a dividend) are nil.
 type Entry struct {
 	ID            int64
 	HouseholdID   *int64
@@ -32,12 +33,14 @@ type Entry struct {
 	Kind          string
 	IncomeType    string
 	RefundID      *int64
+	WageID        *int64
+	DividendID    *int64
 	At            time.Time
 }
 
 // entryColumns selects an Entry's columns in its fields' order.
 const entryColumns = `e.id, e.household_id, e.order_id, e.line_id, e.lot_id, e.cooperative_id, e.village_code,
-	e.amount_fen, e.kind::text, e.income_type::text, e.refund_id, e.at`
+	e.amount_fen, e.kind::text, e.income_type::text, e.refund_id, e.wage_id, e.dividend_id, e.at`
 
 // Leaf is the entry's canonical bytes (docs/LEDGER.md, "Leaf"):
 //
@@ -53,6 +56,8 @@ const entryColumns = `e.id, e.household_id, e.order_id, e.line_id, e.lot_id, e.c
 //	kind                  text
 //	income_type           text
 //	refund_id             optional int64
+//	wage_id               optional int64
+//	dividend_id           optional int64
 //	at                    int64, microseconds since 1970-01-01 00:00 UTC
 //
 // Integers are 8 bytes, big-endian, two's complement. Text is its UTF-8
@@ -74,7 +79,9 @@ func (e Entry) Leaf() []byte {
 	b = appendInt(b, e.AmountFen)
 	b = appendText(b, e.Kind)
 	b = appendText(b, e.IncomeType)
-	b = appendOptInt(b, e.RefundID)
+	for _, id := range []*int64{e.RefundID, e.WageID, e.DividendID} {
+		b = appendOptInt(b, id)
+	}
 	return appendInt(b, e.At.UnixMicro())
 }
 

@@ -141,7 +141,7 @@ func OrderProofs(ctx context.Context, db *pgxpool.Pool, orderID int64) ([]Proof,
 		var e Entry
 		var p Proof
 		if err := rows.Scan(&e.ID, &e.HouseholdID, &e.OrderID, &e.LineID, &e.LotID, &e.CooperativeID, &e.VillageCode,
-			&e.AmountFen, &e.Kind, &e.IncomeType, &e.RefundID, &e.At, &p.SealSeq, &p.Index); err != nil {
+			&e.AmountFen, &e.Kind, &e.IncomeType, &e.RefundID, &e.WageID, &e.DividendID, &e.At, &p.SealSeq, &p.Index); err != nil {
 			rows.Close()
 			return nil, err
 		}

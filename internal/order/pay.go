@@ -67,9 +67,11 @@ func queuePayment(b *pgx.Batch, orderID int64, ev paymentEvent) *payment {
 	return p
 }
 
-// queueLedger queues the order's sale entries.
-func (p *payment) queueLedger(b *pgx.Batch, now time.Time) {
+// queueLedger queues the order's sale entries and, in the same batch, the
+// feed's sale.paid events of its certified lines.
+func (s *Service) queueLedger(b *pgx.Batch, p *payment, orderID int64, now time.Time) {
 	p.plan.QueueAppend(b, nil, attribution.KindSale, 0, now)
+	s.cfg.Feed.QueueSalePaid(b, orderID)
 }
 
 // lockOrder locks the order row for the rest of the transaction and
@@ -144,7 +146,7 @@ func (s *Service) ConfirmManual(ctx context.Context, a auth.Actor, orderID int64
 		return errs.E(errs.Conflict, "the order is %s and cannot be paid", pay.Status)
 	}
 	b = &pgx.Batch{}
-	pay.queueLedger(b, now)
+	s.queueLedger(b, pay, orderID, now)
 	return tx.commit(ctx, b)
 }
 
@@ -188,7 +190,7 @@ func (s *Service) ApplyStripeEvent(ctx context.Context, ev StripeEvent) error {
 		return nil
 	case pay.Marked:
 		b = &pgx.Batch{}
-		pay.queueLedger(b, now)
+		s.queueLedger(b, pay, orderID, now)
 		if err := tx.SendBatch(ctx, b).Close(); err != nil {
 			return fmt.Errorf("append entries: %w", err)
 		}

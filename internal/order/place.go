@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/fupinmarket/market/internal/auth"
+	"github.com/fupinmarket/market/internal/feed"
 	"github.com/fupinmarket/market/internal/platform/clock"
 	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/platform/ids"
@@ -24,6 +25,9 @@ type Config struct {
 	Methods     []string     // enabled payment methods
 	Payee       Instructions // bank account for manual payments (amount and reference per order)
 	Clock       clock.Clock  // now, and the day order numbers carry (Beijing)
+	// Feed writes the supervising platform's events (sale.paid,
+	// sale.refunded) in the paying and refunding transactions; nil: no feed.
+	Feed *feed.Outbox
 }
 
 // WithClock returns a copy of the service whose "now" is clk: the demo

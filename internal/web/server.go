@@ -23,6 +23,7 @@ import (
 	"github.com/fupinmarket/market/internal/catalog"
 	"github.com/fupinmarket/market/internal/coop"
 	"github.com/fupinmarket/market/internal/household"
+	"github.com/fupinmarket/market/internal/income"
 	"github.com/fupinmarket/market/internal/invoice"
 	"github.com/fupinmarket/market/internal/order"
 	"github.com/fupinmarket/market/internal/payment"
@@ -53,6 +54,10 @@ type Deps struct {
 	Payouts      *payout.Service
 	BuyerOrgs    *buyerorg.Service
 	Invoices     *invoice.Service
+	Income       *income.Service
+	// FeedURL is the supervising platform's feed endpoint, masked for
+	// showing ("" when there is no feed).
+	FeedURL string
 	// Payments is the Stripe provider, nil when Stripe is off.
 	Payments    payment.Provider
 	RedisPrefix string

@@ -49,7 +49,7 @@ func Routes(srv *web.Server) error {
 	api.Get("/regions/:code", s.region)
 
 	// Income reporting: summaries, exports, household income, payouts,
-	// buyer organisations, public impact.
+	// wages, dividends and shares, buyer organisations, public impact.
 	api.Get("/attribution/summary", officeOrAdmin, s.summary)
 	api.Get("/attribution/export", officeOrAdmin, s.export)
 	api.Get("/households/:id/income", officeOrAdmin, s.householdIncome)
@@ -57,6 +57,18 @@ func Routes(srv *web.Server) error {
 	api.Get("/cooperatives/:id/payouts", s.RequireRole(auth.RoleCoopAdmin, auth.RoleOffice, auth.RolePlatformAdmin), s.payouts)
 	api.Post("/cooperatives/:id/payouts", coopAdmin, s.recordPayouts)
 	api.Post("/cooperatives/:id/payouts/import", coopAdmin, s.importPayouts)
+	coopReaders := s.RequireRole(auth.RoleCoopAdmin, auth.RoleOffice, auth.RolePlatformAdmin)
+	api.Get("/cooperatives/:id/wages", coopReaders, s.wages)
+	api.Post("/cooperatives/:id/wages", coopAdmin, s.idempotent, s.recordWages)
+	api.Post("/cooperatives/:id/wages/import", coopAdmin, s.importWages)
+	api.Get("/cooperatives/:id/dividends", coopReaders, s.dividends)
+	api.Post("/cooperatives/:id/dividends", coopAdmin, s.idempotent, s.declareDividend)
+	api.Get("/cooperatives/:id/dividends/:did", coopReaders, s.dividend)
+	api.Post("/cooperatives/:id/dividends/:did/confirm", coopAdmin, s.settleDividend(true))
+	api.Post("/cooperatives/:id/dividends/:did/discard", coopAdmin, s.settleDividend(false))
+	api.Get("/cooperatives/:id/shares", coopReaders, s.shares)
+	api.Get("/cooperatives/:id/members/:household_id/shares", coopReaders, s.memberShares)
+	api.Put("/cooperatives/:id/members/:household_id/shares", coopAdmin, s.setShares)
 	api.Post("/buyer-orgs", s.RequireSignedIn, s.createOrg)
 	api.Get("/buyer-orgs/:id", orgAdmin, s.getOrg)
 	api.Post("/buyer-orgs/:id/members", orgAdmin, s.addOrgMember)

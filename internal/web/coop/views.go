@@ -6,5 +6,6 @@ func Views() map[string]any {
 	return map[string]any{
 		"coop/home": HomeView{}, "coop/product": ProductView{}, "coop/lot": LotView{},
 		"coop/orders": OrdersView{}, "coop/ship": ShipView{}, "coop/sales": SalesView{}, "coop/payouts": PayoutsView{},
+		"coop/wages": WagesView{}, "coop/dividends": DividendsView{}, "coop/dividend": DividendView{}, "coop/shares": SharesView{},
 	}
 }

@@ -57,6 +57,9 @@ func newDemoWorld(t *testing.T) *demoWorld {
 	if err := demo.LoadOrders(ctx, db, demo.OrdersOptions{Count: 60, Seed: demo.DefaultSeed}); err != nil {
 		t.Fatal(err)
 	}
+	if err := demo.LoadIncome(ctx, db, demo.IncomeOptions{Seed: demo.DefaultSeed}); err != nil {
+		t.Fatal(err)
+	}
 	w := &demoWorld{s: s, ids: map[string]string{}}
 	for name, q := range map[string]string{
 		"product":     `SELECT min(p.id)::text FROM products p JOIN cooperatives c ON c.id = p.cooperative_id JOIN user_roles r ON r.cooperative_id = c.id JOIN users u ON u.id = r.user_id WHERE u.email = 'coop@demo.local'`,
@@ -69,6 +72,9 @@ func newDemoWorld(t *testing.T) *demoWorld {
 		"category":    `SELECT min(category) FROM products`,
 		"any_order":   `SELECT max(id)::text FROM orders WHERE paid_at IS NOT NULL`,
 		"township":    `SELECT min(code) FROM regions WHERE level = 'township' AND code LIKE '653224%'`,
+		"dividend":    `SELECT min(d.id)::text FROM dividends d JOIN user_roles r ON r.cooperative_id = d.cooperative_id JOIN users u ON u.id = r.user_id WHERE u.email = 'coop@demo.local'`,
+		"wage":        `SELECT min(w.id)::text FROM wages w JOIN user_roles r ON r.cooperative_id = w.cooperative_id JOIN users u ON u.id = r.user_id WHERE u.email = 'coop@demo.local'`,
+		"member":      `SELECT min(m.household_id)::text FROM member_shares m JOIN user_roles r ON r.cooperative_id = m.cooperative_id JOIN users u ON u.id = r.user_id WHERE u.email = 'coop@demo.local'`,
 		"org_orderid": `SELECT coalesce(max(o.id), 0)::text FROM orders o WHERE o.buyer_org_id IS NOT NULL`,
 	} {
 		var v string
@@ -114,6 +120,12 @@ func (w *demoWorld) routes() []page {
 		{"coop", "/coop/products/" + id["product"] + "/lots/new", "form.editor button.primary"},
 		{"coop", "/coop/sales", ".year-form button"},
 		{"coop", "/coop/payouts", "form.rpt-form button.primary"},
+		{"coop", "/coop/wages", "form button.primary"},
+		{"coop", "/coop/wages/" + id["wage"] + "/correct", "form button.primary"},
+		{"coop", "/coop/dividends", "form button.primary"},
+		{"coop", "/coop/dividends/" + id["dividend"], "main h1"},
+		{"coop", "/coop/shares", "main h1"},
+		{"coop", "/coop/shares/" + id["member"], "form button.primary"},
 		{"office", "/office", ".year-form button"},
 		{"office", "/office/regions/653224", ".year-form button"},
 		{"office", "/office/regions/" + id["village"], ".year-form button"},
@@ -131,6 +143,7 @@ func (w *demoWorld) routes() []page {
 		{"admin", "/admin/payments", "main"},
 		{"admin", "/admin/orders/" + id["any_order"], "main form button"},
 		{"admin", "/admin/cooperatives", "main"},
+		{"admin", "/admin/feed", "main h1"},
 		{"admin", "/office", ".year-form button"},
 	} {
 		out = append(out, p)

@@ -280,7 +280,8 @@ func TestExportsOverHTTP(t *testing.T) {
 		for _, row := range rows[1:] {
 			byNo[row[0]] = row
 		}
-		if row := byNo["T002"]; row == nil || row[2] != "测试村" || row[5] != "4" || row[7] != "50.00" || row[9] != "50.00" || row[3] != "阿*" {
+		if row := byNo["T002"]; row == nil || row[2] != "测试村" || row[5] != "4" || row[7] != "50.00" ||
+			row[8] != "50.00" || row[9] != "0.00" || row[12] != "50.00" || row[3] != "阿*" {
 			t.Fatalf("T002 row %q", byNo["T002"])
 		}
 		if row := byNo["M001"]; row == nil || row[7] != "0.00" || row[4] != "边缘易致贫户" {
