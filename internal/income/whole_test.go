@@ -195,3 +195,35 @@ func TestTheServiceRoleAppendsOnlyThroughTheFunctions(t *testing.T) {
 	}
 	w.settle(t)
 }
+
+// TestPublicImpactCountsSalesOnly: the public impact page says what
+// purchases brought and to how many households, so a household paid only a
+// wage adds neither to its sum nor to its count (the office's figures,
+// which count every income type, do).
+func TestPublicImpactCountsSalesOnly(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	w.Lot(t, "1000", "2026-01-05", "per_unit", 1000, 1) // all to household 0
+	w.sell(t, 40)                                       // ¥1,000 of sales
+	if _, err := w.svc.RecordWages(ctx, w.admin, w.CoopID, []income.WageInput{w.wage(1, 60000)}, nil); err != nil {
+		t.Fatal(err)
+	}
+	reports := report.NewService(w.DB.Pool, w.clk)
+	pub, err := reports.Public(ctx, w.clk.Year())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pub.AttributedFen != 100000 || pub.HouseholdsReached != 1 {
+		t.Fatalf("public: ¥%d fen to %d households, want 100000 to 1", pub.AttributedFen, pub.HouseholdsReached)
+	}
+	if len(pub.Counties) != 1 || pub.Counties[0].AttributedFen != 100000 || pub.Counties[0].HouseholdsReached != 1 {
+		t.Fatalf("counties: %+v", pub.Counties)
+	}
+	s, err := reports.Summary(ctx, office, "653224", w.clk.Year())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.HouseholdsReached != 2 || s.AttributedFen != 160000 {
+		t.Fatalf("the office's summary counts every type: %+v", s.Figures)
+	}
+}
