@@ -44,11 +44,11 @@ type Config struct {
 	PayeeBank            string        // MARKET_PAYEE_BANK
 	PayeeAccount         string        // MARKET_PAYEE_ACCOUNT
 	Timezone             string        // MARKET_TIMEZONE: the zone people read and type dates in
+	FeedURL              string        // MARKET_FEED_URL: the supervising platform's endpoint for the sales feed; empty: no feed
+	FeedSecret           string        // MARKET_FEED_SECRET: the key the feed's events are signed with (HMAC-SHA256)
 	// Now replaces the system clock (tests pin the time; no flag or
 	// variable sets it).
 	Now func() time.Time
-	FeedURL              string        // MARKET_FEED_URL: the supervising platform's endpoint for the sales feed; empty: no feed
-	FeedSecret           string        // MARKET_FEED_SECRET: the key the feed's events are signed with (HMAC-SHA256)
 }
 
 type setting struct {
