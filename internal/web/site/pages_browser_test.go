@@ -1,6 +1,7 @@
 package site_test
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -75,6 +76,7 @@ func newDemoWorld(t *testing.T) *demoWorld {
 		"dividend":    `SELECT min(d.id)::text FROM dividends d JOIN user_roles r ON r.cooperative_id = d.cooperative_id JOIN users u ON u.id = r.user_id WHERE u.email = 'coop@demo.local'`,
 		"wage":        `SELECT min(w.id)::text FROM wages w JOIN user_roles r ON r.cooperative_id = w.cooperative_id JOIN users u ON u.id = r.user_id WHERE u.email = 'coop@demo.local'`,
 		"member":      `SELECT min(m.household_id)::text FROM member_shares m JOIN user_roles r ON r.cooperative_id = m.cooperative_id JOIN users u ON u.id = r.user_id WHERE u.email = 'coop@demo.local'`,
+		"to_ship":     `SELECT max(sh.order_id)::text FROM shipments sh JOIN orders o ON o.id = sh.order_id JOIN user_roles r ON r.cooperative_id = sh.cooperative_id JOIN users u ON u.id = r.user_id WHERE u.email = 'coop@demo.local' AND o.paid_at IS NOT NULL AND o.status <> 'refunded'`,
 		"org_orderid": `SELECT coalesce(max(o.id), 0)::text FROM orders o WHERE o.buyer_org_id IS NOT NULL`,
 	} {
 		var v string
@@ -115,6 +117,7 @@ func (w *demoWorld) routes() []page {
 		{"buyer", "/org", "main a.button"},
 		{"coop", "/coop", "a.button.primary"},
 		{"coop", "/coop/orders", "main form button, main p"},
+		{"coop", "/coop/orders/" + id["to_ship"] + "/ship", "main h1"},
 		{"coop", "/coop/products/new", "form.editor button.primary"},
 		{"coop", "/coop/products/" + id["product"], "form.editor button.primary"},
 		{"coop", "/coop/products/" + id["product"] + "/lots/new", "form.editor button.primary"},
@@ -227,12 +230,7 @@ func TestEveryPageFitsAPhone(t *testing.T) {
 				signIn(t, tab, email)
 			}
 			if role == "buyer" { // something in the cart, for the cart and checkout pages
-				err := chromedp.Run(tab, chromedp.Navigate(w.s.URL+"/products/"+w.ids["product"]),
-					chromedp.Click(`form.add-to-cart button[type=submit]`, chromedp.ByQuery),
-					chromedp.WaitVisible(`.cart-lines`, chromedp.ByQuery))
-				if err != nil {
-					t.Fatalf("add to cart: %v", err)
-				}
+				w.addToCart(t, tab)
 			}
 			for _, width := range []int64{390, 1280} {
 				for _, p := range pages {
@@ -243,6 +241,14 @@ func TestEveryPageFitsAPhone(t *testing.T) {
 						screenshot(t, tab, shots, role, p.path)
 					}
 				}
+			}
+			if role == "buyer" { // place the cart's order: the page that says how to pay
+				pay := placeOrder(t, tab)
+				for _, width := range []int64{390, 1280} {
+					checkPage(t, pay+fmt.Sprintf(" at %d px", width), visit(t, tab, w.s.URL+pay, width, ".pay-deadline, main h1"), keys, width == 390)
+				}
+				pages = append(pages, page{role, pay, ".pay-deadline, main h1"})
+				w.addToCart(t, tab) // again, for the cart and checkout in Uyghur
 			}
 			// The same pages in Uyghur, right to left, on the phone.
 			if err := chromedp.Run(tab, chromedp.Navigate(w.s.URL+"/lang/ug?next=/")); err != nil {
@@ -256,7 +262,7 @@ func TestEveryPageFitsAPhone(t *testing.T) {
 				}
 				checkPage(t, where, c, keys, true)
 				if shots != "" {
-					screenshot(t, tab, shots, role+"-ug", p.path)
+					screenshot(t, tab, shots, cmp.Or(role, "visitor")+"-ug", p.path)
 				}
 			}
 			if err := chromedp.Run(tab, chromedp.Navigate(w.s.URL+"/lang/zh-CN?next=/")); err != nil {
@@ -264,6 +270,40 @@ func TestEveryPageFitsAPhone(t *testing.T) {
 			}
 		})
 	}
+}
+
+// addToCart puts the demo product in the tab's cart.
+func (w *demoWorld) addToCart(t *testing.T, tab context.Context) {
+	t.Helper()
+	err := chromedp.Run(tab, chromedp.Navigate(w.s.URL+"/products/"+w.ids["product"]),
+		chromedp.Click(`form.add-to-cart button[type=submit]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`.cart-lines`, chromedp.ByQuery))
+	if err != nil {
+		t.Fatalf("add to cart: %v", err)
+	}
+}
+
+// placeOrder fills in the checkout's address where it is empty, places the
+// order and returns the path of the page it leads to (how to pay).
+func placeOrder(t *testing.T, tab context.Context) string {
+	t.Helper()
+	const fill = `for (const [n, v] of Object.entries({name: "阿依古丽", phone: "13800138000", province: "新疆维吾尔自治区",
+		city: "和田地区", district: "和田市", detail: "北京西路 1 号"})) { const e = document.getElementsByName(n)[0]; if (e && !e.value) e.value = v; }`
+	var path string
+	err := chromedp.Run(tab, chromedp.EmulateViewport(390, 844),
+		chromedp.Navigate(strings.TrimSuffix(chromedpURL(t, tab), "/")+"/checkout"),
+		chromedp.WaitVisible(`form[action="/checkout"] button.primary`, chromedp.ByQuery),
+		chromedp.Evaluate(fill, nil),
+		chromedp.Click(`form[action="/checkout"] button.primary`, chromedp.ByQuery),
+		chromedp.WaitNotPresent(`form[action="/checkout"]`, chromedp.ByQuery),
+		chromedp.Evaluate(`location.pathname`, &path))
+	if err != nil {
+		t.Fatalf("place the order: %v", err)
+	}
+	if !strings.HasPrefix(path, "/checkout/pay/") && !strings.HasPrefix(path, "/orders/") {
+		t.Fatalf("placing the order led to %s", path)
+	}
+	return path
 }
 
 func signIn(t *testing.T, tab context.Context, email string) {
@@ -363,7 +403,8 @@ func catalogKeys(t *testing.T) []string {
 func screenshot(t *testing.T, tab context.Context, dir, role, path string) {
 	t.Helper()
 	var png []byte
-	if err := chromedp.Run(tab, chromedp.FullScreenshot(&png, 100)); err != nil {
+	// What the phone's screen shows first, as people see it.
+	if err := chromedp.Run(tab, chromedp.CaptureScreenshot(&png)); err != nil {
 		t.Errorf("screenshot %s: %v", path, err)
 		return
 	}
