@@ -132,76 +132,6 @@ func (s *Service) AddMember(ctx context.Context, a auth.Actor, orgID int64, emai
 	return nil
 }
 
-// SetTarget sets the organisation's purchase target for a year.
-func (s *Service) SetTarget(ctx context.Context, a auth.Actor, orgID int64, year int, targetFen int64) error {
-	if err := s.admin(a, orgID); err != nil {
-		return err
-	}
-	f := errs.FieldErrors{}
-	if year < 2000 || year > 2100 {
-		f.Add("year", "must be between 2000 and 2100")
-	}
-	if targetFen < 0 {
-		f.Add("target_fen", "must not be negative")
-	}
-	if err := f.Err("the target is not valid"); err != nil {
-		return err
-	}
-	const q = `INSERT INTO buyer_org_targets (buyer_org_id, year, target_fen) VALUES ($1, $2, $3)
-		ON CONFLICT (buyer_org_id, year) DO UPDATE SET target_fen = excluded.target_fen, updated_at = now()`
-	_, err := s.db.Exec(ctx, q, orgID, year, targetFen)
-	return err
-}
-
-// MonthPurchase is one month's net purchases.
-type MonthPurchase struct {
-	Month        int   `json:"month"`
-	PurchasedFen int64 `json:"purchased_fen"`
-}
-
-// Progress is the organisation's year against its target.
-type Progress struct {
-	OrgID        ids.ID          `json:"org_id"`
-	Year         int             `json:"year"`
-	TargetFen    int64           `json:"target_fen"`
-	PurchasedFen int64           `json:"purchased_fen"`
-	RefundedFen  int64           `json:"refunded_fen"`
-	NetFen       int64           `json:"net_fen"`
-	ByMonth      []MonthPurchase `json:"by_month"`
-}
-
-// Progress sums the paid orders of the organisation's members in the year
-// (by payment date) and their refunds.
-func (s *Service) Progress(ctx context.Context, a auth.Actor, orgID int64, year int) (Progress, error) {
-	if err := s.admin(a, orgID); err != nil {
-		return Progress{}, err
-	}
-	p := Progress{OrgID: ids.ID(orgID), Year: year}
-	s.db.QueryRow(ctx, `SELECT target_fen FROM buyer_org_targets WHERE buyer_org_id = $1 AND year = $2`, orgID, year).Scan(&p.TargetFen)
-	const q = `SELECT m.n, coalesce(sum(o.total_fen), 0)::bigint, coalesce(sum(o.refunded_fen), 0)::bigint
-		FROM generate_series(1, 12) m(n) LEFT JOIN orders o ON o.buyer_org_id = $1 AND o.paid_at IS NOT NULL
-			AND report_year(o.paid_at) = $2 AND extract(month FROM o.paid_at AT TIME ZONE 'Asia/Shanghai') = m.n
-		GROUP BY m.n ORDER BY m.n`
-	rows, err := s.db.Query(ctx, q, orgID, year)
-	if err != nil {
-		return p, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var m MonthPurchase
-		var refunded int64
-		if err := rows.Scan(&m.Month, &m.PurchasedFen, &refunded); err != nil {
-			return p, err
-		}
-		p.PurchasedFen += m.PurchasedFen
-		p.RefundedFen += refunded
-		m.PurchasedFen -= refunded
-		p.ByMonth = append(p.ByMonth, m)
-	}
-	p.NetFen = p.PurchasedFen - p.RefundedFen
-	return p, rows.Err()
-}
-
 // Accept records the organisation's acceptance (验收) of a member's
 // delivered order, which completes it. The order package writes the order
 // (order.AcceptTx); the check that the actor administers the order's
@@ -232,26 +162,4 @@ func (s *Service) Accept(ctx context.Context, a auth.Actor, orderID int64) error
 		return errs.E(errs.Conflict, "the order is %s; only delivered orders can be accepted", status)
 	}
 	return tx.Commit(ctx)
-}
-
-// Awaiting lists the members' delivered orders waiting for acceptance.
-func (s *Service) Awaiting(ctx context.Context, a auth.Actor, orgID int64) ([]AwaitingOrder, error) {
-	if err := s.admin(a, orgID); err != nil {
-		return nil, err
-	}
-	const q = `SELECT o.id, o.number, u.name, o.total_fen - o.refunded_fen FROM orders o JOIN users u ON u.id = o.buyer_id
-		WHERE o.buyer_org_id = $1 AND o.status = 'delivered' ORDER BY o.id`
-	rows, err := s.db.Query(ctx, q, orgID)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, pgx.RowToStructByPos[AwaitingOrder])
-}
-
-// AwaitingOrder is a member's order to accept.
-type AwaitingOrder struct {
-	ID       ids.ID `json:"id"`
-	Number   string `json:"number"`
-	Buyer    string `json:"buyer"`
-	TotalFen int64  `json:"total_fen"`
 }

@@ -100,3 +100,13 @@ func TestCreateValidation(t *testing.T) {
 		t.Errorf("a visitor creating: %v", err)
 	}
 }
+
+// TestCanteenShare: the reserved share is at least 10 % of the canteen's
+// budget, to the fen.
+func TestCanteenShare(t *testing.T) {
+	for _, c := range []struct{ budget, share int64 }{{0, 0}, {1, 1}, {10, 1}, {11, 2}, {120000000, 12000000}, {120000001, 12000001}} {
+		if got := buyerorg.CanteenShare(c.budget); got != c.share {
+			t.Errorf("CanteenShare(%d) = %d, want %d", c.budget, got, c.share)
+		}
+	}
+}

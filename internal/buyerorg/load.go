@@ -35,3 +35,14 @@ func AddMembersTx(ctx context.Context, tx pgx.Tx, orgID int64, userIDs []int64) 
 	}
 	return nil
 }
+
+// EnsureTargetTx gives organisation orgID a target for year, the reserved
+// share of a canteen budget, unless it has one.
+func EnsureTargetTx(ctx context.Context, tx pgx.Tx, orgID int64, year int, canteenBudgetFen int64) error {
+	const q = `INSERT INTO buyer_org_targets (buyer_org_id, year, target_fen, canteen_budget_fen) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (buyer_org_id, year) DO NOTHING`
+	if _, err := tx.Exec(ctx, q, orgID, year, CanteenShare(canteenBudgetFen), canteenBudgetFen); err != nil {
+		return fmt.Errorf("ensure buyer org target: %w", err)
+	}
+	return nil
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/fupinmarket/market/internal/auth"
 	"github.com/fupinmarket/market/internal/buyerorg"
 	"github.com/fupinmarket/market/internal/coop"
+	"github.com/fupinmarket/market/internal/platform/clock"
 	"github.com/fupinmarket/market/internal/platform/errs"
 )
 
@@ -101,12 +102,20 @@ func ensureCoop(ctx context.Context, tx pgx.Tx) (int64, error) {
 	return int64(id), nil
 }
 
-// ensureOrg creates the demo budget unit unless it exists, and returns its
-// id.
+// OrgCanteenBudgetFen is the demo budget unit's canteen food budget for
+// the current year (¥1,200,000): its target is the reserved share of it.
+const OrgCanteenBudgetFen = 120_000_000
+
+// ensureOrg creates the demo budget unit unless it exists, with its target
+// for the current year (Beijing) unless it has one, and returns its id.
 func ensureOrg(ctx context.Context, tx pgx.Tx) (int64, error) {
 	id, err := buyerorg.EnsureTx(ctx, tx, buyerorg.Org{Name: OrgName, Kind: "budget_unit", PublicRanking: true})
 	if err != nil {
 		return 0, fmt.Errorf("demo buyer org: %w", err)
+	}
+	year := clock.Clock{}.Now().Year()
+	if err := buyerorg.EnsureTargetTx(ctx, tx, id, year, OrgCanteenBudgetFen); err != nil {
+		return 0, fmt.Errorf("demo buyer org target: %w", err)
 	}
 	return id, nil
 }

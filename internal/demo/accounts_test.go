@@ -49,7 +49,17 @@ func TestDemoAccountsLogIn(t *testing.T) {
 				}
 			case auth.RoleBuyerOrgAdmin:
 				if me.BuyerOrgID == "" {
-					t.Error("no buyer org")
+					t.Fatal("no buyer org")
+				}
+				// The organisation starts with this year's target: the
+				// canteen share of its canteen's food budget.
+				var p struct {
+					TargetFen        int64 `json:"target_fen"`
+					CanteenBudgetFen int64 `json:"canteen_budget_fen"`
+				}
+				c.Do("GET", "/api/v1/buyer-orgs/"+me.BuyerOrgID+"/progress", nil).JSON(t, &p)
+				if p.CanteenBudgetFen != demo.OrgCanteenBudgetFen || p.TargetFen != demo.OrgCanteenBudgetFen/10 {
+					t.Errorf("this year's target %+v", p)
 				}
 			}
 			page := s.LoginPage(a.Email, demo.Password)

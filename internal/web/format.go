@@ -32,6 +32,11 @@ func anyInt(v any) int64 {
 		return int64(n)
 	case int64:
 		return n
+	case *int64: // an optional amount, shown inside {{with}}
+		if n == nil {
+			return 0
+		}
+		return *n
 	case int32:
 		return int64(n)
 	case uint32:

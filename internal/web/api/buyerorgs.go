@@ -61,16 +61,15 @@ func (s handlers) setOrgTarget(c *fiber.Ctx) error {
 	if err != nil {
 		return errs.E(errs.NotFound, "no such year")
 	}
-	var in struct {
-		TargetFen int64 `json:"target_fen"`
-	}
+	var in buyerorg.Target
 	if err := web.BindJSON(c, &in); err != nil {
 		return err
 	}
-	if err := s.BuyerOrgs.SetTarget(web.Ctx(c), web.ActorOf(c), id, year, in.TargetFen); err != nil {
+	t, err := s.BuyerOrgs.SetTarget(web.Ctx(c), web.ActorOf(c), id, year, in)
+	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"org_id": ids.ID(id), "year": year, "target_fen": in.TargetFen})
+	return c.JSON(fiber.Map{"org_id": ids.ID(id), "year": year, "target_fen": t.TargetFen, "canteen_budget_fen": t.CanteenBudgetFen})
 }
 
 func (s handlers) orgProgress(c *fiber.Ctx) error {
@@ -113,4 +112,28 @@ func (s handlers) acceptOrder(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(fiber.Map{"id": ids.ID(id), "status": "completed"})
+}
+
+// acceptOrders accepts several of the members' delivered orders at once,
+// all or none.
+func (s handlers) acceptOrders(c *fiber.Ctx) error {
+	id, err := web.PathID(c, "id", "organisation not found")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		OrderIDs []ids.ID `json:"order_ids"`
+	}
+	if err := web.BindJSON(c, &in); err != nil {
+		return err
+	}
+	orders := make([]int64, len(in.OrderIDs))
+	for i, o := range in.OrderIDs {
+		orders[i] = int64(o)
+	}
+	n, err := s.BuyerOrgs.AcceptMany(web.Ctx(c), web.ActorOf(c), id, orders)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"accepted": n})
 }

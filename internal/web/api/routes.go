@@ -75,6 +75,7 @@ func Routes(srv *web.Server) error {
 	api.Put("/buyer-orgs/:id/targets/:year", orgAdmin, s.setOrgTarget)
 	api.Get("/buyer-orgs/:id/progress", orgAdmin, s.orgProgress)
 	api.Get("/buyer-orgs/:id/awaiting", orgAdmin, s.orgAwaiting)
+	api.Post("/buyer-orgs/:id/acceptances", orgAdmin, s.acceptOrders)
 	api.Post("/orders/:id/accept", orgAdmin, s.acceptOrder)
 	api.Get("/impact/public", s.publicImpact)
 

@@ -3,10 +3,13 @@ package org
 import (
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/fupinmarket/market/internal/auth"
+	"github.com/fupinmarket/market/internal/buyerorg"
+	"github.com/fupinmarket/market/internal/platform/ids"
 	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/platform/money"
 	"github.com/fupinmarket/market/internal/web"
@@ -21,24 +24,46 @@ func (s handlers) setTarget(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	typedYuan := c.FormValue("target_yuan")
-	typed := func(v *PortalView) { v.TargetYuan = typedYuan }
+	typedYuan, typedBudget := c.FormValue("target_yuan"), c.FormValue("canteen_budget_yuan")
+	typed := func(v *PortalView) { v.TargetYuan, v.BudgetYuan = typedYuan, typedBudget }
+	t, fields := parseTarget(typedYuan, typedBudget)
 	year, yerr := strconv.Atoi(c.FormValue("year"))
-	fen, ferr := money.ParseCell(typedYuan)
-	if yerr != nil || ferr != nil {
-		fields := map[string]string{}
-		if yerr != nil {
-			fields["year"] = "must be between 2000 and 2100"
-		}
-		if ferr != nil {
-			fields["target_fen"] = "must be an amount in yuan with at most two decimals"
-		}
+	if yerr != nil {
+		fields["year"] = "must be between 2000 and 2100"
+	}
+	if len(fields) > 0 {
 		return s.formError(c, errs.Validation("the target is not valid", fields), typed)
 	}
-	if err := s.BuyerOrgs.SetTarget(web.Ctx(c), web.ActorOf(c), id, year, fen); err != nil {
+	if _, err := s.BuyerOrgs.SetTarget(web.Ctx(c), web.ActorOf(c), id, year, t); err != nil {
 		return s.formError(c, err, typed)
 	}
 	return s.redirect(c, id, "target", strconv.Itoa(year))
+}
+
+// parseTarget reads the target form's amounts in yuan: a target, a canteen
+// budget, or both (an empty target with a budget is the budget's share).
+func parseTarget(targetYuan, budgetYuan string) (buyerorg.Target, map[string]string) {
+	var t buyerorg.Target
+	fields := map[string]string{}
+	targetYuan, budgetYuan = strings.TrimSpace(targetYuan), strings.TrimSpace(budgetYuan)
+	if budgetYuan != "" {
+		fen, err := money.ParseCell(budgetYuan)
+		if err != nil {
+			fields["canteen_budget_fen"] = "must be an amount in yuan with at most two decimals"
+		}
+		t.CanteenBudgetFen = &fen
+	}
+	switch {
+	case targetYuan == "" && budgetYuan == "":
+		fields["target_fen"] = "give a target, or the canteen's food budget for the year"
+	case targetYuan != "":
+		fen, err := money.ParseCell(targetYuan)
+		if err != nil {
+			fields["target_fen"] = "must be an amount in yuan with at most two decimals"
+		}
+		t.TargetFen = fen
+	}
+	return t, fields
 }
 
 func (s handlers) addMember(c *fiber.Ctx) error {
@@ -67,6 +92,33 @@ func (s handlers) accept(c *fiber.Ctx) error {
 	}
 	if err := s.BuyerOrgs.Accept(web.Ctx(c), web.ActorOf(c), id); err != nil {
 		return err
+	}
+	return s.redirect(c, orgID, "accepted", "")
+}
+
+// acceptChosen completes the delivered orders ticked in the portal's list,
+// all or none: one no longer waiting (accepted meanwhile, refunded) shows
+// the list again, as it is now, with why nothing was done.
+func (s handlers) acceptChosen(c *fiber.Ctx) error {
+	orgID, err := orgOf(c)
+	if err != nil {
+		return err
+	}
+	var chosen []int64
+	for _, v := range c.Request().PostArgs().PeekMulti("order") {
+		id, ok := ids.Parse(string(v))
+		if !ok {
+			return errs.E(errs.NotFound, "order not found")
+		}
+		chosen = append(chosen, int64(id))
+	}
+	if _, err := s.BuyerOrgs.AcceptMany(web.Ctx(c), web.ActorOf(c), orgID, chosen); err != nil {
+		fields, status, ok := web.FormErrorOr(s.Page(c, ""), err, "orders", errs.Invalid, errs.Conflict)
+		if !ok {
+			return err
+		}
+		c.Status(status)
+		return s.renderPortal(c, func(v *PortalView) { v.Errors = fields })
 	}
 	return s.redirect(c, orgID, "accepted", "")
 }

@@ -25,8 +25,11 @@ type PortalView struct {
 	Progress   buyerorg.Progress
 	Awaiting   []buyerorg.AwaitingOrder
 	Members    []buyerorg.Member
+	Invoices   []InvoiceRow // the latest paid orders with their invoicing
 	Charts     []template.HTML
 	TargetYuan string
+	BudgetYuan string // the canteen's food budget, as typed
+	Share      int    // the canteen share a budget unit reserves, in percent
 	Email      string
 	Errors     map[string]string
 	Done       string // which change the notice confirms, "" for none
@@ -78,6 +81,13 @@ func (s handlers) renderPortal(c *fiber.Ctx, typed func(*PortalView)) error {
 	}
 	v.Charts = charts(p, v.Progress, year)
 	v.TargetYuan = money.Yuan(v.Progress.TargetFen)
+	if b := v.Progress.CanteenBudgetFen; b != nil {
+		v.BudgetYuan = money.Yuan(*b)
+	}
+	v.Share = buyerorg.CanteenSharePercent
+	if v.Invoices, err = s.invoiceRows(c, p, id); err != nil {
+		return err
+	}
 	v.Errors = map[string]string{}
 	v.Done = doneNotice(c.Query("done"))
 	if typed != nil {
@@ -107,8 +117,17 @@ func (s handlers) load(c *fiber.Ctx, id int64, year int) (PortalView, error) {
 	for i := range v.Members {
 		v.Members[i].AddedAt = s.Clock.In(v.Members[i].AddedAt) // the day added, in Beijing
 	}
+	for i := range v.Awaiting {
+		if d := v.Awaiting[i].DeliveredAt; d != nil {
+			*d = s.Clock.In(*d)
+		}
+	}
 	return v, nil
 }
+
+// portalInvoices is how many orders' invoicing the portal lists; the
+// export has them all.
+const portalInvoices = 20
 
 // charts are the year's net purchases against the target, then the
 // purchases by month.

@@ -26,5 +26,7 @@ func Routes(srv *web.Server) {
 	app.Post("/org/new", s.SignedInPage, s.createOrg)
 	app.Post("/org/target", org, s.setTarget)
 	app.Post("/org/members", org, s.addMember)
+	app.Post("/org/orders/accept", org, s.acceptChosen)
 	app.Post("/org/orders/:id/accept", org, s.accept)
+	app.Get("/org/invoices.csv", org, s.invoicesCSV)
 }
