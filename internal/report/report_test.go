@@ -139,7 +139,7 @@ func TestBuyerOrgProgressAfterRefund(t *testing.T) {
 	admin := w.Buyer
 	admin.Roles = append(admin.Roles, auth.RoleBuyerOrgAdmin)
 	admin.BuyerOrgID = int64(org.ID)
-	if err := orgs.SetTarget(ctx, admin, int64(org.ID), 2026, 1000000); err != nil {
+	if _, err := orgs.SetTarget(ctx, admin, int64(org.ID), 2026, buyerorg.Target{TargetFen: 1000000}); err != nil {
 		t.Fatal(err)
 	}
 	o := paidOrder(t, w, 10) // 39,800 fen, free shipping

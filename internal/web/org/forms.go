@@ -9,8 +9,8 @@ import (
 
 	"github.com/fupinmarket/market/internal/auth"
 	"github.com/fupinmarket/market/internal/buyerorg"
-	"github.com/fupinmarket/market/internal/platform/ids"
 	"github.com/fupinmarket/market/internal/platform/errs"
+	"github.com/fupinmarket/market/internal/platform/ids"
 	"github.com/fupinmarket/market/internal/platform/money"
 	"github.com/fupinmarket/market/internal/web"
 )
