@@ -43,7 +43,7 @@ func run(ctx context.Context, args []string) error {
 		return err
 	}
 	defer infra.Close()
-	if err := schema.EnsureCurrent(ctx, infra.DB); err != nil {
+	if err := schema.EnsureCurrent(ctx, infra.Direct); err != nil {
 		return err
 	}
 	a, err := app.NewHTTP(cfg, infra, log)

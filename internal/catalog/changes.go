@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/fupinmarket/market/internal/auth"
+	"github.com/fupinmarket/market/internal/platform/postgres"
 )
 
 // ChangesChannel is the channel the catalog's triggers notify on, with the
@@ -63,8 +64,20 @@ type changes struct {
 	id    string                 // this process, for its own versions
 	mu    sync.Mutex
 	wake  chan struct{} // closed and replaced at every change (tests wait on it)
+	fence atomic.Pointer[fence]
+
 
 	heartbeat time.Duration // idle time after which the connection is pinged
+}
+
+// fence is the primary's WAL position read after the notification of
+// version arrived, while this process's own writes numbered local: a
+// replica that has replayed that far shows every commit the version
+// stands for (replica.go).
+type fence struct {
+	version string
+	local   int64
+	lsn     postgres.LSN
 }
 
 func newChanges(db *pgxpool.Pool, log *slog.Logger) *changes {
@@ -137,6 +150,9 @@ func (c *changes) listen(ctx context.Context) error {
 	}
 	v := "n" + strconv.FormatInt(start, 10)
 	c.set(&v)
+	if err := c.mark(ctx, conn, v); err != nil {
+		return err
+	}
 	for {
 		wctx, cancel := context.WithTimeout(ctx, c.heartbeat)
 		n, err := conn.WaitForNotification(wctx)
@@ -145,6 +161,9 @@ func (c *changes) listen(ctx context.Context) error {
 		case err == nil:
 			v := c.versionOf(n.Payload)
 			c.set(&v)
+			if err := c.mark(ctx, conn, v); err != nil {
+				return err
+			}
 		case ctx.Err() != nil:
 			return nil
 		case pgconn.Timeout(err):
@@ -160,6 +179,34 @@ func (c *changes) listen(ctx context.Context) error {
 			return err
 		}
 	}
+}
+
+// mark records the fence of version v: the primary's WAL position now,
+// after v's commit. Own writes counted before the position is read are
+// covered by it; one counted later makes the fence stale (see reader).
+func (c *changes) mark(ctx context.Context, conn *pgx.Conn, v string) error {
+	local := c.local.Load()
+	var text string
+	if err := conn.QueryRow(ctx, `SELECT pg_current_wal_lsn()::text`).Scan(&text); err != nil {
+		return err
+	}
+	lsn, err := postgres.ParseLSN(text)
+	if err != nil {
+		return err
+	}
+	c.fence.Store(&fence{version: v, local: local, lsn: lsn})
+	return nil
+}
+
+// at is the WAL position a snapshot must include to show everything the
+// current version stands for; ok is false when it is not known (not
+// listening, a newer notification not yet marked, an own write since).
+func (c *changes) at() (lsn postgres.LSN, ok bool) {
+	f, v := c.fence.Load(), c.cur.Load()
+	if f == nil || v == nil || f.version != *v || f.local != c.local.Load() {
+		return 0, false
+	}
+	return f.lsn, true
 }
 
 // versionOf is the version after a notification. A payload that is not the
@@ -207,7 +254,11 @@ func (c *changes) changed() <-chan struct{} {
 // the listener is up, and whenever its connection is lost, CacheVersion
 // reads the database instead. Call it once, before serving.
 func (s *Service) Listen(ctx context.Context, log *slog.Logger) (stop func()) {
-	c := newChanges(s.db, log)
+	db := s.db
+	if s.direct != nil {
+		db = s.direct
+	}
+	c := newChanges(db, log)
 	s.changes.Store(c)
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})

@@ -28,6 +28,7 @@ import (
 	"github.com/fupinmarket/market/internal/payout"
 	"github.com/fupinmarket/market/internal/platform/cache"
 	"github.com/fupinmarket/market/internal/platform/clock"
+	"github.com/fupinmarket/market/internal/platform/postgres"
 	"github.com/fupinmarket/market/internal/povertyline"
 	"github.com/fupinmarket/market/internal/region"
 	"github.com/fupinmarket/market/internal/report"
@@ -49,6 +50,7 @@ type Deps struct {
 	Coops        *coop.Service
 	PovertyLines *povertyline.Store
 	Reports      *report.Service
+	Reads        *postgres.Reads // the replica's monitor, for its metrics (nil: none)
 	Payouts      *payout.Service
 	BuyerOrgs    *buyerorg.Service
 	// Payments is the Stripe provider, nil when Stripe is off.
@@ -90,6 +92,9 @@ func New(d Deps) (*Server, error) {
 	}
 	s := &Server{Deps: d, render: r, metrics: newMetrics(d.Registry, d.DB)}
 	d.Registry.MustRegister(catalogCollectors(d.Catalog, d.Cache)...)
+	if d.Reads.HasReplica() {
+		d.Registry.MustRegister(d.Reads.Collectors()...)
+	}
 	cfg := fiber.Config{
 		AppName:   "fupin-market",
 		BodyLimit: d.BodyLimit,

@@ -34,13 +34,9 @@ type Limits struct {
 
 // Open connects a pool and checks that the server answers.
 func Open(ctx context.Context, url string, limits ...Limits) (*pgxpool.Pool, error) {
-	cfg, err := pgxpool.ParseConfig(url)
+	cfg, err := config(url, limits)
 	if err != nil {
-		return nil, fmt.Errorf("parse database url: %w", err)
-	}
-	cfg.ConnConfig.RuntimeParams["application_name"] = "fupin-market"
-	for _, l := range limits {
-		l.apply(cfg.ConnConfig.RuntimeParams)
+		return nil, err
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
@@ -51,6 +47,47 @@ func Open(ctx context.Context, url string, limits ...Limits) (*pgxpool.Pool, err
 		return nil, fmt.Errorf("ping postgres: %w", err)
 	}
 	return pool, nil
+}
+
+// OpenSmall connects a pool of at most n connections (a side pool: the
+// direct connection beside a transaction pooler).
+func OpenSmall(ctx context.Context, url string, n int32, limits ...Limits) (*pgxpool.Pool, error) {
+	cfg, err := config(url, limits)
+	if err != nil {
+		return nil, err
+	}
+	cfg.MaxConns = n
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("connect to postgres: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("ping postgres: %w", err)
+	}
+	return pool, nil
+}
+
+// OpenLazy makes a pool that connects when first used: a replica may be
+// down when the service starts.
+func OpenLazy(url string, limits ...Limits) (*pgxpool.Pool, error) {
+	cfg, err := config(url, limits)
+	if err != nil {
+		return nil, err
+	}
+	return pgxpool.NewWithConfig(context.Background(), cfg)
+}
+
+func config(url string, limits []Limits) (*pgxpool.Config, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("parse database url: %w", err)
+	}
+	cfg.ConnConfig.RuntimeParams["application_name"] = "fupin-market"
+	for _, l := range limits {
+		l.apply(cfg.ConnConfig.RuntimeParams)
+	}
+	return cfg, nil
 }
 
 // Migrator runs the embedded migrations against one pool.
