@@ -33,7 +33,7 @@ import (
 // beside pgbench's TPC-B on the same server.
 func benchCmd(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 || args[0] != "checkout" {
-		return errors.New("usage: marketctl bench checkout [--mode hot|spread] [--workers N] [--warmup D] [--duration D]")
+		return errors.New("usage: marketctl bench checkout [--mode hot|spread] [--workers N] [--warmup D] [--duration D] [--http URL]")
 	}
 	fs := flag.NewFlagSet("bench checkout", flag.ContinueOnError)
 	mode := fs.String("mode", "spread", "hot: every order buys one variant; spread: a random variant of every product")
@@ -41,12 +41,18 @@ func benchCmd(ctx context.Context, e *env, args []string) error {
 	warmup := fs.Duration("warmup", 3*time.Second, "run this long first, unmeasured (caches, plans, connections)")
 	duration := fs.Duration("duration", 15*time.Second, "how long to measure")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the measured part to this file")
+	httpBase := fs.String("http", "", "check out through this server's JSON API (two requests per order) instead of in process")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
 	b, err := newCheckoutBench(ctx, e, *mode == "hot")
 	if err != nil {
 		return err
+	}
+	if *httpBase != "" {
+		if b.http, err = newHTTPCheckout(ctx, b.db, *httpBase, b.buyers, b.admin, *workers); err != nil {
+			return err
+		}
 	}
 	b.run(ctx, *workers, *warmup)
 	if *cpuProfile != "" {
@@ -65,7 +71,11 @@ func benchCmd(ctx context.Context, e *env, args []string) error {
 	if *cpuProfile != "" {
 		pprof.StopCPUProfile()
 	}
-	fmt.Fprintf(e.out, "mode=%s workers=%d orders=%d failed=%d orders_per_sec=%.1f p50=%s p99=%s\n", *mode, *workers,
+	via := "in-process"
+	if b.http != nil {
+		via = "http"
+	}
+	fmt.Fprintf(e.out, "mode=%s via=%s workers=%d orders=%d failed=%d orders_per_sec=%.1f p50=%s p99=%s\n", *mode, via, *workers,
 		r.done, r.failed, float64(r.done)/r.elapsed.Seconds(), r.percentile(0.5), r.percentile(0.99))
 	for _, err := range r.errors {
 		fmt.Fprintln(e.out, "error:", err)
@@ -85,6 +95,7 @@ type checkoutBench struct {
 	admin    auth.Actor
 	variants []int64
 	db       *pgxpool.Pool
+	http     *httpCheckout // through the API (--http), else nil
 }
 
 func newCheckoutBench(ctx context.Context, e *env, hot bool) (*checkoutBench, error) {
@@ -221,6 +232,9 @@ func (b *checkoutBench) applyRollupsUntil(ctx context.Context, deadline time.Tim
 }
 
 func (b *checkoutBench) checkout(ctx context.Context, buyer auth.Actor, variant int64) error {
+	if b.http != nil {
+		return b.http.checkout(ctx, buyer, variant)
+	}
 	req := order.PlaceRequest{PaymentMethod: order.Manual, ShippingAddress: order.Address{Name: "压测", Phone: "13800000000",
 		Province: "北京市", City: "北京市", District: "海淀区", Detail: "压测路 1 号"},
 		Items: []order.Item{{VariantID: ids.ID(variant), Quantity: 1}}}
@@ -245,6 +259,16 @@ func (b *checkoutBench) check(ctx context.Context, e *env) error {
 	fmt.Fprintf(e.out, "negative_stock_lots=%d audit_violations=%d\n", negative, len(v))
 	if negative > 0 || len(v) > 0 {
 		return fmt.Errorf("oversold or audit failed: %v", v)
+	}
+	if b.http != nil {
+		confirmed, lost, err := b.http.lost(ctx, b.db)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.out, "confirmed_orders=%d paid_orders_lost=%d client_retries=%d\n", confirmed, lost, b.http.retries)
+		if lost > 0 {
+			return fmt.Errorf("%d orders confirmed by the API are not paid in the database", lost)
+		}
 	}
 	return nil
 }

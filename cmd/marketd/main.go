@@ -67,6 +67,13 @@ func run(ctx context.Context, args []string) error {
 		return err
 	case <-ctx.Done():
 	}
+	if cfg.DrainDelay > 0 {
+		// Behind a load balancer: fail its health check first, keep serving
+		// what it still sends until it has noticed, then close.
+		a.Drain()
+		log.Info("draining: /readyz answers 503", "for", cfg.DrainDelay)
+		time.Sleep(cfg.DrainDelay)
+	}
 	log.Info("shutting down: draining in-flight requests")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()

@@ -25,6 +25,7 @@ type Config struct {
 	AllowDBOwner         bool          // MARKET_ALLOW_DB_OWNER: let marketd run as a superuser or the tables' owner
 	StatementTimeout     time.Duration // MARKET_STATEMENT_TIMEOUT: marketd's longest SQL statement
 	RequestTimeout       time.Duration // MARKET_REQUEST_TIMEOUT: a request's deadline
+	DrainDelay           time.Duration // MARKET_DRAIN_DELAY: /readyz answers 503 this long after SIGTERM before the listener closes
 	ExportTimeout        time.Duration // MARKET_EXPORT_TIMEOUT: an export's deadline, snapshot and download
 	RedisURL             string        // REDIS_URL; empty: an in-process Redis
 	RedisPrefix          string        // MARKET_REDIS_PREFIX
@@ -87,6 +88,7 @@ func (c *Config) settings() []setting {
 		{"allow-db-owner", "MARKET_ALLOW_DB_OWNER", "let marketd connect as a superuser or the tables' owner", boolean(&c.AllowDBOwner), "false", false},
 		{"statement-timeout", "MARKET_STATEMENT_TIMEOUT", "longest SQL statement marketd runs", dur(&c.StatementTimeout), "30s", false},
 		{"request-timeout", "MARKET_REQUEST_TIMEOUT", "deadline of a request's work", dur(&c.RequestTimeout), "30s", false},
+		{"drain-delay", "MARKET_DRAIN_DELAY", "after SIGTERM, how long /readyz answers 503 (a load balancer stops sending) before the listener closes", dur(&c.DrainDelay), "0s", false},
 		{"export-timeout", "MARKET_EXPORT_TIMEOUT", "deadline of an export, from its snapshot to the last byte", dur(&c.ExportTimeout), "10m", false},
 		{"redis-url", "REDIS_URL", "Redis URL; empty runs an in-process Redis", str(&c.RedisURL), "", true},
 		{"redis-prefix", "MARKET_REDIS_PREFIX", "prefix of every Redis key", str(&c.RedisPrefix), "market:", false},
@@ -152,8 +154,8 @@ func (c *Config) validate() error {
 	if c.StatementTimeout < 0 || c.RequestTimeout <= 0 || c.ExportTimeout <= 0 {
 		return fmt.Errorf("statement-timeout must not be negative, request-timeout and export-timeout must be positive")
 	}
-	if c.ReplicaMaxLag < 0 {
-		return fmt.Errorf("replica-max-lag must not be negative")
+	if c.ReplicaMaxLag < 0 || c.DrainDelay < 0 {
+		return fmt.Errorf("replica-max-lag and drain-delay must not be negative")
 	}
 	if c.SessionIdle <= 0 || c.SessionMax < c.SessionIdle {
 		return fmt.Errorf("session-idle must be positive and at most session-max")
@@ -201,6 +203,8 @@ func valueOf(c *Config, name string) string {
 		return c.StatementTimeout.String()
 	case "request-timeout":
 		return c.RequestTimeout.String()
+	case "drain-delay":
+		return c.DrainDelay.String()
 	case "export-timeout":
 		return c.ExportTimeout.String()
 	case "timezone":

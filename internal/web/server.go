@@ -9,6 +9,7 @@ package web
 import (
 	"context"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -70,8 +71,9 @@ type Deps struct {
 type Server struct {
 	Deps
 	render  *Renderer
-	metrics *metrics
-	app     *fiber.App
+	metrics  *metrics
+	app      *fiber.App
+	draining atomic.Bool // set by Drain: /readyz answers 503
 }
 
 // New builds the Fiber application with the shared middleware; the

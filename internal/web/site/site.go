@@ -29,6 +29,8 @@ type App struct {
 	HTTP     *fiber.App
 	Jobs     *jobs.Client
 	Services *Services
+	// Drain makes /readyz answer 503 (shutting down; see marketd).
+	Drain func()
 }
 
 // New builds the services and the web application.
@@ -57,7 +59,7 @@ func New(cfg config.Config, db *pgxpool.Pool, rdb redis.UniversalClient, log *sl
 	// LISTEN connection, catalog/changes.go); it stops with the HTTP server.
 	stopListening := svc.Catalog.Listen(context.Background(), log)
 	h.Hooks().OnShutdown(func() error { stopListening(); return nil })
-	return &App{HTTP: h, Jobs: svc.Jobs, Services: svc}, nil
+	return &App{HTTP: h, Jobs: svc.Jobs, Services: svc, Drain: srv.Drain}, nil
 }
 
 // Mount adds every route, in this order: the core's own (probes, metrics,
