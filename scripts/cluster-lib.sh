@@ -27,8 +27,14 @@ as_postgres() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$
 pgbin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1; }
 secret() { cat "$SECRETS/$1"; }
 
-# alive PIDFILE: the process of a pid file is running.
-alive() { [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+# alive PIDFILE: the process of a pid file is running (a killed process
+# whose parent has not reaped it yet is not).
+alive() {
+	[ -s "$1" ] || return 1
+	local pid
+	pid=$(head -1 "$1")
+	kill -0 "$pid" 2>/dev/null && [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != Z ]
+}
 
 # stop_pid PIDFILE [SIGNAL]: ends the process of a pid file (TERM, then KILL
 # after 15 s) and waits for it.
