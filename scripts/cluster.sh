@@ -9,7 +9,7 @@
 #                        ├─► streaming replica :25433 (pg_basebackup; DATABASE_READ_URL)
 #                        └─► Redis Cluster :27001-27006 (three masters, one replica each)
 #
-# Usage: scripts/cluster.sh up|down|status
+# Usage: scripts/cluster.sh up|down|status|roll   (roll: rolling restart of marketd on a new build)
 #
 # Everything lives under CLUSTER_DIR (default ./var/cluster) and listens on
 # 127.0.0.1. Every address is a variable (scripts/cluster-lib.sh): pointed
@@ -289,9 +289,23 @@ status() {
 	return $ok
 }
 
+# roll: a rolling restart of the marketd nodes on a fresh build, one at a
+# time (SIGTERM: /readyz fails, HAProxy stops sending, in-flight requests
+# finish), so the service stays up.
+roll() {
+	build
+	local n
+	for n in $(seq "$(echo "$MARKETD_PORTS" | wc -w)"); do
+		stop_pid "$RUN/marketd-$n.pid"
+		start_node "$n"
+		echo "marketd $n restarted"
+	done
+}
+
 case ${1:-} in
 up) up ;;
+roll) roll ;;
 down) down ;;
 status) status ;;
-*) echo "usage: scripts/cluster.sh up|down|status" >&2; exit 2 ;;
+*) echo "usage: scripts/cluster.sh up|down|status|roll" >&2; exit 2 ;;
 esac

@@ -42,6 +42,7 @@ func benchCmd(ctx context.Context, e *env, args []string) error {
 	duration := fs.Duration("duration", 15*time.Second, "how long to measure")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the measured part to this file")
 	httpBase := fs.String("http", "", "check out through this server's JSON API (two requests per order) instead of in process")
+	cpuPids := fs.String("cpu-pids", "", "also count these processes' CPU in own_cpu_per_order (marketd's pid)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -65,9 +66,10 @@ func benchCmd(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
-	busy0 := machineBusy()
+	own := newOwnCPU(ctx, b.db, *cpuPids)
+	busy0, own0 := machineBusy(), own.total()
 	r := b.run(ctx, *workers, *duration)
-	busy := machineBusy() - busy0
+	busy, ownUsed := machineBusy()-busy0, own.total().minus(own0)
 	if *cpuProfile != "" {
 		pprof.StopCPUProfile()
 	}
@@ -84,6 +86,12 @@ func benchCmd(ctx context.Context, e *env, args []string) error {
 		// CPU of the whole machine (server, this client, everything else)
 		// per order: what a change saves, less noisy than orders per second.
 		fmt.Fprintf(e.out, "machine_cpu_per_order=%s\n", (busy / time.Duration(r.done)).Round(time.Microsecond))
+	}
+	if ownUsed.sum() > 0 && r.done > 0 {
+		// PostgreSQL, marketd (--cpu-pids) and this client only.
+		per := func(d time.Duration) time.Duration { return (d / time.Duration(r.done)).Round(time.Microsecond) }
+		fmt.Fprintf(e.out, "own_cpu_per_order=%s (postgres %s, marketd %s, client %s)\n", per(ownUsed.sum()),
+			per(ownUsed.server), per(ownUsed.others), per(ownUsed.client))
 	}
 	return b.check(ctx, e)
 }

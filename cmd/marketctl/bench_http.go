@@ -43,7 +43,7 @@ type httpCheckout struct {
 func newHTTPCheckout(ctx context.Context, db *pgxpool.Pool, base string, buyers []auth.Actor, admin auth.Actor, workers int) (*httpCheckout, error) {
 	tr := &http.Transport{MaxIdleConns: 4 * workers, MaxIdleConnsPerHost: 4 * workers, IdleConnTimeout: 30 * time.Second}
 	h := &httpCheckout{base: strings.TrimSuffix(base, "/"), client: &http.Client{Transport: tr, Timeout: 10 * time.Second},
-		tokens: map[int64]string{}, retryFor: 15 * time.Second}
+		tokens: map[int64]string{}, retryFor: 45 * time.Second}
 	tokens := auth.NewTokens(db)
 	for _, a := range append([]auth.Actor{admin}, buyers...) {
 		tok, err := tokens.Issue(ctx, a.UserID)

@@ -68,6 +68,14 @@ type changes struct {
 
 
 	heartbeat time.Duration // idle time after which the connection is pinged
+
+	// fences: read the primary's WAL position after notifications, for
+	// reads from a replica (replica.go); off without one. A busy catalog
+	// (every checkout moves stock) is fenced at most once per fenceEvery,
+	// and once more when the notifications pause.
+	fences     bool
+	fenceEvery time.Duration
+	fencedAt   time.Time
 }
 
 // fence is the primary's WAL position read after the notification of
@@ -84,7 +92,8 @@ func newChanges(db *pgxpool.Pool, log *slog.Logger) *changes {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &changes{db: db, log: log, id: auth.RandomToken(6), wake: make(chan struct{}), heartbeat: 5 * time.Second}
+	return &changes{db: db, log: log, id: auth.RandomToken(6), wake: make(chan struct{}), heartbeat: 5 * time.Second,
+		fenceEvery: 20 * time.Millisecond}
 }
 
 // errNoNotify: the database's triggers do not notify (migration 00410 not
@@ -153,19 +162,33 @@ func (c *changes) listen(ctx context.Context) error {
 	if err := c.mark(ctx, conn, v); err != nil {
 		return err
 	}
+	stale := false // a version newer than the fence
 	for {
-		wctx, cancel := context.WithTimeout(ctx, c.heartbeat)
+		wait := c.heartbeat
+		if stale {
+			wait = c.fenceEvery
+		}
+		wctx, cancel := context.WithTimeout(ctx, wait)
 		n, err := conn.WaitForNotification(wctx)
 		cancel()
 		switch {
 		case err == nil:
-			v := c.versionOf(n.Payload)
+			v = c.versionOf(n.Payload)
 			c.set(&v)
-			if err := c.mark(ctx, conn, v); err != nil {
-				return err
+			stale = true
+			if time.Since(c.fencedAt) >= c.fenceEvery {
+				if err := c.mark(ctx, conn, v); err != nil {
+					return err
+				}
+				stale = false
 			}
 		case ctx.Err() != nil:
 			return nil
+		case stale && pgconn.Timeout(err):
+			if err := c.mark(ctx, conn, v); err != nil {
+				return err
+			}
+			stale = false
 		case pgconn.Timeout(err):
 			// Idle: make sure the connection is alive, so that a silently
 			// dead one does not keep an old version for long.
@@ -185,6 +208,10 @@ func (c *changes) listen(ctx context.Context) error {
 // after v's commit. Own writes counted before the position is read are
 // covered by it; one counted later makes the fence stale (see reader).
 func (c *changes) mark(ctx context.Context, conn *pgx.Conn, v string) error {
+	if !c.fences {
+		return nil
+	}
+	c.fencedAt = time.Now()
 	local := c.local.Load()
 	var text string
 	if err := conn.QueryRow(ctx, `SELECT pg_current_wal_lsn()::text`).Scan(&text); err != nil {
@@ -259,6 +286,7 @@ func (s *Service) Listen(ctx context.Context, log *slog.Logger) (stop func()) {
 		db = s.direct
 	}
 	c := newChanges(db, log)
+	c.fences = s.reads.HasReplica()
 	s.changes.Store(c)
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
