@@ -35,7 +35,8 @@ func run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	log := app.NewLogger(cfg.LogLevel)
+	log, flushLog := app.NewServiceLogger(cfg.LogLevel)
+	defer flushLog()
 	log.Info("starting marketd", "config", cfg.String())
 
 	infra, err := app.OpenInfra(ctx, cfg, log, app.Service, true)

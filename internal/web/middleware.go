@@ -5,7 +5,9 @@ import (
 	"crypto/subtle"
 	"errors"
 	"regexp"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -23,11 +25,18 @@ const (
 
 var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{8,64}$`)
 
+// Request ids need to be unique, not secret: a random prefix per process
+// and a counter cost a fraction of reading crypto/rand for every request.
+var (
+	requestIDPrefix = auth.RandomToken(6) + "-"
+	requestIDSeq    atomic.Uint64
+)
+
 // requestID takes a sane X-Request-Id from the client or makes one.
 func (s *Server) requestID(c *fiber.Ctx) error {
 	id := c.Get(fiber.HeaderXRequestID)
-	if !requestIDPattern.MatchString(id) {
-		id = auth.RandomToken(8)
+	if id == "" || !requestIDPattern.MatchString(id) {
+		id = requestIDPrefix + strconv.FormatUint(requestIDSeq.Add(1), 36)
 	}
 	c.Locals("request_id", id)
 	c.Set(fiber.HeaderXRequestID, id)
