@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"errors"
+	"log/slog"
 	"regexp"
 	"strconv"
 	"strings"
@@ -76,9 +77,11 @@ func (s *Server) instrument(c *fiber.Ctx) error {
 	if !c.Context().IsBodyStream() {
 		size = len(c.Response().Body())
 	}
-	s.Log.Info("http", "method", c.Method(), "path", c.Path(), "route", route, "status", status,
-		"duration_ms", float64(elapsed.Microseconds())/1000, "bytes", size,
-		"ip", c.IP(), "request_id", RequestIDOf(c))
+	// Typed attributes: no boxing of each value into an interface.
+	s.Log.LogAttrs(context.Background(), slog.LevelInfo, "http", slog.String("method", c.Method()),
+		slog.String("path", c.Path()), slog.String("route", route), slog.Int("status", status),
+		slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000), slog.Int("bytes", size),
+		slog.String("ip", c.IP()), slog.String("request_id", RequestIDOf(c)))
 	return nil
 }
 
