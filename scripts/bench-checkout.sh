@@ -104,7 +104,8 @@ for mode in ${BENCH_HTTP_MODES:-spread hot}; do
   db=bench_checkout_http_$mode
   psql -q "$base/postgres$opts" -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
   hostport=${base#*@}
-  export MIGRATE_DATABASE_URL="$base/$db$opts" DATABASE_URL="postgres://market_app:$apppw@$hostport/$db$opts"
+  # MARKETD_DB_OPTS adds URL parameters for marketd (e.g. &pool_max_conns=16).
+  export MIGRATE_DATABASE_URL="$base/$db$opts" DATABASE_URL="postgres://market_app:$apppw@$hostport/$db$opts${MARKETD_DB_OPTS:-}"
   export MARKET_DATA_DIR="$tmp/data" REDIS_URL=${MARKET_TEST_REDIS_URL:-redis://127.0.0.1:6379/0} MARKET_REDIS_PREFIX="bench-checkout-$$-$mode:"
   "$tmp/marketctl" migrate up >/dev/null
   # Production's setting: every request logged at info (to /dev/null here).

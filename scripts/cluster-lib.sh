@@ -12,6 +12,7 @@ PG_REPLICA_PORT=${PG_REPLICA_PORT:-25433}
 PGBOUNCER_HOST=${PGBOUNCER_HOST:-127.0.0.1}
 PGBOUNCER_PORT=${PGBOUNCER_PORT:-26432}
 PGBOUNCER_POOL=${PGBOUNCER_POOL:-40}       # server connections per database and user
+MARKETD_POOL=${MARKETD_POOL:-12}           # each marketd's connections to PgBouncer (pgx's default is max(4, cores))
 REDIS_PORTS=${REDIS_PORTS:-"27001 27002 27003 27004 27005 27006"}   # three masters, then their replicas
 REDIS_NODES=${REDIS_NODES:-}               # host:port,… of an existing cluster (else the ports above, here)
 MARKETD_PORTS=${MARKETD_PORTS:-"18101 18102 18103"}
@@ -79,7 +80,7 @@ node_env() {
 MARKET_ADDR=$LISTEN:$port
 MARKET_DATA_DIR=$CLUSTER_DIR/data
 MARKET_DATA_KEY=$(secret data_key)
-DATABASE_URL=$(app_url "$PGBOUNCER_HOST" "$PGBOUNCER_PORT" default_query_exec_mode=cache_describe)
+DATABASE_URL=$(app_url "$PGBOUNCER_HOST" "$PGBOUNCER_PORT" "default_query_exec_mode=cache_describe&pool_max_conns=$MARKETD_POOL")
 DATABASE_DIRECT_URL=$(app_url "$PG_PRIMARY_HOST" "$PG_PRIMARY_PORT")
 DATABASE_READ_URL=$(app_url "$PG_REPLICA_HOST" "$PG_REPLICA_PORT")
 MARKET_REPLICA_MAX_LAG=${MARKET_REPLICA_MAX_LAG:-2s}

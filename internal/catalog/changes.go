@@ -66,7 +66,6 @@ type changes struct {
 	wake  chan struct{} // closed and replaced at every change (tests wait on it)
 	fence atomic.Pointer[fence]
 
-
 	heartbeat time.Duration // idle time after which the connection is pinged
 
 	// fences: read the primary's WAL position after notifications, for

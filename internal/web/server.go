@@ -70,7 +70,7 @@ type Deps struct {
 // Server is the core every audience package builds its handlers on.
 type Server struct {
 	Deps
-	render  *Renderer
+	render   *Renderer
 	metrics  *metrics
 	app      *fiber.App
 	draining atomic.Bool // set by Drain: /readyz answers 503
