@@ -251,7 +251,8 @@ down() {
 	for d in pg-replica pg-primary; do
 		[ -s "$CLUSTER_DIR/$d/postmaster.pid" ] && as_postgres "$(pgbin)/pg_ctl" -D "$CLUSTER_DIR/$d" -m fast -w stop >/dev/null 2>&1 || true
 	done
-	if [ "${CLUSTER_KEEP:-0}" != 1 ]; then rm -rf "$CLUSTER_DIR"; fi
+	# Only a directory this script made (it holds run/ or secrets/) is removed.
+	if [ "${CLUSTER_KEEP:-0}" != 1 ] && { [ -d "$CLUSTER_DIR/run" ] || [ -d "$CLUSTER_DIR/secrets" ]; }; then rm -rf "$CLUSTER_DIR"; fi
 	echo "cluster down${CLUSTER_KEEP:+ (data kept)}"
 }
 
