@@ -162,6 +162,7 @@ func (c *changes) listen(ctx context.Context) error {
 		return err
 	}
 	stale := false // a version newer than the fence
+	last := v      // the newest version (v itself is shared through c.cur: never written again)
 	for {
 		wait := c.heartbeat
 		if stale {
@@ -172,11 +173,11 @@ func (c *changes) listen(ctx context.Context) error {
 		cancel()
 		switch {
 		case err == nil:
-			v = c.versionOf(n.Payload)
-			c.set(&v)
-			stale = true
+			nv := c.versionOf(n.Payload)
+			c.set(&nv)
+			last, stale = nv, true
 			if time.Since(c.fencedAt) >= c.fenceEvery {
-				if err := c.mark(ctx, conn, v); err != nil {
+				if err := c.mark(ctx, conn, last); err != nil {
 					return err
 				}
 				stale = false
@@ -184,7 +185,7 @@ func (c *changes) listen(ctx context.Context) error {
 		case ctx.Err() != nil:
 			return nil
 		case stale && pgconn.Timeout(err):
-			if err := c.mark(ctx, conn, v); err != nil {
+			if err := c.mark(ctx, conn, last); err != nil {
 				return err
 			}
 			stale = false
