@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Storefront load test (wrk, 64 connections) of the home page, a product page
 # and a catalog API page, beside a bare Fiber handler on the same machine in
-# the same run. marketd serves the demo from a scratch database on the test
-# PostgreSQL and the test Redis (pages cached there). Usage:
+# the same run. The bare handler answers a body of the product page's size
+# (measured first), so the product page's ratio compares like with like.
+# marketd serves the demo from a scratch database on the test PostgreSQL
+# and the test Redis (pages cached there), logging every request at info as
+# in production (to /dev/null). Usage:
 #   scripts/bench-http.sh [seconds]
 # MARKETD_BIN / MARKETCTL_BIN run other builds (e.g. an older commit's, for a
 # before/after comparison on the same machine).
@@ -25,17 +28,23 @@ marketd=${MARKETD_BIN:-$tmp/marketd}; marketctl=${MARKETCTL_BIN:-$tmp/marketctl}
 [ -n "${MARKETCTL_BIN:-}" ] || go build -o "$tmp/marketctl" ./cmd/marketctl
 go build -o "$tmp/barefiber" ./cmd/barefiber
 psql -q "$admin" -c "DROP DATABASE IF EXISTS bench_http" -c "CREATE DATABASE bench_http"
-export DATABASE_URL="$base/bench_http" REDIS_URL=${MARKET_TEST_REDIS_URL:-redis://127.0.0.1:6379/0}
-export MARKET_DATA_DIR="$tmp/data" MARKET_LOG_LEVEL=error MARKET_REDIS_PREFIX="bench-http-$$:" MARKET_ADDR=127.0.0.1:18090
+# marketctl migrates as the owner; marketd connects as the service's role,
+# whose password marketctl sets from DATABASE_URL.
+hostport=${base#*://}; hostport=${hostport#*@}
+export MIGRATE_DATABASE_URL="$base/bench_http" DATABASE_URL="postgres://market_app:bench-$$@$hostport/bench_http?sslmode=disable" REDIS_URL=${MARKET_TEST_REDIS_URL:-redis://127.0.0.1:6379/0}
+export MARKET_DATA_DIR="$tmp/data" MARKET_LOG_LEVEL=${MARKET_LOG_LEVEL:-info} MARKET_REDIS_PREFIX="bench-http-$$:" MARKET_ADDR=127.0.0.1:18090
 "$marketctl" migrate up >/dev/null
 "$marketctl" demo --orders 50 >/dev/null 2>&1
-"$marketd" 2>/dev/null & pids+=($!)
-"$tmp/barefiber" --addr 127.0.0.1:18091 & pids+=($!)
-for _ in $(seq 100); do curl -fs http://127.0.0.1:18090/healthz >/dev/null && curl -fs http://127.0.0.1:18091/ >/dev/null && break; sleep 0.1; done
+"$marketd" >/dev/null 2>&1 & pids+=($!)
+for _ in $(seq 100); do curl -fs http://127.0.0.1:18090/healthz >/dev/null && break; sleep 0.1; done
 # Cached pages are keyed by the catalog version marketd learns from
 # PostgreSQL notifications: let its listener come up first.
 for _ in $(seq 50); do curl -fs http://127.0.0.1:18090/metrics | grep -q '^market_catalog_listener_up 1' && break; sleep 0.1; done
-product=$(psql -tA "$DATABASE_URL" -c "SELECT min(id) FROM products WHERE status = 'active'")
+product=$(psql -tA "$MIGRATE_DATABASE_URL" -c "SELECT min(id) FROM products WHERE status = 'active'")
+curl -fs "http://127.0.0.1:18090/products/$product" >/dev/null # cache it
+page_size=$(curl -fs -o /dev/null -w '%{size_download}' "http://127.0.0.1:18090/products/$product")
+"$tmp/barefiber" --addr 127.0.0.1:18091 --size "$page_size" & pids+=($!)
+for _ in $(seq 100); do curl -fs http://127.0.0.1:18091/ >/dev/null && break; sleep 0.1; done
 echo "machine: $(nproc) cores; wrk -t2 -c64 -d${secs}s; $(date -u +%FT%TZ)"
 bare_rps=""
 run() { # name url

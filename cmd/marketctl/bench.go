@@ -35,7 +35,7 @@ import (
 // beside pgbench's TPC-B on the same server.
 func benchCmd(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 || args[0] != "checkout" {
-		return errors.New("usage: marketctl bench checkout [--mode hot|spread] [--workers N] [--warmup D] [--duration D]")
+		return errors.New("usage: marketctl bench checkout [--mode hot|spread] [--workers N] [--warmup D] [--duration D] [--http URL]")
 	}
 	fs := flag.NewFlagSet("bench checkout", flag.ContinueOnError)
 	mode := fs.String("mode", "spread", "hot: every order buys one variant; spread: a random variant of every product")
@@ -45,6 +45,8 @@ func benchCmd(ctx context.Context, e *env, args []string) error {
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the measured part to this file")
 	sealEvery := fs.Duration("seal-every", 2*time.Second, "seal the ledger this often during the run, as marketd's job does every minute (0: never)")
 	feedOn := fs.Bool("feed", e.cfg.FeedURL != "", "write the sales feed's events in the paying transaction, as a service with MARKET_FEED_URL does")
+	httpBase := fs.String("http", "", "check out through this server's JSON API (two requests per order) instead of in process")
+	cpuPids := fs.String("cpu-pids", "", "also count these processes' CPU in own_cpu_per_order (marketd's pid)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -53,6 +55,11 @@ func benchCmd(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	b.sealEvery = *sealEvery
+	if *httpBase != "" {
+		if b.http, err = newHTTPCheckout(ctx, b.db, *httpBase, b.buyers, b.admin, *workers); err != nil {
+			return err
+		}
+	}
 	b.run(ctx, *workers, *warmup)
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
@@ -64,14 +71,19 @@ func benchCmd(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
-	busy0 := machineBusy()
+	own := newOwnCPU(ctx, b.db, *cpuPids)
+	busy0, own0 := machineBusy(), own.total()
 	r := b.run(ctx, *workers, *duration)
-	busy := machineBusy() - busy0
+	busy, ownUsed := machineBusy()-busy0, own.total().minus(own0)
 	if *cpuProfile != "" {
 		pprof.StopCPUProfile()
 	}
-	fmt.Fprintf(e.out, "mode=%s feed=%v workers=%d orders=%d failed=%d orders_per_sec=%.1f p50=%s p99=%s seal_every=%s seals=%d sealed_entries=%d\n",
-		*mode, *feedOn, *workers, r.done, r.failed, float64(r.done)/r.elapsed.Seconds(), r.percentile(0.5), r.percentile(0.99),
+	via := "in-process"
+	if b.http != nil {
+		via = "http"
+	}
+	fmt.Fprintf(e.out, "mode=%s via=%s feed=%v workers=%d orders=%d failed=%d orders_per_sec=%.1f p50=%s p99=%s seal_every=%s seals=%d sealed_entries=%d\n",
+		*mode, via, *feedOn, *workers, r.done, r.failed, float64(r.done)/r.elapsed.Seconds(), r.percentile(0.5), r.percentile(0.99),
 		*sealEvery, r.seals, r.sealed)
 	for _, err := range r.errors {
 		fmt.Fprintln(e.out, "error:", err)
@@ -80,6 +92,12 @@ func benchCmd(ctx context.Context, e *env, args []string) error {
 		// CPU of the whole machine (server, this client, everything else)
 		// per order: what a change saves, less noisy than orders per second.
 		fmt.Fprintf(e.out, "machine_cpu_per_order=%s\n", (busy / time.Duration(r.done)).Round(time.Microsecond))
+	}
+	if ownUsed.sum() > 0 && r.done > 0 {
+		// PostgreSQL, marketd (--cpu-pids) and this client only.
+		per := func(d time.Duration) time.Duration { return (d / time.Duration(r.done)).Round(time.Microsecond) }
+		fmt.Fprintf(e.out, "own_cpu_per_order=%s (postgres %s, marketd %s, client %s)\n", per(ownUsed.sum()),
+			per(ownUsed.server), per(ownUsed.others), per(ownUsed.client))
 	}
 	return b.check(ctx, e)
 }
@@ -93,6 +111,7 @@ type checkoutBench struct {
 	db       *pgxpool.Pool
 	// sealEvery is how often the ledger is sealed during a run (0: never).
 	sealEvery time.Duration
+	http      *httpCheckout // through the API (--http), else nil
 }
 
 func newCheckoutBench(ctx context.Context, e *env, hot, feedOn bool) (*checkoutBench, error) {
@@ -267,6 +286,9 @@ func (b *checkoutBench) sealUntil(ctx context.Context, deadline time.Time) bench
 }
 
 func (b *checkoutBench) checkout(ctx context.Context, buyer auth.Actor, variant int64) error {
+	if b.http != nil {
+		return b.http.checkout(ctx, buyer, variant)
+	}
 	req := order.PlaceRequest{PaymentMethod: order.Manual, ShippingAddress: order.Address{Name: "压测", Phone: "13800000000",
 		Province: "北京市", City: "北京市", District: "海淀区", Detail: "压测路 1 号"},
 		Items: []order.Item{{VariantID: ids.ID(variant), Quantity: 1}}}
@@ -291,6 +313,16 @@ func (b *checkoutBench) check(ctx context.Context, e *env) error {
 	fmt.Fprintf(e.out, "negative_stock_lots=%d audit_violations=%d\n", negative, len(v))
 	if negative > 0 || len(v) > 0 {
 		return fmt.Errorf("oversold or audit failed: %v", v)
+	}
+	if b.http != nil {
+		confirmed, lost, err := b.http.lost(ctx, b.db)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.out, "confirmed_orders=%d paid_orders_lost=%d client_retries=%d\n", confirmed, lost, b.http.retries)
+		if lost > 0 {
+			return fmt.Errorf("%d orders confirmed by the API are not paid in the database", lost)
+		}
 	}
 	return nil
 }

@@ -35,7 +35,8 @@ func run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	log := app.NewLogger(cfg.LogLevel)
+	log, flushLog := app.NewServiceLogger(cfg.LogLevel)
+	defer flushLog()
 	log.Info("starting marketd", "config", cfg.String())
 
 	infra, err := app.OpenInfra(ctx, cfg, log, app.Service, true)
@@ -43,7 +44,7 @@ func run(ctx context.Context, args []string) error {
 		return err
 	}
 	defer infra.Close()
-	if err := schema.EnsureCurrent(ctx, infra.DB); err != nil {
+	if err := schema.EnsureCurrent(ctx, infra.Direct); err != nil {
 		return err
 	}
 	a, err := app.NewHTTP(cfg, infra, log)
@@ -66,6 +67,13 @@ func run(ctx context.Context, args []string) error {
 	case err := <-served:
 		return err
 	case <-ctx.Done():
+	}
+	if cfg.DrainDelay > 0 {
+		// Behind a load balancer: fail its health check first, keep serving
+		// what it still sends until it has noticed, then close.
+		a.Drain()
+		log.Info("draining: /readyz answers 503", "for", cfg.DrainDelay)
+		time.Sleep(cfg.DrainDelay)
 	}
 	log.Info("shutting down: draining in-flight requests")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)

@@ -19,14 +19,22 @@ import (
 	"github.com/fupinmarket/market/internal/platform/devdeps"
 	"github.com/fupinmarket/market/internal/platform/pgembed"
 	"github.com/fupinmarket/market/internal/platform/postgres"
+	"github.com/fupinmarket/market/internal/platform/redisconn"
 	"github.com/fupinmarket/market/internal/platform/redisembed"
 	"github.com/fupinmarket/market/internal/schema"
 )
 
 // Infra is the running infrastructure: PostgreSQL, Redis and the data key.
 type Infra struct {
-	DB      *pgxpool.Pool
-	Redis   *redis.Client
+	DB *pgxpool.Pool
+	// Direct is the primary without a transaction pooler, for the catalog's
+	// LISTEN connection and river (DATABASE_DIRECT_URL); it is DB when
+	// that is not set.
+	Direct *pgxpool.Pool
+	// Reads routes lag-tolerant reads to the replica of DATABASE_READ_URL
+	// while it keeps up, else to DB.
+	Reads   *postgres.Reads
+	Redis   redis.UniversalClient
 	DataKey string
 	// AppPassword is the service role's password marketctl sets: the one
 	// in the data dir for the private cluster, else DATABASE_URL's when it
@@ -84,6 +92,11 @@ func OpenInfra(ctx context.Context, cfg config.Config, log *slog.Logger, role Ro
 	if err := in.openDB(ctx, cfg, dbURL, role); err != nil {
 		return nil, err
 	}
+	if role == Service {
+		if err := in.openServicePools(ctx, cfg, log); err != nil {
+			return nil, err
+		}
+	}
 
 	if withRedis {
 		if err := in.openRedis(cfg, log); err != nil {
@@ -115,14 +128,14 @@ func (in *Infra) openRedis(cfg config.Config, log *slog.Logger) error {
 	} else {
 		log.Info("redis: REDIS_URL", "url", config.Mask(url))
 	}
-	opt, err := redis.ParseURL(url)
-	if err != nil {
-		return fmt.Errorf("parse redis url: %w", err)
-	}
 	// Short timeouts: Redis holds only what may be lost, so a slow Redis must
-	// not hold requests up.
-	opt.DialTimeout, opt.ReadTimeout, opt.WriteTimeout = time.Second, time.Second, time.Second
-	in.Redis = redis.NewClient(opt)
+	// not hold requests up. REDIS_URL may name a Redis Cluster
+	// (redis+cluster://host1:port1,host2:port2,…).
+	rdb, err := redisconn.Open(url)
+	if err != nil {
+		return err
+	}
+	in.Redis = rdb
 	in.closers = append(in.closers, func(context.Context) { in.Redis.Close() })
 	return nil
 }
@@ -169,7 +182,12 @@ func (in *Infra) openDB(ctx context.Context, cfg config.Config, dbURL string, ro
 		return err
 	}
 	limits := postgres.Limits{Zone: clk.Location()}
-	if role == Service {
+	// Through a transaction pooler (DATABASE_DIRECT_URL set beside it) a
+	// session parameter would stay on whichever server connection took it:
+	// the limits are then the role's own settings (ALTER ROLE market_app SET
+	// statement_timeout …; scripts/cluster.sh sets them). TimeZone is kept
+	// per client by the pooler.
+	if role == Service && cfg.DatabaseDirectURL == "" {
 		limits.Statement, limits.IdleInTx = cfg.StatementTimeout, max(2*cfg.StatementTimeout, time.Minute)
 	}
 	pool, err := postgres.Open(ctx, dbURL, limits)
@@ -185,6 +203,47 @@ func (in *Infra) openDB(ctx context.Context, cfg config.Config, dbURL string, ro
 		if err := postgres.CheckNotPrivileged(ctx, pool); err != nil {
 			return fmt.Errorf("marketd refuses to run: %w; connect as %s (DATABASE_URL; marketctl uses MIGRATE_DATABASE_URL) or set MARKET_ALLOW_DB_OWNER=true", err, schema.AppRole)
 		}
+	}
+	return nil
+}
+
+// openServicePools opens marketd's other pools: the direct connection to
+// the primary (DATABASE_DIRECT_URL) and the replica (DATABASE_READ_URL),
+// whose lag a monitor follows until Close.
+func (in *Infra) openServicePools(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	in.Direct = in.DB
+	clk, err := clock.Load(cfg.Timezone)
+	if err != nil {
+		return err
+	}
+	limits := postgres.Limits{Zone: clk.Location(), Statement: cfg.StatementTimeout, IdleInTx: max(2*cfg.StatementTimeout, time.Minute)}
+	if cfg.DatabaseDirectURL != "" {
+		log.Info("database: direct connection for LISTEN and jobs", "url", config.Mask(cfg.DatabaseDirectURL))
+		pool, err := postgres.OpenSmall(ctx, cfg.DatabaseDirectURL, 6, limits)
+		if err != nil {
+			return fmt.Errorf("DATABASE_DIRECT_URL: %w", err)
+		}
+		in.Direct = pool
+		in.closers = append(in.closers, func(context.Context) { pool.Close() })
+	}
+	var replica *pgxpool.Pool
+	if cfg.DatabaseReadURL != "" {
+		log.Info("database: replica for catalog and reports", "url", config.Mask(cfg.DatabaseReadURL), "max_lag", cfg.ReplicaMaxLag)
+		// The replica may be down at start: reads go to the primary until
+		// the monitor sees it answer.
+		pool, err := postgres.OpenLazy(cfg.DatabaseReadURL, limits)
+		if err != nil {
+			return fmt.Errorf("DATABASE_READ_URL: %w", err)
+		}
+		replica = pool
+		in.closers = append(in.closers, func(context.Context) { pool.Close() })
+	}
+	in.Reads = postgres.NewReads(in.DB, replica, cfg.ReplicaMaxLag, log)
+	if replica != nil {
+		mctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		done := make(chan struct{})
+		go func() { defer close(done); in.Reads.Run(mctx) }()
+		in.closers = append(in.closers, func(context.Context) { cancel(); <-done })
 	}
 	return nil
 }

@@ -15,5 +15,5 @@ func NewHTTP(cfg config.Config, in *Infra, log *slog.Logger) (*site.App, error) 
 	if err := syncDataKeys(cfg, in.DB); err != nil {
 		return nil, err
 	}
-	return site.New(cfg, in.DB, in.Redis, log)
+	return site.New(cfg, in.DB, in.Redis, log, site.Pools{Direct: in.Direct, Reads: in.Reads})
 }

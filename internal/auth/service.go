@@ -114,12 +114,9 @@ func (s *Service) ActorForSession(ctx context.Context, id string) (Actor, Sessio
 
 // ActorForToken resolves a bearer token to its actor.
 func (s *Service) ActorForToken(ctx context.Context, tok string) (Actor, error) {
-	uid, err := s.Tokens.Resolve(ctx, tok)
-	if err != nil {
-		if err == ErrBadToken {
-			return Actor{}, errs.E(errs.Unauthenticated, "the bearer token is invalid or expired")
-		}
-		return Actor{}, err
+	a, err := s.Users.actorForToken(ctx, tok)
+	if err == ErrBadToken {
+		return Actor{}, errs.E(errs.Unauthenticated, "the bearer token is invalid or expired")
 	}
-	return s.Users.Actor(ctx, uid)
+	return a, err
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/fupinmarket/market/internal/auth"
+	"github.com/fupinmarket/market/internal/platform/postgres"
 )
 
 // ChangesChannel is the channel the catalog's triggers notify on, with the
@@ -63,15 +64,35 @@ type changes struct {
 	id    string                 // this process, for its own versions
 	mu    sync.Mutex
 	wake  chan struct{} // closed and replaced at every change (tests wait on it)
+	fence atomic.Pointer[fence]
 
 	heartbeat time.Duration // idle time after which the connection is pinged
+
+	// fences: read the primary's WAL position after notifications, for
+	// reads from a replica (replica.go); off without one. A busy catalog
+	// (every checkout moves stock) is fenced at most once per fenceEvery,
+	// and once more when the notifications pause.
+	fences     bool
+	fenceEvery time.Duration
+	fencedAt   time.Time
+}
+
+// fence is the primary's WAL position read after the notification of
+// version arrived, while this process's own writes numbered local: a
+// replica that has replayed that far shows every commit the version
+// stands for (replica.go).
+type fence struct {
+	version string
+	local   int64
+	lsn     postgres.LSN
 }
 
 func newChanges(db *pgxpool.Pool, log *slog.Logger) *changes {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &changes{db: db, log: log, id: auth.RandomToken(6), wake: make(chan struct{}), heartbeat: 5 * time.Second}
+	return &changes{db: db, log: log, id: auth.RandomToken(6), wake: make(chan struct{}), heartbeat: 5 * time.Second,
+		fenceEvery: 20 * time.Millisecond}
 }
 
 // errNoNotify: the database's triggers do not notify (migration 00410 not
@@ -137,16 +158,37 @@ func (c *changes) listen(ctx context.Context) error {
 	}
 	v := "n" + strconv.FormatInt(start, 10)
 	c.set(&v)
+	if err := c.mark(ctx, conn, v); err != nil {
+		return err
+	}
+	stale := false // a version newer than the fence
+	last := v      // the newest version (v itself is shared through c.cur: never written again)
 	for {
-		wctx, cancel := context.WithTimeout(ctx, c.heartbeat)
+		wait := c.heartbeat
+		if stale {
+			wait = c.fenceEvery
+		}
+		wctx, cancel := context.WithTimeout(ctx, wait)
 		n, err := conn.WaitForNotification(wctx)
 		cancel()
 		switch {
 		case err == nil:
-			v := c.versionOf(n.Payload)
-			c.set(&v)
+			nv := c.versionOf(n.Payload)
+			c.set(&nv)
+			last, stale = nv, true
+			if time.Since(c.fencedAt) >= c.fenceEvery {
+				if err := c.mark(ctx, conn, last); err != nil {
+					return err
+				}
+				stale = false
+			}
 		case ctx.Err() != nil:
 			return nil
+		case stale && pgconn.Timeout(err):
+			if err := c.mark(ctx, conn, last); err != nil {
+				return err
+			}
+			stale = false
 		case pgconn.Timeout(err):
 			// Idle: make sure the connection is alive, so that a silently
 			// dead one does not keep an old version for long.
@@ -160,6 +202,38 @@ func (c *changes) listen(ctx context.Context) error {
 			return err
 		}
 	}
+}
+
+// mark records the fence of version v: the primary's WAL position now,
+// after v's commit. Own writes counted before the position is read are
+// covered by it; one counted later makes the fence stale (see reader).
+func (c *changes) mark(ctx context.Context, conn *pgx.Conn, v string) error {
+	if !c.fences {
+		return nil
+	}
+	c.fencedAt = time.Now()
+	local := c.local.Load()
+	var text string
+	if err := conn.QueryRow(ctx, `SELECT pg_current_wal_lsn()::text`).Scan(&text); err != nil {
+		return err
+	}
+	lsn, err := postgres.ParseLSN(text)
+	if err != nil {
+		return err
+	}
+	c.fence.Store(&fence{version: v, local: local, lsn: lsn})
+	return nil
+}
+
+// at is the WAL position a snapshot must include to show everything the
+// current version stands for; ok is false when it is not known (not
+// listening, a newer notification not yet marked, an own write since).
+func (c *changes) at() (lsn postgres.LSN, ok bool) {
+	f, v := c.fence.Load(), c.cur.Load()
+	if f == nil || v == nil || f.version != *v || f.local != c.local.Load() {
+		return 0, false
+	}
+	return f.lsn, true
 }
 
 // versionOf is the version after a notification. A payload that is not the
@@ -207,7 +281,12 @@ func (c *changes) changed() <-chan struct{} {
 // the listener is up, and whenever its connection is lost, CacheVersion
 // reads the database instead. Call it once, before serving.
 func (s *Service) Listen(ctx context.Context, log *slog.Logger) (stop func()) {
-	c := newChanges(s.db, log)
+	db := s.db
+	if s.direct != nil {
+		db = s.direct
+	}
+	c := newChanges(db, log)
+	c.fences = s.reads.HasReplica()
 	s.changes.Store(c)
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})

@@ -200,7 +200,7 @@ func (s *Service) Trace(ctx context.Context, code string) (Trace, error) {
 		WHERE l.trace_code = $1 AND c.status = 'approved'`
 	var t Trace
 	var lotID int64
-	err := s.db.QueryRow(ctx, q, code, s.Today()).Scan(&lotID, &t.TraceCode, &t.ProductID, &t.ProductTitle, &t.Category,
+	err := s.reader().QueryRow(ctx, q, code, s.Today()).Scan(&lotID, &t.TraceCode, &t.ProductID, &t.ProductTitle, &t.Category,
 		&t.BaseUnit, &t.CooperativeID, &t.CooperativeName, &t.CountyCode, &t.CountyName, &t.PrefectureName, &t.ReceivedOn,
 		&t.Quantity, &t.ProductVisible, &t.Certified)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -212,7 +212,7 @@ func (s *Service) Trace(ctx context.Context, code string) (Trace, error) {
 	const qv = `SELECT v.code, v.name, count(*)::int FROM lot_contributions lc
 		JOIN households h ON h.id = lc.household_id JOIN regions v ON v.code = h.village_code
 		WHERE lc.lot_id = $1 GROUP BY v.code, v.name ORDER BY v.code`
-	rows, err := s.db.Query(ctx, qv, lotID)
+	rows, err := s.reader().Query(ctx, qv, lotID)
 	if err != nil {
 		return Trace{}, fmt.Errorf("trace villages: %w", err)
 	}

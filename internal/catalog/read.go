@@ -59,7 +59,7 @@ func (p *Product) scanTargets() []any {
 // product's cooperative sees its own in any state.
 func (s *Service) GetProduct(ctx context.Context, a auth.Actor, id int64) (Product, error) {
 	const q = productSelect + ` WHERE p.id = $1`
-	rows, err := s.db.Query(ctx, q, id)
+	rows, err := s.reader().Query(ctx, q, id)
 	if err != nil {
 		return Product{}, fmt.Errorf("get product: %w", err)
 	}
@@ -103,7 +103,7 @@ func (s *Service) fill(ctx context.Context, ps []Product, allVariants bool) erro
 	}
 	// Stock: Σ remaining per product.
 	const qStock = `SELECT product_id, coalesce(sum(remaining), 0) FROM lots WHERE product_id = ANY($1) GROUP BY product_id`
-	rows, err := s.db.Query(ctx, qStock, idList)
+	rows, err := s.reader().Query(ctx, qStock, idList)
 	if err != nil {
 		return fmt.Errorf("stock: %w", err)
 	}
@@ -119,7 +119,7 @@ func (s *Service) fill(ctx context.Context, ps []Product, allVariants bool) erro
 			(SELECT count(*) FROM lot_contributions lc WHERE lc.lot_id = l.id)::int
 		FROM lots l WHERE l.product_id = ANY($1) AND l.remaining > 0
 		ORDER BY l.product_id, l.received_on, l.id`
-	rows, err = s.db.Query(ctx, qLot, idList)
+	rows, err = s.reader().Query(ctx, qLot, idList)
 	if err != nil {
 		return fmt.Errorf("current lots: %w", err)
 	}
@@ -137,7 +137,7 @@ func (s *Service) fill(ctx context.Context, ps []Product, allVariants bool) erro
 	}
 	const qVariants = `SELECT product_id, id, sku, name, price_fen, base_qty, active FROM product_variants
 		WHERE product_id = ANY($1) AND (active OR $2) ORDER BY product_id, position, id`
-	rows, err = s.db.Query(ctx, qVariants, idList, allVariants)
+	rows, err = s.reader().Query(ctx, qVariants, idList, allVariants)
 	if err != nil {
 		return fmt.Errorf("variants: %w", err)
 	}
@@ -161,7 +161,7 @@ func (s *Service) fill(ctx context.Context, ps []Product, allVariants bool) erro
 	}
 	const qImages = `SELECT product_id, id, storage_key, content_type, width, height, thumb_widths, alt
 		FROM product_images WHERE product_id = ANY($1) ORDER BY product_id, position, id`
-	rows, err = s.db.Query(ctx, qImages, idList)
+	rows, err = s.reader().Query(ctx, qImages, idList)
 	if err != nil {
 		return fmt.Errorf("images: %w", err)
 	}
@@ -185,7 +185,7 @@ func (s *Service) fill(ctx context.Context, ps []Product, allVariants bool) erro
 		FROM product_certifications pc JOIN regions r ON r.code = pc.county_code
 		WHERE pc.product_id = ANY($1) AND pc.status = 'confirmed' AND pc.valid_from <= $2 AND pc.valid_until >= $2
 		ORDER BY pc.product_id, pc.valid_until DESC, pc.id DESC`
-	rows, err = s.db.Query(ctx, qCert, idList, s.Today())
+	rows, err = s.reader().Query(ctx, qCert, idList, s.Today())
 	if err != nil {
 		return fmt.Errorf("certificates: %w", err)
 	}
@@ -209,7 +209,7 @@ func (s *Service) fillOrigin(ctx context.Context, p *Product) error {
 		JOIN households h ON h.id = lc.household_id
 		JOIN regions v ON v.code = h.village_code
 		WHERE l.product_id = $1 GROUP BY v.code, v.name ORDER BY v.code`
-	rows, err := s.db.Query(ctx, q, int64(p.ID))
+	rows, err := s.reader().Query(ctx, q, int64(p.ID))
 	if err != nil {
 		return fmt.Errorf("origin: %w", err)
 	}
@@ -438,7 +438,7 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 		b.WriteString(` ORDER BY p.min_price_fen DESC, p.id DESC`)
 	}
 	b.WriteString(` LIMIT ` + arg(f.Limit+1))
-	rows, err := s.db.Query(ctx, b.String(), args...)
+	rows, err := s.reader().Query(ctx, b.String(), args...)
 	if err != nil {
 		return Page{}, fmt.Errorf("list products: %w", err)
 	}
@@ -482,7 +482,7 @@ func (s *Service) Featured(ctx context.Context, n int) ([]Product, error) {
 		ORDER BY EXISTS (SELECT 1 FROM product_certifications pc WHERE pc.product_id = p.id AND pc.status = 'confirmed'
 			AND pc.valid_from <= $2 AND pc.valid_until >= $2) DESC, (` + soldQty + `) DESC, p.id DESC
 		LIMIT $1`
-	rows, err := s.db.Query(ctx, q, n, s.Today())
+	rows, err := s.reader().Query(ctx, q, n, s.Today())
 	if err != nil {
 		return nil, fmt.Errorf("featured products: %w", err)
 	}
@@ -527,7 +527,7 @@ func (s *Service) IncomeThisYear(ctx context.Context) (fen int64, households int
 	const q = `SELECT coalesce(sum(net), 0)::bigint, count(*) FILTER (WHERE net > 0)::int
 		FROM (SELECT household_id, sum(amount_fen) AS net FROM attribution_entries
 			WHERE at >= $1 AND at < $2 AND income_type = 'operating' GROUP BY household_id) x`
-	if err := s.db.QueryRow(ctx, q, from, from.AddDate(1, 0, 0)).Scan(&fen, &households); err != nil {
+	if err := s.reader().QueryRow(ctx, q, from, from.AddDate(1, 0, 0)).Scan(&fen, &households); err != nil {
 		return 0, 0, fmt.Errorf("income this year: %w", err)
 	}
 	return fen, households, nil

@@ -17,6 +17,7 @@ import (
 	"github.com/fupinmarket/market/internal/platform/clock"
 	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/platform/ids"
+	"github.com/fupinmarket/market/internal/platform/postgres"
 )
 
 // Service runs the catalog's use cases.
@@ -26,6 +27,8 @@ type Service struct {
 	changed func(context.Context)
 	clock   clock.Clock
 	changes atomic.Pointer[changes] // set by Listen (changes.go)
+	reads   *postgres.Reads         // the replica for buyers' pages (replica.go); nil: db
+	direct  *pgxpool.Pool           // the primary without a pooler, for LISTEN; nil: db
 }
 
 // New returns the catalog on db, keeping images in st. changed is called

@@ -19,9 +19,13 @@ type Config struct {
 	DataDir              string        // MARKET_DATA_DIR
 	DatabaseURL          string        // DATABASE_URL: marketd's, as the service's role; empty: a private cluster under DataDir
 	MigrateDatabaseURL   string        // MIGRATE_DATABASE_URL: marketctl's, as the tables' owner; empty: DATABASE_URL
+	DatabaseReadURL      string        // DATABASE_READ_URL: a streaming replica for the catalog's and reports' reads; empty: the primary
+	DatabaseDirectURL    string        // DATABASE_DIRECT_URL: the primary without a transaction pooler (LISTEN, river); empty: DATABASE_URL
+	ReplicaMaxLag        time.Duration // MARKET_REPLICA_MAX_LAG: reads leave the replica while its replay lag is above this
 	AllowDBOwner         bool          // MARKET_ALLOW_DB_OWNER: let marketd run as a superuser or the tables' owner
 	StatementTimeout     time.Duration // MARKET_STATEMENT_TIMEOUT: marketd's longest SQL statement
 	RequestTimeout       time.Duration // MARKET_REQUEST_TIMEOUT: a request's deadline
+	DrainDelay           time.Duration // MARKET_DRAIN_DELAY: /readyz answers 503 this long after SIGTERM before the listener closes
 	ExportTimeout        time.Duration // MARKET_EXPORT_TIMEOUT: an export's deadline, snapshot and download
 	RedisURL             string        // REDIS_URL; empty: an in-process Redis
 	RedisPrefix          string        // MARKET_REDIS_PREFIX
@@ -84,9 +88,13 @@ func (c *Config) settings() []setting {
 		{"data-dir", "MARKET_DATA_DIR", "directory for the private PostgreSQL cluster, the data key and uploads", str(&c.DataDir), "./var", false},
 		{"database-url", "DATABASE_URL", "PostgreSQL URL; empty starts a private cluster under the data dir", str(&c.DatabaseURL), "", true},
 		{"migrate-database-url", "MIGRATE_DATABASE_URL", "PostgreSQL URL of the tables' owner for marketctl (migrations, imports); empty uses DATABASE_URL", str(&c.MigrateDatabaseURL), "", true},
+		{"database-read-url", "DATABASE_READ_URL", "PostgreSQL URL of a streaming replica for catalog pages and reports; empty reads the primary", str(&c.DatabaseReadURL), "", true},
+		{"database-direct-url", "DATABASE_DIRECT_URL", "the primary without a transaction pooler, for LISTEN and background jobs; set it when DATABASE_URL goes through PgBouncer", str(&c.DatabaseDirectURL), "", true},
+		{"replica-max-lag", "MARKET_REPLICA_MAX_LAG", "replay lag above which reads leave the replica for the primary", dur(&c.ReplicaMaxLag), "2s", false},
 		{"allow-db-owner", "MARKET_ALLOW_DB_OWNER", "let marketd connect as a superuser or the tables' owner", boolean(&c.AllowDBOwner), "false", false},
 		{"statement-timeout", "MARKET_STATEMENT_TIMEOUT", "longest SQL statement marketd runs", dur(&c.StatementTimeout), "30s", false},
 		{"request-timeout", "MARKET_REQUEST_TIMEOUT", "deadline of a request's work", dur(&c.RequestTimeout), "30s", false},
+		{"drain-delay", "MARKET_DRAIN_DELAY", "after SIGTERM, how long /readyz answers 503 (a load balancer stops sending) before the listener closes", dur(&c.DrainDelay), "0s", false},
 		{"export-timeout", "MARKET_EXPORT_TIMEOUT", "deadline of an export, from its snapshot to the last byte", dur(&c.ExportTimeout), "10m", false},
 		{"redis-url", "REDIS_URL", "Redis URL; empty runs an in-process Redis", str(&c.RedisURL), "", true},
 		{"redis-prefix", "MARKET_REDIS_PREFIX", "prefix of every Redis key", str(&c.RedisPrefix), "market:", false},
@@ -155,6 +163,9 @@ func (c *Config) validate() error {
 	if c.StatementTimeout < 0 || c.RequestTimeout <= 0 || c.ExportTimeout <= 0 {
 		return fmt.Errorf("statement-timeout must not be negative, request-timeout and export-timeout must be positive")
 	}
+	if c.ReplicaMaxLag < 0 || c.DrainDelay < 0 {
+		return fmt.Errorf("replica-max-lag and drain-delay must not be negative")
+	}
 	if c.SessionIdle <= 0 || c.SessionMax < c.SessionIdle {
 		return fmt.Errorf("session-idle must be positive and at most session-max")
 	}
@@ -198,12 +209,20 @@ func valueOf(c *Config, name string) string {
 		return c.DatabaseURL
 	case "migrate-database-url":
 		return c.MigrateDatabaseURL
+	case "database-read-url":
+		return c.DatabaseReadURL
+	case "database-direct-url":
+		return c.DatabaseDirectURL
+	case "replica-max-lag":
+		return c.ReplicaMaxLag.String()
 	case "allow-db-owner":
 		return fmt.Sprint(c.AllowDBOwner)
 	case "statement-timeout":
 		return c.StatementTimeout.String()
 	case "request-timeout":
 		return c.RequestTimeout.String()
+	case "drain-delay":
+		return c.DrainDelay.String()
 	case "export-timeout":
 		return c.ExportTimeout.String()
 	case "timezone":

@@ -89,8 +89,23 @@ type Summary struct {
 // Service reads the reports.
 type Service struct {
 	db      *pgxpool.Pool
+	reads   *postgres.Reads // the replica, while it keeps up (UseReplica); nil: db
 	regions *region.Store
 	clock   clock.Clock
+}
+
+// UseReplica reads the reports from the replica of reads while its replay
+// lag is under its bound, else from the primary. The rollups are still
+// settled on the primary first; a report read from the replica then shows
+// the figures as they were up to the lag bound ago (2 s by default).
+func (s *Service) UseReplica(reads *postgres.Reads) { s.reads = reads }
+
+// reader is where a report's reads go.
+func (s *Service) reader() *pgxpool.Pool {
+	if !s.reads.HasReplica() {
+		return s.db
+	}
+	return s.reads.Pool()
 }
 
 // NewService returns the report service; clk tells the year and its
@@ -137,7 +152,7 @@ func (s *Service) Summary(ctx context.Context, a auth.Actor, code string, year i
 	if err != nil {
 		return Summary{}, err
 	}
-	return summary(ctx, s.db, r, year)
+	return summary(ctx, s.reader(), r, year)
 }
 
 func summary(ctx context.Context, db postgres.Querier, r region.Region, year int) (Summary, error) {

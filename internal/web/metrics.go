@@ -41,8 +41,23 @@ func newMetrics(reg *prometheus.Registry, db *pgxpool.Pool) *metrics {
 }
 
 func (m *metrics) observe(method, route string, status int, d time.Duration) {
+	method = methodLabel(method)
 	m.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
 	m.latency.WithLabelValues(method, route).Observe(d.Seconds())
+}
+
+// methodLabel is the method as a constant string. Fiber's c.Method()
+// points into the request's buffer, which the next request on the
+// connection overwrites; a label value kept by Prometheus must not (it
+// turned "GET" into "GETT" under load, and /metrics then failed on
+// duplicate series).
+func methodLabel(m string) string {
+	for _, known := range [...]string{"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"} {
+		if m == known {
+			return known
+		}
+	}
+	return "OTHER"
 }
 
 // poolCollector exposes pgxpool statistics.

@@ -76,14 +76,19 @@ func (c *Cache) Bump(ctx context.Context, ns string) {
 	}
 	ctx, cancel := c.ctx(ctx)
 	defer cancel()
-	if err := c.rdb.Incr(ctx, c.prefix+ns+":v").Err(); err != nil {
+	if err := c.rdb.Incr(ctx, c.base(ns)+"v").Err(); err != nil {
 		c.failed("bump", err)
 	}
 }
 
+// base starts the keys of namespace ns. The namespace is a hash tag: its
+// version and its entries live in one slot of a Redis Cluster, as the
+// lookup script, which reads both, needs (lookup.go).
+func (c *Cache) base(ns string) string { return c.prefix + "{" + ns + "}:" }
+
 // Key builds the key of an entry of namespace ns at version v.
 func (c *Cache) Key(ns string, v int64, parts ...string) string {
-	k := c.prefix + ns + ":" + strconv.FormatInt(v, 10)
+	k := c.base(ns) + strconv.FormatInt(v, 10)
 	for _, p := range parts {
 		k += ":" + p
 	}

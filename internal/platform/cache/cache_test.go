@@ -79,7 +79,7 @@ func TestLookupOneRoundTripAndBumps(t *testing.T) {
 	if hit || got != nil {
 		t.Fatalf("after another process's bump the old page was served")
 	}
-	if !strings.Contains(key1, ":catalog:1:") {
+	if !strings.Contains(key1, ":{catalog}:1:") {
 		t.Errorf("key after the bump: %s", key1)
 	}
 	a.SetBytes(ctx, key1, []byte("<p>v1</p>"), time.Minute)

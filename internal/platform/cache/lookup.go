@@ -18,8 +18,8 @@ import (
 // remaining time to live in milliseconds, which bounds the in-memory copy.
 //
 // The entry's key is computed inside the script, so the script needs every
-// key of the namespace on one server: true of the single Redis marketd uses;
-// a Redis Cluster would need a hash tag ({ns}) in the prefix.
+// key of the namespace on one server: on a Redis Cluster the namespace is
+// the keys' hash tag (Cache.base), which puts them in one slot.
 var lookupScript = redis.NewScript(`
 local v = redis.call('GET', KEYS[1]) or '0'
 local k = ARGV[1] .. v .. ARGV[2]
@@ -42,7 +42,7 @@ func (c *Cache) Lookup(ctx context.Context, ns string, parts ...string) (key str
 	if !c.usable() {
 		return "", nil, false
 	}
-	base := c.prefix + ns + ":"
+	base := c.base(ns)
 	suffix := ""
 	if len(parts) > 0 {
 		suffix = ":" + strings.Join(parts, ":")

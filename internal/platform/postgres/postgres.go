@@ -40,6 +40,51 @@ type Limits struct {
 
 // Open connects a pool and checks that the server answers.
 func Open(ctx context.Context, url string, limits ...Limits) (*pgxpool.Pool, error) {
+	cfg, err := config(url, limits)
+	if err != nil {
+		return nil, err
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("connect to postgres: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("ping postgres: %w", err)
+	}
+	return pool, nil
+}
+
+// OpenSmall connects a pool of at most n connections (a side pool: the
+// direct connection beside a transaction pooler).
+func OpenSmall(ctx context.Context, url string, n int32, limits ...Limits) (*pgxpool.Pool, error) {
+	cfg, err := config(url, limits)
+	if err != nil {
+		return nil, err
+	}
+	cfg.MaxConns = n
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("connect to postgres: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("ping postgres: %w", err)
+	}
+	return pool, nil
+}
+
+// OpenLazy makes a pool that connects when first used: a replica may be
+// down when the service starts.
+func OpenLazy(url string, limits ...Limits) (*pgxpool.Pool, error) {
+	cfg, err := config(url, limits)
+	if err != nil {
+		return nil, err
+	}
+	return pgxpool.NewWithConfig(context.Background(), cfg)
+}
+
+func config(url string, limits []Limits) (*pgxpool.Config, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("parse database url: %w", err)
@@ -52,21 +97,15 @@ func Open(ctx context.Context, url string, limits ...Limits) (*pgxpool.Pool, err
 			zone = l.Zone
 		}
 	}
+	// TimeZone is one of the parameters a transaction pooler (PgBouncer)
+	// keeps per client, so it holds behind one too.
 	cfg.ConnConfig.RuntimeParams["timezone"] = zone.String()
 	cfg.AfterConnect = func(_ context.Context, conn *pgx.Conn) error {
 		conn.TypeMap().RegisterType(&pgtype.Type{Name: "timestamptz", OID: pgtype.TimestamptzOID,
 			Codec: &pgtype.TimestamptzCodec{ScanLocation: zone}})
 		return nil
 	}
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		return nil, fmt.Errorf("connect to postgres: %w", err)
-	}
-	if err := pool.Ping(ctx); err != nil {
-		pool.Close()
-		return nil, fmt.Errorf("ping postgres: %w", err)
-	}
-	return pool, nil
+	return cfg, nil
 }
 
 // Migrator runs the embedded migrations against one pool.

@@ -41,7 +41,10 @@ func (s handlers) idempotent(c *fiber.Ctx) error {
 	fp := hex.EncodeToString(sum[:])
 	rk := s.RedisPrefix + "idem:" + strconv.FormatInt(web.ActorOf(c).UserID, 10) + ":" + c.Method() + c.Path() + ":" + key
 	pending, _ := json.Marshal(idemReply{State: "pending", Fingerprint: fp})
-	claimed, err := s.Redis.SetNX(web.Ctx(c), rk, pending, time.Minute).Result()
+	// The claim lasts as long as the request may run (its deadline): a
+	// node that dies mid-request leaves it behind, and the client's retry
+	// must not wait longer than that to be served.
+	claimed, err := s.Redis.SetNX(web.Ctx(c), rk, pending, s.RequestTimeout+5*time.Second).Result()
 	if err != nil {
 		s.Log.Warn("idempotency store unavailable; handling the request without replay protection", "err", err)
 		return c.Next()

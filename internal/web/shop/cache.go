@@ -30,7 +30,8 @@ func (s handlers) cachedPage(c *fiber.Ctx, name, extra string, build func(p *web
 	token := p.CSRF
 	send := func(b []byte) error {
 		c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
-		return c.Send(bytes.ReplaceAll(b, []byte(csrfPlaceholder), []byte(token)))
+		sendReplaced(c, b, token)
+		return nil
 	}
 	if web.ActorOf(c).Anonymous() {
 		p.CSRF = csrfPlaceholder
@@ -57,3 +58,23 @@ func (s handlers) cachedPage(c *fiber.Ctx, name, extra string, build func(p *web
 
 // csrfPlaceholder stands for the visitor's CSRF token in cached pages.
 const csrfPlaceholder = "__csrf_token_placeholder__"
+
+// sendReplaced sends page with the visitor's CSRF token in place of the
+// placeholder, appending the pieces to the response's own (pooled) body
+// buffer: no copy of the page is made for the replacement.
+func sendReplaced(c *fiber.Ctx, page []byte, token string) {
+	res := c.Response()
+	res.ResetBody()
+	for {
+		i := bytes.Index(page, placeholderBytes)
+		if i < 0 {
+			res.AppendBody(page)
+			return
+		}
+		res.AppendBody(page[:i])
+		res.AppendBodyString(token)
+		page = page[i+len(placeholderBytes):]
+	}
+}
+
+var placeholderBytes = []byte(csrfPlaceholder)

@@ -28,6 +28,7 @@ import (
 	"github.com/fupinmarket/market/internal/pii"
 	"github.com/fupinmarket/market/internal/platform/cache"
 	"github.com/fupinmarket/market/internal/platform/clock"
+	"github.com/fupinmarket/market/internal/platform/postgres"
 	"github.com/fupinmarket/market/internal/povertyline"
 	"github.com/fupinmarket/market/internal/region"
 	"github.com/fupinmarket/market/internal/report"
@@ -60,8 +61,26 @@ type Services struct {
 // jobSweepEvery bounds how late after its deadline an unpaid order expires.
 const jobSweepEvery = time.Minute
 
+// Pools are the database connections beside the primary's pool, when
+// marketd runs behind a transaction pooler with a replica.
+type Pools struct {
+	// Direct is the primary without a transaction pooler: the catalog's
+	// LISTEN connection and river use it (nil: the primary's pool).
+	Direct *pgxpool.Pool
+	// Reads routes the catalog's public reads and the reports to a replica
+	// while it keeps up (nil: everything reads the primary).
+	Reads *postgres.Reads
+}
+
 // NewServices builds the domain layer.
-func NewServices(cfg config.Config, db *pgxpool.Pool, rdb redis.UniversalClient, log *slog.Logger) (*Services, error) {
+func NewServices(cfg config.Config, db *pgxpool.Pool, rdb redis.UniversalClient, log *slog.Logger, pools ...Pools) (*Services, error) {
+	var p Pools
+	for _, x := range pools {
+		p = x
+	}
+	if p.Direct == nil {
+		p.Direct = db
+	}
 	clk, err := clock.Load(cfg.Timezone)
 	if err != nil {
 		return nil, err
@@ -101,6 +120,8 @@ func NewServices(cfg config.Config, db *pgxpool.Pool, rdb redis.UniversalClient,
 		Income:       income.NewService(db, clk, outbox),
 	}
 	svc.Catalog.SetClock(clk)
+	svc.Catalog.UseReplica(p.Reads, p.Direct)
+	svc.Reports.UseReplica(p.Reads)
 	svc.Households.SetClock(clk)
 	if svc.Payments, err = paymentProvider(cfg, log); err != nil {
 		return nil, err
@@ -110,7 +131,7 @@ func NewServices(cfg config.Config, db *pgxpool.Pool, rdb redis.UniversalClient,
 		svc.Feed = &feed.Sender{DB: db, URL: cfg.FeedURL, Secret: cfg.FeedSecret, Clock: clk, Log: log}
 		jobOpts = append(jobOpts, jobs.WithFeed(svc.Feed))
 	}
-	if svc.Jobs, err = jobs.NewClient(db, svc.Orders, log, jobSweepEvery, jobOpts...); err != nil {
+	if svc.Jobs, err = jobs.NewClient(p.Direct, svc.Orders, log, jobSweepEvery, jobOpts...); err != nil {
 		return nil, fmt.Errorf("job client: %w", err)
 	}
 	return svc, nil

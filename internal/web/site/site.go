@@ -14,6 +14,7 @@ import (
 
 	"github.com/fupinmarket/market/internal/config"
 	"github.com/fupinmarket/market/internal/jobs"
+	"github.com/fupinmarket/market/internal/platform/postgres"
 	"github.com/fupinmarket/market/internal/web"
 	"github.com/fupinmarket/market/internal/web/admin"
 	"github.com/fupinmarket/market/internal/web/api"
@@ -28,11 +29,14 @@ type App struct {
 	HTTP     *fiber.App
 	Jobs     *jobs.Client
 	Services *Services
+	// Drain makes /readyz answer 503 (shutting down; see marketd).
+	Drain func()
 }
 
 // New builds the services and the web application.
-func New(cfg config.Config, db *pgxpool.Pool, rdb redis.UniversalClient, log *slog.Logger) (*App, error) {
-	svc, err := NewServices(cfg, db, rdb, log)
+// pools, when given, adds a direct connection and a replica (Pools).
+func New(cfg config.Config, db *pgxpool.Pool, rdb redis.UniversalClient, log *slog.Logger, pools ...Pools) (*App, error) {
+	svc, err := NewServices(cfg, db, rdb, log, pools...)
 	if err != nil {
 		return nil, err
 	}
@@ -40,8 +44,8 @@ func New(cfg config.Config, db *pgxpool.Pool, rdb redis.UniversalClient, log *sl
 		Log: log, DB: db, Redis: rdb, Clock: svc.Clock, RedisPrefix: cfg.RedisPrefix,
 		Auth: svc.Auth, Regions: svc.Regions, Orders: svc.Orders, Carts: svc.Carts, Catalog: svc.Catalog, Cache: svc.Cache,
 		Households: svc.Households, Coops: svc.Coops, PovertyLines: svc.PovertyLines,
-		Reports: svc.Reports, Payouts: svc.Payouts, BuyerOrgs: svc.BuyerOrgs, Invoices: svc.Invoices, Income: svc.Income,
-		FeedURL:  config.Mask(cfg.FeedURL),
+		Reports: svc.Reports, Reads: readsOf(pools), Payouts: svc.Payouts, BuyerOrgs: svc.BuyerOrgs, Invoices: svc.Invoices,
+		Income: svc.Income, FeedURL: config.Mask(cfg.FeedURL),
 		Payments: svc.Payments, StripePublishableKey: cfg.StripePublishableKey,
 		BodyLimit: cfg.BodyLimit, TrustProxy: cfg.TrustProxy, RequestTimeout: cfg.RequestTimeout, ExportTimeout: cfg.ExportTimeout,
 	})
@@ -56,7 +60,7 @@ func New(cfg config.Config, db *pgxpool.Pool, rdb redis.UniversalClient, log *sl
 	// LISTEN connection, catalog/changes.go); it stops with the HTTP server.
 	stopListening := svc.Catalog.Listen(context.Background(), log)
 	h.Hooks().OnShutdown(func() error { stopListening(); return nil })
-	return &App{HTTP: h, Jobs: svc.Jobs, Services: svc}, nil
+	return &App{HTTP: h, Jobs: svc.Jobs, Services: svc, Drain: srv.Drain}, nil
 }
 
 // Mount adds every route, in this order: the core's own (probes, metrics,
@@ -74,4 +78,11 @@ func Mount(srv *web.Server) error {
 	org.Routes(srv)
 	admin.Routes(srv)
 	return nil
+}
+
+func readsOf(pools []Pools) *postgres.Reads {
+	if len(pools) == 0 {
+		return nil
+	}
+	return pools[len(pools)-1].Reads
 }
