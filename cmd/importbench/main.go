@@ -48,6 +48,7 @@ import (
 	"github.com/fupinmarket/market/internal/household"
 	"github.com/fupinmarket/market/internal/pii"
 	"github.com/fupinmarket/market/internal/platform/benchkit"
+	"github.com/fupinmarket/market/internal/platform/money"
 	"github.com/fupinmarket/market/internal/platform/postgres"
 	"github.com/fupinmarket/market/internal/schema"
 )
@@ -238,7 +239,7 @@ func writeFiles(ctx context.Context, pool *pgxpool.Pool, ring *pii.Ring, opts de
 	for h := range gen {
 		prec[0], prec[1], prec[2], prec[3] = h.RegistryNo, h.VillageCode, h.HeadName, h.HeadIDNumber
 		prec[4], prec[5] = strconv.Itoa(h.Members), h.Status
-		prec[6], prec[7] = household.FormatYuan(h.BaselineIncomeFen), strconv.Itoa(h.BaselineYear)
+		prec[6], prec[7] = money.Yuan(h.BaselineIncomeFen), strconv.Itoa(h.BaselineYear)
 		if err := pw.Write(prec); err != nil {
 			return err
 		}

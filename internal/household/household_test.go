@@ -49,14 +49,6 @@ func TestParseYuan(t *testing.T) {
 	}
 }
 
-func TestFormatYuan(t *testing.T) {
-	for fen, want := range map[int64]string{352050: "3520.50", 1: "0.01", 0: "0.00", 100: "1.00", -5: "-0.05"} {
-		if got := FormatYuan(fen); got != want {
-			t.Errorf("FormatYuan(%d) = %q, want %q", fen, got, want)
-		}
-	}
-}
-
 func TestParseStatus(t *testing.T) {
 	tests := []struct {
 		in   string

@@ -14,6 +14,7 @@ import (
 	"github.com/fupinmarket/market/internal/auth"
 	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/platform/ids"
+	"github.com/fupinmarket/market/internal/platform/money"
 	"github.com/fupinmarket/market/internal/platform/textenc"
 )
 
@@ -121,7 +122,7 @@ func (s *Service) ImportBatch(ctx context.Context, a auth.Actor, coopID int64, r
 		if reg == "" {
 			add(rowNo, "registry_no", "is required")
 		}
-		amount, err := ParseYuan(get(colAmount))
+		amount, err := money.ParseCell(get(colAmount))
 		if err != nil {
 			add(rowNo, "amount_yuan", "must be an amount in yuan with at most two decimals")
 		}
@@ -243,34 +244,6 @@ func blankRecord(rec []string) bool {
 		}
 	}
 	return true
-}
-
-var yuanPattern = regexp.MustCompile(`^(-?)([0-9]{1,13})(?:\.([0-9]{1,2}))?$`)
-
-// ParseYuan reads an amount in yuan as fen, exactly, without floats:
-// "1,280.5" → 128050, "-3" → -300, "¥12.80" → 1280. More than two decimals,
-// or anything but digits, is an error.
-func ParseYuan(s string) (int64, error) {
-	s = strings.TrimSpace(s)
-	s = strings.TrimPrefix(strings.TrimPrefix(s, "¥"), "￥")
-	s = strings.ReplaceAll(strings.TrimSpace(s), ",", "")
-	m := yuanPattern.FindStringSubmatch(s)
-	if m == nil {
-		return 0, fmt.Errorf("%q is not an amount in yuan", s)
-	}
-	whole, _ := strconv.ParseInt(m[2], 10, 64)
-	frac := int64(0)
-	if m[3] != "" {
-		frac, _ = strconv.ParseInt(m[3], 10, 64)
-		if len(m[3]) == 1 {
-			frac *= 10
-		}
-	}
-	fen := whole*100 + frac
-	if m[1] == "-" {
-		fen = -fen
-	}
-	return fen, nil
 }
 
 var datePattern = regexp.MustCompile(`^([0-9]{4})[-/.年]([0-9]{1,2})[-/.月]([0-9]{1,2})日?$`)
