@@ -166,3 +166,32 @@ func RowProblems(p Page, fields map[string]string, labelPrefix string, order map
 	})
 	return out
 }
+
+// BatchError is how a page shows a refused batch upload (nothing of it was
+// written): a message atop, then what is wrong with the file as a whole, or
+// the problems row by row.
+type BatchError struct {
+	ImportMessage string
+	FileError     string
+	Problems      []RowProblem
+}
+
+// BatchFailure is what a page shows of an upload's error, with the status
+// to answer; ok is false when the error is not the uploader's to fix (it
+// then goes to the error handler). Column labels come from the catalog
+// keys labelPrefix+column.
+func BatchFailure(p Page, err error, labelPrefix string, order map[string]int) (status int, be BatchError, ok bool) {
+	var e *errs.Error
+	if !errors.As(err, &e) || !slices.Contains([]errs.Kind{errs.Invalid, errs.TooLarge, errs.Conflict}, e.Kind) {
+		return 0, be, false
+	}
+	status, _, _ = Classify(err)
+	be.ImportMessage = TrMsg(p, e.Message)
+	whole := cmp.Or(e.Fields["file"], e.Fields["header"])
+	if whole != "" || len(e.Fields) == 0 || e.Kind == errs.TooLarge {
+		be.FileError = TrMsg(p, cmp.Or(whole, e.Message))
+	} else {
+		be.Problems = RowProblems(p, e.Fields, labelPrefix, order)
+	}
+	return status, be, true
+}

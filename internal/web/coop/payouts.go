@@ -1,7 +1,6 @@
 package coop
 
 import (
-	"errors"
 	"io"
 	"net/url"
 	"strconv"
@@ -20,18 +19,16 @@ import (
 // household, the form to record a payout, the bank batch upload and the
 // history.
 type PayoutsView struct {
-	Statement     payout.Statement
-	Form          PayoutForm
-	FormError     bool
-	Methods       []string
-	RegNo         map[ids.ID]string // registry numbers of the history's households
-	Columns       [][2]string       // the batch file's columns, English and Chinese
-	Saved         bool
-	SavedFor      string // who was paid what, in the words the cooperative knows them by
-	Imported      string
-	ImportMessage string
-	FileError     string
-	Problems      []web.RowProblem
+	Statement      payout.Statement
+	Form           PayoutForm
+	FormError      bool
+	Methods        []string
+	RegNo          map[ids.ID]string // registry numbers of the history's households
+	Columns        [][2]string       // the batch file's columns, English and Chinese
+	Saved          bool
+	SavedFor       string // who was paid what, in the words the cooperative knows them by
+	Imported       string
+	web.BatchError // a refused upload
 }
 
 // PayoutForm is the record-a-payout form as typed, with its errors.
@@ -126,23 +123,12 @@ func (s handlers) importPayouts(c *fiber.Ctx) error {
 	if err == nil {
 		return c.Redirect("/coop/payouts?imported="+strconv.Itoa(n), fiber.StatusSeeOther)
 	}
-	var e *errs.Error
-	if !errors.As(err, &e) || (e.Kind != errs.Invalid && e.Kind != errs.TooLarge) {
+	status, batch, ok := web.BatchFailure(s.Page(c, ""), err, "rpt.col.", batchColumnOrder)
+	if !ok {
 		return err
 	}
-	p := s.Page(c, "")
-	status, _, _ := web.Classify(err)
 	c.Status(status)
-	v := PayoutsView{ImportMessage: web.TrMsg(p, e.Message)}
-	if status == fiber.StatusBadRequest || e.Kind == errs.TooLarge {
-		reason := e.Fields["file"]
-		if reason == "" {
-			reason = e.Message
-		}
-		v.FileError = web.TrMsg(p, reason)
-	} else {
-		v.Problems = web.RowProblems(p, e.Fields, "rpt.col.", batchColumnOrder)
-	}
+	v := PayoutsView{BatchError: batch}
 	return s.renderPayouts(c, PayoutForm{}, v)
 }
 

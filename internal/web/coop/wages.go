@@ -1,7 +1,6 @@
 package coop
 
 import (
-	"errors"
 	"io"
 	"strconv"
 	"strings"
@@ -19,17 +18,15 @@ import (
 // household, the batch upload, and the latest wages with a way to correct
 // each.
 type WagesView struct {
-	Members       []income.MemberShares
-	Wages         []income.Wage
-	Form          WageForm
-	FormError     bool
-	Kinds         []string
-	Columns       [][2]string // the batch file's columns, English and Chinese
-	Saved         bool
-	Imported      string
-	ImportMessage string
-	FileError     string
-	Problems      []web.RowProblem
+	Members        []income.MemberShares
+	Wages          []income.Wage
+	Form           WageForm
+	FormError      bool
+	Kinds          []string
+	Columns        [][2]string // the batch file's columns, English and Chinese
+	Saved          bool
+	Imported       string
+	web.BatchError // a refused upload
 }
 
 // WageForm is the record-a-wage (or correct-a-wage) form as typed.
@@ -127,19 +124,12 @@ func (s handlers) importWages(c *fiber.Ctx) error {
 	if err == nil {
 		return c.Redirect("/coop/wages?imported="+strconv.Itoa(n), fiber.StatusSeeOther)
 	}
-	var e *errs.Error
-	if !errors.As(err, &e) || (e.Kind != errs.Invalid && e.Kind != errs.TooLarge && e.Kind != errs.Conflict) {
+	status, batch, ok := web.BatchFailure(s.Page(c, ""), err, "income.col.", wageColumnOrder)
+	if !ok {
 		return err
 	}
-	p := s.Page(c, "")
-	status, _, _ := web.Classify(err)
 	c.Status(status)
-	v := WagesView{ImportMessage: web.TrMsg(p, e.Message)}
-	if len(e.Fields) == 0 || e.Fields["file"] != "" || e.Fields["header"] != "" {
-		v.FileError = web.TrMsg(p, cmpOr(cmpOr(e.Fields["file"], e.Fields["header"]), e.Message))
-	} else {
-		v.Problems = web.RowProblems(p, e.Fields, "income.col.", wageColumnOrder)
-	}
+	v := WagesView{BatchError: batch}
 	return s.renderWages(c, WageForm{}, v)
 }
 
