@@ -50,99 +50,72 @@ func (s handlers) getOrder(c *fiber.Ctx) error {
 	return c.JSON(o)
 }
 
-func (s handlers) cancelOrder(c *fiber.Ctx) error {
-	id, err := web.OrderID(c)
-	if err != nil {
-		return err
+// orderStep is a handler for a use case on one order (the path's :id)
+// that takes a JSON body of type T (struct{} for none): it answers the
+// order as the use case leaves it, with status.
+func orderStep[T any](status int, do func(c *fiber.Ctx, id int64, in T) (order.Order, error)) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id, err := web.OrderID(c)
+		if err != nil {
+			return err
+		}
+		var in T
+		if _, none := any(in).(struct{}); !none {
+			if err := web.BindJSON(c, &in); err != nil {
+				return err
+			}
+		}
+		o, err := do(c, id, in)
+		if err != nil {
+			return err
+		}
+		return c.Status(status).JSON(o)
 	}
-	o, err := s.Orders.Cancel(web.Ctx(c), web.ActorOf(c), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(o)
 }
 
-func (s handlers) delivered(c *fiber.Ctx) error {
-	id, err := web.OrderID(c)
-	if err != nil {
-		return err
-	}
-	o, err := s.Orders.ConfirmDelivered(web.Ctx(c), web.ActorOf(c), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(o)
+func (s handlers) cancelOrder() fiber.Handler {
+	return orderStep(fiber.StatusOK, func(c *fiber.Ctx, id int64, _ struct{}) (order.Order, error) {
+		return s.Orders.Cancel(web.Ctx(c), web.ActorOf(c), id)
+	})
 }
 
-func (s handlers) confirmPayment(c *fiber.Ctx) error {
-	id, err := web.OrderID(c)
-	if err != nil {
-		return err
-	}
-	var in struct {
+func (s handlers) delivered() fiber.Handler {
+	return orderStep(fiber.StatusOK, func(c *fiber.Ctx, id int64, _ struct{}) (order.Order, error) {
+		return s.Orders.ConfirmDelivered(web.Ctx(c), web.ActorOf(c), id)
+	})
+}
+
+// confirmPayment records a bank transfer's receipt (the platform's admin).
+func (s handlers) confirmPayment() fiber.Handler {
+	type confirm struct {
 		Reference string `json:"reference"`
 	}
-	if err := web.BindJSON(c, &in); err != nil {
-		return err
-	}
-	if err := s.Orders.ConfirmManual(web.Ctx(c), web.ActorOf(c), id, in.Reference); err != nil {
-		return err
-	}
-	o, err := s.Orders.Get(web.Ctx(c), web.ActorOf(c), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(o)
+	return orderStep(fiber.StatusOK, func(c *fiber.Ctx, id int64, in confirm) (order.Order, error) {
+		if err := s.Orders.ConfirmManual(web.Ctx(c), web.ActorOf(c), id, in.Reference); err != nil {
+			return order.Order{}, err
+		}
+		return s.Orders.Get(web.Ctx(c), web.ActorOf(c), id)
+	})
 }
 
-func (s handlers) ship(c *fiber.Ctx) error {
-	id, err := web.OrderID(c)
-	if err != nil {
-		return err
-	}
-	var in order.ShipRequest
-	if err := web.BindJSON(c, &in); err != nil {
-		return err
-	}
-	o, err := s.Orders.Ship(web.Ctx(c), web.ActorOf(c), id, in)
-	if err != nil {
-		return err
-	}
-	return c.Status(fiber.StatusCreated).JSON(o)
+func (s handlers) ship() fiber.Handler {
+	return orderStep(fiber.StatusCreated, func(c *fiber.Ctx, id int64, in order.ShipRequest) (order.Order, error) {
+		return s.Orders.Ship(web.Ctx(c), web.ActorOf(c), id, in)
+	})
 }
 
-func (s handlers) refund(c *fiber.Ctx) error {
-	id, err := web.OrderID(c)
-	if err != nil {
-		return err
-	}
-	var in order.RefundRequest
-	if err := web.BindJSON(c, &in); err != nil {
-		return err
-	}
-	o, err := s.Orders.Refund(web.Ctx(c), web.ActorOf(c), id, in, s.Refunder())
-	if err != nil {
-		return err
-	}
-	return c.Status(fiber.StatusCreated).JSON(o)
+func (s handlers) refund() fiber.Handler {
+	return orderStep(fiber.StatusCreated, func(c *fiber.Ctx, id int64, in order.RefundRequest) (order.Order, error) {
+		return s.Orders.Refund(web.Ctx(c), web.ActorOf(c), id, in, s.Refunder())
+	})
 }
 
 // recordExternalRefund records a refund made in the Stripe dashboard
 // against the order's lines (no money moves).
-func (s handlers) recordExternalRefund(c *fiber.Ctx) error {
-	id, err := web.OrderID(c)
-	if err != nil {
-		return err
-	}
-	var in order.RefundRequest
-	if err := web.BindJSON(c, &in); err != nil {
-		return err
-	}
-	o, err := s.Orders.RecordExternalRefund(web.Ctx(c), web.ActorOf(c), id, c.Params("refund_id"), in)
-	if err != nil {
-		return err
-	}
-	return c.Status(fiber.StatusCreated).JSON(o)
+func (s handlers) recordExternalRefund() fiber.Handler {
+	return orderStep(fiber.StatusCreated, func(c *fiber.Ctx, id int64, in order.RefundRequest) (order.Order, error) {
+		return s.Orders.RecordExternalRefund(web.Ctx(c), web.ActorOf(c), id, c.Params("refund_id"), in)
+	})
 }
 
 // impact answers the buyer (and admins) by order id.
