@@ -16,6 +16,7 @@ import (
 // Config is every setting of the service.
 type Config struct {
 	Addr                 string        // MARKET_ADDR
+	MetricsAddr          string        // MARKET_METRICS_ADDR: /metrics, on a listener of its own; empty: none
 	DataDir              string        // MARKET_DATA_DIR
 	DatabaseURL          string        // DATABASE_URL: marketd's, as the service's role; empty: a private cluster under DataDir
 	MigrateDatabaseURL   string        // MIGRATE_DATABASE_URL: marketctl's, as the tables' owner; empty: DATABASE_URL
@@ -75,6 +76,7 @@ func (c *Config) settings() []setting {
 	}
 	return []setting{
 		{"addr", "MARKET_ADDR", "listen address", str(&c.Addr), ":8080", false},
+		{"metrics-addr", "MARKET_METRICS_ADDR", "listen address of /metrics (Prometheus), never the public one; empty serves no metrics", str(&c.MetricsAddr), "127.0.0.1:9090", false},
 		{"data-dir", "MARKET_DATA_DIR", "directory for the private PostgreSQL cluster, the data key and uploads", str(&c.DataDir), "./var", false},
 		{"database-url", "DATABASE_URL", "PostgreSQL URL; empty starts a private cluster under the data dir", str(&c.DatabaseURL), "", true},
 		{"migrate-database-url", "MIGRATE_DATABASE_URL", "PostgreSQL URL of the tables' owner for marketctl (migrations, imports); empty uses DATABASE_URL", str(&c.MigrateDatabaseURL), "", true},
@@ -174,6 +176,8 @@ func valueOf(c *Config, name string) string {
 	switch name {
 	case "addr":
 		return c.Addr
+	case "metrics-addr":
+		return c.MetricsAddr
 	case "data-dir":
 		return c.DataDir
 	case "database-url":

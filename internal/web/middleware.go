@@ -60,14 +60,17 @@ func (s *Server) instrument(c *fiber.Ctx) error {
 		}
 	}
 	status := c.Response().StatusCode()
-	route := routeOf(c)
+	// Fiber's strings point into the request's buffers, which the next
+	// request on the connection overwrites: a label kept by Prometheus must
+	// be a copy, or the registry ends up with two series of one name.
+	method, route := strings.Clone(c.Method()), strings.Clone(routeOf(c))
 	elapsed := time.Since(start)
-	s.metrics.observe(c.Method(), route, status, elapsed)
+	s.metrics.observe(method, route, status, elapsed)
 	size := -1 // a streamed body (exports) is not read here: that would buffer it whole
 	if !c.Context().IsBodyStream() {
 		size = len(c.Response().Body())
 	}
-	s.Log.Info("http", "method", c.Method(), "path", c.Path(), "route", route, "status", status,
+	s.Log.Info("http", "method", method, "path", c.Path(), "route", route, "status", status,
 		"duration_ms", float64(elapsed.Microseconds())/1000, "bytes", size,
 		"ip", c.IP(), "request_id", RequestIDOf(c))
 	return nil

@@ -7,6 +7,7 @@ package site
 import (
 	"context"
 	"log/slog"
+	"net/http"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -25,7 +26,10 @@ import (
 
 // App is the HTTP application and the background job client of one process.
 type App struct {
-	HTTP     *fiber.App
+	HTTP *fiber.App
+	// Metrics serves /metrics; marketd listens for it on MARKET_METRICS_ADDR,
+	// apart from HTTP.
+	Metrics  http.Handler
 	Jobs     *jobs.Client
 	Services *Services
 }
@@ -55,11 +59,11 @@ func New(cfg config.Config, db *pgxpool.Pool, rdb redis.UniversalClient, log *sl
 	// LISTEN connection, catalog/changes.go); it stops with the HTTP server.
 	stopListening := svc.Catalog.Listen(context.Background(), log)
 	h.Hooks().OnShutdown(func() error { stopListening(); return nil })
-	return &App{HTTP: h, Jobs: svc.Jobs, Services: svc}, nil
+	return &App{HTTP: h, Metrics: srv.MetricsHandler(), Jobs: svc.Jobs, Services: svc}, nil
 }
 
-// Mount adds every route, in this order: the core's own (probes, metrics,
-// static files, language), the JSON API, then the pages of each audience.
+// Mount adds every route, in this order: the core's own (probes, static
+// files, language), the JSON API, then the pages of each audience.
 // The API goes first because some of its prefixes carry middleware (the
 // orders group's sign-in check); the audiences' paths do not overlap.
 func Mount(srv *web.Server) error {
