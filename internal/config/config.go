@@ -17,6 +17,7 @@ import (
 type Config struct {
 	Addr                 string        // MARKET_ADDR
 	MetricsAddr          string        // MARKET_METRICS_ADDR: /metrics, on a listener of its own; empty: none
+	BaseURL              string        // MARKET_BASE_URL: the site's address in absolute links (QR codes, receipts, Stripe's return)
 	DataDir              string        // MARKET_DATA_DIR
 	DatabaseURL          string        // DATABASE_URL: marketd's, as the service's role; empty: a private cluster under DataDir
 	MigrateDatabaseURL   string        // MIGRATE_DATABASE_URL: marketctl's, as the tables' owner; empty: DATABASE_URL
@@ -76,6 +77,7 @@ func (c *Config) settings() []setting {
 	}
 	return []setting{
 		{"addr", "MARKET_ADDR", "listen address", str(&c.Addr), ":8080", false},
+		{"base-url", "MARKET_BASE_URL", "the site's public address, used in every absolute link it makes (QR codes, receipt links, Stripe's return); never taken from a request", str(&c.BaseURL), "http://localhost:8080", false},
 		{"metrics-addr", "MARKET_METRICS_ADDR", "listen address of /metrics (Prometheus), never the public one; empty serves no metrics", str(&c.MetricsAddr), "127.0.0.1:9090", false},
 		{"data-dir", "MARKET_DATA_DIR", "directory for the private PostgreSQL cluster, the data key and uploads", str(&c.DataDir), "./var", false},
 		{"database-url", "DATABASE_URL", "PostgreSQL URL; empty starts a private cluster under the data dir", str(&c.DatabaseURL), "", true},
@@ -151,6 +153,11 @@ func (c *Config) validate() error {
 	if c.SessionIdle <= 0 || c.SessionMax < c.SessionIdle {
 		return fmt.Errorf("session-idle must be positive and at most session-max")
 	}
+	u, err := url.Parse(c.BaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("base-url must be an http or https address such as https://market.example")
+	}
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
@@ -176,6 +183,8 @@ func valueOf(c *Config, name string) string {
 	switch name {
 	case "addr":
 		return c.Addr
+	case "base-url":
+		return c.BaseURL
 	case "metrics-addr":
 		return c.MetricsAddr
 	case "data-dir":

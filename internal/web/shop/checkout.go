@@ -109,6 +109,6 @@ func (s handlers) pay(c *fiber.Ctx) error {
 	p := s.Page(c, "")
 	p.Title = p.T("pay.title")
 	p.Data = PayView{Order: o, ClientSecret: intent.ClientSecret, PublishableKey: s.StripePublishableKey,
-		ReturnURL: c.BaseURL() + fmt.Sprintf("/orders/%d", o.ID)}
+		ReturnURL: s.AbsoluteURL(fmt.Sprintf("/orders/%d", o.ID))}
 	return s.HTML(c, "shop/pay", p)
 }

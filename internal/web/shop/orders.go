@@ -49,7 +49,7 @@ func (s handlers) order(c *fiber.Ctx) error {
 	}
 	p := s.Page(c, "")
 	p.Title = p.T("order.title", o.Number)
-	p.Data = OrderView{Order: o, Impact: im, ReceiptURL: c.BaseURL() + o.ReceiptURL}
+	p.Data = OrderView{Order: o, Impact: im, ReceiptURL: s.AbsoluteURL(o.ReceiptURL)}
 	return s.HTML(c, "shop/order", p)
 }
 

@@ -46,7 +46,7 @@ func New(cfg config.Config, db *pgxpool.Pool, rdb redis.UniversalClient, log *sl
 		Households: svc.Households, Coops: svc.Coops, PovertyLines: svc.PovertyLines,
 		Reports: svc.Reports, Payouts: svc.Payouts, BuyerOrgs: svc.BuyerOrgs,
 		Payments: svc.Payments, StripePublishableKey: cfg.StripePublishableKey,
-		BodyLimit: cfg.BodyLimit, TrustProxy: cfg.TrustProxy, RequestTimeout: cfg.RequestTimeout, ExportTimeout: cfg.ExportTimeout,
+		BodyLimit: cfg.BodyLimit, TrustProxy: cfg.TrustProxy, BaseURL: cfg.BaseURL, RequestTimeout: cfg.RequestTimeout, ExportTimeout: cfg.ExportTimeout,
 	})
 	if err != nil {
 		return nil, err
