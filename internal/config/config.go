@@ -35,7 +35,7 @@ type Config struct {
 	BodyLimit            int           // MARKET_BODY_LIMIT bytes
 	SessionIdle          time.Duration // MARKET_SESSION_IDLE
 	SessionMax           time.Duration // MARKET_SESSION_MAX
-	LoginLimitAccount    int           // MARKET_LOGIN_LIMIT_ACCOUNT failed logins per account per window
+	LoginLimitAccount    int           // MARKET_LOGIN_LIMIT_ACCOUNT failed logins per account and client address before back-off
 	LoginLimitClient     int           // MARKET_LOGIN_LIMIT_CLIENT login attempts per client address per window
 	LoginLimitWindow     time.Duration // MARKET_LOGIN_LIMIT_WINDOW
 	OrderTTL             time.Duration // MARKET_ORDER_TTL unpaid orders expire after this
@@ -96,9 +96,9 @@ func (c *Config) settings() []setting {
 		{"body-limit", "MARKET_BODY_LIMIT", "largest request body in bytes", num(&c.BodyLimit), "8388608", false},
 		{"session-idle", "MARKET_SESSION_IDLE", "a session ends after this long unused", dur(&c.SessionIdle), "2h", false},
 		{"session-max", "MARKET_SESSION_MAX", "a session ends this long after login whatever its use", dur(&c.SessionMax), "168h", false},
-		{"login-limit-account", "MARKET_LOGIN_LIMIT_ACCOUNT", "failed logins allowed per account per window", num(&c.LoginLimitAccount), "5", false},
+		{"login-limit-account", "MARKET_LOGIN_LIMIT_ACCOUNT", "failed logins of one account from one client address before each further attempt waits a back-off that doubles up to the window", num(&c.LoginLimitAccount), "5", false},
 		{"login-limit-client", "MARKET_LOGIN_LIMIT_CLIENT", "login attempts allowed per client address per window", num(&c.LoginLimitClient), "30", false},
-		{"login-limit-window", "MARKET_LOGIN_LIMIT_WINDOW", "login rate-limit window", dur(&c.LoginLimitWindow), "15m", false},
+		{"login-limit-window", "MARKET_LOGIN_LIMIT_WINDOW", "window of the per-address login limit, and the longest back-off", dur(&c.LoginLimitWindow), "15m", false},
 		{"order-ttl", "MARKET_ORDER_TTL", "unpaid orders expire after this", dur(&c.OrderTTL), "30m", false},
 		{"log-level", "MARKET_LOG_LEVEL", "debug, info, warn or error", str(&c.LogLevel), "info", false},
 		{"trust-proxy", "MARKET_TRUST_PROXY", "take the client address from X-Forwarded-For", boolean(&c.TrustProxy), "false", false},
