@@ -128,14 +128,35 @@ func (s *Service) ActorForSession(ctx context.Context, id string) (Actor, Sessio
 	return a, sess, err
 }
 
-// ActorForToken resolves a bearer token to its actor.
-func (s *Service) ActorForToken(ctx context.Context, tok string) (Actor, error) {
-	uid, err := s.Tokens.Resolve(ctx, tok)
+// ActorForToken resolves a bearer token to its actor and the login it was
+// issued at ("" for none).
+func (s *Service) ActorForToken(ctx context.Context, tok string) (Actor, string, error) {
+	uid, login, err := s.Tokens.Resolve(ctx, tok)
 	if err != nil {
 		if err == ErrBadToken {
-			return Actor{}, errs.E(errs.Unauthenticated, "the bearer token is invalid or expired")
+			return Actor{}, "", errs.E(errs.Unauthenticated, "the bearer token is invalid or expired")
 		}
-		return Actor{}, err
+		return Actor{}, "", err
 	}
-	return s.Users.Actor(ctx, uid)
+	a, err := s.Users.Actor(ctx, uid)
+	return a, login, err
+}
+
+// Logout ends a login: its browser sessions and its bearer tokens.
+func (s *Service) Logout(ctx context.Context, userID int64, login string) error {
+	if login == "" {
+		return nil
+	}
+	if err := s.Tokens.EndLogin(ctx, userID, login); err != nil {
+		return err
+	}
+	return s.Sessions.EndLogin(ctx, userID, login)
+}
+
+// LogoutEverywhere ends every session and every token of the account.
+func (s *Service) LogoutEverywhere(ctx context.Context, userID int64) error {
+	if err := s.Tokens.EndAll(ctx, userID); err != nil {
+		return err
+	}
+	return s.Sessions.EndAll(ctx, userID)
 }

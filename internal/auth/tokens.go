@@ -31,11 +31,13 @@ func hashToken(tok string) []byte {
 	return h[:]
 }
 
-// Issue creates a token for userID.
-func (t *Tokens) Issue(ctx context.Context, userID int64) (string, error) {
+// Issue creates a token for userID, issued at login (auth.NewLogin; ""
+// for a token of no login).
+func (t *Tokens) Issue(ctx context.Context, userID int64, login string) (string, error) {
 	tok := tokenPrefix + RandomToken(32)
-	const q = `INSERT INTO api_tokens (user_id, token_hash, expires_at) VALUES ($1, $2, now() + $3::interval)`
-	if _, err := t.db.Exec(ctx, q, userID, hashToken(tok), fmt.Sprintf("%d seconds", int(TokenTTL.Seconds()))); err != nil {
+	const q = `INSERT INTO api_tokens (user_id, token_hash, expires_at, login_id)
+		VALUES ($1, $2, now() + $3::interval, nullif($4, ''))`
+	if _, err := t.db.Exec(ctx, q, userID, hashToken(tok), fmt.Sprintf("%d seconds", int(TokenTTL.Seconds())), login); err != nil {
 		return "", fmt.Errorf("issue token: %w", err)
 	}
 	return tok, nil
@@ -44,27 +46,41 @@ func (t *Tokens) Issue(ctx context.Context, userID int64) (string, error) {
 // ErrBadToken means the token is unknown, malformed or expired.
 var ErrBadToken = errors.New("invalid bearer token")
 
-// Resolve returns the user id of a valid token and records its use.
-func (t *Tokens) Resolve(ctx context.Context, tok string) (int64, error) {
+// Resolve returns the user id and the login of a valid token and records
+// its use.
+func (t *Tokens) Resolve(ctx context.Context, tok string) (userID int64, login string, err error) {
 	if !strings.HasPrefix(tok, tokenPrefix) || len(tok) != len(tokenPrefix)+64 {
-		return 0, ErrBadToken
+		return 0, "", ErrBadToken
 	}
 	const q = `UPDATE api_tokens SET last_used_at = now()
-		WHERE token_hash = $1 AND expires_at > now() RETURNING user_id`
-	var uid int64
-	err := t.db.QueryRow(ctx, q, hashToken(tok)).Scan(&uid)
+		WHERE token_hash = $1 AND expires_at > now() RETURNING user_id, coalesce(login_id, '')`
+	err = t.db.QueryRow(ctx, q, hashToken(tok)).Scan(&userID, &login)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return 0, ErrBadToken
+		return 0, "", ErrBadToken
 	}
 	if err != nil {
-		return 0, fmt.Errorf("resolve token: %w", err)
+		return 0, "", fmt.Errorf("resolve token: %w", err)
 	}
-	return uid, nil
+	return userID, login, nil
 }
 
 // Revoke deletes the token.
 func (t *Tokens) Revoke(ctx context.Context, tok string) error {
 	const q = `DELETE FROM api_tokens WHERE token_hash = $1`
 	_, err := t.db.Exec(ctx, q, hashToken(tok))
+	return err
+}
+
+// EndLogin deletes the user's tokens issued at login.
+func (t *Tokens) EndLogin(ctx context.Context, userID int64, login string) error {
+	const q = `DELETE FROM api_tokens WHERE user_id = $1 AND login_id = $2`
+	_, err := t.db.Exec(ctx, q, userID, login)
+	return err
+}
+
+// EndAll deletes every token of the user.
+func (t *Tokens) EndAll(ctx context.Context, userID int64) error {
+	const q = `DELETE FROM api_tokens WHERE user_id = $1`
+	_, err := t.db.Exec(ctx, q, userID)
 	return err
 }

@@ -129,12 +129,13 @@ func supported(lang string) bool {
 // makes visitors anonymous rather than breaking public pages.
 func (s *Server) loadActor(c *fiber.Ctx) error {
 	if tok, ok := bearer(c); ok {
-		a, err := s.Auth.ActorForToken(Ctx(c), tok)
+		a, login, err := s.Auth.ActorForToken(Ctx(c), tok)
 		if err != nil {
 			return err
 		}
 		c.Locals("actor", a)
 		c.Locals("bearer", tok)
+		c.Locals("login", login)
 		return c.Next()
 	}
 	if id := c.Cookies(sessionCookie); id != "" {
@@ -143,6 +144,7 @@ func (s *Server) loadActor(c *fiber.Ctx) error {
 		case err == nil:
 			c.Locals("actor", a)
 			c.Locals("session", sess)
+			c.Locals("login", sess.Login)
 		case errors.Is(err, auth.ErrNoSession) || errs.Is(err, errs.Unauthenticated):
 			s.ClearSessionCookie(c)
 		default:

@@ -45,6 +45,7 @@ func Routes(srv *web.Server) error {
 	api.Post("/auth/register", s.register)
 	api.Post("/auth/login", s.login)
 	api.Post("/auth/logout", s.logout)
+	api.Post("/auth/logout-everywhere", s.RequireSignedIn, s.logoutEverywhere)
 	api.Get("/me", s.RequireSignedIn, s.me)
 	api.Get("/regions/:code", s.region)
 
