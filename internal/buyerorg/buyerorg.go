@@ -19,6 +19,7 @@ import (
 	"github.com/fupinmarket/market/internal/order"
 	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/platform/ids"
+	"github.com/fupinmarket/market/internal/platform/textenc"
 )
 
 // Kinds of organisation.
@@ -52,6 +53,8 @@ func (s *Service) Create(ctx context.Context, a auth.Actor, o Org) (Org, error) 
 	f := errs.FieldErrors{}
 	if o.Name == "" || utf8.RuneCountInString(o.Name) > 64 {
 		f.Add("name", "must be 1 to 64 characters")
+	} else if !textenc.Clean(o.Name, false) {
+		f.Add("name", textenc.ControlReason)
 	}
 	known := false
 	for _, k := range Kinds {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/platform/ids"
+	"github.com/fupinmarket/market/internal/platform/textenc"
 )
 
 // Status is an order's place in its lifecycle.
@@ -88,6 +89,8 @@ func (r *PlaceRequest) Validate(methods []string) error {
 			f.Add("shipping_address."+field, "is required")
 		} else if utf8.RuneCountInString(v) > max {
 			f.Add("shipping_address."+field, "is too long")
+		} else if !textenc.Clean(v, false) {
+			f.Add("shipping_address."+field, textenc.ControlReason)
 		}
 	}
 	check("name", a.Name, 32)

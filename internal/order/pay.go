@@ -12,6 +12,7 @@ import (
 	"github.com/fupinmarket/market/internal/attribution"
 	"github.com/fupinmarket/market/internal/auth"
 	"github.com/fupinmarket/market/internal/platform/errs"
+	"github.com/fupinmarket/market/internal/platform/textenc"
 )
 
 // payment is an order locked for a payment event, in a batch.
@@ -119,7 +120,7 @@ func (s *Service) ConfirmManual(ctx context.Context, a auth.Actor, orderID int64
 		return errs.E(errs.Forbidden, "only a platform administrator confirms payments")
 	}
 	reference = strings.TrimSpace(reference)
-	if reference == "" || len(reference) > 64 {
+	if reference == "" || len(reference) > 64 || !textenc.Clean(reference, false) {
 		return errs.Validation("the confirmation is not valid", map[string]string{"reference": "is required (the bank's transfer reference, at most 64 characters)"})
 	}
 	now := s.cfg.Clock.Now()

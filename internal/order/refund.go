@@ -12,6 +12,7 @@ import (
 	"github.com/fupinmarket/market/internal/auth"
 	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/platform/ids"
+	"github.com/fupinmarket/market/internal/platform/textenc"
 )
 
 // RefundLine returns quantity units and amount_fen of one line.
@@ -111,6 +112,8 @@ func checkRefund(o Order, req *RefundRequest) (int64, error) {
 	f := errs.FieldErrors{}
 	if req.Reason == "" {
 		f.Add("reason", "is required")
+	} else if !textenc.Clean(req.Reason, true) {
+		f.Add("reason", textenc.ControlReason)
 	}
 	if len(req.Lines) == 0 {
 		f.Add("lines", "must name at least one line")

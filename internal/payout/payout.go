@@ -15,6 +15,7 @@ import (
 	"github.com/fupinmarket/market/internal/auth"
 	"github.com/fupinmarket/market/internal/platform/clock"
 	"github.com/fupinmarket/market/internal/platform/errs"
+	"github.com/fupinmarket/market/internal/platform/textenc"
 	"github.com/fupinmarket/market/internal/platform/ids"
 	"github.com/fupinmarket/market/internal/platform/postgres"
 )
@@ -102,6 +103,8 @@ func (in *Input) validate(f errs.FieldErrors, prefix string, clk clock.Clock) {
 	}
 	if len(in.Reference) > 64 {
 		f.Add(prefix+"reference", "is too long")
+	} else if !textenc.Clean(in.Reference, false) {
+		f.Add(prefix+"reference", textenc.ControlReason)
 	}
 }
 

@@ -114,7 +114,7 @@ func New(d Deps) (*Server, error) {
 		cfg.ProxyHeader = fiber.HeaderXForwardedFor
 	}
 	s.app = fiber.New(cfg)
-	s.app.Use(s.requestID, s.instrument, recover.New(), s.deadline, securityHeaders, s.locale, s.loadActor, s.csrf)
+	s.app.Use(s.requestID, s.instrument, recover.New(), s.deadline, securityHeaders, s.locale, refuseControlCharacters, s.loadActor, s.csrf)
 	return s, nil
 }
 

@@ -51,3 +51,24 @@ func TestCSVWriterNeutralisesFormulas(t *testing.T) {
 		})
 	}
 }
+
+func TestClean(t *testing.T) {
+	tests := []struct {
+		s            string
+		line, blocks bool // Clean(s, false), Clean(s, true)
+	}{
+		{"阿依古丽", true, true},
+		{"a\tb", false, true},
+		{"一\n二\r\n", false, true},
+		{"a\x00b", false, false},
+		{"\x1b[31m", false, false},
+		{"a\x7f", false, false},
+		{"\u0085", false, false},
+		{"\xff", false, false},
+	}
+	for _, tt := range tests {
+		if Clean(tt.s, false) != tt.line || Clean(tt.s, true) != tt.blocks {
+			t.Errorf("Clean(%q) = %v, %v; want %v, %v", tt.s, Clean(tt.s, false), Clean(tt.s, true), tt.line, tt.blocks)
+		}
+	}
+}
