@@ -28,8 +28,8 @@ var (
 	}
 	// appAppends are history: the service adds rows and never changes one.
 	appAppends = []string{
-		"cooperative_events", "lot_contributions", "payment_events", "payouts", "pii_access_log", "pii_keys",
-		"refund_lines", "refunds",
+		"cooperative_events", "household_id_conflicts", "lot_contributions", "payment_events", "payouts", "pii_access_log",
+		"pii_keys", "refund_lines", "refunds",
 	}
 	// Read-only to the service: attribution_entries (appended through
 	// append_ledger), the rollups and their queue (written by the SECURITY
