@@ -151,7 +151,14 @@ type StripeEvent struct {
 	Type            string // payment_intent.succeeded, payment_intent.payment_failed
 	PaymentIntentID string
 	Status          string // the PaymentIntent's current status, re-fetched when needed
+	// AmountFen and Currency are the PaymentIntent's (with Status): a
+	// payment pays an order only when they are the order's total in CNY.
+	AmountFen int64
+	Currency  string
 }
+
+// Currency is the currency orders are priced and paid in (amounts in fen).
+const Currency = "cny"
 
 // ApplyStripeEvent applies a PaymentIntent event once (I5). The final state
 // follows the PaymentIntent's status, so events arriving out of order (failed
@@ -162,8 +169,8 @@ func (s *Service) ApplyStripeEvent(ctx context.Context, ev StripeEvent) error {
 		return err
 	}
 	defer tx.Rollback(ctx)
-	var orderID int64
-	err = tx.QueryRow(ctx, `SELECT id FROM orders WHERE payment_intent_id = $1`, ev.PaymentIntentID).Scan(&orderID)
+	var orderID, totalFen int64
+	err = tx.QueryRow(ctx, `SELECT id, total_fen FROM orders WHERE payment_intent_id = $1`, ev.PaymentIntentID).Scan(&orderID, &totalFen)
 	if errors.Is(err, pgx.ErrNoRows) {
 		if _, err := recordEvent(ctx, tx, Stripe, ev.ID, ev.Type, 0, 0); err != nil {
 			return err
@@ -172,6 +179,12 @@ func (s *Service) ApplyStripeEvent(ctx context.Context, ev StripeEvent) error {
 	}
 	if err != nil {
 		return err
+	}
+	if ev.Status == "succeeded" && (ev.AmountFen != totalFen || !strings.EqualFold(ev.Currency, Currency)) {
+		if err := s.recordMismatch(ctx, tx, orderID, totalFen, ev); err != nil {
+			return err
+		}
+		return tx.Commit(ctx)
 	}
 	now := s.cfg.Clock.Now()
 	b := &pgx.Batch{}

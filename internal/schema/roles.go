@@ -28,7 +28,7 @@ var (
 	}
 	// appAppends are history: the service adds rows and never changes one.
 	appAppends = []string{
-		"cooperative_events", "household_id_conflicts", "lot_contributions", "payment_events", "payouts", "pii_access_log",
+		"cooperative_events", "household_id_conflicts", "lot_contributions", "payment_events", "payment_mismatches", "payouts", "pii_access_log",
 		"pii_keys", "refund_lines", "refunds",
 	}
 	// Read-only to the service: attribution_entries (appended through
