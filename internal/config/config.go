@@ -39,6 +39,8 @@ type Config struct {
 	LoginLimitClient     int           // MARKET_LOGIN_LIMIT_CLIENT login attempts per client address per window
 	LoginLimitWindow     time.Duration // MARKET_LOGIN_LIMIT_WINDOW
 	OrderTTL             time.Duration // MARKET_ORDER_TTL unpaid orders expire after this
+	MaxUnpaidOrders      int           // MARKET_MAX_UNPAID_ORDERS a buyer's unpaid orders at once
+	MaxUnitsPerVariant   int           // MARKET_MAX_UNITS_PER_VARIANT units of a variant a buyer holds unpaid (and a line's most)
 	LogLevel             string        // MARKET_LOG_LEVEL
 	TrustProxy           bool          // MARKET_TRUST_PROXY: take the client address from X-Forwarded-For
 	PayeeName            string        // MARKET_PAYEE_NAME: account holder for bank transfers
@@ -100,6 +102,8 @@ func (c *Config) settings() []setting {
 		{"login-limit-client", "MARKET_LOGIN_LIMIT_CLIENT", "login attempts allowed per client address per window", num(&c.LoginLimitClient), "30", false},
 		{"login-limit-window", "MARKET_LOGIN_LIMIT_WINDOW", "window of the per-address login limit, and the longest back-off", dur(&c.LoginLimitWindow), "15m", false},
 		{"order-ttl", "MARKET_ORDER_TTL", "unpaid orders expire after this", dur(&c.OrderTTL), "30m", false},
+		{"max-unpaid-orders", "MARKET_MAX_UNPAID_ORDERS", "unpaid orders one buyer may have at once", num(&c.MaxUnpaidOrders), "5", false},
+		{"max-units-per-variant", "MARKET_MAX_UNITS_PER_VARIANT", "units of one product variant a buyer may hold in unpaid orders (and on one line)", num(&c.MaxUnitsPerVariant), "50", false},
 		{"log-level", "MARKET_LOG_LEVEL", "debug, info, warn or error", str(&c.LogLevel), "info", false},
 		{"trust-proxy", "MARKET_TRUST_PROXY", "take the client address from X-Forwarded-For", boolean(&c.TrustProxy), "false", false},
 		{"payee-name", "MARKET_PAYEE_NAME", "account holder shown for bank transfers", str(&c.PayeeName), "扶贫集市（演示）运营中心", false},
@@ -149,6 +153,9 @@ func (c *Config) validate() error {
 	}
 	if c.StatementTimeout < 0 || c.RequestTimeout <= 0 || c.ExportTimeout <= 0 {
 		return fmt.Errorf("statement-timeout must not be negative, request-timeout and export-timeout must be positive")
+	}
+	if c.MaxUnpaidOrders <= 0 || c.MaxUnitsPerVariant <= 0 {
+		return fmt.Errorf("max-unpaid-orders and max-units-per-variant must be positive")
 	}
 	if c.SessionIdle <= 0 || c.SessionMax < c.SessionIdle {
 		return fmt.Errorf("session-idle must be positive and at most session-max")
@@ -231,6 +238,10 @@ func valueOf(c *Config, name string) string {
 		return c.LoginLimitWindow.String()
 	case "order-ttl":
 		return c.OrderTTL.String()
+	case "max-unpaid-orders":
+		return fmt.Sprint(c.MaxUnpaidOrders)
+	case "max-units-per-variant":
+		return fmt.Sprint(c.MaxUnitsPerVariant)
 	case "log-level":
 		return c.LogLevel
 	case "trust-proxy":

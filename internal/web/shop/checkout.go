@@ -37,9 +37,9 @@ func (s handlers) renderCheckout(c *fiber.Ctx, addr order.Address, fields map[st
 	p.Title = p.T("checkout.title")
 	translated := map[string]string{}
 	for k, m := range fields {
-		translated[k] = p.Msg(m)
+		translated[k] = web.TrMsg(p, m)
 	}
-	p.Data = CheckoutView{Cart: v, Address: addr, Fields: translated, Error: p.Msg(msg), Stripe: s.Payments != nil}
+	p.Data = CheckoutView{Cart: v, Address: addr, Fields: translated, Error: web.TrMsg(p, msg), Stripe: s.Payments != nil}
 	return s.HTML(c, "shop/checkout", p)
 }
 

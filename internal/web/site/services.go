@@ -102,7 +102,8 @@ func orderConfig(cfg config.Config, clk clock.Clock) order.Config {
 		methods = append(methods, order.Stripe)
 	}
 	return order.Config{TTL: cfg.OrderTTL, Methods: methods, Clock: clk,
-		Payee: order.Instructions{Payee: cfg.PayeeName, Bank: cfg.PayeeBank, Account: cfg.PayeeAccount}}
+		Payee:           order.Instructions{Payee: cfg.PayeeName, Bank: cfg.PayeeBank, Account: cfg.PayeeAccount},
+		MaxUnpaidOrders: cfg.MaxUnpaidOrders, MaxUnitsPerVariant: cfg.MaxUnitsPerVariant}
 }
 
 // paymentProvider is Stripe when a secret key is set (STRIPE_API_BASE points
