@@ -25,6 +25,7 @@ type PortalView struct {
 	Progress   buyerorg.Progress
 	Awaiting   []buyerorg.AwaitingOrder
 	Members    []buyerorg.Member
+	Invited    []buyerorg.PendingInvitation
 	Charts     []template.HTML
 	TargetYuan string
 	Email      string
@@ -107,6 +108,12 @@ func (s handlers) load(c *fiber.Ctx, id int64, year int) (PortalView, error) {
 	for i := range v.Members {
 		v.Members[i].AddedAt = s.Clock.In(v.Members[i].AddedAt) // the day added, in Beijing
 	}
+	if v.Invited, err = s.BuyerOrgs.PendingInvitations(ctx, a, id); err != nil {
+		return v, err
+	}
+	for i := range v.Invited {
+		v.Invited[i].InvitedAt = s.Clock.In(v.Invited[i].InvitedAt)
+	}
 	return v, nil
 }
 
@@ -132,7 +139,7 @@ func charts(p web.Page, pr buyerorg.Progress, year int) []template.HTML {
 // value names a catalog key, so nothing else is let through.
 func doneNotice(done string) string {
 	switch done {
-	case "target", "member", "accepted", "created":
+	case "target", "invited", "accepted", "created", "joined", "left":
 		return done
 	}
 	return ""
