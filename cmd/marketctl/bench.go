@@ -20,7 +20,9 @@ import (
 	"github.com/fupinmarket/market/internal/attribution"
 	"github.com/fupinmarket/market/internal/auth"
 	"github.com/fupinmarket/market/internal/demo"
+	"github.com/fupinmarket/market/internal/feed"
 	"github.com/fupinmarket/market/internal/jobs"
+	"github.com/fupinmarket/market/internal/ledger"
 	"github.com/fupinmarket/market/internal/order"
 	"github.com/fupinmarket/market/internal/pii"
 	"github.com/fupinmarket/market/internal/platform/errs"
@@ -41,13 +43,16 @@ func benchCmd(ctx context.Context, e *env, args []string) error {
 	warmup := fs.Duration("warmup", 3*time.Second, "run this long first, unmeasured (caches, plans, connections)")
 	duration := fs.Duration("duration", 15*time.Second, "how long to measure")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the measured part to this file")
+	sealEvery := fs.Duration("seal-every", 2*time.Second, "seal the ledger this often during the run, as marketd's job does every minute (0: never)")
+	feedOn := fs.Bool("feed", e.cfg.FeedURL != "", "write the sales feed's events in the paying transaction, as a service with MARKET_FEED_URL does")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	b, err := newCheckoutBench(ctx, e, *mode == "hot")
+	b, err := newCheckoutBench(ctx, e, *mode == "hot", *feedOn)
 	if err != nil {
 		return err
 	}
+	b.sealEvery = *sealEvery
 	b.run(ctx, *workers, *warmup)
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
@@ -65,8 +70,9 @@ func benchCmd(ctx context.Context, e *env, args []string) error {
 	if *cpuProfile != "" {
 		pprof.StopCPUProfile()
 	}
-	fmt.Fprintf(e.out, "mode=%s workers=%d orders=%d failed=%d orders_per_sec=%.1f p50=%s p99=%s\n", *mode, *workers,
-		r.done, r.failed, float64(r.done)/r.elapsed.Seconds(), r.percentile(0.5), r.percentile(0.99))
+	fmt.Fprintf(e.out, "mode=%s feed=%v workers=%d orders=%d failed=%d orders_per_sec=%.1f p50=%s p99=%s seal_every=%s seals=%d sealed_entries=%d\n",
+		*mode, *feedOn, *workers, r.done, r.failed, float64(r.done)/r.elapsed.Seconds(), r.percentile(0.5), r.percentile(0.99),
+		*sealEvery, r.seals, r.sealed)
 	for _, err := range r.errors {
 		fmt.Fprintln(e.out, "error:", err)
 	}
@@ -85,9 +91,11 @@ type checkoutBench struct {
 	admin    auth.Actor
 	variants []int64
 	db       *pgxpool.Pool
+	// sealEvery is how often the ledger is sealed during a run (0: never).
+	sealEvery time.Duration
 }
 
-func newCheckoutBench(ctx context.Context, e *env, hot bool) (*checkoutBench, error) {
+func newCheckoutBench(ctx context.Context, e *env, hot, feedOn bool) (*checkoutBench, error) {
 	db := e.infra.DB
 	ring, err := pii.ParseRing(e.infra.DataKey)
 	if err != nil {
@@ -132,7 +140,11 @@ func newCheckoutBench(ctx context.Context, e *env, hot bool) (*checkoutBench, er
 	if err != nil {
 		return nil, err
 	}
-	svc := order.NewService(db, order.Config{TTL: time.Hour, Methods: []string{order.Manual}})
+	cfg := order.Config{TTL: time.Hour, Methods: []string{order.Manual}}
+	if feedOn {
+		cfg.Feed = &feed.Outbox{}
+	}
+	svc := order.NewService(db, cfg)
 	return &checkoutBench{svc: svc, buyers: buyers, admin: admin, variants: variants, db: db}, nil
 }
 
@@ -142,6 +154,8 @@ type benchResult struct {
 	elapsed      time.Duration   // until the rollups had caught up with the last order
 	latencies    []time.Duration // sorted
 	errors       []error         // other than running out of stock, at most a few
+	seals        int             // seals made during the run
+	sealed       int             // entries they hold
 }
 
 func (r benchResult) percentile(q float64) time.Duration {
@@ -163,6 +177,8 @@ func (b *checkoutBench) run(ctx context.Context, workers int, d time.Duration) b
 	deadline := start.Add(d)
 	applierDone := make(chan error, 1)
 	go func() { applierDone <- b.applyRollupsUntil(ctx, deadline) }()
+	sealerDone := make(chan benchResult, 1)
+	go func() { sealerDone <- b.sealUntil(ctx, deadline) }()
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
@@ -193,6 +209,8 @@ func (b *checkoutBench) run(ctx context.Context, workers int, d time.Duration) b
 	if err := <-applierDone; err != nil {
 		r.errors = append(r.errors, err)
 	}
+	sealing := <-sealerDone
+	r.seals, r.sealed, r.errors = sealing.seals, sealing.sealed, append(r.errors, sealing.errors...)
 	if err := attribution.ApplyPending(ctx, b.db); err != nil {
 		r.errors = append(r.errors, err)
 	}
@@ -215,6 +233,34 @@ func (b *checkoutBench) applyRollupsUntil(ctx context.Context, deadline time.Tim
 		case <-tick.C:
 			if err := attribution.ApplyPending(ctx, b.db); err != nil {
 				return err
+			}
+		}
+	}
+}
+
+// sealUntil seals the ledger every b.sealEvery until the deadline, as
+// marketd's job does (every jobs.SealEvery), while checkouts go on.
+func (b *checkoutBench) sealUntil(ctx context.Context, deadline time.Time) benchResult {
+	var r benchResult
+	if b.sealEvery <= 0 {
+		return r
+	}
+	tick := time.NewTicker(b.sealEvery)
+	defer tick.Stop()
+	stop := time.NewTimer(time.Until(deadline))
+	defer stop.Stop()
+	for {
+		select {
+		case <-stop.C:
+			return r
+		case <-tick.C:
+			seals, err := ledger.Sealer{DB: b.db}.Seal(ctx)
+			if err != nil && !errors.Is(err, ledger.ErrWritersInFlight) {
+				r.errors = append(r.errors, err)
+				return r
+			}
+			for _, s := range seals {
+				r.seals, r.sealed = r.seals+1, r.sealed+s.Entries
 			}
 		}
 	}

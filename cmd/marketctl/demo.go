@@ -58,6 +58,10 @@ func demoCmd(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		fmt.Fprintln(e.out, "demo orders ready: a year of paid orders in the ledger")
+		if err := demo.LoadIncome(ctx, e.infra.DB, demo.IncomeOptions{Seed: *seed}); err != nil {
+			return err
+		}
+		fmt.Fprintln(e.out, "demo wages and dividends ready: the cooperatives' members earn all three income types")
 		// Fresh statistics after the bulk load (not before the orders: an
 		// analyzed empty table is planned as empty until autovacuum runs).
 		if _, err := e.infra.DB.Exec(ctx, "ANALYZE"); err != nil {

@@ -1,5 +1,5 @@
 // Command marketctl administers Fupin Market: migrations, demo data, users,
-// imports, exports and audits.
+// imports, exports, audits and the ledger's seals.
 package main
 
 import (
@@ -47,8 +47,10 @@ func commands() []command {
 	return []command{
 		{"migrate", "migrate up|down|status       apply, roll back one, or list migrations", migrateCmd},
 		{"demo", "demo [--households N] [--seed S]   load the demo data (idempotent; N households, 2,000 by default, up to 4,000,000)", demoCmd},
-		{"bench", "bench checkout [--mode hot|spread] [--workers N] [--duration D]   load test checkout on a scratch database", benchCmd},
-		{"audit", "audit                         check the attribution invariants I1–I6; non-zero exit on any violation", auditCmd},
+		{"bench", "bench checkout [--mode hot|spread] [--workers N] [--duration D] [--seal-every D] [--feed]   load test checkout (sealing the ledger meanwhile) on a scratch database", benchCmd},
+		{"audit", "audit                         check the attribution invariants I1–I7 and the feed's outbox; non-zero exit on any violation", auditCmd},
+		{"ledger", "ledger seal|verify            seal the new ledger entries now; recompute every seal (non-zero exit naming the first entry or seal that no longer matches)", ledgerCmd},
+		{"feed", "feed status | feed replay --since DATE   the sales feed's outbox; deliver what was delivered since DATE again", feedCmd},
 		{"user", "user create --email E --name N --password P --role R [--coop ID] [--region CODE] [--org ID]", userCmd},
 		{"households", "households import FILE --region CODE [--quiet]   import a household CSV as that region's office; all rows or none", householdsCmd},
 		{"keys", "keys generate | keys rotate [--batch N]   new data key; re-seal personal data under the current key (README: Key rotation)", keysCmd},

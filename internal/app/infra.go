@@ -15,6 +15,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/fupinmarket/market/internal/config"
+	"github.com/fupinmarket/market/internal/platform/clock"
 	"github.com/fupinmarket/market/internal/platform/devdeps"
 	"github.com/fupinmarket/market/internal/platform/pgembed"
 	"github.com/fupinmarket/market/internal/platform/postgres"
@@ -163,11 +164,15 @@ func appPasswordOf(dbURL string) string {
 // openDB opens the pool; the service's is checked for privileges it must
 // not hold and bounded in time.
 func (in *Infra) openDB(ctx context.Context, cfg config.Config, dbURL string, role Role) error {
-	var limits []postgres.Limits
-	if role == Service {
-		limits = append(limits, postgres.Limits{Statement: cfg.StatementTimeout, IdleInTx: max(2*cfg.StatementTimeout, time.Minute)})
+	clk, err := clock.Load(cfg.Timezone)
+	if err != nil {
+		return err
 	}
-	pool, err := postgres.Open(ctx, dbURL, limits...)
+	limits := postgres.Limits{Zone: clk.Location()}
+	if role == Service {
+		limits.Statement, limits.IdleInTx = cfg.StatementTimeout, max(2*cfg.StatementTimeout, time.Minute)
+	}
+	pool, err := postgres.Open(ctx, dbURL, limits)
 	if err != nil {
 		if role == Service && strings.Contains(err.Error(), schema.AppRole) {
 			return fmt.Errorf("%w (run `marketctl migrate up` first: it creates the role %s)", err, schema.AppRole)

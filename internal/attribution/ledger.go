@@ -8,11 +8,51 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// Kinds of ledger entries.
+// Kinds of ledger entries (docs/DOMAIN.md). A sale or refund names its
+// order, line and lot; a wage or its correction its wage (wage_id); a
+// dividend its dividend (dividend_id).
 const (
-	KindSale   = "sale"
-	KindRefund = "refund"
+	KindSale           = "sale"
+	KindRefund         = "refund"
+	KindWage           = "wage"
+	KindWageCorrection = "wage_correction"
+	KindDividend       = "dividend"
 )
+
+// Income types of ledger entries: sales and refunds are operating income,
+// wages wage income, dividends property (asset) income.
+const (
+	Operating = "operating"
+	Wage      = "wage"
+	Asset     = "asset"
+)
+
+// ByType is an amount split by income type, in fen; the total is their sum.
+type ByType struct {
+	Operating int64 `json:"operating"`
+	Wage      int64 `json:"wage"`
+	Asset     int64 `json:"asset"`
+}
+
+// Total is the sum of the three types.
+func (b ByType) Total() int64 { return b.Operating + b.Wage + b.Asset }
+
+// Add adds amount under income type typ.
+func (b *ByType) Add(typ string, amount int64) {
+	switch typ {
+	case Wage:
+		b.Wage += amount
+	case Asset:
+		b.Asset += amount
+	default:
+		b.Operating += amount
+	}
+}
+
+// Plus returns the sum of b and o, type by type.
+func (b ByType) Plus(o ByType) ByType {
+	return ByType{Operating: b.Operating + o.Operating, Wage: b.Wage + o.Wage, Asset: b.Asset + o.Asset}
+}
 
 // lineState is what the rule needs of an order line.
 type lineState struct {

@@ -79,7 +79,7 @@ func TestRollupsFollowTheQueue(t *testing.T) {
 	w.Audit(t)
 
 	t.Run("the audit sees a rollup that left the ledger", func(t *testing.T) {
-		ordertest.Exec(t, w.DB, `UPDATE coop_household_balance SET attributed_fen = attributed_fen + 1
+		ordertest.Exec(t, w.DB, `UPDATE coop_household_balance SET attributed_fen = attributed_fen + 1, operating_fen = operating_fen + 1
 			WHERE household_id = $1 RETURNING household_id`, w.Households[0])
 		v, err := attribution.Audit(ctx, w.DB.Pool)
 		if err != nil {

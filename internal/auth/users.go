@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/fupinmarket/market/internal/platform/errs"
+	"github.com/fupinmarket/market/internal/platform/text"
 	"github.com/fupinmarket/market/internal/platform/textenc"
 	"github.com/fupinmarket/market/internal/region"
 )
@@ -53,6 +54,8 @@ func (n *NewUser) Validate() error {
 		f.Add("name", "must be 1 to 64 characters")
 	} else if !textenc.Clean(n.Name, false) {
 		f.Add("name", textenc.ControlReason)
+	} else if msg := text.CheckBidi(n.Name); msg != "" {
+		f.Add("name", msg)
 	}
 	if l := utf8.RuneCountInString(n.Password); l < MinPasswordLen || l > 256 {
 		f.Add("password", fmt.Sprintf("must be %d to 256 characters", MinPasswordLen))

@@ -19,6 +19,7 @@ import (
 	"github.com/fupinmarket/market/internal/order"
 	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/platform/ids"
+	"github.com/fupinmarket/market/internal/platform/text"
 	"github.com/fupinmarket/market/internal/platform/textenc"
 )
 
@@ -55,6 +56,8 @@ func (s *Service) Create(ctx context.Context, a auth.Actor, o Org) (Org, error) 
 		f.Add("name", "must be 1 to 64 characters")
 	} else if !textenc.Clean(o.Name, false) {
 		f.Add("name", textenc.ControlReason)
+	} else if msg := text.CheckBidi(o.Name); msg != "" {
+		f.Add("name", msg)
 	}
 	known := false
 	for _, k := range Kinds {

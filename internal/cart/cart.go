@@ -14,6 +14,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/fupinmarket/market/internal/coop"
+	"github.com/fupinmarket/market/internal/media"
 	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/platform/ids"
 )
@@ -40,6 +42,10 @@ type Item struct {
 	Quantity    int    `json:"quantity"`
 	Buyable     bool   `json:"buyable"`
 	CoopName    string `json:"cooperative_name"`
+	CoopID      ids.ID `json:"cooperative_id"`
+	Thumb       string `json:"thumb,omitempty"` // the product's first picture, small
+	// Shipping is the cooperative's terms, for the cart's shipping preview.
+	Shipping coop.ShippingTerms `json:"-"`
 }
 
 // AmountFen is the item's price times quantity.
@@ -151,15 +157,26 @@ func (s *Store) Items(ctx context.Context, o Owner) ([]Item, error) {
 	for v := range qty {
 		variants = append(variants, v)
 	}
-	const q = `SELECT v.id, p.id, p.title, v.name, v.price_fen, 0,
-			v.active AND p.status = 'active' AND c.status = 'approved', c.name
+	const q = `SELECT v.id, p.id, p.title, v.name, v.price_fen,
+			v.active AND p.status = 'active' AND c.status = 'approved', c.name, c.id,
+			coalesce((SELECT i.storage_key FROM product_images i WHERE i.product_id = p.id ORDER BY i.position, i.id LIMIT 1), ''),
+			c.shipping_flat_fen, c.shipping_free_from_fen
 		FROM product_variants v JOIN products p ON p.id = v.product_id JOIN cooperatives c ON c.id = p.cooperative_id
 		WHERE v.id = ANY($1) ORDER BY c.id, v.id`
 	rows, err := s.db.Query(ctx, q, variants)
 	if err != nil {
 		return nil, err
 	}
-	items, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Item])
+	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Item, error) {
+		var it Item
+		var key string
+		err := r.Scan(&it.VariantID, &it.ProductID, &it.Title, &it.VariantName, &it.PriceFen, &it.Buyable, &it.CoopName,
+			&it.CoopID, &key, &it.Shipping.FlatFen, &it.Shipping.FreeFromFen)
+		if key != "" {
+			it.Thumb = "/media/" + media.ThumbName(key, media.ThumbWidths[0])
+		}
+		return it, err
+	})
 	for i := range items {
 		items[i].Quantity = qty[int64(items[i].VariantID)]
 	}

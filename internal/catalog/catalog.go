@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/fupinmarket/market/internal/platform/ids"
+	"github.com/fupinmarket/market/internal/platform/text"
 	"github.com/fupinmarket/market/internal/platform/textenc"
 )
 
@@ -36,12 +37,16 @@ type Category struct {
 	Code   string `json:"code"`
 	NameZh string `json:"name_zh"`
 	NameEn string `json:"name_en"`
+	NameUg string `json:"name_ug"`
 }
 
-// Name is the label in lang ("zh-CN" or "en").
+// Name is the label in lang ("zh-CN", "en" or "ug").
 func (c Category) Name(lang string) string {
-	if lang == "en" {
+	switch lang {
+	case "en":
 		return c.NameEn
+	case "ug":
+		return c.NameUg
 	}
 	return c.NameZh
 }
@@ -49,14 +54,14 @@ func (c Category) Name(lang string) string {
 // Categories are the product categories, in display order. They mirror the
 // rows migrations/00200_catalog.sql inserts.
 var Categories = []Category{
-	{"dried_fruit", "干果", "Dried fruit and nuts"},
-	{"fresh_fruit", "鲜果", "Fresh fruit"},
-	{"meat", "肉类", "Meat"},
-	{"poultry_eggs", "禽蛋", "Poultry and eggs"},
-	{"mushrooms", "食用菌", "Edible fungi"},
-	{"grain_oil", "粮油", "Grain and oil"},
-	{"specialty", "特色农产品", "Specialty produce"},
-	{"handicrafts", "手工艺品", "Handicrafts"},
+	{"dried_fruit", "干果", "Dried fruit and nuts", "قۇرۇق مېۋە ۋە مېغىزلار"},
+	{"fresh_fruit", "鲜果", "Fresh fruit", "ھۆل مېۋە"},
+	{"meat", "肉类", "Meat", "گۆش"},
+	{"poultry_eggs", "禽蛋", "Poultry and eggs", "ئۆي قۇشلىرى ۋە تۇخۇم"},
+	{"mushrooms", "食用菌", "Edible fungi", "يېگىلى بولىدىغان زەمبۇرۇغ"},
+	{"grain_oil", "粮油", "Grain and oil", "ئاشلىق ۋە ماي"},
+	{"specialty", "特色农产品", "Specialty produce", "يەرلىك ئالاھىدە مەھسۇلاتلار"},
+	{"handicrafts", "手工艺品", "Handicrafts", "قول ھۈنەر بۇيۇملىرى"},
 }
 
 // CategoryByCode finds a category.
@@ -107,7 +112,48 @@ type Product struct {
 	UpdatedAt       time.Time    `json:"updated_at"`
 	// Visible is whether buyers may see the product (active, cooperative approved).
 	Visible bool `json:"visible"`
+	// SoldUnits (销量) is how many units paid orders bought and kept; read
+	// with one product, not in lists.
+	SoldUnits *int64 `json:"sold_units,omitempty"`
+	// Shipping is the cooperative's fee per order, waived from a threshold.
+	Shipping Shipping `json:"shipping"`
+	// The title and description in Uyghur and English, empty where none
+	// was entered; Names and the ...In methods fall back to Chinese.
+	TitleUg          string     `json:"title_ug"`
+	TitleEn          string     `json:"title_en"`
+	DescriptionUg    string     `json:"description_ug"`
+	DescriptionEn    string     `json:"description_en"`
+	Names            text.Names `json:"names"`
+	CooperativeNames text.Names `json:"cooperative_names"`
+	coopUg, coopEn   string     // scanned, then in CooperativeNames
 }
+
+// TitleIn is the product's title in lang, Chinese when it has none there.
+func (p Product) TitleIn(lang string) string { return p.Names.In(lang) }
+
+// DescriptionIn is the description in lang, Chinese when it has none there.
+func (p Product) DescriptionIn(lang string) string {
+	return text.Names{Zh: p.Description, Ug: p.DescriptionUg, En: p.DescriptionEn}.In(lang)
+}
+
+// CooperativeNameIn is the cooperative's name in lang.
+func (p Product) CooperativeNameIn(lang string) string { return p.CooperativeNames.In(lang) }
+
+// localize fills Names and CooperativeNames from the stored columns.
+func (p *Product) localize(coopUg, coopEn string) {
+	p.Names = text.Names{Zh: p.Title, Ug: p.TitleUg, En: p.TitleEn}
+	p.CooperativeNames = text.Names{Zh: p.CooperativeName, Ug: coopUg, En: coopEn}
+}
+
+// Shipping is what a cooperative charges to ship one order (包邮 from
+// FreeOverFen on, when set).
+type Shipping struct {
+	FeeFen      int64  `json:"fee_fen"`
+	FreeOverFen *int64 `json:"free_over_fen,omitempty"`
+}
+
+// Free reports whether shipping is always free (包邮).
+func (s Shipping) Free() bool { return s.FeeFen == 0 }
 
 // Variant is what a buyer puts in the cart: price_fen for base_qty base units.
 type Variant struct {
@@ -197,12 +243,16 @@ type LotSummary struct {
 
 // ProductInput is a new product, as POST /api/v1/products takes it.
 type ProductInput struct {
-	Title       string         `json:"title"`
-	Description string         `json:"description"`
-	Category    string         `json:"category"`
-	BaseUnit    string         `json:"base_unit"`
-	Status      Status         `json:"status"`
-	Variants    []VariantInput `json:"variants"`
+	Title         string         `json:"title"`
+	Description   string         `json:"description"`
+	TitleUg       string         `json:"title_ug"`
+	TitleEn       string         `json:"title_en"`
+	DescriptionUg string         `json:"description_ug"`
+	DescriptionEn string         `json:"description_en"`
+	Category      string         `json:"category"`
+	BaseUnit      string         `json:"base_unit"`
+	Status        Status         `json:"status"`
+	Variants      []VariantInput `json:"variants"`
 }
 
 // VariantInput is a variant to create (ID zero) or change.
@@ -218,12 +268,16 @@ type VariantInput struct {
 // is the whole list: listed variants with an id are changed, those without
 // are created, and existing variants left out are taken off sale.
 type ProductPatch struct {
-	Title       *string         `json:"title,omitempty"`
-	Description *string         `json:"description,omitempty"`
-	Category    *string         `json:"category,omitempty"`
-	BaseUnit    *string         `json:"base_unit,omitempty"`
-	Status      *Status         `json:"status,omitempty"`
-	Variants    *[]VariantInput `json:"variants,omitempty"`
+	Title         *string         `json:"title,omitempty"`
+	Description   *string         `json:"description,omitempty"`
+	TitleUg       *string         `json:"title_ug,omitempty"`
+	TitleEn       *string         `json:"title_en,omitempty"`
+	DescriptionUg *string         `json:"description_ug,omitempty"`
+	DescriptionEn *string         `json:"description_en,omitempty"`
+	Category      *string         `json:"category,omitempty"`
+	BaseUnit      *string         `json:"base_unit,omitempty"`
+	Status        *Status         `json:"status,omitempty"`
+	Variants      *[]VariantInput `json:"variants,omitempty"`
 }
 
 const (
@@ -236,6 +290,8 @@ const (
 func (in *ProductInput) normalise() {
 	in.Title = strings.TrimSpace(in.Title)
 	in.Description = strings.TrimSpace(in.Description)
+	in.TitleUg, in.TitleEn = strings.TrimSpace(in.TitleUg), strings.TrimSpace(in.TitleEn)
+	in.DescriptionUg, in.DescriptionEn = strings.TrimSpace(in.DescriptionUg), strings.TrimSpace(in.DescriptionEn)
 	in.Category = strings.TrimSpace(in.Category)
 	in.BaseUnit = strings.TrimSpace(in.BaseUnit)
 	if in.Status == "" {
@@ -259,6 +315,16 @@ func (in *ProductInput) validate(f map[string]string) {
 	}
 	if msg := checkLines(in.Description, maxDescription, false); msg != "" {
 		add("description", msg)
+	}
+	for _, t := range []struct {
+		field, value string
+		max          int
+		lines        bool
+	}{{"title_ug", in.TitleUg, maxTitle, false}, {"title_en", in.TitleEn, maxTitle, false},
+		{"description_ug", in.DescriptionUg, maxDescription, true}, {"description_en", in.DescriptionEn, maxDescription, true}} {
+		if msg := checkTextOf(t.value, t.max, false, t.lines); msg != "" {
+			add(t.field, msg)
+		}
 	}
 	if _, ok := CategoryByCode(in.Category); !ok {
 		add("category", "must be one of "+categoryCodes())
@@ -344,5 +410,5 @@ func checkTextOf(s string, max int, required, lines bool) string {
 	case !textenc.Clean(s, lines):
 		return textenc.ControlReason
 	}
-	return ""
+	return text.CheckBidi(s)
 }

@@ -504,14 +504,14 @@ func TestTraceShowsNoPersonalData(t *testing.T) {
 
 func TestCategoriesMatchTheDatabase(t *testing.T) {
 	db := dbtest.New(t)
-	rows, err := db.Pool.Query(context.Background(), `SELECT code, name_zh, name_en FROM product_categories ORDER BY position`)
+	rows, err := db.Pool.Query(context.Background(), `SELECT code, name_zh, name_en, name_ug FROM product_categories ORDER BY position`)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var got []catalog.Category
 	for rows.Next() {
 		var c catalog.Category
-		rows.Scan(&c.Code, &c.NameZh, &c.NameEn)
+		rows.Scan(&c.Code, &c.NameZh, &c.NameEn, &c.NameUg)
 		got = append(got, c)
 	}
 	if len(got) != len(catalog.Categories) {

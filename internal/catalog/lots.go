@@ -232,6 +232,7 @@ type Member struct {
 	RegistryNo  string `json:"registry_no"`
 	VillageCode string `json:"village_code"`
 	VillageName string `json:"village_name"`
+	HeadName    string `json:"head_name"` // masked: the cooperative knows its members by it
 }
 
 // Members lists the member households of the actor's cooperative.
@@ -239,7 +240,7 @@ func (s *Service) Members(ctx context.Context, a auth.Actor) ([]Member, error) {
 	if err := requireCoopAdmin(a); err != nil {
 		return nil, err
 	}
-	const q = `SELECT h.id, h.registry_no, h.village_code, coalesce(v.name, '')
+	const q = `SELECT h.id, h.registry_no, h.village_code, coalesce(v.name, ''), h.head_name_mask
 		FROM cooperative_members m JOIN households h ON h.id = m.household_id
 		LEFT JOIN regions v ON v.code = h.village_code
 		WHERE m.cooperative_id = $1 ORDER BY h.registry_no`

@@ -23,7 +23,9 @@ import (
 const (
 	productColumns = `SELECT p.id, p.cooperative_id, c.name, p.county_code, cty.name, coalesce(pref.code, ''),
 		coalesce(pref.name, ''), p.title, p.description, p.category, p.base_unit, p.status, p.min_price_fen,
-		p.created_at, p.updated_at, (p.status = 'active' AND c.status = 'approved') AS visible`
+		p.created_at, p.updated_at, (p.status = 'active' AND c.status = 'approved') AS visible,
+		p.title_ug, p.title_en, p.description_ug, p.description_en, c.name_ug, c.name_en,
+		c.shipping_flat_fen, c.shipping_free_from_fen`
 	productFrom = `
 	FROM products p JOIN cooperatives c ON c.id = p.cooperative_id
 	JOIN regions cty ON cty.code = p.county_code
@@ -38,11 +40,18 @@ const (
 
 func scanProduct(r pgx.CollectableRow) (Product, error) {
 	var p Product
-	err := r.Scan(&p.ID, &p.CooperativeID, &p.CooperativeName, &p.CountyCode, &p.CountyName, &p.PrefectureCode,
-		&p.PrefectureName, &p.Title, &p.Description, &p.Category, &p.BaseUnit, &p.Status, &p.MinPriceFen,
-		&p.CreatedAt, &p.UpdatedAt, &p.Visible)
+	err := r.Scan(p.scanTargets()...)
 	p.Variants, p.Images = []Variant{}, []Image{}
+	p.localize(p.coopUg, p.coopEn)
 	return p, err
+}
+
+// scanTargets are the destinations of productColumns, in order.
+func (p *Product) scanTargets() []any {
+	return []any{&p.ID, &p.CooperativeID, &p.CooperativeName, &p.CountyCode, &p.CountyName, &p.PrefectureCode,
+		&p.PrefectureName, &p.Title, &p.Description, &p.Category, &p.BaseUnit, &p.Status, &p.MinPriceFen,
+		&p.CreatedAt, &p.UpdatedAt, &p.Visible, &p.TitleUg, &p.TitleEn, &p.DescriptionUg, &p.DescriptionEn,
+		&p.coopUg, &p.coopEn, &p.Shipping.FeeFen, &p.Shipping.FreeOverFen}
 }
 
 // GetProduct returns a product with its variants, stock, images,
@@ -69,6 +78,14 @@ func (s *Service) GetProduct(ctx context.Context, a auth.Actor, id int64) (Produ
 	if err := s.fillOrigin(ctx, &p); err != nil {
 		return Product{}, err
 	}
+	// 销量: units of paid orders the buyers kept (refunds taken off).
+	const qSold = `SELECT coalesce(sum(ol.quantity - ol.refunded_quantity), 0)::bigint
+		FROM order_lines ol JOIN orders o ON o.id = ol.order_id WHERE ol.product_id = $1 AND o.paid_at IS NOT NULL`
+	var sold int64
+	if err := s.db.QueryRow(ctx, qSold, id).Scan(&sold); err != nil {
+		return Product{}, fmt.Errorf("sold units: %w", err)
+	}
+	p.SoldUnits = &sold
 	return p, nil
 }
 
@@ -321,15 +338,27 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 		cur = &c
 	}
 
-	// The sold quantity rides along for the cursor of the popular sort.
-	const q = productColumns + `, sold.qty` + productFrom + soldJoin + ` WHERE p.status = 'active' AND c.status = 'approved'`
-	var b strings.Builder
-	b.WriteString(q)
 	args := []any{}
 	arg := func(v any) string {
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
 	}
+	// A search ranks the products whose title holds every word first (then
+	// the popular sort): a query's word found only in the description or
+	// the cooperative's name must not outrank one in the title.
+	title := "true"
+	if len(query.Runs) > 0 {
+		var conds []string
+		for _, r := range query.Runs {
+			a := arg(r) // in the title of any language
+			conds = append(conds, `(strpos(lower(p.title), `+a+`) > 0 OR strpos(lower(p.title_ug), `+a+`) > 0 OR strpos(lower(p.title_en), `+a+`) > 0)`)
+		}
+		title = "(" + strings.Join(conds, " AND ") + ")"
+	}
+	// The sold quantity and the title match ride along for the cursor of the
+	// popular sort.
+	var b strings.Builder
+	b.WriteString(productColumns + `, sold.qty, ` + title + productFrom + soldJoin + ` WHERE p.status = 'active' AND c.status = 'approved'`)
 	if prefix != "" {
 		pa := arg(prefix)
 		if len(prefix) <= 6 {
@@ -372,11 +401,16 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 		case SortNewest:
 			b.WriteString(` AND p.id < ` + arg(cur.ID))
 		case SortPopular:
-			k, err := ParseQty(cur.Key)
-			if err != nil {
+			inTitle, qty, _ := strings.Cut(cur.Key, ":")
+			k, err := ParseQty(qty)
+			if err != nil || (inTitle != "0" && inTitle != "1") {
 				return Page{}, errs.E(errs.Invalid, "the cursor is not valid for this list")
 			}
-			b.WriteString(` AND (sold.qty, p.id) < (` + arg(k) + `::numeric, ` + arg(cur.ID) + `)`)
+			if title == "true" {
+				b.WriteString(` AND (sold.qty, p.id) < (` + arg(k) + `::numeric, ` + arg(cur.ID) + `)`)
+			} else {
+				b.WriteString(` AND (` + title + `, sold.qty, p.id) < (` + arg(inTitle == "1") + `::bool, ` + arg(k) + `::numeric, ` + arg(cur.ID) + `)`)
+			}
 		case SortPrice, SortPriceDesc:
 			k, err := strconv.ParseInt(cur.Key, 10, 64)
 			if err != nil {
@@ -393,7 +427,11 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 	case SortNewest:
 		b.WriteString(` ORDER BY p.id DESC`)
 	case SortPopular:
-		b.WriteString(` ORDER BY sold.qty DESC, p.id DESC`)
+		if title == "true" {
+			b.WriteString(` ORDER BY sold.qty DESC, p.id DESC`)
+		} else {
+			b.WriteString(` ORDER BY ` + title + ` DESC, sold.qty DESC, p.id DESC`)
+		}
 	case SortPrice:
 		b.WriteString(` ORDER BY p.min_price_fen, p.id`)
 	case SortPriceDesc:
@@ -404,15 +442,15 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 	if err != nil {
 		return Page{}, fmt.Errorf("list products: %w", err)
 	}
-	sold := map[ids.ID]Qty{}
+	sold := map[ids.ID]string{}
 	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Product, error) {
 		var p Product
 		var q Qty
-		err := r.Scan(&p.ID, &p.CooperativeID, &p.CooperativeName, &p.CountyCode, &p.CountyName, &p.PrefectureCode,
-			&p.PrefectureName, &p.Title, &p.Description, &p.Category, &p.BaseUnit, &p.Status, &p.MinPriceFen,
-			&p.CreatedAt, &p.UpdatedAt, &p.Visible, &q)
+		var inTitle bool
+		err := r.Scan(append(p.scanTargets(), &q, &inTitle)...)
 		p.Variants, p.Images = []Variant{}, []Image{}
-		sold[p.ID] = q
+		p.localize(p.coopUg, p.coopEn)
+		sold[p.ID] = map[bool]string{true: "1:", false: "0:"}[inTitle] + q.String()
 		return p, err
 	})
 	if err != nil {
@@ -425,7 +463,7 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 		c := cursor{Sort: f.Sort, ID: int64(last.ID)}
 		switch f.Sort {
 		case SortPopular:
-			c.Key = sold[last.ID].String()
+			c.Key = sold[last.ID]
 		case SortPrice, SortPriceDesc:
 			c.Key = strconv.FormatInt(last.MinPriceFen, 10)
 		}
@@ -481,13 +519,14 @@ func (s *Service) ListOwn(ctx context.Context, a auth.Actor) ([]Product, error) 
 
 // IncomeThisYear is what sales put into registered households' income this
 // calendar year (China Standard Time), net of refunds, from the attribution
-// ledger that paid orders write; households counts those with a positive net.
+// ledger that paid orders write (operating income: wages and dividends are
+// the cooperatives' own); households counts those with a positive net.
 func (s *Service) IncomeThisYear(ctx context.Context) (fen int64, households int, err error) {
 	now := s.clock.Now()
 	from := time.Date(now.Year(), 1, 1, 0, 0, 0, 0, now.Location())
 	const q = `SELECT coalesce(sum(net), 0)::bigint, count(*) FILTER (WHERE net > 0)::int
 		FROM (SELECT household_id, sum(amount_fen) AS net FROM attribution_entries
-			WHERE at >= $1 AND at < $2 GROUP BY household_id) x`
+			WHERE at >= $1 AND at < $2 AND income_type = 'operating' GROUP BY household_id) x`
 	if err := s.db.QueryRow(ctx, q, from, from.AddDate(1, 0, 0)).Scan(&fen, &households); err != nil {
 		return 0, 0, fmt.Errorf("income this year: %w", err)
 	}

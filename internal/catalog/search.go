@@ -91,6 +91,9 @@ type Query struct {
 	Grams []string
 	// Terms longer than two characters, checked with strpos on search_text.
 	Long []string
+	// Runs are the query's words as typed (folded): a product whose title
+	// holds them all ranks first.
+	Runs []string
 }
 
 // ParseQuery turns the user's q into index terms. ok is false when q holds
@@ -99,6 +102,7 @@ func ParseQuery(q string) (Query, bool) {
 	var out Query
 	set := map[string]struct{}{}
 	for _, run := range runs(Fold(q)) {
+		out.Runs = append(out.Runs, string(run))
 		if len(run) <= 2 {
 			set[string(run)] = struct{}{}
 			continue

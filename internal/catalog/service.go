@@ -71,6 +71,8 @@ type coopInfo struct {
 	CountyCode     string
 	CountyName     string
 	PrefectureName string
+	// The cooperative's, county's and prefecture's other names, for search.
+	OtherNames []string
 }
 
 func requireCoopAdmin(a auth.Actor) error {
@@ -84,12 +86,13 @@ func requireCoopAdmin(a auth.Actor) error {
 }
 
 func loadCoop(ctx context.Context, tx pgx.Tx, id int64) (coopInfo, error) {
-	const q = `SELECT c.id, c.name, c.status, c.county_code, cty.name, coalesce(pref.name, '')
+	const q = `SELECT c.id, c.name, c.status, c.county_code, cty.name, coalesce(pref.name, ''),
+			ARRAY[c.name_ug, c.name_en, cty.name_ug, cty.name_en, coalesce(pref.name_ug, ''), coalesce(pref.name_en, '')]
 		FROM cooperatives c JOIN regions cty ON cty.code = c.county_code
 		LEFT JOIN regions pref ON pref.code = cty.parent_code
 		WHERE c.id = $1 FOR SHARE OF c`
 	var c coopInfo
-	err := tx.QueryRow(ctx, q, id).Scan(&c.ID, &c.Name, &c.Status, &c.CountyCode, &c.CountyName, &c.PrefectureName)
+	err := tx.QueryRow(ctx, q, id).Scan(&c.ID, &c.Name, &c.Status, &c.CountyCode, &c.CountyName, &c.PrefectureName, &c.OtherNames)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return c, errs.E(errs.Forbidden, "your cooperative is not registered")
 	}
@@ -106,10 +109,11 @@ func loadCoop(ctx context.Context, tx pgx.Tx, id int64) (coopInfo, error) {
 // product of another cooperative is 403 when buyers can see it, else 404.
 func ownedProduct(ctx context.Context, tx pgx.Tx, a auth.Actor, id int64) (productRow, coopInfo, error) {
 	const q = `SELECT p.id, p.cooperative_id, p.title, p.description, p.category, p.base_unit, p.status,
-			(p.status = 'active' AND c.status = 'approved')
+			(p.status = 'active' AND c.status = 'approved'), p.title_ug, p.title_en, p.description_ug, p.description_en
 		FROM products p JOIN cooperatives c ON c.id = p.cooperative_id WHERE p.id = $1 FOR UPDATE OF p`
 	var p productRow
-	err := tx.QueryRow(ctx, q, id).Scan(&p.ID, &p.CooperativeID, &p.Title, &p.Description, &p.Category, &p.BaseUnit, &p.Status, &p.Visible)
+	err := tx.QueryRow(ctx, q, id).Scan(&p.ID, &p.CooperativeID, &p.Title, &p.Description, &p.Category, &p.BaseUnit, &p.Status, &p.Visible,
+		&p.TitleUg, &p.TitleEn, &p.DescriptionUg, &p.DescriptionEn)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return p, coopInfo{}, errs.E(errs.NotFound, "product %d not found", id)
 	}
@@ -135,6 +139,10 @@ type productRow struct {
 	BaseUnit      string
 	Status        Status
 	Visible       bool
+	TitleUg       string
+	TitleEn       string
+	DescriptionUg string
+	DescriptionEn string
 }
 
 // CreateProduct lists a new product of the actor's cooperative.
@@ -158,12 +166,13 @@ func (s *Service) CreateProduct(ctx context.Context, a auth.Actor, in ProductInp
 		return Product{}, err
 	}
 	const q = `INSERT INTO products (cooperative_id, county_code, title, description, category, base_unit, status,
-			min_price_fen, search_text, search_grams, created_by)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`
-	text := productSearchText(in.Title, in.Description, in.Category, coop)
+			min_price_fen, search_text, search_grams, created_by, title_ug, title_en, description_ug, description_en)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id`
+	text := productSearchText(in, coop)
 	var id int64
 	if err := tx.QueryRow(ctx, q, coop.ID, coop.CountyCode, in.Title, in.Description, in.Category, in.BaseUnit,
-		in.Status, minPrice(in.Variants), text, Grams(text), nullUser(a)).Scan(&id); err != nil {
+		in.Status, minPrice(in.Variants), text, Grams(text), nullUser(a),
+		in.TitleUg, in.TitleEn, in.DescriptionUg, in.DescriptionEn).Scan(&id); err != nil {
 		return Product{}, fmt.Errorf("insert product: %w", err)
 	}
 	if err := insertVariants(ctx, tx, id, in.Variants, 0); err != nil {
@@ -210,9 +219,15 @@ func nullUser(a auth.Actor) *int64 {
 	return &id
 }
 
-func productSearchText(title, description, category string, c coopInfo) string {
-	cat, _ := CategoryByCode(category)
-	return searchText(title, description, cat.NameZh, cat.NameEn, c.Name, c.CountyName, c.PrefectureName)
+// productSearchText is what a product is found by: its titles and
+// descriptions in every language, its category's labels, its cooperative's,
+// county's and prefecture's names (q=jujube, قىزىل چىلان and 枣 all find
+// the red dates).
+func productSearchText(in ProductInput, c coopInfo) string {
+	cat, _ := CategoryByCode(in.Category)
+	parts := []string{in.Title, in.Description, in.TitleUg, in.TitleEn, in.DescriptionUg, in.DescriptionEn,
+		cat.NameZh, cat.NameEn, cat.NameUg, c.Name, c.CountyName, c.PrefectureName}
+	return searchText(append(parts, c.OtherNames...)...)
 }
 
 // UpdateProduct changes a product of the actor's cooperative.
@@ -233,7 +248,8 @@ func (s *Service) UpdateProduct(ctx context.Context, a auth.Actor, id int64, p P
 	if err != nil {
 		return Product{}, err
 	}
-	in := ProductInput{Title: row.Title, Description: row.Description, Category: row.Category, BaseUnit: row.BaseUnit, Status: row.Status}
+	in := ProductInput{Title: row.Title, Description: row.Description, Category: row.Category, BaseUnit: row.BaseUnit, Status: row.Status,
+		TitleUg: row.TitleUg, TitleEn: row.TitleEn, DescriptionUg: row.DescriptionUg, DescriptionEn: row.DescriptionEn}
 	for _, v := range existing {
 		if v.Active {
 			in.Variants = append(in.Variants, VariantInput{ID: v.ID, SKU: v.SKU, Name: v.Name, PriceFen: v.PriceFen, BaseQty: v.BaseQty})
@@ -246,6 +262,10 @@ func (s *Service) UpdateProduct(ctx context.Context, a auth.Actor, id int64, p P
 	}
 	set(&in.Title, p.Title)
 	set(&in.Description, p.Description)
+	set(&in.TitleUg, p.TitleUg)
+	set(&in.TitleEn, p.TitleEn)
+	set(&in.DescriptionUg, p.DescriptionUg)
+	set(&in.DescriptionEn, p.DescriptionEn)
 	set(&in.Category, p.Category)
 	set(&in.BaseUnit, p.BaseUnit)
 	if p.Status != nil {
@@ -283,11 +303,12 @@ func (s *Service) UpdateProduct(ctx context.Context, a auth.Actor, id int64, p P
 		return Product{}, errs.Validation("the product is not valid", f)
 	}
 	const q = `UPDATE products SET title = $2, description = $3, category = $4, base_unit = $5, status = $6,
-			min_price_fen = $7, search_text = $8, search_grams = $9, updated_at = now()
+			min_price_fen = $7, search_text = $8, search_grams = $9, title_ug = $10, title_en = $11,
+			description_ug = $12, description_en = $13, updated_at = now()
 		WHERE id = $1`
-	text := productSearchText(in.Title, in.Description, in.Category, coop)
+	text := productSearchText(in, coop)
 	if _, err := tx.Exec(ctx, q, id, in.Title, in.Description, in.Category, in.BaseUnit, in.Status,
-		minPrice(in.Variants), text, Grams(text)); err != nil {
+		minPrice(in.Variants), text, Grams(text), in.TitleUg, in.TitleEn, in.DescriptionUg, in.DescriptionEn); err != nil {
 		return Product{}, fmt.Errorf("update product: %w", err)
 	}
 	if p.Variants != nil {

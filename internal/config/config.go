@@ -38,7 +38,8 @@ type Config struct {
 	LoginLimitAccount    int           // MARKET_LOGIN_LIMIT_ACCOUNT failed logins per account and client address before back-off
 	LoginLimitClient     int           // MARKET_LOGIN_LIMIT_CLIENT login attempts per client address per window
 	LoginLimitWindow     time.Duration // MARKET_LOGIN_LIMIT_WINDOW
-	OrderTTL             time.Duration // MARKET_ORDER_TTL unpaid orders expire after this
+	OrderTTL             time.Duration // MARKET_ORDER_TTL unpaid orders paid online expire after this
+	TransferTTL          time.Duration // MARKET_TRANSFER_TTL unpaid bank-transfer orders expire after this
 	MaxUnpaidOrders      int           // MARKET_MAX_UNPAID_ORDERS a buyer's unpaid orders at once
 	MaxUnitsPerVariant   int           // MARKET_MAX_UNITS_PER_VARIANT units of a variant a buyer holds unpaid (and a line's most)
 	LogLevel             string        // MARKET_LOG_LEVEL
@@ -47,6 +48,11 @@ type Config struct {
 	PayeeBank            string        // MARKET_PAYEE_BANK
 	PayeeAccount         string        // MARKET_PAYEE_ACCOUNT
 	Timezone             string        // MARKET_TIMEZONE: the zone people read and type dates in
+	FeedURL              string        // MARKET_FEED_URL: the supervising platform's endpoint for the sales feed; empty: no feed
+	FeedSecret           string        // MARKET_FEED_SECRET: the key the feed's events are signed with (HMAC-SHA256)
+	// Now replaces the system clock (tests pin the time; no flag or
+	// variable sets it).
+	Now func() time.Time
 }
 
 type setting struct {
@@ -101,7 +107,8 @@ func (c *Config) settings() []setting {
 		{"login-limit-account", "MARKET_LOGIN_LIMIT_ACCOUNT", "failed logins of one account from one client address before each further attempt waits a back-off that doubles up to the window", num(&c.LoginLimitAccount), "5", false},
 		{"login-limit-client", "MARKET_LOGIN_LIMIT_CLIENT", "login attempts allowed per client address per window", num(&c.LoginLimitClient), "30", false},
 		{"login-limit-window", "MARKET_LOGIN_LIMIT_WINDOW", "window of the per-address login limit, and the longest back-off", dur(&c.LoginLimitWindow), "15m", false},
-		{"order-ttl", "MARKET_ORDER_TTL", "unpaid orders expire after this", dur(&c.OrderTTL), "30m", false},
+		{"order-ttl", "MARKET_ORDER_TTL", "unpaid orders paid online (card, Alipay, WeChat Pay) expire after this", dur(&c.OrderTTL), "30m", false},
+		{"transfer-ttl", "MARKET_TRANSFER_TTL", "unpaid bank-transfer orders expire after this (a finance office needs days)", dur(&c.TransferTTL), "72h", false},
 		{"max-unpaid-orders", "MARKET_MAX_UNPAID_ORDERS", "unpaid orders one buyer may have at once", num(&c.MaxUnpaidOrders), "5", false},
 		{"max-units-per-variant", "MARKET_MAX_UNITS_PER_VARIANT", "units of one product variant a buyer may hold in unpaid orders (and on one line)", num(&c.MaxUnitsPerVariant), "50", false},
 		{"log-level", "MARKET_LOG_LEVEL", "debug, info, warn or error", str(&c.LogLevel), "info", false},
@@ -110,6 +117,8 @@ func (c *Config) settings() []setting {
 		{"payee-bank", "MARKET_PAYEE_BANK", "bank shown for bank transfers", str(&c.PayeeBank), "中国农业银行和田地区分行", false},
 		{"timezone", "MARKET_TIMEZONE", "time zone of dates shown, typed and used as day boundaries", str(&c.Timezone), "Asia/Shanghai", false},
 		{"payee-account", "MARKET_PAYEE_ACCOUNT", "account number shown for bank transfers", str(&c.PayeeAccount), "6228 4800 0000 0000 000", false},
+		{"feed-url", "MARKET_FEED_URL", "supervising platform's URL the sales feed is POSTed to (docs/FEED.md); empty: no feed", str(&c.FeedURL), "", true},
+		{"feed-secret", "MARKET_FEED_SECRET", "key the feed's events are signed with (X-Market-Signature)", str(&c.FeedSecret), "", true},
 	}
 }
 
@@ -169,6 +178,15 @@ func (c *Config) validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		return fmt.Errorf("log-level must be debug, info, warn or error")
+	}
+	if c.FeedURL != "" {
+		u, err := url.Parse(c.FeedURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return fmt.Errorf("feed-url must be an http or https URL")
+		}
+		if len(c.FeedSecret) < 16 {
+			return fmt.Errorf("feed-secret must be set, at least 16 characters, when feed-url is")
+		}
 	}
 	return nil
 }
@@ -238,6 +256,8 @@ func valueOf(c *Config, name string) string {
 		return c.LoginLimitWindow.String()
 	case "order-ttl":
 		return c.OrderTTL.String()
+	case "transfer-ttl":
+		return c.TransferTTL.String()
 	case "max-unpaid-orders":
 		return fmt.Sprint(c.MaxUnpaidOrders)
 	case "max-units-per-variant":
@@ -252,6 +272,10 @@ func valueOf(c *Config, name string) string {
 		return c.PayeeBank
 	case "payee-account":
 		return c.PayeeAccount
+	case "feed-url":
+		return c.FeedURL
+	case "feed-secret":
+		return c.FeedSecret
 	}
 	return ""
 }

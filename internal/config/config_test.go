@@ -44,12 +44,15 @@ func TestSecretsAreMasked(t *testing.T) {
 		"STRIPE_SECRET_KEY":     "sk_test_abcdef123456",
 		"STRIPE_WEBHOOK_SECRET": "whsec_zzz999",
 		"MARKET_DATA_KEY":       strings.Repeat("ab", 32),
+		"MARKET_FEED_URL":       "https://platform.example/feed?token=f33d-t0ken",
+		"MARKET_FEED_SECRET":    "feed-signing-secret-42",
 	}), &bytes.Buffer{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := cfg.String()
-	for _, secret := range []string{"s3cret-pw", "r3dis-pw", "sk_test_abcdef123456", "whsec_zzz999", strings.Repeat("ab", 32)} {
+	for _, secret := range []string{"s3cret-pw", "r3dis-pw", "sk_test_abcdef123456", "whsec_zzz999", strings.Repeat("ab", 32),
+		"f33d-t0ken", "feed-signing-secret-42"} {
 		if strings.Contains(s, secret) {
 			t.Errorf("config string leaks %s: %s", secret, s)
 		}
@@ -64,6 +67,8 @@ func TestInvalidSettings(t *testing.T) {
 		"log level":    {"MARKET_LOG_LEVEL": "loud"},
 		"body limit":   {"MARKET_BODY_LIMIT": "-1"},
 		"session idle": {"MARKET_SESSION_IDLE": "200h"},
+		"feed url":     {"MARKET_FEED_URL": "ftp://platform.example/feed", "MARKET_FEED_SECRET": "feed-signing-secret-42"},
+		"feed secret":  {"MARKET_FEED_URL": "https://platform.example/feed"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			if _, _, err := Load("x", nil, env(e), &bytes.Buffer{}); err == nil {

@@ -21,8 +21,11 @@ package coop
 import (
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/fupinmarket/market/internal/auth"
 	"github.com/fupinmarket/market/internal/platform/ids"
+	"github.com/fupinmarket/market/internal/platform/text"
 )
 
 // Status is a cooperative's place in its lifecycle.
@@ -66,11 +69,25 @@ type Cooperative struct {
 	ApprovedAt    *time.Time `json:"approved_at,omitempty"`
 	CreatedAt     time.Time  `json:"created_at"`
 	UpdatedAt     time.Time  `json:"updated_at"`
+	NameUg        string     `json:"name_ug,omitempty"`
+	NameEn        string     `json:"name_en,omitempty"`
+	// Names is the name in the three languages (set by scanCoop).
+	Names text.Names `json:"names" db:"-"`
 }
+
+// NameIn is the cooperative's name in lang, Chinese when it has none there.
+func (c Cooperative) NameIn(lang string) string { return c.Names.In(lang) }
 
 // cols are the columns of a Cooperative, in struct order.
 const cols = `id, name, credit_code, county_code, contact_name, contact_phone, status, reject_reason,
-	applied_by, recommended_by, recommended_at, approved_by, approved_at, created_at, updated_at`
+	applied_by, recommended_by, recommended_at, approved_by, approved_at, created_at, updated_at, name_ug, name_en`
+
+// scanCoop reads a row of cols and fills in the names.
+func scanCoop(row pgx.CollectableRow) (Cooperative, error) {
+	c, err := pgx.RowToStructByPos[Cooperative](row)
+	c.Names = text.Names{Zh: c.Name, Ug: c.NameUg, En: c.NameEn}
+	return c, err
+}
 
 // Application is what a signed-in user submits to register a cooperative.
 type Application struct {
@@ -79,6 +96,9 @@ type Application struct {
 	CountyCode   string `json:"county_code"`
 	ContactName  string `json:"contact_name"`
 	ContactPhone string `json:"contact_phone"`
+	// NameUg and NameEn are the name in Uyghur and English, optional.
+	NameUg string `json:"name_ug,omitempty"`
+	NameEn string `json:"name_en,omitempty"`
 }
 
 // Event is one recorded lifecycle step. FromStatus is empty for the

@@ -115,7 +115,7 @@ func (s *Service) transition(ctx context.Context, actor auth.Actor, id ids.ID, s
 	if err != nil {
 		return Cooperative{}, fmt.Errorf("%s cooperative: %w", st.verb, err)
 	}
-	c, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByPos[Cooperative])
+	c, err = pgx.CollectExactlyOneRow(rows, scanCoop)
 	if err != nil {
 		return Cooperative{}, fmt.Errorf("%s cooperative: %w", st.verb, err)
 	}
@@ -135,7 +135,7 @@ func lock(ctx context.Context, tx pgx.Tx, id ids.ID) (Cooperative, error) {
 	if err != nil {
 		return Cooperative{}, fmt.Errorf("lock cooperative: %w", err)
 	}
-	c, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByPos[Cooperative])
+	c, err := pgx.CollectExactlyOneRow(rows, scanCoop)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Cooperative{}, errs.E(errs.NotFound, "cooperative %s not found", id)
 	}

@@ -45,14 +45,14 @@ func RegisterApprovedTx(ctx context.Context, tx pgx.Tx, app Application, trail *
 	// row ins wrote: exactly one of them answers.
 	const q = `WITH ins AS (
 			INSERT INTO cooperatives (name, credit_code, county_code, contact_name, contact_phone, status,
-				recommended_by, recommended_at, approved_by, approved_at, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, 'approved', $6, $7, $8, $9, coalesce($10, now()), coalesce($9, now()))
+				recommended_by, recommended_at, approved_by, approved_at, created_at, updated_at, name_ug, name_en)
+			VALUES ($1, $2, $3, $4, $5, 'approved', $6, $7, $8, $9, coalesce($10, now()), coalesce($9, now()), $11, $12)
 			ON CONFLICT (credit_code) DO NOTHING RETURNING id)
 		SELECT id, true FROM ins UNION ALL SELECT id, false FROM cooperatives WHERE credit_code = $2 LIMIT 1`
 	var id ids.ID
 	var isNew bool
 	err := tx.QueryRow(ctx, q, app.Name, app.CreditCode, app.CountyCode, app.ContactName, app.ContactPhone,
-		recBy, recAt, apprBy, apprAt, created).Scan(&id, &isNew)
+		recBy, recAt, apprBy, apprAt, created, app.NameUg, app.NameEn).Scan(&id, &isNew)
 	if err != nil {
 		return 0, false, fmt.Errorf("register cooperative %s: %w", app.CreditCode, err)
 	}
@@ -122,6 +122,18 @@ func AddMembersTx(ctx context.Context, tx pgx.Tx, js []Joining) error {
 		ON CONFLICT (cooperative_id, household_id) DO NOTHING`
 	if _, err := tx.Exec(ctx, q, coops, households, joined); err != nil {
 		return fmt.Errorf("add cooperative members: %w", err)
+	}
+	return nil
+}
+
+// NameTranslationsTx gives cooperative id its Uyghur and English names
+// where it has none yet (a loader's data written before names existed).
+func NameTranslationsTx(ctx context.Context, tx pgx.Tx, id ids.ID, ug, en string) error {
+	const q = `UPDATE cooperatives SET name_ug = CASE WHEN name_ug = '' THEN $2 ELSE name_ug END,
+			name_en = CASE WHEN name_en = '' THEN $3 ELSE name_en END
+		WHERE id = $1 AND (name_ug = '' OR name_en = '')`
+	if _, err := tx.Exec(ctx, q, id, ug, en); err != nil {
+		return fmt.Errorf("cooperative %s names: %w", id, err)
 	}
 	return nil
 }

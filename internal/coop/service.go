@@ -18,6 +18,7 @@ import (
 	"github.com/fupinmarket/market/internal/idcheck"
 	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/platform/ids"
+	"github.com/fupinmarket/market/internal/platform/text"
 	"github.com/fupinmarket/market/internal/region"
 )
 
@@ -38,15 +39,21 @@ func (s *Service) Apply(ctx context.Context, actor auth.Actor, app Application) 
 	app.CountyCode = strings.TrimSpace(app.CountyCode)
 	app.ContactName = strings.TrimSpace(app.ContactName)
 	app.ContactPhone = strings.TrimSpace(app.ContactPhone)
+	app.NameUg, app.NameEn = strings.TrimSpace(app.NameUg), strings.TrimSpace(app.NameEn)
 	f := errs.FieldErrors{}
-	if msg := checkText(app.Name, 100, true); msg != "" {
-		f.Add("name", msg)
+	for _, fv := range []struct{ field, value string }{{"name", app.Name}, {"name_ug", app.NameUg}, {"name_en", app.NameEn}} {
+		if msg := checkText(fv.value, 100, fv.field == "name"); msg != "" {
+			f.Add(fv.field, msg)
+		}
 	}
 	if err := idcheck.ValidCreditCode(app.CreditCode); err != nil {
 		f.Add("credit_code", "not a valid unified social credit code: "+err.Error())
 	}
 	if msg := checkText(app.ContactName, 64, false); msg != "" {
 		f.Add("contact_name", msg)
+	}
+	if msg := text.CheckBidi(app.ContactPhone); msg != "" {
+		f.Add("contact_phone", msg)
 	}
 	if len(app.ContactPhone) > 20 || strings.Trim(app.ContactPhone, "0123456789+- ") != "" {
 		f.Add("contact_phone", "must be a phone number of at most 20 digits")
@@ -70,15 +77,17 @@ func (s *Service) Apply(ctx context.Context, actor auth.Actor, app Application) 
 	if err := f.Err("invalid application"); err != nil {
 		return Cooperative{}, err
 	}
-	const q = `INSERT INTO cooperatives (name, credit_code, county_code, contact_name, contact_phone, status, applied_by)
-		VALUES ($1, $2, $3, $4, $5, 'applied', $6)
+	const q = `INSERT INTO cooperatives (name, credit_code, county_code, contact_name, contact_phone, status, applied_by,
+			name_ug, name_en)
+		VALUES ($1, $2, $3, $4, $5, 'applied', $6, $7, $8)
 		ON CONFLICT (credit_code) DO NOTHING
 		RETURNING ` + cols
-	rows, err := tx.Query(ctx, q, app.Name, app.CreditCode, app.CountyCode, app.ContactName, app.ContactPhone, actor.UserID)
+	rows, err := tx.Query(ctx, q, app.Name, app.CreditCode, app.CountyCode, app.ContactName, app.ContactPhone, actor.UserID,
+		app.NameUg, app.NameEn)
 	if err != nil {
 		return Cooperative{}, fmt.Errorf("apply: %w", err)
 	}
-	c, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByPos[Cooperative])
+	c, err := pgx.CollectExactlyOneRow(rows, scanCoop)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Cooperative{}, errs.Validation("invalid application", map[string]string{"credit_code": "a cooperative with this credit code is registered"})
 	}
@@ -102,7 +111,7 @@ func (s *Service) Get(ctx context.Context, actor auth.Actor, id ids.ID) (Coopera
 	if err != nil {
 		return Cooperative{}, fmt.Errorf("get cooperative: %w", err)
 	}
-	c, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByPos[Cooperative])
+	c, err := pgx.CollectExactlyOneRow(rows, scanCoop)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Cooperative{}, errs.E(errs.NotFound, "cooperative %s not found", id)
 	}
@@ -165,7 +174,7 @@ func (s *Service) List(ctx context.Context, actor auth.Actor, f Filter) (Page, e
 	if err != nil {
 		return Page{}, fmt.Errorf("list cooperatives: %w", err)
 	}
-	items, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Cooperative])
+	items, err := pgx.CollectRows(rows, scanCoop)
 	if err != nil {
 		return Page{}, fmt.Errorf("list cooperatives: %w", err)
 	}
@@ -211,7 +220,7 @@ func checkText(s string, maxRunes int, required bool) string {
 	case strings.IndexFunc(s, unicode.IsControl) >= 0:
 		return "must not hold control characters"
 	}
-	return ""
+	return text.CheckBidi(s)
 }
 
 // isFKViolation reports a foreign key violation.

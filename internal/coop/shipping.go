@@ -19,6 +19,16 @@ type ShippingTerms struct {
 	FreeFromFen *int64 `json:"free_from_fen"`
 }
 
+// FeeFor is the fee of a shipment whose goods cost subtotalFen: the flat
+// fee, or nothing (包邮) from FreeFromFen on. Checkout and the cart's
+// preview charge by this one rule.
+func (t ShippingTerms) FeeFor(subtotalFen int64) int64 {
+	if t.FreeFromFen != nil && subtotalFen >= *t.FreeFromFen {
+		return 0
+	}
+	return t.FlatFen
+}
+
 // Shipping returns a cooperative's terms (anyone may read them).
 func (s *Service) Shipping(ctx context.Context, coopID int64) (ShippingTerms, error) {
 	const q = `SELECT shipping_flat_fen, shipping_free_from_fen FROM cooperatives WHERE id = $1`

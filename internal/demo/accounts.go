@@ -84,12 +84,17 @@ func LoadAccounts(ctx context.Context, db *pgxpool.Pool, users *auth.Users) erro
 
 // demoCoop is the demo cooperative of coop@demo.local.
 var demoCoop = coop.Application{Name: CoopName, CreditCode: CoopCreditCode, CountyCode: CoopCounty,
-	ContactName: "阿卜杜拉·买买提", ContactPhone: "13899912345"}
+	ContactName: "阿卜杜拉·买买提", ContactPhone: "13899912345",
+	NameUg: "لوپ ناھىيىسى بۇيا يېزىسى قىزىل چىلان تېرىش دېھقانلار كەسپىي كوپېراتىپى",
+	NameEn: "Lop County Buya Township Red Date Growers' Cooperative"}
 
 // ensureCoop registers the demo cooperative, approved, unless it exists,
 // and returns its id.
 func ensureCoop(ctx context.Context, tx pgx.Tx) (int64, error) {
 	id, _, err := coop.RegisterApprovedTx(ctx, tx, demoCoop, nil)
+	if err == nil {
+		err = coop.NameTranslationsTx(ctx, tx, id, demoCoop.NameUg, demoCoop.NameEn)
+	}
 	if err != nil {
 		return 0, fmt.Errorf("demo cooperative: %w", err)
 	}

@@ -326,7 +326,14 @@ func catalogCoop(ctx context.Context, tx pgx.Tx, county, name, credit string) (i
 	}
 	app := coop.Application{Name: name, CreditCode: credit, CountyCode: county,
 		ContactName: "合作社理事长", ContactPhone: "13999900000"}
+	var err error
+	if app.NameUg, app.NameEn, err = coopLocalNames(ctx, tx, county, "", name); err != nil {
+		return 0, err
+	}
 	id, _, err := coop.RegisterApprovedTx(ctx, tx, app, nil)
+	if err == nil {
+		err = coop.NameTranslationsTx(ctx, tx, id, app.NameUg, app.NameEn)
+	}
 	return int64(id), err
 }
 
@@ -347,18 +354,23 @@ func loadProduct(ctx context.Context, db *pgxpool.Pool, svc *catalog.Service, ad
 	// Each product draws from its own stream: its choices do not depend on
 	// which products exist already.
 	r := rand.New(rand.NewPCG(catalogSeed, uint64(1000+n)))
-	const q = `SELECT id FROM products WHERE cooperative_id = $1 AND title = $2`
+	const q = `SELECT id, title_ug = '' OR title_en = '' FROM products WHERE cooperative_id = $1 AND title = $2`
 	var existing int64
-	err := db.QueryRow(ctx, q, c.id, p.title).Scan(&existing)
+	var unnamed bool
+	owner := auth.Actor{UserID: admin.UserID, Roles: []auth.Role{auth.RoleCoopAdmin}, CooperativeID: c.id}
+	names := productNames[p.title]
+	err := db.QueryRow(ctx, q, c.id, p.title).Scan(&existing, &unnamed)
 	if err == nil {
-		return nil
+		if unnamed { // loaded before products had Uyghur and English titles
+			_, err = svc.UpdateProduct(ctx, owner, existing, catalog.ProductPatch{TitleUg: &names.ug, TitleEn: &names.en})
+		}
+		return err
 	}
 	if !errors.Is(err, pgx.ErrNoRows) {
 		return err
 	}
-	owner := auth.Actor{UserID: admin.UserID, Roles: []auth.Role{auth.RoleCoopAdmin}, CooperativeID: c.id}
 	prod, err := svc.CreateProduct(ctx, owner, catalog.ProductInput{Title: p.title, Description: p.desc, Category: p.category,
-		BaseUnit: p.unit, Status: catalog.StatusActive, Variants: p.variants})
+		BaseUnit: p.unit, Status: catalog.StatusActive, Variants: p.variants, TitleUg: names.ug, TitleEn: names.en})
 	if err != nil {
 		return err
 	}

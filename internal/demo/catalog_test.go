@@ -2,6 +2,7 @@ package demo_test
 
 import (
 	"context"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -64,9 +65,46 @@ func TestDemoCatalog(t *testing.T) {
 	if r := c.Do("GET", "/regions/653200", nil); !strings.Contains(string(r.Body), "于田玫瑰花酱") {
 		t.Errorf("和田 pavilion lacks 于田玫瑰花酱")
 	}
+	// Every demo cooperative and product has Uyghur and English names.
+	if n := count(`SELECT count(*) FROM products WHERE title_ug = '' OR title_en = ''`); n != 0 {
+		t.Errorf("%d demo products lack a Uyghur or English title", n)
+	}
+	if n := count(`SELECT count(*) FROM cooperatives WHERE name_ug = '' OR name_en = ''`); n != 0 {
+		t.Errorf("%d demo cooperatives lack a Uyghur or English name", n)
+	}
+	// Search finds the red dates by any of their names.
+	for _, q := range []string{"jujube", "Jujubes", "قىزىل چىلان", "枣"} {
+		var res struct {
+			Items []struct {
+				Title string                      `json:"title"`
+				Names struct{ Zh, Ug, En string } `json:"names"`
+			} `json:"items"`
+		}
+		c.Do("GET", "/api/v1/products?limit=50&q="+url.QueryEscape(q), nil).JSON(t, &res)
+		found := 0
+		for _, it := range res.Items {
+			if strings.Contains(it.Title, "红枣") {
+				found++
+			}
+			if it.Names.Ug == "" || it.Names.En == "" {
+				t.Errorf("q=%s: %s has names %+v", q, it.Title, it.Names)
+			}
+		}
+		if found < 3 {
+			t.Errorf("q=%s found %d red-date products among %d", q, found, len(res.Items))
+		}
+	}
 	var certified int
 	db.QueryRow(ctx, `SELECT count(*) FROM product_certifications WHERE status = 'confirmed'`).Scan(&certified)
 	if certified < 20 {
 		t.Errorf("%d confirmed certificates", certified)
+	}
+}
+
+func TestEveryDemoProductAndTradeIsNamed(t *testing.T) {
+	for _, title := range demo.ProductTitles() {
+		if n, ok := demo.ProductNames(title); !ok || n[0] == "" || n[1] == "" {
+			t.Errorf("%s has no Uyghur and English title", title)
+		}
 	}
 }

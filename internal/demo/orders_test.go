@@ -54,4 +54,28 @@ func TestDemoOrders(t *testing.T) {
 	if again != orders {
 		t.Fatalf("a second run placed %d more orders", again-orders)
 	}
+	t.Run("wages and dividends of the demo cooperatives", func(t *testing.T) {
+		if err := demo.LoadIncome(ctx, db.Pool, demo.IncomeOptions{Until: until, Seed: 1}); err != nil {
+			t.Fatal(err)
+		}
+		var wages, paid int
+		var operating, wage, asset int64
+		db.Pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM wages), (SELECT count(*) FROM dividends WHERE status = 'paid'),
+			sum(operating_fen), sum(wage_fen), sum(asset_fen) FROM village_year_rollup WHERE year = 2026`).
+			Scan(&wages, &paid, &operating, &wage, &asset)
+		if wages == 0 || paid == 0 || operating <= 0 || wage <= 0 || asset <= 0 {
+			t.Fatalf("%d wages, %d dividends; 2026 by type: %d %d %d", wages, paid, operating, wage, asset)
+		}
+		if v, err := attribution.Audit(ctx, db.Pool); err != nil || len(v) > 0 {
+			t.Fatalf("audit: %v %v", v, err)
+		}
+		if err := demo.LoadIncome(ctx, db.Pool, demo.IncomeOptions{Until: until, Seed: 1}); err != nil {
+			t.Fatal(err)
+		}
+		var wagesAgain int
+		db.Pool.QueryRow(ctx, `SELECT count(*) FROM wages`).Scan(&wagesAgain)
+		if wagesAgain != wages {
+			t.Fatalf("a second run recorded %d more wages", wagesAgain-wages)
+		}
+	})
 }

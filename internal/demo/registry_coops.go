@@ -56,9 +56,17 @@ func ensurePlannedCoop(ctx context.Context, tx pgx.Tx, c *coopPlan, t coop.Trail
 	}
 	app := coop.Application{Name: c.name, CreditCode: c.creditCode, CountyCode: c.county,
 		ContactName: c.contactName, ContactPhone: c.contactPhone}
+	var err error
+	if app.NameUg, app.NameEn, err = coopLocalNames(ctx, tx, c.county, c.town, c.name); err != nil {
+		return 0, err
+	}
 	id, _, err := coop.RegisterApprovedTx(ctx, tx, app, &t)
 	if err != nil {
 		return 0, fmt.Errorf("demo cooperative %s: %w", c.creditCode, err)
+	}
+	// A cooperative loaded before names existed gets them now.
+	if err := coop.NameTranslationsTx(ctx, tx, id, app.NameUg, app.NameEn); err != nil {
+		return 0, err
 	}
 	return int64(id), nil
 }

@@ -23,6 +23,7 @@ import (
 
 	"github.com/fupinmarket/market/internal/idcheck"
 	"github.com/fupinmarket/market/internal/platform/ids"
+	"github.com/fupinmarket/market/internal/platform/text"
 )
 
 // Status is a household's poverty status.
@@ -209,7 +210,7 @@ func checkName(s string) string {
 			return "must not hold control characters"
 		}
 	}
-	return ""
+	return text.CheckBidi(s)
 }
 
 func checkYear(y int, now time.Time) string {

@@ -19,8 +19,9 @@ func TestConcurrentImportsQueue(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Income this year, so that a size change touches the rollups.
-	if _, err := f.db.Pool.Exec(f.ctx, `INSERT INTO household_year_income (household_id, year, village_code, attributed_fen)
-		SELECT id, 2024, village_code, 100 FROM households`); err != nil {
+	if _, err := f.db.Pool.Exec(f.ctx, `INSERT INTO household_year_income (household_id, year, village_code, attributed_fen,
+			operating_fen)
+		SELECT id, 2024, village_code, 100, 100 FROM households`); err != nil {
 		t.Fatal(err)
 	}
 	resize := func(shift int, reverse bool) []byte {

@@ -6,11 +6,15 @@
 // an order expires at most one sweep interval after its deadline. A second
 // periodic job applies the ledger entries queued for the rollups every
 // RollupEvery, so that the queue stays short between report reads (which
-// apply it themselves).
+// apply it themselves). A third seals the new ledger entries every
+// SealEvery (package ledger), on a queue of its own with one worker. With a
+// sales feed configured, a fourth periodic job delivers the feed's outbox to
+// the supervising platform (package feed).
 package jobs
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -20,6 +24,8 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/fupinmarket/market/internal/attribution"
+	"github.com/fupinmarket/market/internal/feed"
+	"github.com/fupinmarket/market/internal/ledger"
 	"github.com/fupinmarket/market/internal/order"
 )
 
@@ -67,6 +73,40 @@ func (w *sweepWorker) Work(ctx context.Context, job *river.Job[SweepArgs]) error
 // nobody reads them.
 const RollupEvery = 2 * time.Second
 
+// SealEvery is how often new ledger entries are sealed (docs/LEDGER.md):
+// a receipt's proofs appear within about this long after payment.
+const SealEvery = time.Minute
+
+// SealArgs seals the ledger entries settled since the last seal.
+type SealArgs struct{}
+
+// Kind names the job.
+func (SealArgs) Kind() string { return "seal_ledger" }
+
+type sealWorker struct {
+	river.WorkerDefaults[SealArgs]
+	sealer ledger.Sealer
+	log    *slog.Logger
+}
+
+// Work seals. It only reads the entries; a transaction writing entries
+// that stays open past the sealer's wait leaves the sealing to the next run.
+func (w *sealWorker) Work(ctx context.Context, job *river.Job[SealArgs]) error {
+	seals, err := w.sealer.Seal(ctx)
+	if errors.Is(err, ledger.ErrWritersInFlight) {
+		w.log.Info("ledger sealing postponed", "reason", err)
+		return nil
+	}
+	if len(seals) > 0 {
+		last := seals[len(seals)-1]
+		w.log.Info("ledger sealed", "seals", len(seals), "last_seal", last.Seq, "last_entry", last.LastEntryID)
+	}
+	return err
+}
+
+// ledgerQueue runs the sealing one at a time, apart from the other jobs.
+const ledgerQueue = "ledger"
+
 // RollupArgs applies the ledger entries queued for the rollups.
 type RollupArgs struct{}
 
@@ -89,23 +129,78 @@ func (w *rollupWorker) Work(ctx context.Context, job *river.Job[RollupArgs]) err
 // sweep, so that a pass waiting for locks never holds the sweep's workers.
 const rollupQueue = "rollups"
 
+// FeedEvery is how often the feed's outbox is delivered: an event leaves
+// at most this long after its transaction commits (or its back-off ends).
+const FeedEvery = 2 * time.Second
+
+// FeedArgs delivers the feed's due events (feed.Sender.DeliverDue).
+type FeedArgs struct{}
+
+// Kind names the job.
+func (FeedArgs) Kind() string { return "deliver_feed" }
+
+type feedWorker struct {
+	river.WorkerDefaults[FeedArgs]
+	sender *feed.Sender
+	log    *slog.Logger
+}
+
+// Work runs one delivery pass. Failed deliveries are the outbox's to
+// retry (each event keeps its own back-off, for days), not river's: the
+// job succeeds unless the database fails it.
+func (w *feedWorker) Work(ctx context.Context, job *river.Job[FeedArgs]) error {
+	pass, err := w.sender.DeliverDue(ctx)
+	if pass.Delivered > 0 || pass.Failed > 0 {
+		w.log.Info("feed delivery", "delivered", pass.Delivered, "failed", pass.Failed)
+	}
+	return err
+}
+
+// Timeout leaves a pass its whole budget.
+func (w *feedWorker) Timeout(*river.Job[FeedArgs]) time.Duration { return 2 * time.Minute }
+
+// feedQueue runs the delivery passes one at a time, apart from the others.
+const feedQueue = "feed"
+
+// Option adds to the client's work.
+type Option func(*options)
+
+type options struct{ feed *feed.Sender }
+
+// WithFeed delivers the sales feed with sender every FeedEvery.
+func WithFeed(sender *feed.Sender) Option { return func(o *options) { o.feed = sender } }
+
 // Client is the river client of the service.
 type Client = river.Client[pgx.Tx]
 
-// NewClient builds a river client that works the order and rollup jobs.
-func NewClient(db *pgxpool.Pool, orders *order.Service, log *slog.Logger, sweepEvery time.Duration) (*Client, error) {
+// NewClient builds a river client that works the order and rollup jobs,
+// and the feed's when an option gives it.
+func NewClient(db *pgxpool.Pool, orders *order.Service, log *slog.Logger, sweepEvery time.Duration, opts ...Option) (*Client, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &sweepWorker{orders: orders, log: log})
 	river.AddWorker(workers, &rollupWorker{db: db})
-	return river.NewClient(riverpgxv5.New(db), &river.Config{
-		Logger:  log,
-		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 10}, rollupQueue: {MaxWorkers: 1}},
-		Workers: workers,
-		PeriodicJobs: []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(sweepEvery),
-			func() (river.JobArgs, *river.InsertOpts) { return SweepArgs{}, nil },
+	river.AddWorker(workers, &sealWorker{sealer: ledger.Sealer{DB: db}, log: log})
+	queues := map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 10}, rollupQueue: {MaxWorkers: 1},
+		ledgerQueue: {MaxWorkers: 1}}
+	periodic := []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(sweepEvery),
+		func() (river.JobArgs, *river.InsertOpts) { return SweepArgs{}, nil },
+		&river.PeriodicJobOpts{RunOnStart: true}),
+		river.NewPeriodicJob(river.PeriodicInterval(RollupEvery),
+			func() (river.JobArgs, *river.InsertOpts) { return RollupArgs{}, &river.InsertOpts{Queue: rollupQueue} },
 			&river.PeriodicJobOpts{RunOnStart: true}),
-			river.NewPeriodicJob(river.PeriodicInterval(RollupEvery),
-				func() (river.JobArgs, *river.InsertOpts) { return RollupArgs{}, &river.InsertOpts{Queue: rollupQueue} },
-				&river.PeriodicJobOpts{RunOnStart: true})},
-	})
+		river.NewPeriodicJob(river.PeriodicInterval(SealEvery),
+			func() (river.JobArgs, *river.InsertOpts) { return SealArgs{}, &river.InsertOpts{Queue: ledgerQueue} },
+			&river.PeriodicJobOpts{RunOnStart: true})}
+	if o.feed != nil {
+		river.AddWorker(workers, &feedWorker{sender: o.feed, log: log})
+		queues[feedQueue] = river.QueueConfig{MaxWorkers: 1}
+		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(FeedEvery),
+			func() (river.JobArgs, *river.InsertOpts) { return FeedArgs{}, &river.InsertOpts{Queue: feedQueue} },
+			&river.PeriodicJobOpts{RunOnStart: true}))
+	}
+	return river.NewClient(riverpgxv5.New(db), &river.Config{Logger: log, Queues: queues, Workers: workers, PeriodicJobs: periodic})
 }

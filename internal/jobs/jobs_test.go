@@ -4,11 +4,15 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/riverqueue/river"
 
+	"github.com/fupinmarket/market/internal/feed"
 	"github.com/fupinmarket/market/internal/jobs"
 	"github.com/fupinmarket/market/internal/order"
 	"github.com/fupinmarket/market/internal/order/ordertest"
@@ -79,6 +83,33 @@ func TestRollupJobAppliesTheQueue(t *testing.T) {
 	}
 }
 
+// TestSealJobSealsTheLedger pays an order, starts the river client, whose
+// periodic sealing runs at start on its own queue, and checks after the
+// job's completion event that the order's entries are sealed.
+func TestSealJobSealsTheLedger(t *testing.T) {
+	w := ordertest.New(t, order.Config{})
+	w.Lot(t, "100", "2026-09-01", "per_unit", 1000, 1, 1, 2)
+	ctx := context.Background()
+	o, err := w.Place(t, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Svc.ConfirmManual(ctx, w.Admin, int64(o.ID), "REF"); err != nil {
+		t.Fatal(err)
+	}
+	client, err := jobs.NewClient(w.DB.AppPool(t), w.Svc, slog.New(slog.NewTextHandler(io.Discard, nil)), time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	startAndAwait(t, client, (jobs.SealArgs{}).Kind())
+	var sealed, entries int
+	err = w.DB.Pool.QueryRow(ctx, `SELECT (SELECT coalesce(sum(entries), 0) FROM ledger_seals),
+		(SELECT count(*) FROM attribution_entries)`).Scan(&sealed, &entries)
+	if err != nil || entries != 3 || sealed != entries {
+		t.Fatalf("after the job: %d of %d entries sealed (%v)", sealed, entries, err)
+	}
+}
+
 // startAndAwait starts the client (its periodic jobs run at start) and
 // waits for the completion event of a job of the kind, failing on a failed
 // job: the test waits for the event, not for time to pass.
@@ -103,5 +134,49 @@ func startAndAwait(t *testing.T, client *jobs.Client, kind string) {
 		case <-deadline:
 			t.Fatalf("no %s job completed", kind)
 		}
+	}
+}
+
+// TestFeedJobDelivers: with a feed configured, the river client's periodic
+// feed job (run at start) delivers a paid order's sale.paid event, signed.
+func TestFeedJobDelivers(t *testing.T) {
+	w := ordertest.New(t, order.Config{Feed: &feed.Outbox{}})
+	w.Lot(t, "100", "2026-01-05", "per_unit", 1000, 1)
+	ctx := context.Background()
+	ordertest.Exec(t, w.DB, `INSERT INTO product_certifications (product_id, certificate_no, county_code, valid_from, valid_until,
+			status, certified_by, confirmed_by, confirmed_at)
+		VALUES ($1, 'XJ-JOB-0001', '653224', '2020-01-01', '2099-12-31', 'confirmed', $2, $2, now() - interval '1 hour') RETURNING id`,
+		w.ProductID, w.Admin.UserID)
+	o, err := w.Place(t, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Svc.ConfirmManual(ctx, w.Admin, int64(o.ID), "REF"); err != nil {
+		t.Fatal(err)
+	}
+	const secret = "job-test-secret-0123456789"
+	got := make(chan string, 10)
+	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if feed.Verify(secret, r.Header.Get(feed.SignatureHeader), body, time.Now(), time.Minute) != nil {
+			http.Error(rw, "bad signature", http.StatusBadRequest)
+			return
+		}
+		got <- string(body)
+	}))
+	defer srv.Close()
+	sender := &feed.Sender{DB: w.DB.Pool, URL: srv.URL, Secret: secret}
+	client, err := jobs.NewClient(w.DB.Pool, w.Svc, slog.New(slog.NewTextHandler(io.Discard, nil)), time.Hour, jobs.WithFeed(sender))
+	if err != nil {
+		t.Fatal(err)
+	}
+	startAndAwait(t, client, (jobs.FeedArgs{}).Kind())
+	select {
+	case body := <-got:
+		if !strings.Contains(body, `"type":"sale.paid"`) || !strings.Contains(body, "XJ-JOB-0001") {
+			t.Fatalf("delivered %s", body)
+		}
+	default:
+		t.Fatal("the feed job delivered nothing")
 	}
 }

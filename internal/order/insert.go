@@ -11,15 +11,13 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/fupinmarket/market/internal/auth"
+	"github.com/fupinmarket/market/internal/coop"
 	"github.com/fupinmarket/market/internal/platform/ids"
 )
 
 // shippingFee is the cooperative's flat fee, waived from its threshold.
 func shippingFee(v variantRow, subtotal int64) int64 {
-	if v.FreeFromFen != nil && subtotal >= *v.FreeFromFen {
-		return 0
-	}
-	return v.FlatFen
+	return coop.ShippingTerms{FlatFen: v.FlatFen, FreeFromFen: v.FreeFromFen}.FeeFor(subtotal)
 }
 
 // draft is an order being placed: what Place knows before writing it, and
@@ -88,7 +86,7 @@ func (s *Service) queueInsert(b *pgx.Batch, d *draft) {
 			(SELECT array_agg(id ORDER BY id) FROM s), (SELECT array_agg(cooperative_id ORDER BY id) FROM s)`
 	b.Queue(q, o.takeLots, o.takeMilli, d.id, d.now, d.actor.UserID, d.actor.BuyerOrgID, o.itemsFen, o.shippingFen,
 		d.req.PaymentMethod, ad.Name, ad.Phone, ad.Province, ad.City, ad.District, ad.Detail, d.token,
-		d.now.Add(s.cfg.TTL), o.coops, o.fees, o.variant, o.product, o.coop, o.title, o.name, o.qty, o.base, o.price,
+		d.now.Add(s.cfg.ttl(d.req.PaymentMethod)), o.coops, o.fees, o.variant, o.product, o.coop, o.title, o.name, o.qty, o.base, o.price,
 		o.aVariant, o.aLot, o.aPos, o.aMilli, notice, d.number()).QueryRow(func(row pgx.Row) error {
 		var n int
 		var lines, lineVariants, ships, shipCoops []int64
@@ -125,11 +123,11 @@ func (d *draft) written(lines, lineVariants, ships, shipCoops []int64) error {
 // order is the placed order as Get would read it: times at the database's
 // precision, lines by id, shipments by cooperative.
 func (d *draft) order(ttl time.Duration) Order {
-	now := d.now.Truncate(time.Microsecond).Local()
+	now := d.now.Truncate(time.Microsecond) // in the clock's zone, as the pool scans times
 	o := Order{ID: ids.ID(d.id), Number: d.number(), BuyerID: ids.ID(d.actor.UserID), Status: PendingPayment,
 		ItemsFen: d.rows.itemsFen, ShippingFen: d.rows.shippingFen, TotalFen: d.rows.itemsFen + d.rows.shippingFen,
 		Payment: Payment{Provider: d.req.PaymentMethod, Status: "pending"}, ShippingAddress: d.req.ShippingAddress,
-		ExpiresAt: d.now.Add(ttl).Truncate(time.Microsecond).Local(), CreatedAt: now, ReceiptToken: d.token,
+		ExpiresAt: d.now.Add(ttl).Truncate(time.Microsecond), CreatedAt: now, ReceiptToken: d.token,
 		Lines: make([]Line, len(d.lineIDs))}
 	r := &d.rows
 	for i := range o.Lines {

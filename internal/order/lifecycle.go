@@ -11,6 +11,7 @@ import (
 	"github.com/fupinmarket/market/internal/auth"
 	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/platform/ids"
+	"github.com/fupinmarket/market/internal/platform/text"
 	"github.com/fupinmarket/market/internal/platform/textenc"
 )
 
@@ -140,6 +141,11 @@ func (s *Service) Ship(ctx context.Context, a auth.Actor, orderID int64, req Shi
 		f.Add("tracking_no", "is required (at most 40 characters)")
 	} else if !textenc.Clean(req.TrackingNo, false) {
 		f.Add("tracking_no", textenc.ControlReason)
+	}
+	for field, v := range map[string]string{"carrier": req.Carrier, "tracking_no": req.TrackingNo} {
+		if msg := text.CheckBidi(v); msg != "" {
+			f.Add(field, msg)
+		}
 	}
 	if err := f.Err("the shipment is not valid"); err != nil {
 		return Order{}, err

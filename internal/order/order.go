@@ -13,6 +13,7 @@ import (
 
 	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/platform/ids"
+	"github.com/fupinmarket/market/internal/platform/text"
 	"github.com/fupinmarket/market/internal/platform/textenc"
 )
 
@@ -90,6 +91,8 @@ func (r *PlaceRequest) Validate(methods []string, maxQty int) error {
 			f.Add("shipping_address."+field, "is too long")
 		} else if !textenc.Clean(v, false) {
 			f.Add("shipping_address."+field, textenc.ControlReason)
+		} else if msg := text.CheckBidi(v); msg != "" {
+			f.Add("shipping_address."+field, msg)
 		}
 	}
 	check("name", a.Name, 32)

@@ -12,6 +12,7 @@ import (
 	"github.com/fupinmarket/market/internal/attribution"
 	"github.com/fupinmarket/market/internal/auth"
 	"github.com/fupinmarket/market/internal/platform/errs"
+	"github.com/fupinmarket/market/internal/platform/text"
 	"github.com/fupinmarket/market/internal/platform/textenc"
 )
 
@@ -67,9 +68,11 @@ func queuePayment(b *pgx.Batch, orderID int64, ev paymentEvent) *payment {
 	return p
 }
 
-// queueLedger queues the order's sale entries.
-func (p *payment) queueLedger(b *pgx.Batch, now time.Time) {
+// queueLedger queues the order's sale entries and, in the same batch, the
+// feed's sale.paid events of its certified lines.
+func (s *Service) queueLedger(b *pgx.Batch, p *payment, orderID int64, now time.Time) {
 	p.plan.QueueAppend(b, nil, attribution.KindSale, 0, now)
+	s.cfg.Feed.QueueSalePaid(b, orderID)
 }
 
 // lockOrder locks the order row for the rest of the transaction and
@@ -120,6 +123,9 @@ func (s *Service) ConfirmManual(ctx context.Context, a auth.Actor, orderID int64
 		return errs.E(errs.Forbidden, "only a platform administrator confirms payments")
 	}
 	reference = strings.TrimSpace(reference)
+	if msg := text.CheckBidi(reference); msg != "" {
+		return errs.Validation("the confirmation is not valid", map[string]string{"reference": msg})
+	}
 	if reference == "" || len(reference) > 64 || !textenc.Clean(reference, false) {
 		return errs.Validation("the confirmation is not valid", map[string]string{"reference": "is required (the bank's transfer reference, at most 64 characters)"})
 	}
@@ -141,7 +147,7 @@ func (s *Service) ConfirmManual(ctx context.Context, a auth.Actor, orderID int64
 		return errs.E(errs.Conflict, "the order is %s and cannot be paid", pay.Status)
 	}
 	b = &pgx.Batch{}
-	pay.queueLedger(b, now)
+	s.queueLedger(b, pay, orderID, now)
 	return tx.commit(ctx, b)
 }
 
@@ -198,7 +204,7 @@ func (s *Service) ApplyStripeEvent(ctx context.Context, ev StripeEvent) error {
 		return nil
 	case pay.Marked:
 		b = &pgx.Batch{}
-		pay.queueLedger(b, now)
+		s.queueLedger(b, pay, orderID, now)
 		if err := tx.SendBatch(ctx, b).Close(); err != nil {
 			return fmt.Errorf("append entries: %w", err)
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/fupinmarket/market/internal/auth"
+	"github.com/fupinmarket/market/internal/feed"
 	"github.com/fupinmarket/market/internal/platform/clock"
 	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/platform/ids"
@@ -17,10 +18,16 @@ import (
 
 // Config holds the order rules that are settings, not code.
 type Config struct {
-	TTL     time.Duration // unpaid orders expire after this (the jobs package sweeps them)
-	Methods []string      // enabled payment methods
-	Payee   Instructions  // bank account for manual payments (amount and reference per order)
-	Clock   clock.Clock   // now, and the day order numbers carry (Beijing)
+	TTL time.Duration // unpaid orders paid online expire after this (the jobs package sweeps them)
+	// TransferTTL is how long a bank transfer (对公转账) may take: an
+	// institution's finance office needs days, not minutes (default TTL).
+	TransferTTL time.Duration
+	Methods     []string     // enabled payment methods
+	Payee       Instructions // bank account for manual payments (amount and reference per order)
+	Clock       clock.Clock  // now, and the day order numbers carry (Beijing)
+	// Feed writes the supervising platform's events (sale.paid,
+	// sale.refunded) in the paying and refunding transactions; nil: no feed.
+	Feed *feed.Outbox
 	// MaxUnpaidOrders and MaxUnitsPerVariant bound what one buyer holds
 	// unpaid: so many orders, so many units of a variant over all of them
 	// (a line holds at most MaxUnitsPerVariant too). Zero takes the
@@ -131,7 +138,7 @@ func (s *Service) Place(ctx context.Context, a auth.Actor, req PlaceRequest) (Or
 	if err := tx.commit(ctx, b); err != nil {
 		return Order{}, err
 	}
-	return s.decorate(d.order(s.cfg.TTL)), nil
+	return s.decorate(d.order(s.cfg.ttl(req.PaymentMethod))), nil
 }
 
 func mergeItems(in []Item) []Item {
@@ -261,4 +268,12 @@ func (st *lockedStock) allocate(items []Item, variants map[int64]variantRow) ([]
 		}
 	}
 	return allocs, short
+}
+
+// ttl is how long an unpaid order of the payment method is held.
+func (c Config) ttl(method string) time.Duration {
+	if method == Manual && c.TransferTTL > 0 {
+		return c.TransferTTL
+	}
+	return c.TTL
 }

@@ -87,8 +87,8 @@ func (s *Service) queueGet(b *pgx.Batch, id int64) *Order {
 		}
 		for i := range o.Shipments {
 			if t := o.Shipments[i].ShippedAt; t != nil {
-				local := t.Local() // as pgx gives every other time
-				o.Shipments[i].ShippedAt = &local
+				in := s.cfg.Clock.In(*t) // as the pool gives every other time
+				o.Shipments[i].ShippedAt = &in
 			}
 		}
 		*o = s.decorate(*o)

@@ -12,6 +12,7 @@ import (
 	"github.com/fupinmarket/market/internal/auth"
 	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/platform/ids"
+	"github.com/fupinmarket/market/internal/platform/text"
 	"github.com/fupinmarket/market/internal/platform/textenc"
 )
 
@@ -94,7 +95,12 @@ func (s *Service) recordRefund(ctx context.Context, tx pgx.Tx, a auth.Actor, ord
 	if err != nil {
 		return Order{}, err
 	}
-	if err := applyRefund(ctx, tx, a, locked, req, total, provider, ref, s.cfg.Clock.Now()); err != nil {
+	now := s.cfg.Clock.Now()
+	refundID, err := applyRefund(ctx, tx, a, locked, req, total, provider, ref, now)
+	if err != nil {
+		return Order{}, err
+	}
+	if err := s.cfg.Feed.RefundTx(ctx, tx, refundID, now); err != nil {
 		return Order{}, err
 	}
 	if err := tx.Commit(ctx); err != nil {
@@ -114,6 +120,8 @@ func checkRefund(o Order, req *RefundRequest) (int64, error) {
 		f.Add("reason", "is required")
 	} else if !textenc.Clean(req.Reason, true) {
 		f.Add("reason", textenc.ControlReason)
+	} else if msg := text.CheckBidi(req.Reason); msg != "" {
+		f.Add("reason", msg)
 	}
 	if len(req.Lines) == 0 {
 		f.Add("lines", "must name at least one line")
@@ -151,12 +159,14 @@ func checkRefund(o Order, req *RefundRequest) (int64, error) {
 	return total, nil
 }
 
-func applyRefund(ctx context.Context, tx pgx.Tx, a auth.Actor, o Order, req RefundRequest, total int64, provider, ref string, now time.Time) error {
+// applyRefund writes the refund, its lines and its ledger entries, and
+// returns its id.
+func applyRefund(ctx context.Context, tx pgx.Tx, a auth.Actor, o Order, req RefundRequest, total int64, provider, ref string, now time.Time) (int64, error) {
 	var refundID int64
 	const qRefund = `INSERT INTO refunds (order_id, amount_fen, reason, provider, provider_ref, created_by, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`
 	if err := tx.QueryRow(ctx, qRefund, int64(o.ID), total, req.Reason, provider, ref, a.UserID, now).Scan(&refundID); err != nil {
-		return fmt.Errorf("insert refund: %w", err)
+		return 0, fmt.Errorf("insert refund: %w", err)
 	}
 	lineIDs := make([]int64, len(req.Lines))
 	for i, rl := range req.Lines {
@@ -164,27 +174,27 @@ func applyRefund(ctx context.Context, tx pgx.Tx, a auth.Actor, o Order, req Refu
 	}
 	// A payout must not pay out what this refund takes back.
 	if err := attribution.LockVillages(ctx, tx, int64(o.ID)); err != nil {
-		return err
+		return 0, err
 	}
 	const qLine = `INSERT INTO refund_lines (refund_id, line_id, quantity, amount_fen) VALUES ($1, $2, $3, $4)`
 	const qUpd = `UPDATE order_lines SET refunded_quantity = refunded_quantity + $2, refunded_fen = refunded_fen + $3 WHERE id = $1`
 	for _, rl := range req.Lines {
 		if _, err := tx.Exec(ctx, qLine, refundID, int64(rl.LineID), rl.Quantity, rl.AmountFen); err != nil {
-			return err
+			return 0, err
 		}
 		if _, err := tx.Exec(ctx, qUpd, int64(rl.LineID), rl.Quantity, rl.AmountFen); err != nil {
-			return err
+			return 0, err
 		}
 	}
 	if _, err := attribution.Reconcile(ctx, tx, int64(o.ID), lineIDs, refundID, now); err != nil {
-		return err
+		return 0, err
 	}
 	const qOrder = `UPDATE orders SET refunded_fen = refunded_fen + $2, updated_at = now(),
 			status = CASE WHEN NOT EXISTS (SELECT 1 FROM order_lines WHERE order_id = $1
 				AND (refunded_quantity < quantity OR refunded_fen < amount_fen)) THEN 'refunded' ELSE 'partially_refunded' END
 		WHERE id = $1`
 	if _, err := tx.Exec(ctx, qOrder, int64(o.ID), total); err != nil {
-		return err
+		return 0, err
 	}
-	return notify(ctx, tx, "order.refunded", int64(o.BuyerID), map[string]any{"order_id": int64(o.ID), "refund_id": refundID, "amount_fen": total})
+	return refundID, notify(ctx, tx, "order.refunded", int64(o.BuyerID), map[string]any{"order_id": int64(o.ID), "refund_id": refundID, "amount_fen": total})
 }

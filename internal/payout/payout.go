@@ -13,11 +13,13 @@ import (
 
 	"github.com/fupinmarket/market/internal/attribution"
 	"github.com/fupinmarket/market/internal/auth"
+	"github.com/fupinmarket/market/internal/feed"
 	"github.com/fupinmarket/market/internal/platform/clock"
 	"github.com/fupinmarket/market/internal/platform/errs"
-	"github.com/fupinmarket/market/internal/platform/textenc"
 	"github.com/fupinmarket/market/internal/platform/ids"
 	"github.com/fupinmarket/market/internal/platform/postgres"
+	"github.com/fupinmarket/market/internal/platform/text"
+	"github.com/fupinmarket/market/internal/platform/textenc"
 )
 
 // Methods of payment to a household.
@@ -33,24 +35,39 @@ type Payout struct {
 	Reference   string `json:"reference"`
 }
 
-// Balance is what a cooperative owes one household.
+// Balance is what a cooperative owes one household. Attributed is every
+// income the cooperative brought it (ByType: sales, wages, dividends); paid
+// is its payouts plus its wages and dividends, which the cooperative
+// records as it pays them; what is owed is the rest, which only sales
+// leave.
 type Balance struct {
-	HouseholdID   ids.ID `json:"household_id"`
-	RegistryNo    string `json:"registry_no"`
-	HeadName      string `json:"head_name"`
-	AttributedFen int64  `json:"attributed_fen"`
-	PaidFen       int64  `json:"paid_fen"`
-	OwedFen       int64  `json:"owed_fen"`
+	HouseholdID   ids.ID             `json:"household_id"`
+	RegistryNo    string             `json:"registry_no"`
+	HeadName      string             `json:"head_name"`
+	AttributedFen int64              `json:"attributed_fen"`
+	ByType        attribution.ByType `json:"by_type"`
+	PaidFen       int64              `json:"paid_fen"`
+	OwedFen       int64              `json:"owed_fen"`
+	VillageName   string             `json:"village_name"`
 }
 
 // Service records payouts.
 type Service struct {
 	db    *pgxpool.Pool
 	clock clock.Clock
+	feed  *feed.Outbox
 }
 
 // NewService returns the payout service.
 func NewService(db *pgxpool.Pool, clk clock.Clock) *Service { return &Service{db: db, clock: clk} }
+
+// WithFeed returns a copy of the service that reports every payout to the
+// supervising platform's feed (nil: none).
+func (s *Service) WithFeed(o *feed.Outbox) *Service {
+	c := *s
+	c.feed = o
+	return &c
+}
 
 // canRead: the cooperative's admin, an office governing its county, admins.
 func (s *Service) canRead(ctx context.Context, a auth.Actor, coopID int64) error {
@@ -105,6 +122,8 @@ func (in *Input) validate(f errs.FieldErrors, prefix string, clk clock.Clock) {
 		f.Add(prefix+"reference", "is too long")
 	} else if !textenc.Clean(in.Reference, false) {
 		f.Add(prefix+"reference", textenc.ControlReason)
+	} else if msg := text.CheckBidi(in.Reference); msg != "" {
+		f.Add(prefix+"reference", msg)
 	}
 }
 
@@ -168,11 +187,16 @@ func (s *Service) Record(ctx context.Context, a auth.Actor, coopID int64, list [
 		return err
 	}
 	const q = `INSERT INTO payouts (cooperative_id, household_id, amount_fen, paid_on, method, reference, created_by)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`
-	for _, in := range list {
-		if _, err := tx.Exec(ctx, q, coopID, int64(in.HouseholdID), in.AmountFen, in.PaidOn, in.Method, in.Reference, a.UserID); err != nil {
+		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`
+	recorded := make([]int64, len(list))
+	for i, in := range list {
+		err := tx.QueryRow(ctx, q, coopID, int64(in.HouseholdID), in.AmountFen, in.PaidOn, in.Method, in.Reference, a.UserID).Scan(&recorded[i])
+		if err != nil {
 			return fmt.Errorf("insert payout: %w", err)
 		}
+	}
+	if err := s.feed.PayoutsTx(ctx, tx, recorded, s.clock.Now()); err != nil {
+		return err
 	}
 	return tx.Commit(ctx)
 }
@@ -192,15 +216,22 @@ func (s *Service) Statement(ctx context.Context, a auth.Actor, coopID int64) (St
 	if err := attribution.Settle(ctx, s.db); err != nil {
 		return Statement{}, err
 	}
-	const qb = `SELECT b.household_id, h.registry_no, h.head_name_mask, b.attributed_fen, b.paid_fen, b.attributed_fen - b.paid_fen
-		FROM coop_household_balance b JOIN households h ON h.id = b.household_id
+	const qb = `SELECT b.household_id, h.registry_no, h.head_name_mask, b.attributed_fen, b.operating_fen, b.wage_fen,
+			b.asset_fen, b.paid_fen, b.attributed_fen - b.paid_fen, coalesce(v.name, '')
+		FROM coop_household_balance b JOIN households h ON h.id = b.household_id LEFT JOIN regions v ON v.code = h.village_code
 		WHERE b.cooperative_id = $1 ORDER BY b.attributed_fen - b.paid_fen DESC, h.registry_no`
 	rows, err := s.db.Query(ctx, qb, coopID)
 	if err != nil {
 		return Statement{}, err
 	}
 	var st Statement
-	if st.Balances, err = pgx.CollectRows(rows, pgx.RowToStructByPos[Balance]); err != nil {
+	st.Balances, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Balance, error) {
+		var b Balance
+		err := r.Scan(&b.HouseholdID, &b.RegistryNo, &b.HeadName, &b.AttributedFen, &b.ByType.Operating, &b.ByType.Wage,
+			&b.ByType.Asset, &b.PaidFen, &b.OwedFen, &b.VillageName)
+		return b, err
+	})
+	if err != nil {
 		return st, err
 	}
 	for _, b := range st.Balances {

@@ -38,7 +38,7 @@ func (s *Store) Subtree(ctx context.Context, prefix string, levels ...Level) ([]
 	for i, l := range levels {
 		names[i] = string(l)
 	}
-	const q = `SELECT code, name, level, coalesce(parent_code, ''), listed_supervision, delisted_on
+	const q = `SELECT code, name, level, coalesce(parent_code, ''), listed_supervision, delisted_on, name_ug, name_en
 		FROM regions WHERE code LIKE $1 || '%' AND level = ANY($2) ORDER BY code`
 	rows, err := s.db.Query(ctx, q, prefix, names)
 	if err != nil {

@@ -43,13 +43,19 @@ type Region struct {
 	ParentCode        string     `json:"parent_code,omitempty"`
 	ListedSupervision bool       `json:"listed_supervision"`
 	DelistedOn        *time.Time `json:"-"`
+	// NameUg and NameEn are the curated names, empty where there is none
+	// (Names fills them in).
+	NameUg string `json:"-"`
+	NameEn string `json:"-"`
 }
 
 // Child is the short form of a region in a parent's list.
 type Child struct {
-	Code  string `json:"code"`
-	Name  string `json:"name"`
-	Level Level  `json:"level"`
+	Code   string `json:"code"`
+	Name   string `json:"name"`
+	Level  Level  `json:"level"`
+	NameUg string `json:"-"`
+	NameEn string `json:"-"`
 }
 
 // Prefix returns the leading digits every code in the region's subtree shares:

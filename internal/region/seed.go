@@ -12,8 +12,11 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// data holds the NBS division codes of Xinjiang down to townships and the 10
-// counties under listed supervision in 2020 (see data/SOURCES.md).
+// data holds the NBS division codes of Xinjiang down to townships, the 10
+// counties under listed supervision in 2020, and the curated Uyghur and
+// English names of the region, its prefectures, its counties and a few
+// townships (xinjiang_region_names.csv: the forms of the autonomous
+// region's own Uyghur usage and the English usual in maps and the press).
 //
 //go:embed data/*.csv
 var data embed.FS
@@ -29,16 +32,32 @@ func Seed(ctx context.Context, db *pgxpool.Pool) error {
 	if err != nil {
 		return err
 	}
+	curated, err := readCSV("data/xinjiang_region_names.csv")
+	if err != nil {
+		return err
+	}
+	names := make(map[string]map[string]string, len(curated))
+	for _, c := range curated {
+		names[c["code"]] = c
+	}
 	tx, err := db.Begin(ctx)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback(ctx)
-	const upsert = `INSERT INTO regions (code, name, level, parent_code) VALUES ($1, $2, $3, nullif($4, ''))
-		ON CONFLICT (code) DO UPDATE SET name = excluded.name, level = excluded.level, parent_code = excluded.parent_code`
+	const upsert = `INSERT INTO regions (code, name, level, parent_code, name_ug, name_en)
+		VALUES ($1, $2, $3, nullif($4, ''), $5, $6)
+		ON CONFLICT (code) DO UPDATE SET name = excluded.name, level = excluded.level, parent_code = excluded.parent_code,
+			name_ug = excluded.name_ug, name_en = excluded.name_en`
 	batch := &pgx.Batch{}
 	for _, r := range regions { // parents precede children in the file
-		batch.Queue(upsert, r["code"], r["name"], r["level"], r["parent_code"])
+		// Uyghur stays empty (the Chinese name is shown) unless curated;
+		// English is curated or the romanisation of the Chinese name.
+		ug, en := names[r["code"]]["name_ug"], names[r["code"]]["name_en"]
+		if en == "" {
+			en = Romanize(r["name"])
+		}
+		batch.Queue(upsert, r["code"], r["name"], r["level"], r["parent_code"], ug, en)
 	}
 	const flag = `UPDATE regions SET listed_supervision = $2, delisted_on = nullif($3, '')::date WHERE code = $1`
 	for _, c := range campaign {

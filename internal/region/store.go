@@ -26,10 +26,11 @@ type WithChildren struct {
 
 // Get returns the region with code.
 func (s *Store) Get(ctx context.Context, code string) (Region, error) {
-	const q = `SELECT code, name, level, coalesce(parent_code, ''), listed_supervision, delisted_on
+	const q = `SELECT code, name, level, coalesce(parent_code, ''), listed_supervision, delisted_on, name_ug, name_en
 		FROM regions WHERE code = $1`
 	var r Region
-	err := s.db.QueryRow(ctx, q, code).Scan(&r.Code, &r.Name, &r.Level, &r.ParentCode, &r.ListedSupervision, &r.DelistedOn)
+	err := s.db.QueryRow(ctx, q, code).Scan(&r.Code, &r.Name, &r.Level, &r.ParentCode, &r.ListedSupervision, &r.DelistedOn,
+		&r.NameUg, &r.NameEn)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return r, errs.E(errs.NotFound, "region %s not found", code)
 	}
@@ -41,7 +42,7 @@ func (s *Store) Get(ctx context.Context, code string) (Region, error) {
 
 // Children lists the direct children of code ordered by code.
 func (s *Store) Children(ctx context.Context, code string) ([]Child, error) {
-	const q = `SELECT code, name, level FROM regions WHERE parent_code = $1 ORDER BY code`
+	const q = `SELECT code, name, level, name_ug, name_en FROM regions WHERE parent_code = $1 ORDER BY code`
 	rows, err := s.db.Query(ctx, q, code)
 	if err != nil {
 		return nil, fmt.Errorf("list child regions: %w", err)
@@ -114,7 +115,7 @@ func (s *Store) Ancestors(ctx context.Context, code string) ([]Region, error) {
 			SELECT parent_code, 0 AS depth FROM regions WHERE code = $1
 			UNION ALL
 			SELECT r.parent_code, up.depth + 1 FROM up JOIN regions r ON r.code = up.parent_code)
-		SELECT r.code, r.name, r.level, coalesce(r.parent_code, ''), r.listed_supervision, r.delisted_on
+		SELECT r.code, r.name, r.level, coalesce(r.parent_code, ''), r.listed_supervision, r.delisted_on, r.name_ug, r.name_en
 		FROM up JOIN regions r ON r.code = up.parent_code ORDER BY up.depth DESC`
 	rows, err := s.db.Query(ctx, q, code)
 	if err != nil {
@@ -122,7 +123,7 @@ func (s *Store) Ancestors(ctx context.Context, code string) ([]Region, error) {
 	}
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (Region, error) {
 		var r Region
-		err := row.Scan(&r.Code, &r.Name, &r.Level, &r.ParentCode, &r.ListedSupervision, &r.DelistedOn)
+		err := row.Scan(&r.Code, &r.Name, &r.Level, &r.ParentCode, &r.ListedSupervision, &r.DelistedOn, &r.NameUg, &r.NameEn)
 		return r, err
 	})
 }

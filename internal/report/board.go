@@ -121,7 +121,8 @@ func (s *Service) ListedBoard(ctx context.Context, a auth.Actor, year int) ([]Li
 		fig AS (SELECT * FROM village_year_rollup WHERE substr(village_code, 1, 6) = ANY($1) AND year = $2),
 		vs AS (SELECT village_code FROM hh UNION SELECT village_code FROM fig)
 		SELECT vs.village_code, coalesce(v.name, vs.village_code), coalesce(hh.n, 0),
-			coalesce(f.attributed_fen, 0), coalesce(f.paid_out_fen, 0), coalesce(f.households_reached, 0),
+			coalesce(f.attributed_fen, 0), coalesce(f.operating_fen, 0), coalesce(f.wage_fen, 0), coalesce(f.asset_fen, 0),
+			coalesce(f.paid_out_fen, 0), coalesce(f.households_reached, 0),
 			coalesce(f.members_reached, 0), coalesce(f.crossed_poverty, 0), coalesce(f.crossed_monitoring, 0)
 		FROM vs LEFT JOIN regions v ON v.code = vs.village_code LEFT JOIN hh ON hh.village_code = vs.village_code
 		LEFT JOIN fig f ON f.village_code = vs.village_code
@@ -133,8 +134,7 @@ func (s *Service) ListedBoard(ctx context.Context, a auth.Actor, year int) ([]Li
 	defer vrows.Close()
 	for vrows.Next() {
 		var v VillageFigures
-		if err := vrows.Scan(&v.Code, &v.Name, &v.Households, &v.AttributedFen, &v.PaidOutFen, &v.HouseholdsReached,
-			&v.MembersReached, &v.CrossedPovertyLine, &v.CrossedMonitoringLine); err != nil {
+		if err := vrows.Scan(append([]any{&v.Code, &v.Name, &v.Households}, v.Figures.dest()...)...); err != nil {
 			return nil, err
 		}
 		v.finish()
@@ -144,12 +144,7 @@ func (s *Service) ListedBoard(ctx context.Context, a auth.Actor, year int) ([]Li
 		}
 		c := &counties[i]
 		c.Households += v.Households
-		c.AttributedFen += v.AttributedFen
-		c.PaidOutFen += v.PaidOutFen
-		c.HouseholdsReached += v.HouseholdsReached
-		c.MembersReached += v.MembersReached
-		c.CrossedPovertyLine += v.CrossedPovertyLine
-		c.CrossedMonitoringLine += v.CrossedMonitoringLine
+		c.Figures.add(v.Figures)
 		c.Villages = append(c.Villages, v)
 	}
 	for i := range counties {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/fupinmarket/market/internal/attribution"
 	"github.com/fupinmarket/market/internal/auth"
 	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/platform/ids"
@@ -19,23 +20,25 @@ import (
 // HouseholdRow is one household's year, as offices list and export it. The
 // head's name is masked: whole values need the audited reveal.
 type HouseholdRow struct {
-	ID                  ids.ID `json:"household_id"`
-	RegistryNo          string `json:"registry_no"`
-	VillageCode         string `json:"village_code"`
-	VillageName         string `json:"village_name"`
-	HeadName            string `json:"head_name"`
-	Status              string `json:"status"`
-	Members             int    `json:"members"`
-	BaselineFen         int64  `json:"baseline_income_fen"`
-	AttributedFen       int64  `json:"attributed_fen"`
-	PaidFen             int64  `json:"paid_fen"`
-	OwedFen             int64  `json:"owed_fen"`
-	PerCapitaGainFen    int64  `json:"per_capita_gain_fen"`
-	ProjectedFen        int64  `json:"projected_per_capita_fen"`
-	PovertyLineFen      int64  `json:"poverty_line_fen"`
-	MonitoringLineFen   int64  `json:"monitoring_line_fen"`
-	AbovePovertyLine    bool   `json:"above_poverty_line"`
-	AboveMonitoringLine bool   `json:"above_monitoring_line"`
+	ID            ids.ID `json:"household_id"`
+	RegistryNo    string `json:"registry_no"`
+	VillageCode   string `json:"village_code"`
+	VillageName   string `json:"village_name"`
+	HeadName      string `json:"head_name"`
+	Status        string `json:"status"`
+	Members       int    `json:"members"`
+	BaselineFen   int64  `json:"baseline_income_fen"`
+	AttributedFen int64  `json:"attributed_fen"`
+	// ByType is AttributedFen by income type (sales, wages, dividends).
+	ByType              attribution.ByType `json:"by_type"`
+	PaidFen             int64              `json:"paid_fen"`
+	OwedFen             int64              `json:"owed_fen"`
+	PerCapitaGainFen    int64              `json:"per_capita_gain_fen"`
+	ProjectedFen        int64              `json:"projected_per_capita_fen"`
+	PovertyLineFen      int64              `json:"poverty_line_fen"`
+	MonitoringLineFen   int64              `json:"monitoring_line_fen"`
+	AbovePovertyLine    bool               `json:"above_poverty_line"`
+	AboveMonitoringLine bool               `json:"above_monitoring_line"`
 }
 
 // householdQuery selects HouseholdRow columns for households whose village
@@ -44,8 +47,8 @@ const householdQuery = `WITH lines AS (
 		SELECT poverty_line_fen AS pl, monitoring_line_fen AS ml FROM poverty_lines
 		WHERE province_code = substr($1 || '0000', 1, 2) || '0000' AND year <= $2 ORDER BY year DESC LIMIT 1)
 	SELECT h.id, h.registry_no, h.village_code, v.name, h.head_name_mask, h.status, h.members, h.baseline_income_fen,
-		coalesce(i.attributed_fen, 0), coalesce(i.paid_fen, 0),
-		coalesce(l.pl, 0), coalesce(l.ml, 0)
+		coalesce(i.attributed_fen, 0), coalesce(i.operating_fen, 0), coalesce(i.wage_fen, 0), coalesce(i.asset_fen, 0),
+		coalesce(i.paid_fen, 0), coalesce(l.pl, 0), coalesce(l.ml, 0)
 	FROM households h JOIN regions v ON v.code = h.village_code
 	LEFT JOIN household_year_income i ON i.household_id = h.id AND i.year = $2
 	LEFT JOIN lines l ON true
@@ -54,11 +57,13 @@ const householdQuery = `WITH lines AS (
 func scanHousehold(row pgx.Row) (HouseholdRow, error) {
 	var h HouseholdRow
 	err := row.Scan(&h.ID, &h.RegistryNo, &h.VillageCode, &h.VillageName, &h.HeadName, &h.Status, &h.Members,
-		&h.BaselineFen, &h.AttributedFen, &h.PaidFen, &h.PovertyLineFen, &h.MonitoringLineFen)
+		&h.BaselineFen, &h.AttributedFen, &h.ByType.Operating, &h.ByType.Wage, &h.ByType.Asset, &h.PaidFen,
+		&h.PovertyLineFen, &h.MonitoringLineFen)
 	h.OwedFen = h.AttributedFen - h.PaidFen
 	h.PerCapitaGainFen = h.AttributedFen / int64(max(h.Members, 1))
 	h.ProjectedFen = h.BaselineFen + h.PerCapitaGainFen
-	// Exact comparison: baseline×members + gain against line×members.
+	// Exact comparison: baseline×members + gain against line×members, the
+	// gain being the whole income of every type.
 	total := h.BaselineFen*int64(h.Members) + h.AttributedFen
 	h.AbovePovertyLine = h.PovertyLineFen > 0 && total >= h.PovertyLineFen*int64(h.Members)
 	h.AboveMonitoringLine = h.MonitoringLineFen > 0 && total >= h.MonitoringLineFen*int64(h.Members)
@@ -85,9 +90,12 @@ func households(ctx context.Context, db postgres.Querier, r region.Region, year 
 	return list, next, nil
 }
 
+// actionList is the households to follow up, lowest projected income per
+// person first: those still registered as poor (未脱贫), whatever their
+// income, and the monitored ones still below the monitoring line.
 func actionList(ctx context.Context, db postgres.Querier, r region.Region, year, limit int) ([]HouseholdRow, error) {
-	q := householdQuery + ` AND h.status LIKE 'monitored_%'
-		AND h.baseline_income_fen * h.members + coalesce(i.attributed_fen, 0) < coalesce(l.ml, 0) * h.members
+	q := householdQuery + ` AND (h.status = 'poor' OR (h.status LIKE 'monitored_%'
+		AND h.baseline_income_fen * h.members + coalesce(i.attributed_fen, 0) < coalesce(l.ml, 0) * h.members))
 		ORDER BY (h.baseline_income_fen * h.members + coalesce(i.attributed_fen, 0)) / h.members, h.registry_no LIMIT $3`
 	rows, err := db.Query(ctx, q, region.Prefix(r.Code, r.Level), year, limit)
 	if err != nil {
@@ -149,27 +157,36 @@ func collect(rows pgx.Rows) ([]HouseholdRow, error) {
 	return out, rows.Err()
 }
 
-// Entry is one ledger entry of a household.
+// Entry is one ledger entry of a household. A sale or refund names its
+// order, line and lot (and the product's title); a wage or its correction
+// its wage and the kind of work; a dividend its dividend and year. The ids
+// an entry does not have are null.
 type Entry struct {
-	OrderID      ids.ID    `json:"order_id"`
+	OrderID      *ids.ID   `json:"order_id"`
 	OrderNumber  string    `json:"order_number"`
-	LineID       ids.ID    `json:"line_id"`
-	LotID        ids.ID    `json:"lot_id"`
+	LineID       *ids.ID   `json:"line_id"`
+	LotID        *ids.ID   `json:"lot_id"`
+	WageID       *ids.ID   `json:"wage_id"`
+	DividendID   *ids.ID   `json:"dividend_id"`
 	ProductTitle string    `json:"product_title"`
+	WageKind     string    `json:"wage_kind,omitempty"`
+	DividendYear int       `json:"dividend_year,omitempty"`
 	Kind         string    `json:"kind"`
 	IncomeType   string    `json:"income_type"`
 	AmountFen    int64     `json:"amount_fen"`
 	At           time.Time `json:"at"`
 }
 
-// HouseholdIncome is a household's entries and totals for a year.
+// HouseholdIncome is a household's entries and totals for a year, in total
+// and by income type.
 type HouseholdIncome struct {
-	HouseholdID ids.ID       `json:"household_id"`
-	Year        int          `json:"year"`
-	TotalFen    int64        `json:"total_fen"`
-	Household   HouseholdRow `json:"household"`
-	Entries     []Entry      `json:"entries"`
-	ByMonth     []Month      `json:"by_month"`
+	HouseholdID ids.ID             `json:"household_id"`
+	Year        int                `json:"year"`
+	TotalFen    int64              `json:"total_fen"`
+	ByType      attribution.ByType `json:"by_type"`
+	Household   HouseholdRow       `json:"household"`
+	Entries     []Entry            `json:"entries"`
+	ByMonth     []Month            `json:"by_month"`
 }
 
 // HouseholdIncome returns the household's year for an office governing it.
@@ -192,8 +209,10 @@ func (s *Service) HouseholdIncome(ctx context.Context, a auth.Actor, id int64, y
 	if err != nil {
 		return HouseholdIncome{}, fmt.Errorf("household row: %w", err)
 	}
-	const q = `SELECT e.order_id, o.number, e.line_id, e.lot_id, ol.title, e.kind, e.income_type, e.amount_fen, e.at
-		FROM attribution_entries e JOIN orders o ON o.id = e.order_id JOIN order_lines ol ON ol.id = e.line_id
+	const q = `SELECT e.order_id, coalesce(o.number, ''), e.line_id, e.lot_id, e.wage_id, e.dividend_id, coalesce(ol.title, ''),
+			coalesce(w.kind, ''), coalesce(d.year, 0), e.kind, e.income_type, e.amount_fen, e.at
+		FROM attribution_entries e LEFT JOIN orders o ON o.id = e.order_id LEFT JOIN order_lines ol ON ol.id = e.line_id
+		LEFT JOIN wages w ON w.id = e.wage_id LEFT JOIN dividends d ON d.id = e.dividend_id
 		WHERE e.household_id = $1 AND report_year(e.at) = $2 ORDER BY e.at, e.id`
 	rows, err := s.db.Query(ctx, q, id, year)
 	if err != nil {
@@ -212,6 +231,7 @@ func (s *Service) HouseholdIncome(ctx context.Context, a auth.Actor, id int64, y
 	}
 	for _, e := range entries {
 		out.TotalFen += e.AmountFen
+		out.ByType.Add(e.IncomeType, e.AmountFen)
 		m := s.clock.In(e.At).Month()
 		out.ByMonth[m-1].AttributedFen += e.AmountFen
 	}

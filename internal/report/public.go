@@ -15,13 +15,17 @@ type CountyTotal struct {
 	HouseholdsReached int    `json:"households_reached"`
 }
 
-// PublicCounties returns every county's attributed income for the year,
-// largest first. Counts and places only: nothing identifies a person.
+// PublicCounties returns every county's income from the platform's sales
+// (operating income: wages and dividends are the cooperatives' own) for the
+// year, largest first, with the households the sales reached (a positive
+// net of sales; a household paid only wages or dividends is not counted).
+// Counts and places only: nothing identifies a person.
 func (s *Service) PublicCounties(ctx context.Context, year int) ([]CountyTotal, error) {
-	const q = `SELECT c.code, c.name, c.listed_supervision, sum(r.attributed_fen)::bigint, sum(r.households_reached)::int
-		FROM village_year_rollup r JOIN regions c ON c.code = substr(r.village_code, 1, 6)
-		WHERE r.year = $1 GROUP BY c.code, c.name, c.listed_supervision
-		HAVING sum(r.attributed_fen) > 0 ORDER BY 4 DESC, c.code`
+	const q = `SELECT c.code, c.name, c.listed_supervision, sum(i.operating_fen)::bigint,
+			count(*) FILTER (WHERE i.operating_fen > 0)::int
+		FROM household_year_income i JOIN regions c ON c.code = substr(i.village_code, 1, 6)
+		WHERE i.year = $1 GROUP BY c.code, c.name, c.listed_supervision
+		HAVING sum(i.operating_fen) > 0 ORDER BY 4 DESC, c.code`
 	if err := s.settled(ctx); err != nil {
 		return nil, err
 	}
@@ -32,13 +36,14 @@ func (s *Service) PublicCounties(ctx context.Context, year int) ([]CountyTotal, 
 	return pgx.CollectRows(rows, pgx.RowToStructByPos[CountyTotal])
 }
 
-// YearTotal sums the public figures of a year, for the home page.
+// YearTotal sums the public figures of a year: the income sales brought,
+// and the households it reached (as PublicCounties counts them).
 func (s *Service) YearTotal(ctx context.Context, year int) (attributed int64, households int, err error) {
 	if err = s.settled(ctx); err != nil {
 		return 0, 0, err
 	}
-	err = s.db.QueryRow(ctx, `SELECT coalesce(sum(attributed_fen), 0)::bigint, coalesce(sum(households_reached), 0)::int
-		FROM village_year_rollup WHERE year = $1`, year).Scan(&attributed, &households)
+	err = s.db.QueryRow(ctx, `SELECT coalesce(sum(operating_fen), 0)::bigint, count(*) FILTER (WHERE operating_fen > 0)::int
+		FROM household_year_income WHERE year = $1`, year).Scan(&attributed, &households)
 	return
 }
 

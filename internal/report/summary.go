@@ -21,16 +21,44 @@ import (
 	"github.com/fupinmarket/market/internal/region"
 )
 
-// Figures are one region's numbers for a year.
+// Figures are one region's numbers for a year. AttributedFen is the whole
+// income the ledger gave its households, ByType the same by income type:
+// operating (sales), wage and asset (dividends). Paid out counts payouts,
+// wages and dividends (a cooperative records those two as it pays them);
+// what is owed is the rest. Crossings of the lines use the whole income.
 type Figures struct {
-	AttributedFen         int64 `json:"attributed_fen"`
-	PaidOutFen            int64 `json:"paid_out_fen"`
-	OwedFen               int64 `json:"owed_fen"`
-	HouseholdsReached     int   `json:"households_reached"`
-	MembersReached        int   `json:"members_reached"`
-	AvgPerCapitaGainFen   int64 `json:"avg_per_capita_gain_fen"`
-	CrossedPovertyLine    int   `json:"crossed_poverty_line"`
-	CrossedMonitoringLine int   `json:"crossed_monitoring_line"`
+	AttributedFen         int64              `json:"attributed_fen"`
+	ByType                attribution.ByType `json:"by_type"`
+	PaidOutFen            int64              `json:"paid_out_fen"`
+	OwedFen               int64              `json:"owed_fen"`
+	HouseholdsReached     int                `json:"households_reached"`
+	MembersReached        int                `json:"members_reached"`
+	AvgPerCapitaGainFen   int64              `json:"avg_per_capita_gain_fen"`
+	CrossedPovertyLine    int                `json:"crossed_poverty_line"`
+	CrossedMonitoringLine int                `json:"crossed_monitoring_line"`
+}
+
+// add adds o's sums (not its derived figures) to f.
+func (f *Figures) add(o Figures) {
+	f.AttributedFen += o.AttributedFen
+	f.ByType = f.ByType.Plus(o.ByType)
+	f.PaidOutFen += o.PaidOutFen
+	f.HouseholdsReached += o.HouseholdsReached
+	f.MembersReached += o.MembersReached
+	f.CrossedPovertyLine += o.CrossedPovertyLine
+	f.CrossedMonitoringLine += o.CrossedMonitoringLine
+}
+
+// figureSums are the village_year_rollup sums scanFigures reads, in order.
+const figureSums = `coalesce(sum(attributed_fen), 0)::bigint, coalesce(sum(operating_fen), 0)::bigint,
+	coalesce(sum(wage_fen), 0)::bigint, coalesce(sum(asset_fen), 0)::bigint, coalesce(sum(paid_out_fen), 0)::bigint,
+	coalesce(sum(households_reached), 0)::int, coalesce(sum(members_reached), 0)::int,
+	coalesce(sum(crossed_poverty), 0)::int, coalesce(sum(crossed_monitoring), 0)::int`
+
+// figureDest are the destinations of figureSums' columns.
+func (f *Figures) dest() []any {
+	return []any{&f.AttributedFen, &f.ByType.Operating, &f.ByType.Wage, &f.ByType.Asset, &f.PaidOutFen,
+		&f.HouseholdsReached, &f.MembersReached, &f.CrossedPovertyLine, &f.CrossedMonitoringLine}
 }
 
 func (f *Figures) finish() {
@@ -115,11 +143,8 @@ func (s *Service) Summary(ctx context.Context, a auth.Actor, code string, year i
 func summary(ctx context.Context, db postgres.Querier, r region.Region, year int) (Summary, error) {
 	out := Summary{Region: r.Code, Name: r.Name, Level: r.Level, Year: year, Children: []Child{}}
 	if r.Level == region.Village {
-		err := db.QueryRow(ctx, `SELECT coalesce(sum(attributed_fen), 0)::bigint, coalesce(sum(paid_out_fen), 0)::bigint,
-				coalesce(sum(households_reached), 0)::int, coalesce(sum(members_reached), 0)::int,
-				coalesce(sum(crossed_poverty), 0)::int, coalesce(sum(crossed_monitoring), 0)::int
-			FROM village_year_rollup WHERE village_code = $1 AND year = $2`, r.Code, year).Scan(
-			&out.AttributedFen, &out.PaidOutFen, &out.HouseholdsReached, &out.MembersReached, &out.CrossedPovertyLine, &out.CrossedMonitoringLine)
+		err := db.QueryRow(ctx, `SELECT `+figureSums+` FROM village_year_rollup WHERE village_code = $1 AND year = $2`,
+			r.Code, year).Scan(out.Figures.dest()...)
 		out.finish()
 		return out, err
 	}
@@ -128,11 +153,12 @@ func summary(ctx context.Context, db postgres.Querier, r region.Region, year int
 	// sees the villages no sale has reached.
 	const q = `WITH kids AS (SELECT code, name, level FROM regions WHERE parent_code = $1),
 		sums AS (SELECT rpad(substr(village_code, 1, $3), CASE WHEN $3 <= 6 THEN 6 ELSE $3 END, '0') AS code,
-				sum(attributed_fen)::bigint a, sum(paid_out_fen)::bigint p, sum(households_reached)::int h,
+				sum(attributed_fen)::bigint a, sum(operating_fen)::bigint op, sum(wage_fen)::bigint w,
+				sum(asset_fen)::bigint s, sum(paid_out_fen)::bigint p, sum(households_reached)::int h,
 				sum(members_reached)::int m, sum(crossed_poverty)::int cp, sum(crossed_monitoring)::int cm
 			FROM village_year_rollup WHERE village_code LIKE $2 || '%' AND year = $4 GROUP BY 1)
-		SELECT k.code, k.name, k.level, coalesce(s.a, 0), coalesce(s.p, 0), coalesce(s.h, 0), coalesce(s.m, 0),
-			coalesce(s.cp, 0), coalesce(s.cm, 0)
+		SELECT k.code, k.name, k.level, coalesce(s.a, 0), coalesce(s.op, 0), coalesce(s.w, 0), coalesce(s.s, 0),
+			coalesce(s.p, 0), coalesce(s.h, 0), coalesce(s.m, 0), coalesce(s.cp, 0), coalesce(s.cm, 0)
 		FROM kids k LEFT JOIN sums s ON s.code = k.code ORDER BY coalesce(s.a, 0) DESC, k.code`
 	rows, err := db.Query(ctx, q, r.Code, region.Prefix(r.Code, r.Level), n, year)
 	if err != nil {
@@ -141,17 +167,11 @@ func summary(ctx context.Context, db postgres.Querier, r region.Region, year int
 	defer rows.Close()
 	for rows.Next() {
 		var c Child
-		if err := rows.Scan(&c.Code, &c.Name, &c.Level, &c.AttributedFen, &c.PaidOutFen, &c.HouseholdsReached,
-			&c.MembersReached, &c.CrossedPovertyLine, &c.CrossedMonitoringLine); err != nil {
+		if err := rows.Scan(append([]any{&c.Code, &c.Name, &c.Level}, c.Figures.dest()...)...); err != nil {
 			return out, err
 		}
 		c.finish()
-		out.AttributedFen += c.AttributedFen
-		out.PaidOutFen += c.PaidOutFen
-		out.HouseholdsReached += c.HouseholdsReached
-		out.MembersReached += c.MembersReached
-		out.CrossedPovertyLine += c.CrossedPovertyLine
-		out.CrossedMonitoringLine += c.CrossedMonitoringLine
+		out.Figures.add(c.Figures)
 		out.Children = append(out.Children, c)
 	}
 	out.finish()

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/fupinmarket/market/internal/dbtest"
+	"github.com/fupinmarket/market/internal/ledger"
 	"github.com/fupinmarket/market/internal/order"
 	"github.com/fupinmarket/market/internal/order/ordertest"
 	"github.com/fupinmarket/market/internal/platform/postgres"
@@ -16,7 +17,8 @@ import (
 
 // TestServiceRoleCannotRewriteTheLedger: whoever holds the service's
 // credentials cannot change, remove or forge ledger entries or rollups, nor
-// switch the triggers that guard them off.
+// switch the triggers that guard them off; it can add seals of the ledger
+// but never change or remove one.
 func TestServiceRoleCannotRewriteTheLedger(t *testing.T) {
 	ctx := context.Background()
 	w := ordertest.New(t, order.Config{})
@@ -29,6 +31,10 @@ func TestServiceRoleCannotRewriteTheLedger(t *testing.T) {
 		t.Fatal(err)
 	}
 	app := w.DB.AppPool(t)
+	// The service seals the ledger (marketd's job): it may insert seals.
+	if seals, err := (ledger.Sealer{DB: app}).Seal(ctx); err != nil || len(seals) != 1 {
+		t.Fatalf("the service's role cannot seal: %v %v", seals, err)
+	}
 	if err := postgres.CheckNotPrivileged(ctx, app); err != nil {
 		t.Fatalf("the service's role is privileged: %v", err)
 	}
@@ -53,6 +59,10 @@ func TestServiceRoleCannotRewriteTheLedger(t *testing.T) {
 		"empty the queue":  `DELETE FROM rollup_pending`,
 		"rewrite a payout": `UPDATE payouts SET amount_fen = 1`,
 		"drop a table":     `DROP TABLE cart_items`,
+		"rewrite a seal":   `UPDATE ledger_seals SET root = prev`,
+		"delete a seal":    `DELETE FROM ledger_seals`,
+		"truncate seals":   `TRUNCATE ledger_seals`,
+		"unchain seals":    `ALTER TABLE ledger_seals DISABLE TRIGGER ALL`,
 	}
 	for name, q := range refused {
 		t.Run(name, func(t *testing.T) {

@@ -55,7 +55,7 @@ func EnsureCurrent(ctx context.Context, pool *pgxpool.Pool) error {
 
 // SeedVersion changes whenever reference data loaded by Up changes, so that
 // test templates are rebuilt. Bump it with any edit to a seed.
-const SeedVersion = "regions-2020-v1+river-v0.51.2"
+const SeedVersion = "regions-2020-v2-names+river-v0.51.2"
 
 // migrateJobQueue brings river's own tables up to date.
 func migrateJobQueue(ctx context.Context, db *pgxpool.Pool) error {

@@ -42,6 +42,45 @@ type BarChart struct {
 	// Axis formats a scale value, Value a bar's label and tooltip.
 	Axis, Value func(int64) string
 	Color       string
+	// RTL mirrors the chart for a right-to-left page: the scale and the
+	// labels on the right, months from the right, bars growing leftwards.
+	RTL bool
+}
+
+// mirror places drawings for the chart's direction on a canvas w wide.
+type mirror struct {
+	rtl bool
+	w   float64
+}
+
+// x is the position x, measured from the start side.
+func (m mirror) x(x float64) float64 {
+	if m.rtl {
+		return m.w - x
+	}
+	return x
+}
+
+// box is the left edge of a box from x to x+width (from the start side).
+func (m mirror) box(x, width float64) float64 {
+	if m.rtl {
+		return m.w - x - width
+	}
+	return x
+}
+
+// anchor is a text-anchor said from the start side ("start" or "end").
+func (m mirror) anchor(a string) string {
+	if !m.rtl {
+		return a
+	}
+	switch a {
+	case "start":
+		return "end"
+	case "end":
+		return "start"
+	}
+	return a
 }
 
 func svgEsc(s string) string { return template.HTMLEscapeString(s) }
@@ -94,32 +133,63 @@ func (c BarChart) color() string {
 	return chartBar
 }
 
+// geometry is one drawing of a chart: the wide one for tablets and
+// desktops, the narrow one for phones, where a scaled-down wide drawing
+// would print its labels at 5 or 6 px. The page carries both; the
+// stylesheet shows the one that fits (reports.css).
+type geometry struct {
+	class                  string
+	w, font, titleFont     int
+	left, right, top, h    int // vertical bars: plot margins and height
+	labelW, valueW, row    int // horizontal bars: label and value columns, row height
+	labelCols, minLabelGap int // horizontal labels clipped to labelCols columns; vertical labels at least minLabelGap apart
+}
+
+var (
+	wide   = geometry{class: "chart-wide", w: 680, font: 12, titleFont: 14, left: 72, right: 8, top: 52, h: 280, labelW: 150, valueW: 140, row: 26, labelCols: 22, minLabelGap: 0}
+	narrow = geometry{class: "chart-narrow", w: 340, font: 13, titleFont: 15, left: 58, right: 4, top: 56, h: 250, labelW: 96, valueW: 84, row: 28, labelCols: 12, minLabelGap: 30}
+)
+
 // head opens the SVG with its title and the legend line.
-func (c BarChart) head(b *strings.Builder, w, h int) {
-	fmt.Fprintf(b, `<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" width="%d" height="%d" role="img" aria-labelledby="%s-t %s-d" font-family="%s" font-size="12" fill="%s">`,
-		w, h, w, h, c.ID, c.ID, chartFont, chartInk)
-	fmt.Fprintf(b, `<title id="%s-t">%s</title><desc id="%s-d">%s；%s</desc>`, c.ID, svgEsc(c.Title), c.ID, svgEsc(c.Legend), svgEsc(c.Unit))
-	fmt.Fprintf(b, `<text x="0" y="16" font-size="14" font-weight="bold">%s</text>`, svgEsc(c.Title))
+func (c BarChart) head(b *strings.Builder, g geometry, h int) {
+	// direction="ltr": anchors and positions are absolute (mirror places
+	// them for a right-to-left page); Uyghur text still shapes right to left.
+	fmt.Fprintf(b, `<svg class="chart %s" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" width="%d" height="%d" role="img" aria-labelledby="%s-%s-t %s-%s-d" font-family="%s" font-size="%d" fill="%s" direction="ltr">`,
+		g.class, g.w, h, g.w, h, c.ID, g.class, c.ID, g.class, chartFont, g.font, chartInk)
+	fmt.Fprintf(b, `<title id="%s-%s-t">%s</title><desc id="%s-%s-d">%s；%s</desc>`, c.ID, g.class, svgEsc(c.Title), c.ID, g.class, svgEsc(c.Legend), svgEsc(c.Unit))
+	m := mirror{c.RTL, float64(g.w)}
+	fmt.Fprintf(b, `<text x="%g" y="%d" font-size="%d" font-weight="bold" text-anchor="%s">%s</text>`, m.x(0), g.titleFont+2, g.titleFont, m.anchor("start"), svgEsc(c.Title))
 	// Legend: a swatch, what it shows, the unit.
-	fmt.Fprintf(b, `<rect x="0" y="26" width="12" height="12" fill="%s"/><text x="18" y="37">%s</text>`, c.color(), svgEsc(c.Legend))
-	fmt.Fprintf(b, `<text x="%d" y="37" text-anchor="end" fill="%s">%s</text>`, w, chartMuted, svgEsc(c.Unit))
+	y := g.titleFont + 2 + g.font + 10
+	fmt.Fprintf(b, `<rect x="%g" y="%d" width="%d" height="%d" fill="%s"/><text x="%g" y="%d" text-anchor="%s">%s</text>`,
+		m.box(0, float64(g.font)), y-g.font+1, g.font, g.font, c.color(), m.x(float64(g.font+6)), y, m.anchor("start"), svgEsc(c.Legend))
+	fmt.Fprintf(b, `<text x="%g" y="%d" text-anchor="%s" fill="%s">%s</text>`, m.x(float64(g.w)), y, m.anchor("end"), chartMuted, svgEsc(c.Unit))
 }
 
 // VerticalBars draws one bar per label (months), with a scale on the left.
 func (c BarChart) VerticalBars() template.HTML {
-	const w, h, left, right, top, bottom = 680, 280, 72, 8, 52, 28
+	return c.wrap(c.verticalBars(narrow) + c.verticalBars(wide))
+}
+
+func (c BarChart) verticalBars(g geometry) string {
+	w, h, left, right, top, bottom := g.w, g.h, g.left, g.right, g.top, g.font+16
+	m := mirror{c.RTL, float64(w)}
 	var b strings.Builder
-	c.head(&b, w, h)
+	c.head(&b, g, h)
 	plotW, plotH := w-left-right, h-top-bottom
 	top64 := c.scaleMax()
 	for i := 0; i <= 4; i++ {
 		v := top64 * int64(i) / 4
 		y := top + plotH - plotH*i/4
-		fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="%s"/>`, left, y, w-right, y, chartGrid)
-		fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="end" fill="%s">%s</text>`, left-6, y+4, chartMuted, svgEsc(c.Axis(v)))
+		fmt.Fprintf(&b, `<line x1="%g" y1="%d" x2="%g" y2="%d" stroke="%s"/>`, m.x(float64(left)), y, m.x(float64(w-right)), y, chartGrid)
+		fmt.Fprintf(&b, `<text x="%g" y="%d" text-anchor="%s" fill="%s">%s</text>`, m.x(float64(left-6)), y+4, m.anchor("end"), chartMuted, svgEsc(c.Axis(v)))
 	}
 	n := max(len(c.Values), 1)
 	slot := float64(plotW) / float64(n)
+	every := 1 // label every bar, or every other one when they would touch
+	if g.minLabelGap > 0 && slot < float64(g.minLabelGap) {
+		every = 2
+	}
 	for i, v := range c.Values {
 		bh := 0.0
 		if v > 0 {
@@ -127,39 +197,47 @@ func (c BarChart) VerticalBars() template.HTML {
 		}
 		x := float64(left) + slot*float64(i) + slot*0.15
 		fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s：%s</title></rect>`,
-			x, float64(top+plotH)-bh, slot*0.7, bh, c.color(), svgEsc(c.Labels[i]), svgEsc(c.text(i)))
-		fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="middle" fill="%s">%s</text>`, x+slot*0.35, h-8, chartMuted, svgEsc(c.Labels[i]))
+			m.box(x, slot*0.7), float64(top+plotH)-bh, slot*0.7, bh, c.color(), svgEsc(c.Labels[i]), svgEsc(c.text(i)))
+		if i%every == 0 {
+			fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="middle" fill="%s">%s</text>`, m.x(x+slot*0.35), h-6, chartMuted, svgEsc(c.Labels[i]))
+		}
 	}
-	fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="%s"/>`, left, top+plotH, w-right, top+plotH, chartMuted)
+	fmt.Fprintf(&b, `<line x1="%g" y1="%d" x2="%g" y2="%d" stroke="%s"/>`, m.x(float64(left)), top+plotH, m.x(float64(w-right)), top+plotH, chartMuted)
 	b.WriteString(`</svg>`)
-	return c.wrap(b.String())
+	return b.String()
 }
 
 // HorizontalBars draws one labelled row per item, the figure at the bar's end.
 func (c BarChart) HorizontalBars() template.HTML {
-	const w, labelW, valueW, top, row = 560, 150, 140, 52, 26
+	return c.wrap(c.horizontalBars(narrow) + c.horizontalBars(wide))
+}
+
+func (c BarChart) horizontalBars(g geometry) string {
+	w, labelW, valueW, top, row := g.w, g.labelW, g.valueW, g.top, g.row
+	m := mirror{c.RTL, float64(w)}
 	h := top + row*max(len(c.Values), 1) + 8
 	var b strings.Builder
-	c.head(&b, w, h)
+	c.head(&b, g, h)
 	plotW := w - labelW - valueW
 	top64 := c.scaleMax()
 	if len(c.Values) == 0 {
-		fmt.Fprintf(&b, `<text x="0" y="%d" fill="%s">—</text>`, top+16, chartMuted)
+		fmt.Fprintf(&b, `<text x="%g" y="%d" text-anchor="%s" fill="%s">—</text>`, m.x(0), top+16, m.anchor("start"), chartMuted)
 	}
+	base := (row + g.font) / 2 // the text's baseline in its row
 	for i, v := range c.Values {
 		y := top + row*i
 		bw := 0.0
 		if v > 0 {
 			bw = float64(plotW) * float64(min(v, top64)) / float64(top64)
 		}
-		fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="end">%s</text>`, labelW-8, y+17, svgEsc(clip(c.Labels[i], 22)))
-		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%d" height="%d" fill="#f3f0e6"/>`, labelW, y+4, plotW, row-8)
-		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%.1f" height="%d" fill="%s"><title>%s：%s</title></rect>`,
-			labelW, y+4, bw, row-8, c.color(), svgEsc(c.Labels[i]), svgEsc(c.text(i)))
-		fmt.Fprintf(&b, `<text x="%d" y="%d">%s</text>`, labelW+plotW+6, y+17, svgEsc(c.text(i)))
+		fmt.Fprintf(&b, `<text x="%g" y="%d" text-anchor="%s">%s</text>`, m.x(float64(labelW-8)), y+base, m.anchor("end"), svgEsc(clip(c.Labels[i], g.labelCols)))
+		fmt.Fprintf(&b, `<rect x="%g" y="%d" width="%d" height="%d" fill="#f3f0e6"/>`, m.box(float64(labelW), float64(plotW)), y+4, plotW, row-8)
+		fmt.Fprintf(&b, `<rect x="%.1f" y="%d" width="%.1f" height="%d" fill="%s"><title>%s：%s</title></rect>`,
+			m.box(float64(labelW), bw), y+4, bw, row-8, c.color(), svgEsc(c.Labels[i]), svgEsc(c.text(i)))
+		fmt.Fprintf(&b, `<text x="%g" y="%d" text-anchor="%s"><tspan direction="ltr" unicode-bidi="embed">%s</tspan></text>`, m.x(float64(labelW+plotW+6)), y+base, m.anchor("start"), svgEsc(c.text(i)))
 	}
 	b.WriteString(`</svg>`)
-	return c.wrap(b.String())
+	return b.String()
 }
 
 func (c BarChart) wrap(svg string) template.HTML {
@@ -206,7 +284,7 @@ func YuanValue(fen int64) string { return money.GroupedYuan(fen) }
 // way every report draws them (whole-yuan steps of at least ¥1).
 func YuanChart(p Page, id, title, legend string) BarChart {
 	return BarChart{ID: id, Title: title, Legend: legend, Unit: p.T("rpt.unit.yuan"),
-		Axis: YuanAxis, Value: YuanValue, MinStep: 100}
+		Axis: YuanAxis, Value: YuanValue, MinStep: 100, RTL: p.Dir == "rtl"}
 }
 
 // MonthlyYuan is a YuanChart of the twelve months of a year.

@@ -121,9 +121,33 @@ func (s *Server) HandleError(c *fiber.Ctx, err error) error {
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(retry))
 	}
 	if IsAPI(c) {
-		return c.Status(status).JSON(APIError{Error: body})
+		return c.Status(status).JSON(APIError{Error: s.localizeAPIError(c, body)})
 	}
 	return s.renderError(c, status, body)
+}
+
+// localizeAPIError translates an API error's message and field messages
+// into the language Accept-Language prefers, when it prefers Chinese or
+// Uyghur; without the header, or preferring English, they stay English.
+func (s *Server) localizeAPIError(c *fiber.Ctx, body ErrorBody) ErrorBody {
+	if c.Get(fiber.HeaderAcceptLanguage) == "" {
+		return body
+	}
+	lang := AcceptedLanguage(c, "en")
+	if lang == "en" {
+		return body
+	}
+	p := Page{Lang: lang}
+	s.render.localize(&p)
+	body.Message = TrMsg(p, body.Message)
+	if len(body.Fields) > 0 {
+		fields := make(map[string]string, len(body.Fields))
+		for k, v := range body.Fields {
+			fields[k] = TrMsg(p, v)
+		}
+		body.Fields = fields
+	}
+	return body
 }
 
 // ErrorView is the error page's data.

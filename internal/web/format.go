@@ -14,6 +14,8 @@ import (
 func (r *Renderer) funcs() template.FuncMap {
 	return template.FuncMap{
 		"static":    r.staticURL,
+		"inc":       func(i int) int { return i + 1 },
+		"dict":      dict,
 		"yuan":      money.Yuan,
 		"hasPrefix": strings.HasPrefix,
 		"upper":     strings.ToUpper,
@@ -40,4 +42,21 @@ func anyInt(v any) int64 {
 		return i
 	}
 	return 0
+}
+
+// dict makes a map of key, value pairs: a partial that needs the page and
+// a part of its data receives both (dict "P" $ "C" .Data.Card).
+func dict(pairs ...any) (map[string]any, error) {
+	if len(pairs)%2 != 0 {
+		return nil, fmt.Errorf("dict needs key, value pairs")
+	}
+	m := make(map[string]any, len(pairs)/2)
+	for i := 0; i < len(pairs); i += 2 {
+		k, ok := pairs[i].(string)
+		if !ok {
+			return nil, fmt.Errorf("dict key %v is not a string", pairs[i])
+		}
+		m[k] = pairs[i+1]
+	}
+	return m, nil
 }

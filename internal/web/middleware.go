@@ -105,15 +105,24 @@ func securityHeaders(c *fiber.Ctx) error {
 func (s *Server) locale(c *fiber.Ctx) error {
 	lang := c.Cookies(langCookie)
 	if !supported(lang) {
-		switch c.AcceptsLanguages("zh-CN", "zh", "en") {
-		case "en":
-			lang = "en"
-		default:
-			lang = "zh-CN"
-		}
+		lang = AcceptedLanguage(c, Languages[0])
 	}
 	c.Locals("lang", lang)
 	return c.Next()
+}
+
+// AcceptedLanguage is the served language Accept-Language prefers (zh,
+// zh-TW … count as zh-CN; ug-CN and ug-Arab as ug), else def.
+func AcceptedLanguage(c *fiber.Ctx, def string) string {
+	switch c.AcceptsLanguages("zh-CN", "zh", "en", "ug") {
+	case "zh-CN", "zh":
+		return "zh-CN"
+	case "en":
+		return "en"
+	case "ug":
+		return "ug"
+	}
+	return def
 }
 
 func supported(lang string) bool {

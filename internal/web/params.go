@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -112,20 +113,26 @@ func UploadPart(c *fiber.Ctx, field string) (*Part, error) {
 // ImageUpload reads the multipart image field name, refusing files over the
 // media limit before reading them.
 func ImageUpload(c *fiber.Ctx, name string) ([]byte, error) {
+	return FileUpload(c, name, media.MaxBytes)
+}
+
+// FileUpload reads the multipart file field name, refusing one over max
+// bytes (5 MB for images and invoices) before reading it.
+func FileUpload(c *fiber.Ctx, name string, max int64) ([]byte, error) {
 	fh, err := c.FormFile(name)
 	if err != nil {
 		return nil, errs.Validation("a file is required", map[string]string{name: "required (multipart/form-data)"})
 	}
-	if fh.Size > media.MaxBytes {
-		return nil, &errs.Error{Kind: errs.TooLarge, Message: "the file is larger than 5 MB",
-			Fields: map[string]string{name: "must be at most 5 MB"}}
+	if fh.Size > max {
+		return nil, &errs.Error{Kind: errs.TooLarge, Message: fmt.Sprintf("the file is larger than %d MB", max>>20),
+			Fields: map[string]string{name: fmt.Sprintf("must be at most %d MB", max>>20)}}
 	}
 	f, err := fh.Open()
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	return io.ReadAll(io.LimitReader(f, media.MaxBytes+1))
+	return io.ReadAll(io.LimitReader(f, max+1))
 }
 
 // Upload streams the part named field of a multipart upload into use. A

@@ -16,8 +16,26 @@ import (
 	"github.com/fupinmarket/market/storefront"
 )
 
-// Languages served, the first being the default.
-var Languages = []string{"zh-CN", "en"}
+// Languages served, the first being the default. Adding one: its catalog
+// storefront/locales/<tag>.json with every key of the others, its name
+// below, and its direction in rtlLanguages when it is written right to left
+// (README, "Adding a language").
+var Languages = []string{"zh-CN", "en", "ug"}
+
+// LanguageNames are the languages' names in themselves, as the switch
+// offers them to someone who may not read the page's language.
+var LanguageNames = map[string]string{"zh-CN": "中文", "en": "English", "ug": "ئۇيغۇرچە"}
+
+// rtlLanguages are written right to left: Uyghur in Arabic script.
+var rtlLanguages = map[string]bool{"ug": true}
+
+// DirOf is the writing direction of lang: "rtl" or "ltr".
+func DirOf(lang string) string {
+	if rtlLanguages[lang] {
+		return "rtl"
+	}
+	return "ltr"
+}
 
 // Renderer holds the templates (parsed once), the locale catalogs and the
 // content-hashed names of the static files.
@@ -125,12 +143,28 @@ type Page struct {
 	fallback  map[string]string
 }
 
-// OtherLang is the language the switch link offers.
+// OtherLang is the first language the switch offers (English, or Chinese
+// on an English page).
 func (p Page) OtherLang() string {
 	if p.Lang == "en" {
 		return "zh-CN"
 	}
 	return "en"
+}
+
+// LangLink is one language the switch offers: its tag, its name in itself
+// and its direction, so that the link reads right whatever the page's.
+type LangLink struct{ Code, Name, Dir string }
+
+// OtherLangs are the languages other than the page's, in Languages order.
+func (p Page) OtherLangs() []LangLink {
+	out := make([]LangLink, 0, len(Languages)-1)
+	for _, l := range Languages {
+		if l != p.Lang {
+			out = append(out, LangLink{Code: l, Name: LanguageNames[l], Dir: DirOf(l)})
+		}
+	}
+	return out
 }
 
 // T translates key, formatting args into it when given.
@@ -177,7 +211,7 @@ func (r *Renderer) localize(p *Page) {
 	if p.catalog == nil {
 		p.Lang, p.catalog = Languages[0], p.fallback
 	}
-	p.Dir = "ltr" // zh-CN and en; Uyghur will set rtl
+	p.Dir = DirOf(p.Lang)
 }
 
 // Render executes page name into a buffer, so a failing template never sends

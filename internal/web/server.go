@@ -23,6 +23,8 @@ import (
 	"github.com/fupinmarket/market/internal/catalog"
 	"github.com/fupinmarket/market/internal/coop"
 	"github.com/fupinmarket/market/internal/household"
+	"github.com/fupinmarket/market/internal/income"
+	"github.com/fupinmarket/market/internal/invoice"
 	"github.com/fupinmarket/market/internal/order"
 	"github.com/fupinmarket/market/internal/payment"
 	"github.com/fupinmarket/market/internal/payout"
@@ -51,6 +53,11 @@ type Deps struct {
 	Reports      *report.Service
 	Payouts      *payout.Service
 	BuyerOrgs    *buyerorg.Service
+	Invoices     *invoice.Service
+	Income       *income.Service
+	// FeedURL is the supervising platform's feed endpoint, masked for
+	// showing ("" when there is no feed).
+	FeedURL string
 	// Payments is the Stripe provider, nil when Stripe is off.
 	Payments    payment.Provider
 	RedisPrefix string

@@ -9,6 +9,7 @@ import (
 	"github.com/fupinmarket/market/internal/auth"
 	"github.com/fupinmarket/market/internal/cart"
 	"github.com/fupinmarket/market/internal/platform/errs"
+	"github.com/fupinmarket/market/internal/platform/ids"
 )
 
 // RequireSignedIn answers 401 to visitors (API routes).
@@ -156,23 +157,60 @@ func (s *Server) mergeVisitorCart(c *fiber.Ctx, userID int64) {
 	c.ClearCookie(cartCookie)
 }
 
-// CartView is a cart as the API and the pages show it.
+// CartView is a cart as the API and the pages show it: its lines, and
+// before anything is placed, what each cooperative will charge to ship its
+// part (the rule checkout charges by, coop.ShippingTerms.FeeFor).
 type CartView struct {
-	Items    []cart.Item `json:"items"`
-	TotalFen int64       `json:"total_fen"`
-	Count    int         `json:"count"`
+	Items       []cart.Item `json:"items"`
+	TotalFen    int64       `json:"total_fen"` // the goods
+	Count       int         `json:"count"`
+	Groups      []CartGroup `json:"groups"`
+	ShippingFen int64       `json:"shipping_fen"`
+	GrandFen    int64       `json:"grand_total_fen"` // goods and shipping
+}
+
+// CartGroup is one cooperative's part of a cart: shipped together, with
+// one shipping fee.
+type CartGroup struct {
+	CooperativeID ids.ID      `json:"cooperative_id"`
+	Cooperative   string      `json:"cooperative_name"`
+	Items         []cart.Item `json:"-"`
+	ItemsFen      int64       `json:"items_fen"`
+	ShippingFen   int64       `json:"shipping_fen"`
+	FreeFromFen   *int64      `json:"free_from_fen,omitempty"`
+	// ToFreeFen is what more of this cooperative's goods ships free (0: free
+	// already, or never).
+	ToFreeFen int64 `json:"to_free_shipping_fen"`
 }
 
 // Cart reads the request's cart (the account's or the visitor's).
 func (s *Server) Cart(c *fiber.Ctx) (CartView, error) {
 	items, err := s.Carts.Items(Ctx(c), s.CartOwner(c, false))
-	out := CartView{Items: items}
+	out := CartView{Items: items, Groups: []CartGroup{}}
 	if out.Items == nil {
 		out.Items = []cart.Item{}
 	}
 	for _, it := range items {
 		out.TotalFen += it.AmountFen()
 		out.Count += it.Quantity
+		if !it.Buyable {
+			continue
+		}
+		if n := len(out.Groups); n == 0 || out.Groups[n-1].CooperativeID != it.CoopID {
+			out.Groups = append(out.Groups, CartGroup{CooperativeID: it.CoopID, Cooperative: it.CoopName, FreeFromFen: it.Shipping.FreeFromFen})
+		}
+		g := &out.Groups[len(out.Groups)-1]
+		g.Items = append(g.Items, it)
+		g.ItemsFen += it.AmountFen()
 	}
+	for i := range out.Groups {
+		g := &out.Groups[i]
+		g.ShippingFen = g.Items[0].Shipping.FeeFor(g.ItemsFen)
+		if g.ShippingFen > 0 && g.FreeFromFen != nil {
+			g.ToFreeFen = *g.FreeFromFen - g.ItemsFen
+		}
+		out.ShippingFen += g.ShippingFen
+	}
+	out.GrandFen = out.TotalFen + out.ShippingFen
 	return out, err
 }

@@ -5,3 +5,33 @@ document.addEventListener("click", function (e) {
   navigator.clipboard.writeText(b.getAttribute("data-copy"));
   b.setAttribute("aria-live", "polite");
 });
+
+// Tables become cards on phones (app.css): give each cell its column's name.
+document.querySelectorAll("main table:not(.keep)").forEach(function (table) {
+  var names = [];
+  var head = table.tHead && table.tHead.rows[table.tHead.rows.length - 1];
+  if (!head) return;
+  for (var i = 0; i < head.cells.length; i++) {
+    for (var n = 0; n < (head.cells[i].colSpan || 1); n++) names.push(head.cells[i].innerText.trim());
+  }
+  for (var b = 0; b < table.tBodies.length; b++) {
+    var rows = table.tBodies[b].rows;
+    for (var r = 0; r < rows.length; r++) {
+      var col = 0;
+      for (var c = 0; c < rows[r].cells.length; c++) {
+        var cell = rows[r].cells[c];
+        if (names[col] && !cell.hasAttribute("data-label")) cell.setAttribute("data-label", names[col]);
+        col += cell.colSpan || 1;
+      }
+    }
+  }
+});
+
+// The quantity stepper (− and +) of the product page.
+document.addEventListener("click", function (e) {
+  var b = e.target.closest("[data-step]");
+  if (!b) return;
+  var input = b.parentNode.querySelector("input[type=number]");
+  var v = (parseInt(input.value, 10) || 1) + parseInt(b.getAttribute("data-step"), 10);
+  input.value = Math.min(parseInt(input.max, 10) || 999, Math.max(parseInt(input.min, 10) || 1, v));
+});

@@ -127,13 +127,13 @@ func (w *World) Remaining(t testing.TB, lot int64) string {
 	return s
 }
 
-// Audit fails the test on any violation of I1–I6 in the world's database.
+// Audit fails the test on any violation of I1–I7 in the world's database.
 func (w *World) Audit(t testing.TB) {
 	t.Helper()
 	Audit(t, w.DB)
 }
 
-// Audit fails the test on any violation of I1–I6 (marketctl audit) in db.
+// Audit fails the test on any violation of I1–I7 (marketctl audit) in db.
 func Audit(t testing.TB, db *dbtest.DB) {
 	t.Helper()
 	v, err := attribution.Audit(context.Background(), db.Pool)

@@ -51,6 +51,12 @@ func Fixed(t time.Time, loc *time.Location) Clock {
 	return Clock{now: func() time.Time { return t }, loc: loc}
 }
 
+// WithNow is c telling the time by now (tests pin or move it).
+func (c Clock) WithNow(now func() time.Time) Clock {
+	c.now = now
+	return c
+}
+
 // Location is the clock's zone.
 func (c Clock) Location() *time.Location {
 	if c.loc == nil {

@@ -12,20 +12,26 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 
+	"github.com/fupinmarket/market/internal/platform/clock"
 	"github.com/fupinmarket/market/migrations"
 )
 
 // ErrSchemaBehind means the database lacks migrations this binary needs.
 var ErrSchemaBehind = errors.New("database schema is behind this binary")
 
-// Limits bound the work one session may hold the database with; zero
-// leaves a limit as the server has it.
+// Limits bound the work one session may hold the database with (zero
+// leaves a limit as the server has it) and set the zone its times are in.
 type Limits struct {
+	// Zone is the session's TimeZone (what current_date and a date of a
+	// timestamp mean) and the location scanned times are given in, so that
+	// answers carry +08:00; nil is the platform's zone (Beijing).
+	Zone          *time.Location
 	Statement     time.Duration // statement_timeout
 	IdleInTx      time.Duration // idle_in_transaction_session_timeout
 	LockTimeout   time.Duration // lock_timeout
@@ -39,8 +45,18 @@ func Open(ctx context.Context, url string, limits ...Limits) (*pgxpool.Pool, err
 		return nil, fmt.Errorf("parse database url: %w", err)
 	}
 	cfg.ConnConfig.RuntimeParams["application_name"] = "fupin-market"
+	zone := clock.Clock{}.Location()
 	for _, l := range limits {
 		l.apply(cfg.ConnConfig.RuntimeParams)
+		if l.Zone != nil {
+			zone = l.Zone
+		}
+	}
+	cfg.ConnConfig.RuntimeParams["timezone"] = zone.String()
+	cfg.AfterConnect = func(_ context.Context, conn *pgx.Conn) error {
+		conn.TypeMap().RegisterType(&pgtype.Type{Name: "timestamptz", OID: pgtype.TimestamptzOID,
+			Codec: &pgtype.TimestamptzCodec{ScanLocation: zone}})
+		return nil
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {

@@ -1,7 +1,7 @@
 // Package admin is the platform administration pages: the way in (/admin),
 // the payments queue (bank transfers to confirm, refunds made in the Stripe
-// dashboard to record), an order's refunds, and the cooperative review
-// queue, whose handlers are the office portal's (package office). Forms
+// dashboard to record), an order's refunds, the sales feed's outbox, and
+// the cooperative review queue, whose handlers are the office portal's (package office). Forms
 // post and redirect (or render their errors next to the fields); nothing
 // needs JavaScript.
 package admin
@@ -35,4 +35,5 @@ func Routes(srv *web.Server) {
 	admin.Get("/orders/:id", s.order)
 	admin.Post("/orders/:id/refund", s.refund)
 	admin.Post("/orders/:id/external-refunds/:refund_id", s.recordExternalRefund)
+	admin.Get("/feed", s.feed)
 }

@@ -188,3 +188,21 @@ func (s handlers) setCoopMembers(c *fiber.Ctx) error {
 	}
 	return c.JSON(membersOut(ms))
 }
+
+// setCoopNames answers PUT /cooperatives/{id}/names: the Uyghur and
+// English names.
+func (s handlers) setCoopNames(c *fiber.Ctx) error {
+	id, err := coopPathID(c)
+	if err != nil {
+		return err
+	}
+	var in coop.NamesInput
+	if err := web.BindJSON(c, &in); err != nil {
+		return err
+	}
+	co, err := s.Coops.SetNames(web.Ctx(c), web.ActorOf(c), id, in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(co)
+}

@@ -24,9 +24,12 @@ import (
 // size (a prefecture of a million households).
 
 // exportColumns are the export's headers, in Chinese for the offices'
-// spreadsheets; money columns are in yuan.
+// spreadsheets; money columns are in yuan. The year's income is given in
+// total and by type (经营性 from sales, 工资性 wages, 财产性 dividends);
+// the projection and the lines use the total.
 var exportColumns = []string{"户编号", "村代码", "村", "户主（已遮蔽）", "状态", "人口数",
-	"基线人均纯收入（元）", "当年归属收入（元）", "当年已兑付（元）", "待兑付（元）", "人均增收（元）",
+	"基线人均纯收入（元）", "当年归属收入（元）", "其中经营性收入（元）", "其中工资性收入（元）", "其中财产性收入（元）",
+	"当年已兑付（元）", "待兑付（元）", "人均增收（元）",
 	"预计人均纯收入（元）", "贫困线（元/人·年）", "监测线（元/人·年）", "达到贫困线", "达到监测线"}
 
 var statusZH = map[string]string{"poor": "未脱贫", "lifted": "已脱贫", "monitored_unstable": "脱贫不稳定户",
@@ -47,7 +50,8 @@ func exportRecord(h report.HouseholdRow) (text []string, fen []int64) {
 		status = h.Status
 	}
 	return []string{h.RegistryNo, h.VillageCode, h.VillageName, h.HeadName, status, strconv.Itoa(h.Members)},
-		[]int64{h.BaselineFen, h.AttributedFen, h.PaidFen, h.OwedFen, h.PerCapitaGainFen, h.ProjectedFen, h.PovertyLineFen, h.MonitoringLineFen}
+		[]int64{h.BaselineFen, h.AttributedFen, h.ByType.Operating, h.ByType.Wage, h.ByType.Asset, h.PaidFen, h.OwedFen,
+			h.PerCapitaGainFen, h.ProjectedFen, h.PovertyLineFen, h.MonitoringLineFen}
 }
 
 // xlsxRowsPerSheet keeps each sheet under Excel's 1,048,576 rows; a bigger

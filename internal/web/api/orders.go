@@ -5,7 +5,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/fupinmarket/market/internal/attribution"
 	"github.com/fupinmarket/market/internal/coop"
 	"github.com/fupinmarket/market/internal/order"
 	"github.com/fupinmarket/market/internal/platform/ids"
@@ -162,14 +161,6 @@ func (s handlers) receipt(c *fiber.Ctx) error {
 		return err
 	}
 	return s.impactJSON(c, id)
-}
-
-func (s handlers) impactJSON(c *fiber.Ctx, orderID int64) error {
-	im, err := attribution.OrderImpact(web.Ctx(c), s.DB, orderID)
-	if err != nil {
-		return err
-	}
-	return c.JSON(im)
 }
 
 func (s handlers) cart(c *fiber.Ctx) error {

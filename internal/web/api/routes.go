@@ -50,7 +50,7 @@ func Routes(srv *web.Server) error {
 	api.Get("/regions/:code", s.region)
 
 	// Income reporting: summaries, exports, household income, payouts,
-	// buyer organisations, public impact.
+	// wages, dividends and shares, buyer organisations, public impact.
 	api.Get("/attribution/summary", officeOrAdmin, s.summary)
 	api.Get("/attribution/export", officeOrAdmin, s.export)
 	api.Get("/households/:id/income", officeOrAdmin, s.householdIncome)
@@ -58,6 +58,18 @@ func Routes(srv *web.Server) error {
 	api.Get("/cooperatives/:id/payouts", s.RequireRole(auth.RoleCoopAdmin, auth.RoleOffice, auth.RolePlatformAdmin), s.payouts)
 	api.Post("/cooperatives/:id/payouts", coopAdmin, s.recordPayouts)
 	api.Post("/cooperatives/:id/payouts/import", coopAdmin, s.importPayouts)
+	coopReaders := s.RequireRole(auth.RoleCoopAdmin, auth.RoleOffice, auth.RolePlatformAdmin)
+	api.Get("/cooperatives/:id/wages", coopReaders, s.wages)
+	api.Post("/cooperatives/:id/wages", coopAdmin, s.idempotent, s.recordWages)
+	api.Post("/cooperatives/:id/wages/import", coopAdmin, s.importWages)
+	api.Get("/cooperatives/:id/dividends", coopReaders, s.dividends)
+	api.Post("/cooperatives/:id/dividends", coopAdmin, s.idempotent, s.declareDividend)
+	api.Get("/cooperatives/:id/dividends/:did", coopReaders, s.dividend)
+	api.Post("/cooperatives/:id/dividends/:did/confirm", coopAdmin, s.settleDividend(true))
+	api.Post("/cooperatives/:id/dividends/:did/discard", coopAdmin, s.settleDividend(false))
+	api.Get("/cooperatives/:id/shares", coopReaders, s.shares)
+	api.Get("/cooperatives/:id/members/:household_id/shares", coopReaders, s.memberShares)
+	api.Put("/cooperatives/:id/members/:household_id/shares", coopAdmin, s.setShares)
 	api.Post("/buyer-orgs", s.RequireSignedIn, s.createOrg)
 	api.Get("/buyer-orgs/:id", orgAdmin, s.getOrg)
 	api.Post("/buyer-orgs/:id/members", orgAdmin, s.inviteMember)
@@ -89,6 +101,7 @@ func Routes(srv *web.Server) error {
 	api.Get("/cooperatives/:id/events", s.RequireSignedIn, s.coopEvents)
 	api.Get("/cooperatives/:id/members", s.RequireRole(auth.RoleCoopAdmin, auth.RoleOffice, auth.RolePlatformAdmin), s.coopMembers)
 	api.Put("/cooperatives/:id/members", s.RequireRole(auth.RoleCoopAdmin, auth.RoleOffice), s.setCoopMembers)
+	api.Put("/cooperatives/:id/names", s.RequireRole(auth.RoleCoopAdmin, auth.RolePlatformAdmin), s.setCoopNames)
 	api.Get("/poverty-lines/:province/:year", s.povertyLine)
 	api.Put("/poverty-lines/:province/:year", s.RequireRole(auth.RolePlatformAdmin), s.setPovertyLine)
 
@@ -104,8 +117,14 @@ func Routes(srv *web.Server) error {
 	orders.Post("/:id/refunds", s.RequireRole(auth.RolePlatformAdmin), s.idempotent, s.refund)
 	app.Post("/api/v1/admin/orders/:id/external-refunds/:refund_id", s.RequireSignedIn, s.RequireRole(auth.RolePlatformAdmin),
 		s.idempotent, s.recordExternalRefund)
+	orders.Post("/:id/invoice-request", s.askInvoice)
+	orders.Post("/:id/invoices", coopAdmin, s.issueInvoice)
+	orders.Get("/:id/invoices", s.invoices)
+	orders.Get("/:id/invoices/:invoice/pdf", s.invoicePDF)
 	app.Get("/api/v1/orders/:id/impact", s.impact) // the buyer, or anyone with the receipt token
 	app.Get("/api/v1/receipts/:token", s.receipt)
+	api.Get("/ledger/seals", s.seals) // public: anyone may check the ledger (docs/LEDGER.md)
+	api.Get("/ledger/seals/:seq", s.seal)
 
 	// Carts (visitors' and buyers') and cooperatives' shipping terms.
 	app.Get("/api/v1/cart", s.cart)

@@ -1,34 +1,105 @@
 package coop
 
 import (
+	"net/url"
+	"strings"
+
 	"github.com/gofiber/fiber/v2"
 
 	cooperative "github.com/fupinmarket/market/internal/coop"
+	"github.com/fupinmarket/market/internal/invoice"
 	"github.com/fupinmarket/market/internal/order"
 	"github.com/fupinmarket/market/internal/platform/errs"
+	"github.com/fupinmarket/market/internal/platform/ids"
 	"github.com/fupinmarket/market/internal/platform/money"
 	"github.com/fupinmarket/market/internal/web"
 )
 
-// OrdersView is what the cooperative has to ship, and its shipping terms.
+// Carriers are the express companies a cooperative picks from when it
+// ships (快递公司); "other" lets it type another.
+var Carriers = []string{"中国邮政 EMS", "顺丰速运", "京东物流", "中通快递", "圆通速递", "韵达快递", "申通快递", "极兔速递", "德邦快递"}
+
+// OrdersView is what the cooperative has to ship and has shipped, the
+// invoices it has been asked for, and its shipping terms.
 type OrdersView struct {
-	Items    []order.CoopShipment
-	Shipping cooperative.ShippingTerms
+	ToShip, Shipped []order.CoopShipment
+	Invoices        []invoice.Pending
+	Shipping        cooperative.ShippingTerms
+	Done            string // the order just shipped, with carrier and number
+	Issued          string // the invoice just issued
+	Errors          map[string]string
 }
 
 func (s handlers) orders(c *fiber.Ctx) error {
+	return s.renderOrders(c, nil)
+}
+
+func (s handlers) renderOrders(c *fiber.Ctx, errors map[string]string) error {
+	ctx, a := web.Ctx(c), web.ActorOf(c)
+	list, err := s.Orders.CoopShipments(ctx, a)
+	if err != nil {
+		return err
+	}
+	terms, err := s.Coops.Shipping(ctx, a.CooperativeID)
+	if err != nil {
+		return err
+	}
+	pending, err := s.Invoices.PendingFor(ctx, a)
+	if err != nil {
+		return err
+	}
+	v := OrdersView{Shipping: terms, Invoices: pending, Done: c.Query("shipped"), Issued: c.Query("issued"), Errors: errors}
+	for _, sh := range list {
+		if sh.ShippedAt == nil {
+			v.ToShip = append(v.ToShip, sh)
+		} else {
+			v.Shipped = append(v.Shipped, sh)
+		}
+	}
+	if v.Errors == nil {
+		v.Errors = map[string]string{}
+	}
+	p := s.Page(c, "")
+	p.Title = p.T("coop.orders")
+	p.Data = v
+	return s.HTML(c, "coop/orders", p)
+}
+
+// ShipView is the one screen of shipping an order: what to pack, where to,
+// the carrier and the tracking number.
+type ShipView struct {
+	Shipment                 order.CoopShipment
+	Carriers                 []string
+	Carrier, Other, Tracking string
+	Errors                   map[string]string
+}
+
+func (s handlers) shipPage(c *fiber.Ctx) error {
+	return s.renderShip(c, ShipView{Errors: map[string]string{}})
+}
+
+func (s handlers) renderShip(c *fiber.Ctx, v ShipView) error {
+	id, err := web.OrderID(c)
+	if err != nil {
+		return err
+	}
 	list, err := s.Orders.CoopShipments(web.Ctx(c), web.ActorOf(c))
 	if err != nil {
 		return err
 	}
-	terms, err := s.Coops.Shipping(web.Ctx(c), web.ActorOf(c).CooperativeID)
-	if err != nil {
-		return err
+	for _, sh := range list {
+		if int64(sh.OrderID) == id {
+			v.Shipment = sh
+		}
 	}
+	if v.Shipment.OrderID == 0 {
+		return errs.E(errs.NotFound, "order not found")
+	}
+	v.Carriers = Carriers
 	p := s.Page(c, "")
-	p.Title = p.T("coop.orders")
-	p.Data = OrdersView{Items: list, Shipping: terms}
-	return s.HTML(c, "coop/orders", p)
+	p.Title = p.T("coop.ship_title", v.Shipment.OrderNumber)
+	p.Data = v
+	return s.HTML(c, "coop/ship", p)
 }
 
 func (s handlers) ship(c *fiber.Ctx) error {
@@ -36,11 +107,51 @@ func (s handlers) ship(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	req := order.ShipRequest{Carrier: c.FormValue("carrier"), TrackingNo: c.FormValue("tracking_no")}
-	if _, err := s.Orders.Ship(web.Ctx(c), web.ActorOf(c), id, req); err != nil {
+	v := ShipView{Carrier: c.FormValue("carrier"), Other: strings.TrimSpace(c.FormValue("carrier_other")),
+		Tracking: c.FormValue("tracking_no"), Errors: map[string]string{}}
+	carrier := v.Carrier
+	if carrier == "other" {
+		carrier = v.Other
+	}
+	o, err := s.Orders.Ship(web.Ctx(c), web.ActorOf(c), id, order.ShipRequest{Carrier: carrier, TrackingNo: v.Tracking})
+	if err == nil {
+		done := o.Number + " · " + carrier + " " + strings.TrimSpace(v.Tracking)
+		return c.Redirect("/coop/orders?shipped="+url.QueryEscape(done), fiber.StatusSeeOther)
+	}
+	p := s.Page(c, "")
+	fields, status, ok := web.FormErrorOr(p, err, "form", errs.Invalid, errs.Conflict)
+	if !ok {
 		return err
 	}
-	return c.Redirect("/coop/orders", fiber.StatusSeeOther)
+	v.Errors = fields
+	c.Status(status)
+	return s.renderShip(c, v)
+}
+
+// issueInvoice takes the cooperative's invoice of an order: number and PDF.
+func (s handlers) issueInvoice(c *fiber.Ctx) error {
+	id, err := web.OrderID(c)
+	if err != nil {
+		return err
+	}
+	pdf, err := web.FileUpload(c, "file", invoice.MaxPDFBytes)
+	if err == nil {
+		var inv invoice.Invoice
+		if inv, err = s.Invoices.Issue(web.Ctx(c), web.ActorOf(c), id, c.FormValue("number"), pdf); err == nil {
+			return c.Redirect("/coop/orders?issued="+url.QueryEscape(inv.Number)+"#invoices", fiber.StatusSeeOther)
+		}
+	}
+	p := s.Page(c, "")
+	fields, status, ok := web.FormErrorOr(p, err, "file", errs.Invalid, errs.Conflict, errs.TooLarge)
+	if !ok {
+		return err
+	}
+	errors := map[string]string{}
+	for k, m := range fields {
+		errors[ids.ID(id).String()+"."+k] = m
+	}
+	c.Status(status)
+	return s.renderOrders(c, errors)
 }
 
 // saveShipping is the shipping form of the orders page (amounts in yuan).

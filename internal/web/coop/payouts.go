@@ -3,6 +3,7 @@ package coop
 import (
 	"errors"
 	"io"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -26,6 +27,7 @@ type PayoutsView struct {
 	RegNo         map[ids.ID]string // registry numbers of the history's households
 	Columns       [][2]string       // the batch file's columns, English and Chinese
 	Saved         bool
+	SavedFor      string // who was paid what, in the words the cooperative knows them by
 	Imported      string
 	ImportMessage string
 	FileError     string
@@ -66,7 +68,7 @@ func (s handlers) renderPayouts(c *fiber.Ctx, form PayoutForm, v PayoutsView) er
 	for _, b := range st.Balances {
 		v.RegNo[b.HouseholdID] = b.RegistryNo
 	}
-	v.Saved, v.Imported = c.Query("saved") != "", c.Query("imported")
+	v.Saved, v.SavedFor, v.Imported = c.Query("saved") != "", c.Query("paid"), c.Query("imported")
 	v.Columns = make([][2]string, len(payout.BatchColumns))
 	for i := range payout.BatchColumns {
 		v.Columns[i] = [2]string{payout.BatchColumns[i], payout.BatchChineseColumns[i]}
@@ -99,7 +101,7 @@ func (s handlers) recordPayout(c *fiber.Ctx) error {
 	if len(form.Errors) == 0 {
 		err = s.Payouts.Record(web.Ctx(c), a, a.CooperativeID, []payout.Input{in}, func(int) string { return "" })
 		if err == nil {
-			return c.Redirect("/coop/payouts?saved=1", fiber.StatusSeeOther)
+			return c.Redirect("/coop/payouts?saved=1&paid="+url.QueryEscape(s.paidWords(c, in)), fiber.StatusSeeOther)
 		}
 		fields, _, ok := web.FormErrorOr(p, err, "form", errs.Invalid)
 		if !ok {
@@ -142,4 +144,22 @@ func (s handlers) importPayouts(c *fiber.Ctx) error {
 		v.Problems = web.RowProblems(p, e.Fields, "rpt.col.", batchColumnOrder)
 	}
 	return s.renderPayouts(c, PayoutForm{}, v)
+}
+
+// paidWords says who was paid what, as the cooperative knows the household:
+// masked name, village, registry number and amount ("阿* · 阿克铁热克村 ·
+// T001 · ¥15.00").
+func (s handlers) paidWords(c *fiber.Ctx, in payout.Input) string {
+	words := "¥" + money.Yuan(in.AmountFen)
+	a := web.ActorOf(c)
+	st, err := s.Payouts.Statement(web.Ctx(c), a, a.CooperativeID)
+	if err != nil {
+		return words
+	}
+	for _, b := range st.Balances {
+		if b.HouseholdID == in.HouseholdID {
+			return b.HeadName + " · " + b.VillageName + " · " + b.RegistryNo + " · " + words
+		}
+	}
+	return words
 }

@@ -39,12 +39,14 @@ type ProductForm struct {
 	ID          int64
 	Title       string
 	Description string
-	Category    string
-	BaseUnit    string
-	Status      string
-	Variants    []VariantRow
-	Errors      map[string]string
-	Message     string
+	// The optional Uyghur and English title and description.
+	TitleUg, TitleEn, DescriptionUg, DescriptionEn string
+	Category                                       string
+	BaseUnit                                       string
+	Status                                         string
+	Variants                                       []VariantRow
+	Errors                                         map[string]string
+	Message                                        string
 }
 
 func (f ProductForm) Err(key string) string { return f.Errors[key] }
@@ -70,7 +72,8 @@ func (s handlers) product(c *fiber.Ctx) error {
 		return errs.E(errs.NotFound, "product %d not found", id)
 	}
 	f := ProductForm{ID: id, Title: prod.Title, Description: prod.Description, Category: prod.Category,
-		BaseUnit: prod.BaseUnit, Status: string(prod.Status)}
+		BaseUnit: prod.BaseUnit, Status: string(prod.Status), TitleUg: prod.TitleUg, TitleEn: prod.TitleEn,
+		DescriptionUg: prod.DescriptionUg, DescriptionEn: prod.DescriptionEn}
 	for _, v := range prod.Variants {
 		if v.Active {
 			f.Variants = append(f.Variants, VariantRow{ID: v.ID.String(), SKU: v.SKU, Name: v.Name,
@@ -121,6 +124,8 @@ func (s handlers) saveProduct(c *fiber.Ctx) error {
 	}
 	f := ProductForm{ID: id, Title: c.FormValue("title"), Description: c.FormValue("description"),
 		Category: c.FormValue("category"), BaseUnit: c.FormValue("base_unit"), Status: c.FormValue("status"),
+		TitleUg: c.FormValue("title_ug"), TitleEn: c.FormValue("title_en"),
+		DescriptionUg: c.FormValue("description_ug"), DescriptionEn: c.FormValue("description_en"),
 		Errors: map[string]string{}}
 	args := c.Request().PostArgs()
 	vid, sku, name, price, qty := args.PeekMulti("variant_id"), args.PeekMulti("sku"), args.PeekMulti("variant_name"),
@@ -159,11 +164,13 @@ func (s handlers) saveProduct(c *fiber.Ctx) error {
 		if id == 0 {
 			prod, err = s.Catalog.CreateProduct(web.Ctx(c), web.ActorOf(c), catalog.ProductInput{Title: f.Title,
 				Description: f.Description, Category: f.Category, BaseUnit: f.BaseUnit, Status: catalog.Status(f.Status),
+				TitleUg: f.TitleUg, TitleEn: f.TitleEn, DescriptionUg: f.DescriptionUg, DescriptionEn: f.DescriptionEn,
 				Variants: variants})
 		} else {
 			st := catalog.Status(f.Status)
 			prod, err = s.Catalog.UpdateProduct(web.Ctx(c), web.ActorOf(c), id, catalog.ProductPatch{Title: &f.Title,
-				Description: &f.Description, Category: &f.Category, BaseUnit: &f.BaseUnit, Status: &st, Variants: &variants})
+				Description: &f.Description, Category: &f.Category, BaseUnit: &f.BaseUnit, Status: &st, Variants: &variants,
+				TitleUg: &f.TitleUg, TitleEn: &f.TitleEn, DescriptionUg: &f.DescriptionUg, DescriptionEn: &f.DescriptionEn})
 		}
 	}
 	var e *errs.Error
@@ -242,7 +249,8 @@ func (s handlers) addImage(c *fiber.Ctx) error {
 			return gerr
 		}
 		f := ProductForm{ID: id, Title: prod.Title, Description: prod.Description, Category: prod.Category,
-			BaseUnit: prod.BaseUnit, Status: string(prod.Status), Errors: map[string]string{}}
+			BaseUnit: prod.BaseUnit, Status: string(prod.Status), Errors: map[string]string{}, TitleUg: prod.TitleUg,
+			TitleEn: prod.TitleEn, DescriptionUg: prod.DescriptionUg, DescriptionEn: prod.DescriptionEn}
 		for _, v := range prod.Variants {
 			if v.Active {
 				f.Variants = append(f.Variants, VariantRow{ID: v.ID.String(), SKU: v.SKU, Name: v.Name,

@@ -5,6 +5,7 @@ package coop
 func Views() map[string]any {
 	return map[string]any{
 		"coop/home": HomeView{}, "coop/product": ProductView{}, "coop/lot": LotView{},
-		"coop/orders": OrdersView{}, "coop/sales": SalesView{}, "coop/payouts": PayoutsView{},
+		"coop/orders": OrdersView{}, "coop/ship": ShipView{}, "coop/sales": SalesView{}, "coop/payouts": PayoutsView{},
+		"coop/wages": WagesView{}, "coop/dividends": DividendsView{}, "coop/dividend": DividendView{}, "coop/shares": SharesView{},
 	}
 }

@@ -44,7 +44,7 @@ func dashboardCharts(p web.Page, monthly []report.Month, top []report.ProductSha
 // each band. Villages without registered households are left out.
 func coverageChart(p web.Page, coverage []report.VillageCoverage) web.BarChart {
 	share := func(v int64) string { return money.Percent(v, fullShare) }
-	cov := web.BarChart{ID: "chart-coverage", Title: p.T("rpt.chart.coverage"), Legend: p.T("rpt.chart.coverage_legend"),
+	cov := web.BarChart{ID: "chart-coverage", Title: p.T("rpt.chart.coverage"), Legend: p.T("rpt.chart.coverage_legend"), RTL: p.Dir == "rtl",
 		Unit: p.T("rpt.unit.percent"), Max: fullShare, Axis: share, Value: share}
 	withHouseholds := 0
 	for _, v := range coverage {

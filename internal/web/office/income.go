@@ -14,15 +14,18 @@ import (
 )
 
 // IncomeView is a household's income of a year: its projection against
-// the poverty and monitoring lines, by month, product and order, and every
-// ledger entry.
+// the poverty and monitoring lines (of its whole income: sales, wages and
+// dividends), by type, month, product and order, its wages and dividends,
+// and every ledger entry.
 type IncomeView struct {
 	web.YearView
-	Income   report.HouseholdIncome
-	H        report.HouseholdRow
-	Orders   []*IncomeOrder
-	Products []*IncomeProduct
-	Chart    template.HTML
+	Income    report.HouseholdIncome
+	H         report.HouseholdRow
+	Orders    []*IncomeOrder
+	Products  []*IncomeProduct
+	Wages     []report.Entry // wage entries and their corrections
+	Dividends []report.Entry
+	Chart     template.HTML
 	// PovertyGap and MonitoringGap are what the projected per-capita income
 	// still lacks to reach each line (whole fen per person, never a float).
 	PovertyGap, MonitoringGap int64
@@ -61,7 +64,7 @@ func (s handlers) householdIncome(c *fiber.Ctx) error {
 	for i := range inc.Entries {
 		inc.Entries[i].At = s.Clock.In(inc.Entries[i].At)
 	}
-	orders, products := incomeBreakdown(inc.Entries)
+	orders, products, wages, dividends := incomeBreakdown(inc.Entries)
 	h := inc.Household
 	p := s.Page(c, "")
 	p.Title = p.T("rpt.income.title", h.RegistryNo)
@@ -71,24 +74,33 @@ func (s handlers) householdIncome(c *fiber.Ctx) error {
 	}
 	chart := web.MonthlyYuan(p, "chart-household", p.T("rpt.chart.household_monthly", year), p.T("rpt.chart.attributed"), byMonth)
 	gap := func(line int64) int64 { return max(line-h.ProjectedFen, 0) }
-	p.Data = IncomeView{YearView: s.Years(year), Income: inc, H: h, Orders: orders, Products: products,
+	p.Data = IncomeView{YearView: s.Years(year), Income: inc, H: h, Orders: orders, Products: products, Wages: wages, Dividends: dividends,
 		Chart: chart.VerticalBars(), PovertyGap: gap(h.PovertyLineFen), MonitoringGap: gap(h.MonitoringLineFen),
 		LinesKnown: h.PovertyLineFen > 0}
 	return s.HTML(c, "office/income", p)
 }
 
-// incomeBreakdown sums the entries by order (in the order they came) and
-// by product (largest net first); refunds are negative entries.
-func incomeBreakdown(entries []report.Entry) ([]*IncomeOrder, []*IncomeProduct) {
-	var orders []*IncomeOrder
+// incomeBreakdown sums the sales entries by order (in the order they came)
+// and by product (largest net first), refunds being negative entries, and
+// lists the wage and dividend entries apart.
+func incomeBreakdown(entries []report.Entry) (orders []*IncomeOrder, products []*IncomeProduct, wages, dividends []report.Entry) {
 	byOrder := map[ids.ID]*IncomeOrder{}
-	var products []*IncomeProduct
 	byProduct := map[string]*IncomeProduct{}
 	for _, e := range entries {
-		o := byOrder[e.OrderID]
+		switch {
+		case e.WageID != nil:
+			wages = append(wages, e)
+			continue
+		case e.DividendID != nil:
+			dividends = append(dividends, e)
+			continue
+		case e.OrderID == nil:
+			continue
+		}
+		o := byOrder[*e.OrderID]
 		if o == nil {
 			o = &IncomeOrder{Number: e.OrderNumber, First: e.At}
-			byOrder[e.OrderID] = o
+			byOrder[*e.OrderID] = o
 			orders = append(orders, o)
 		}
 		pr := byProduct[e.ProductTitle]
@@ -111,5 +123,5 @@ func incomeBreakdown(entries []report.Entry) ([]*IncomeOrder, []*IncomeProduct) 
 		pr.NetFen += e.AmountFen
 	}
 	sort.SliceStable(products, func(i, j int) bool { return products[i].NetFen > products[j].NetFen })
-	return orders, products
+	return orders, products, wages, dividends
 }

@@ -39,6 +39,9 @@ func (s handlers) cartAdd(c *fiber.Ctx) error {
 	if err := s.Carts.Add(web.Ctx(c), s.CartOwner(c, true), int64(id), qty); err != nil {
 		return err
 	}
+	if c.FormValue("then") == "checkout" { // 立即购买: straight to checkout
+		return c.Redirect("/checkout", fiber.StatusSeeOther)
+	}
 	return c.Redirect("/cart", fiber.StatusSeeOther)
 }
 

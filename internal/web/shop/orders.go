@@ -9,7 +9,9 @@ import (
 
 	"github.com/fupinmarket/market/internal/attribution"
 	"github.com/fupinmarket/market/internal/auth"
+	"github.com/fupinmarket/market/internal/invoice"
 	"github.com/fupinmarket/market/internal/order"
+	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/web"
 )
 
@@ -31,14 +33,28 @@ func (s handlers) orders(c *fiber.Ctx) error {
 	return s.HTML(c, "shop/orders", p)
 }
 
-// OrderView is a buyer's order with its impact and its public receipt link.
+// OrderView is a buyer's order with its impact card and its invoicing.
 type OrderView struct {
-	Order      order.Order
-	Impact     attribution.Impact
-	ReceiptURL string
+	Order    order.Order
+	Card     ImpactCard
+	Invoices invoice.State
+	Form     InvoiceForm
+	// Invoiceable is whether an invoice may be asked for or shown: the
+	// order was paid and not wholly refunded.
+	Invoiceable bool
+}
+
+// InvoiceForm is the invoice request as typed, with its errors.
+type InvoiceForm struct {
+	invoice.RequestInput
+	Errors map[string]string
 }
 
 func (s handlers) order(c *fiber.Ctx) error {
+	return s.renderOrder(c, InvoiceForm{RequestInput: invoice.RequestInput{Kind: invoice.Normal}})
+}
+
+func (s handlers) renderOrder(c *fiber.Ctx, form InvoiceForm) error {
 	o, err := s.RequestedOrder(c)
 	if err != nil {
 		return err
@@ -47,10 +63,43 @@ func (s handlers) order(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	inv, err := s.Invoices.Of(web.Ctx(c), web.ActorOf(c), int64(o.ID))
+	if err != nil {
+		return err
+	}
 	p := s.Page(c, "")
 	p.Title = p.T("order.title", o.Number)
-	p.Data = OrderView{Order: o, Impact: im, ReceiptURL: s.AbsoluteURL(o.ReceiptURL)}
+	card, err := s.impactCard(c, p, im, o.ReceiptToken)
+	if err != nil {
+		return err
+	}
+	if form.Errors == nil {
+		form.Errors = map[string]string{}
+	}
+	p.Data = OrderView{Order: o, Card: card, Invoices: inv, Form: form,
+		Invoiceable: o.PaidAt != nil && o.Status != order.Refunded && o.Status != order.Cancelled}
 	return s.HTML(c, "shop/order", p)
+}
+
+// askInvoice is the order page's invoice request form.
+func (s handlers) askInvoice(c *fiber.Ctx) error {
+	id, err := web.OrderID(c)
+	if err != nil {
+		return err
+	}
+	in := invoice.RequestInput{Title: c.FormValue("title"), TaxpayerID: c.FormValue("taxpayer_id"),
+		Kind: c.FormValue("kind"), Email: c.FormValue("email")}
+	_, err = s.Invoices.Ask(web.Ctx(c), web.ActorOf(c), id, in)
+	if err == nil {
+		return c.Redirect(fmt.Sprintf("/orders/%d#invoice", id), fiber.StatusSeeOther)
+	}
+	p := s.Page(c, "")
+	fields, status, ok := web.FormErrorOr(p, err, "form", errs.Invalid, errs.Conflict)
+	if !ok {
+		return err
+	}
+	c.Status(status)
+	return s.renderOrder(c, InvoiceForm{RequestInput: in, Errors: fields})
 }
 
 // orderAction runs a buyer's order action from a form and goes back.
@@ -65,24 +114,4 @@ func (s handlers) orderAction(act func(c context.Context, a auth.Actor, id int64
 		}
 		return c.Redirect(fmt.Sprintf("/orders/%d", id), fiber.StatusSeeOther)
 	}
-}
-
-// ReceiptView is an order's public impact receipt.
-type ReceiptView struct {
-	Impact attribution.Impact
-}
-
-func (s handlers) receipt(c *fiber.Ctx) error {
-	id, err := s.Orders.IDByReceipt(web.Ctx(c), c.Params("token"))
-	if err != nil {
-		return err
-	}
-	im, err := attribution.OrderImpact(web.Ctx(c), s.DB, id)
-	if err != nil {
-		return err
-	}
-	p := s.Page(c, "")
-	p.Title = p.T("receipt.title")
-	p.Data = ReceiptView{Impact: im}
-	return s.HTML(c, "shop/receipt", p)
 }

@@ -1,7 +1,7 @@
 // Package shop is what buyers and visitors see: the storefront (home,
 // pavilions, categories, search, products, lot traces), the cart, checkout
-// and payment, their orders and impact receipts, signing in and the public
-// impact page.
+// and payment, their orders and impact receipts, signing in, the public
+// impact page and the ledger's seals.
 package shop
 
 import "github.com/fupinmarket/market/internal/web"
@@ -25,6 +25,7 @@ func Routes(srv *web.Server) {
 	app.Get("/trace/:code/qr.png", s.traceQR)
 	app.Get("/media/:name", s.mediaFile)
 	app.Get("/impact", s.impact)
+	app.Get("/ledger", s.ledgerPage)
 
 	app.Get("/login", s.loginPage)
 	app.Post("/login", s.login)
@@ -43,5 +44,7 @@ func Routes(srv *web.Server) {
 	app.Get("/orders/:id", s.SignedInPage, s.order)
 	app.Post("/orders/:id/cancel", s.SignedInPage, s.orderAction(s.Orders.Cancel))
 	app.Post("/orders/:id/delivered", s.SignedInPage, s.orderAction(s.Orders.ConfirmDelivered))
+	app.Post("/orders/:id/invoice", s.SignedInPage, s.askInvoice)
+	app.Get("/receipts/:token.svg", s.receiptSVG)
 	app.Get("/receipts/:token", s.receipt)
 }

@@ -9,5 +9,6 @@ func Views() map[string]any {
 		"shop/impact": ImpactView{}, "shop/login": LoginView{}, "shop/register": RegisterView{},
 		"shop/cart": CartView{}, "shop/checkout": CheckoutView{}, "shop/pay": PayView{},
 		"shop/orders": OrdersView{}, "shop/order": OrderView{}, "shop/receipt": ReceiptView{},
+		"shop/ledger": LedgerView{},
 	}
 }

@@ -114,6 +114,33 @@ func TestHomePageAndLanguages(t *testing.T) {
 			t.Errorf("open redirect to %s", r.Header.Get("Location"))
 		}
 	})
+	t.Run("Uyghur by the switch: cookie, right to left, its stylesheet", func(t *testing.T) {
+		c := s.Client()
+		r := c.Do("GET", "/lang/ug?next=/regions/653200", nil)
+		if r.Status != 303 || r.Header.Get("Location") != "/regions/653200" {
+			t.Fatalf("switch: %d %s", r.Status, r.Header.Get("Location"))
+		}
+		if sc := r.Header.Get("Set-Cookie"); !strings.Contains(sc, "market_lang=ug") {
+			t.Fatalf("Set-Cookie %q", sc)
+		}
+		b := string(c.Do("GET", "/", nil).Body)
+		for _, want := range []string{`<html lang="ug" dir="rtl">`, "/static/ug.", "ۋىلايەت-ئوبلاست راستىلىرى",
+			`href="/lang/zh-CN?next=`, `href="/lang/en?next=`} {
+			if !strings.Contains(b, want) {
+				t.Errorf("Uyghur home page lacks %q", want)
+			}
+		}
+		if strings.Contains(b, `href="/lang/ug?`) {
+			t.Error("the switch offers the page's own language")
+		}
+	})
+	t.Run("Accept-Language ug", func(t *testing.T) {
+		c := s.Client()
+		c.Header.Set("Accept-Language", "ug-CN,ug;q=0.9,zh;q=0.5")
+		if b := string(c.Do("GET", "/", nil).Body); !strings.Contains(b, `<html lang="ug" dir="rtl">`) {
+			t.Error("Uyghur not served for Accept-Language ug")
+		}
+	})
 	t.Run("static files at content-hashed URLs", func(t *testing.T) {
 		m := regexpFind(body, `/static/app\.[0-9a-f]{10}\.css`)
 		if m == "" {
@@ -130,6 +157,43 @@ func TestHomePageAndLanguages(t *testing.T) {
 			t.Error("pavilion lacks its counties")
 		}
 	})
+}
+
+func TestRegionNamesInThreeLanguages(t *testing.T) {
+	s := webtest.Start(t)
+	type names struct{ Zh, Ug, En string }
+	var r struct {
+		Names    names `json:"names"`
+		Children []struct {
+			Code  string `json:"code"`
+			Names names  `json:"names"`
+		} `json:"children"`
+	}
+	s.Client().Do("GET", "/api/v1/regions/653200", nil).JSON(t, &r)
+	if r.Names != (names{"和田地区", "خوتەن ۋىلايىتى", "Hotan Prefecture"}) {
+		t.Errorf("653200 names = %+v", r.Names)
+	}
+	var lop names
+	for _, k := range r.Children {
+		if k.Code == "653224" {
+			lop = k.Names
+		}
+	}
+	if lop != (names{"洛浦县", "لوپ ناھىيىسى", "Lop County"}) {
+		t.Errorf("653224 among the children = %+v", lop)
+	}
+	s.Client().Do("GET", "/api/v1/regions/653224", nil).JSON(t, &r)
+	if r.Names.En != "Lop County" || r.Names.Ug != "لوپ ناھىيىسى" {
+		t.Errorf("653224 names = %+v", r.Names)
+	}
+	for _, k := range r.Children { // townships: curated, or Chinese and a romanisation
+		if k.Names.Ug == "" || k.Names.En == "" || k.Names.En == k.Names.Zh {
+			t.Errorf("township %s names = %+v", k.Code, k.Names)
+		}
+		if k.Code == "653224201" && (k.Names.En != "Buya Township" || k.Names.Ug != "بۇيا يېزىسى") {
+			t.Errorf("布亚乡 = %+v", k.Names)
+		}
+	}
 }
 
 func TestOperationalEndpoints(t *testing.T) {

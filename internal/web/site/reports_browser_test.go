@@ -62,7 +62,7 @@ func TestBrowserOfficeDrillDownAndExport(t *testing.T) {
 		chromedp.SendKeys(`#email`, "hotan@office.test", chromedp.ByQuery),
 		chromedp.SendKeys(`#password`, "password-123", chromedp.ByQuery),
 		chromedp.Submit(`#password`, chromedp.ByQuery),
-		chromedp.WaitVisible(`section.charts svg.chart`, chromedp.ByQuery),
+		chromedp.WaitVisible(`section.charts svg.chart-wide`, chromedp.ByQuery),
 		chromedp.Text("main", &dashboard, chromedp.ByQuery),
 		shot("office-1-dashboard"),
 		chromedp.Click(`#children ~ .table-wrap a[href^="/office/regions/653224"]`, chromedp.ByQuery),

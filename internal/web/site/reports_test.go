@@ -42,7 +42,9 @@ type rptWorld struct {
 func newRptWorld(t *testing.T) *rptWorld {
 	t.Helper()
 	s := webtest.Start(t)
-	w := ordertest.Seed(t, s.DB, order.Config{})
+	// The fixture's orders are placed by its own order service: a canteen's
+	// order of hundreds of boxes is allowed there.
+	w := ordertest.Seed(t, s.DB, order.Config{MaxUnitsPerVariant: 1000})
 	// ¥10.00 per kg to the three households in the ratio 1:1:2.
 	w.Lot(t, "1000", "2026-09-01", "per_unit", 1000, 1, 1, 2)
 	s.CreateUser("hotan@office.test", ordertest.Password, auth.Grant{Role: auth.RoleOffice, RegionCode: "653200"})
@@ -280,7 +282,8 @@ func TestExportsOverHTTP(t *testing.T) {
 		for _, row := range rows[1:] {
 			byNo[row[0]] = row
 		}
-		if row := byNo["T002"]; row == nil || row[2] != "测试村" || row[5] != "4" || row[7] != "50.00" || row[9] != "50.00" || row[3] != "阿**" {
+		if row := byNo["T002"]; row == nil || row[2] != "测试村" || row[5] != "4" || row[7] != "50.00" ||
+			row[8] != "50.00" || row[9] != "0.00" || row[12] != "50.00" || row[3] != "阿**" {
 			t.Fatalf("T002 row %q", byNo["T002"])
 		}
 		if row := byNo["M001"]; row == nil || row[7] != "0.00" || row[4] != "边缘易致贫户" {

@@ -16,7 +16,10 @@ import (
 	"github.com/fupinmarket/market/internal/catalog"
 	"github.com/fupinmarket/market/internal/config"
 	"github.com/fupinmarket/market/internal/coop"
+	"github.com/fupinmarket/market/internal/feed"
 	"github.com/fupinmarket/market/internal/household"
+	"github.com/fupinmarket/market/internal/income"
+	"github.com/fupinmarket/market/internal/invoice"
 	"github.com/fupinmarket/market/internal/jobs"
 	"github.com/fupinmarket/market/internal/media"
 	"github.com/fupinmarket/market/internal/order"
@@ -47,7 +50,11 @@ type Services struct {
 	Reports      *report.Service
 	Payouts      *payout.Service
 	BuyerOrgs    *buyerorg.Service
+	Invoices     *invoice.Service
+	Income       *income.Service
 	Payments     payment.Provider // Stripe, nil when it is off
+	// Feed delivers the sales feed (nil when MARKET_FEED_URL is empty).
+	Feed *feed.Sender
 }
 
 // jobSweepEvery bounds how late after its deadline an unpaid order expires.
@@ -59,6 +66,9 @@ func NewServices(cfg config.Config, db *pgxpool.Pool, rdb redis.UniversalClient,
 	if err != nil {
 		return nil, err
 	}
+	if cfg.Now != nil {
+		clk = clk.WithNow(cfg.Now)
+	}
 	ring, err := DataRing(cfg, log)
 	if err != nil {
 		return nil, err
@@ -67,41 +77,53 @@ func NewServices(cfg config.Config, db *pgxpool.Pool, rdb redis.UniversalClient,
 	sessions := auth.NewSessions(rdb, cfg.RedisPrefix, cfg.SessionIdle, cfg.SessionMax)
 	limits := auth.LoginLimits{PerAccount: cfg.LoginLimitAccount, PerClient: cfg.LoginLimitClient, Window: cfg.LoginLimitWindow}
 	pages := cache.New(rdb, cfg.RedisPrefix, log)
+	// The feed's outbox is written only when there is a platform to feed.
+	var outbox *feed.Outbox
+	if cfg.FeedURL != "" {
+		outbox = &feed.Outbox{}
+	}
 	svc := &Services{
 		Clock:        clk,
 		Cache:        pages,
 		Catalog:      catalog.New(db, media.NewDir(filepath.Join(cfg.DataDir, "uploads")), func(ctx context.Context) { pages.Bump(ctx, catalog.CacheNamespace) }),
 		Auth:         auth.NewService(users, sessions, auth.NewTokens(db), auth.NewLimiter(rdb, cfg.RedisPrefix), limits, log),
 		Regions:      region.NewStore(db),
-		Orders:       order.NewService(db, orderConfig(cfg, clk)),
+		Orders:       order.NewService(db, orderConfig(cfg, clk, outbox)),
 		Carts:        cart.New(db, rdb, cfg.RedisPrefix),
 		Ring:         ring,
 		Households:   household.NewService(db, ring),
 		Coops:        coop.NewService(db),
 		PovertyLines: povertyline.NewStore(db),
 		Reports:      report.NewService(db, clk),
-		Payouts:      payout.NewService(db, clk),
+		Payouts:      payout.NewService(db, clk).WithFeed(outbox),
 		BuyerOrgs:    buyerorg.NewService(db),
+		Invoices:     invoice.NewService(db),
+		Income:       income.NewService(db, clk, outbox),
 	}
 	svc.Catalog.SetClock(clk)
 	svc.Households.SetClock(clk)
 	if svc.Payments, err = paymentProvider(cfg, log); err != nil {
 		return nil, err
 	}
-	if svc.Jobs, err = jobs.NewClient(db, svc.Orders, log, jobSweepEvery); err != nil {
+	var jobOpts []jobs.Option
+	if outbox != nil {
+		svc.Feed = &feed.Sender{DB: db, URL: cfg.FeedURL, Secret: cfg.FeedSecret, Clock: clk, Log: log}
+		jobOpts = append(jobOpts, jobs.WithFeed(svc.Feed))
+	}
+	if svc.Jobs, err = jobs.NewClient(db, svc.Orders, log, jobSweepEvery, jobOpts...); err != nil {
 		return nil, fmt.Errorf("job client: %w", err)
 	}
 	return svc, nil
 }
 
 // orderConfig turns settings into the order rules: bank transfer always,
-// Stripe when a key is set.
-func orderConfig(cfg config.Config, clk clock.Clock) order.Config {
+// Stripe when a key is set; the feed's events when there is a feed.
+func orderConfig(cfg config.Config, clk clock.Clock, outbox *feed.Outbox) order.Config {
 	methods := []string{order.Manual}
 	if cfg.StripeSecretKey != "" {
 		methods = append(methods, order.Stripe)
 	}
-	return order.Config{TTL: cfg.OrderTTL, Methods: methods, Clock: clk,
+	return order.Config{TTL: cfg.OrderTTL, TransferTTL: cfg.TransferTTL, Methods: methods, Clock: clk, Feed: outbox,
 		Payee:           order.Instructions{Payee: cfg.PayeeName, Bank: cfg.PayeeBank, Account: cfg.PayeeAccount},
 		MaxUnpaidOrders: cfg.MaxUnpaidOrders, MaxUnitsPerVariant: cfg.MaxUnitsPerVariant}
 }

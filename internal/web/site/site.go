@@ -44,7 +44,8 @@ func New(cfg config.Config, db *pgxpool.Pool, rdb redis.UniversalClient, log *sl
 		Log: log, DB: db, Redis: rdb, Clock: svc.Clock, RedisPrefix: cfg.RedisPrefix,
 		Auth: svc.Auth, Regions: svc.Regions, Orders: svc.Orders, Carts: svc.Carts, Catalog: svc.Catalog, Cache: svc.Cache,
 		Households: svc.Households, Coops: svc.Coops, PovertyLines: svc.PovertyLines,
-		Reports: svc.Reports, Payouts: svc.Payouts, BuyerOrgs: svc.BuyerOrgs,
+		Reports: svc.Reports, Payouts: svc.Payouts, BuyerOrgs: svc.BuyerOrgs, Invoices: svc.Invoices, Income: svc.Income,
+		FeedURL:  config.Mask(cfg.FeedURL),
 		Payments: svc.Payments, StripePublishableKey: cfg.StripePublishableKey,
 		BodyLimit: cfg.BodyLimit, TrustProxy: cfg.TrustProxy, BaseURL: cfg.BaseURL, RequestTimeout: cfg.RequestTimeout, ExportTimeout: cfg.ExportTimeout,
 	})

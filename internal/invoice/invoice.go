@@ -1,0 +1,228 @@
+// Package invoice keeps invoices (发票): the request a buyer or their
+// institution makes on a paid order (title, taxpayer id, normal or special
+// VAT invoice, e-mail), and the invoice each cooperative of the order issues
+// for its part, with its number and PDF.
+package invoice
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/mail"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/fupinmarket/market/internal/auth"
+	"github.com/fupinmarket/market/internal/platform/errs"
+	"github.com/fupinmarket/market/internal/platform/ids"
+)
+
+// Kinds of invoice: 普通发票 and 增值税专用发票 (which needs the buyer's
+// taxpayer id).
+const (
+	Normal  = "normal"
+	Special = "special"
+)
+
+// MaxPDFBytes bounds an uploaded invoice.
+const MaxPDFBytes = 5 << 20
+
+// RequestInput is what a buyer asks for.
+type RequestInput struct {
+	Title      string `json:"title"`
+	TaxpayerID string `json:"taxpayer_id"`
+	Kind       string `json:"kind"`
+	Email      string `json:"email"`
+}
+
+// Request is an order's invoice request.
+type Request struct {
+	OrderID     ids.ID    `json:"order_id"`
+	Title       string    `json:"title"`
+	TaxpayerID  string    `json:"taxpayer_id,omitempty"`
+	Kind        string    `json:"kind"`
+	Email       string    `json:"email"`
+	RequestedAt time.Time `json:"requested_at"`
+}
+
+// Invoice is one cooperative's invoice of an order.
+type Invoice struct {
+	ID            ids.ID    `json:"id"`
+	OrderID       ids.ID    `json:"order_id"`
+	CooperativeID ids.ID    `json:"cooperative_id"`
+	Number        string    `json:"number"`
+	URL           string    `json:"url"`
+	IssuedAt      time.Time `json:"issued_at"`
+}
+
+// State is an order's invoicing: the request, if any, and the invoices.
+type State struct {
+	Request  *Request  `json:"request"`
+	Invoices []Invoice `json:"invoices"`
+	// Cooperatives is how many cooperatives the order has: an invoice each.
+	Cooperatives int `json:"cooperatives"`
+}
+
+// Issued reports whether every cooperative of the order has issued its
+// invoice.
+func (s State) Issued() bool { return s.Request != nil && len(s.Invoices) >= s.Cooperatives }
+
+// Service keeps invoices.
+type Service struct{ db *pgxpool.Pool }
+
+// NewService returns the invoice service.
+func NewService(db *pgxpool.Pool) *Service { return &Service{db: db} }
+
+// PDFURL is where an invoice's PDF is downloaded.
+func PDFURL(orderID, invoiceID ids.ID) string {
+	return fmt.Sprintf("/api/v1/orders/%d/invoices/%d/pdf", orderID, invoiceID)
+}
+
+var (
+	taxpayerPattern = regexp.MustCompile(`^[0-9A-Z]{15,20}$`)
+	numberPattern   = regexp.MustCompile(`^[0-9A-Za-z-]{1,40}$`)
+)
+
+func (in *RequestInput) check() error {
+	in.Title, in.Email = strings.TrimSpace(in.Title), strings.TrimSpace(in.Email)
+	in.TaxpayerID = strings.ToUpper(strings.TrimSpace(in.TaxpayerID))
+	f := errs.FieldErrors{}
+	if n := len([]rune(in.Title)); n == 0 || n > 100 {
+		f.Add("title", "is required, at most 100 characters")
+	}
+	switch in.Kind {
+	case Normal, Special:
+	default:
+		f.Add("kind", "must be normal or special")
+	}
+	if in.TaxpayerID != "" && !taxpayerPattern.MatchString(in.TaxpayerID) {
+		f.Add("taxpayer_id", "must be a taxpayer id of 15 to 20 letters and digits")
+	} else if in.TaxpayerID == "" && in.Kind == Special {
+		f.Add("taxpayer_id", "is required for a special VAT invoice")
+	}
+	if a, err := mail.ParseAddress(in.Email); err != nil || a.Address != in.Email {
+		f.Add("email", "must be an e-mail address")
+	}
+	return f.Err("the invoice request is not valid")
+}
+
+// access is who the actor is to an order: its buyer (or the admin of the
+// buyer's institution), one of its cooperatives, or a platform admin. An
+// order the actor has nothing to do with is not found.
+type access struct {
+	buyer, admin bool
+	coop         int64 // the actor's cooperative in the order, 0 if none
+	paid         bool
+	coops        int
+}
+
+func (s *Service) access(ctx context.Context, q querier, a auth.Actor, orderID int64) (access, error) {
+	const sql = `SELECT o.buyer_id, coalesce(o.buyer_org_id, 0), o.paid_at IS NOT NULL AND o.status <> 'refunded',
+			array_agg(sh.cooperative_id ORDER BY sh.cooperative_id)
+		FROM orders o JOIN shipments sh ON sh.order_id = o.id WHERE o.id = $1 GROUP BY o.id`
+	var buyer, org int64
+	var acc access
+	var coops []int64
+	err := q.QueryRow(ctx, sql, orderID).Scan(&buyer, &org, &acc.paid, &coops)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return acc, errs.E(errs.NotFound, "order not found")
+	}
+	if err != nil {
+		return acc, fmt.Errorf("invoice access: %w", err)
+	}
+	acc.coops = len(coops)
+	acc.admin = a.IsAdmin()
+	acc.buyer = (a.UserID == buyer && buyer != 0) || (org != 0 && a.BuyerOrgID == org && a.Has(auth.RoleBuyerOrgAdmin))
+	for _, c := range coops {
+		if a.ManagesCoop(c) {
+			acc.coop = c
+		}
+	}
+	if !acc.buyer && !acc.admin && acc.coop == 0 {
+		return acc, errs.E(errs.NotFound, "order not found")
+	}
+	return acc, nil
+}
+
+type querier interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// Ask records the request of an order's buyer (or their institution's
+// admin). An order is invoiced once it is paid; a second request is a
+// conflict.
+func (s *Service) Ask(ctx context.Context, a auth.Actor, orderID int64, in RequestInput) (Request, error) {
+	acc, err := s.access(ctx, s.db, a, orderID)
+	if err != nil {
+		return Request{}, err
+	}
+	if !acc.buyer {
+		return Request{}, errs.E(errs.Forbidden, "only the order's buyer or their institution asks for its invoice")
+	}
+	if !acc.paid {
+		return Request{}, errs.E(errs.Conflict, "an invoice can be asked for once the order is paid")
+	}
+	if err := in.check(); err != nil {
+		return Request{}, err
+	}
+	const q = `INSERT INTO invoice_requests (order_id, title, taxpayer_id, kind, email, requested_by)
+		VALUES ($1, $2, $3, $4, $5, $6) RETURNING requested_at`
+	r := Request{OrderID: ids.ID(orderID), Title: in.Title, TaxpayerID: in.TaxpayerID, Kind: in.Kind, Email: in.Email}
+	err = s.db.QueryRow(ctx, q, orderID, in.Title, in.TaxpayerID, in.Kind, in.Email, a.UserID).Scan(&r.RequestedAt)
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) && pg.Code == "23505" {
+		return Request{}, errs.E(errs.Conflict, "an invoice was already asked for this order")
+	}
+	if err != nil {
+		return Request{}, fmt.Errorf("invoice request: %w", err)
+	}
+	return r, nil
+}
+
+// Issue records the invoice the actor's cooperative issued for its part of
+// the order: its number and PDF.
+func (s *Service) Issue(ctx context.Context, a auth.Actor, orderID int64, number string, pdf []byte) (Invoice, error) {
+	acc, err := s.access(ctx, s.db, a, orderID)
+	if err != nil {
+		return Invoice{}, err
+	}
+	if acc.coop == 0 {
+		return Invoice{}, errs.E(errs.Forbidden, "only a cooperative of the order issues its invoice")
+	}
+	number = strings.TrimSpace(number)
+	f := errs.FieldErrors{}
+	if !numberPattern.MatchString(number) {
+		f.Add("number", "must be the invoice number: up to 40 letters, digits and dashes")
+	}
+	switch {
+	case len(pdf) > MaxPDFBytes:
+		return Invoice{}, &errs.Error{Kind: errs.TooLarge, Message: "the file is larger than 5 MB", Fields: map[string]string{"file": "must be at most 5 MB"}}
+	case !bytes.HasPrefix(pdf, []byte("%PDF-")):
+		f.Add("file", "must be a PDF file")
+	}
+	if err := f.Err("the invoice is not valid"); err != nil {
+		return Invoice{}, err
+	}
+	const q = `INSERT INTO invoices (order_id, cooperative_id, number, pdf, issued_by)
+		SELECT r.order_id, $2, $3, $4, $5 FROM invoice_requests r WHERE r.order_id = $1
+		RETURNING id, issued_at`
+	inv := Invoice{OrderID: ids.ID(orderID), CooperativeID: ids.ID(acc.coop), Number: number}
+	err = s.db.QueryRow(ctx, q, orderID, acc.coop, number, pdf, a.UserID).Scan(&inv.ID, &inv.IssuedAt)
+	var pg *pgconn.PgError
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return Invoice{}, errs.E(errs.Conflict, "the buyer has not asked for an invoice")
+	case errors.As(err, &pg) && pg.Code == "23505":
+		return Invoice{}, errs.E(errs.Conflict, "your cooperative has already issued this order's invoice")
+	case err != nil:
+		return Invoice{}, fmt.Errorf("issue invoice: %w", err)
+	}
+	inv.URL = PDFURL(inv.OrderID, inv.ID)
+	return inv, nil
+}

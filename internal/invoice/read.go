@@ -1,0 +1,144 @@
+package invoice
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/fupinmarket/market/internal/auth"
+	"github.com/fupinmarket/market/internal/platform/errs"
+	"github.com/fupinmarket/market/internal/platform/ids"
+)
+
+// Of is an order's invoicing as the actor may see it: the buyer, their
+// institution, a platform admin see every cooperative's invoice; a
+// cooperative sees the request and its own.
+func (s *Service) Of(ctx context.Context, a auth.Actor, orderID int64) (State, error) {
+	acc, err := s.access(ctx, s.db, a, orderID)
+	if err != nil {
+		return State{}, err
+	}
+	st := State{Invoices: []Invoice{}, Cooperatives: acc.coops}
+	const qr = `SELECT order_id, title, taxpayer_id, kind, email, requested_at FROM invoice_requests WHERE order_id = $1`
+	var r Request
+	err = s.db.QueryRow(ctx, qr, orderID).Scan(&r.OrderID, &r.Title, &r.TaxpayerID, &r.Kind, &r.Email, &r.RequestedAt)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return st, nil
+	case err != nil:
+		return State{}, fmt.Errorf("invoice request: %w", err)
+	}
+	st.Request = &r
+	mine := int64(0)
+	if !acc.buyer && !acc.admin {
+		mine = acc.coop
+	}
+	const qi = `SELECT id, order_id, cooperative_id, number, issued_at FROM invoices
+		WHERE order_id = $1 AND ($2 = 0 OR cooperative_id = $2) ORDER BY cooperative_id`
+	rows, err := s.db.Query(ctx, qi, orderID, mine)
+	if err != nil {
+		return State{}, fmt.Errorf("invoices: %w", err)
+	}
+	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Invoice, error) {
+		var inv Invoice
+		err := row.Scan(&inv.ID, &inv.OrderID, &inv.CooperativeID, &inv.Number, &inv.IssuedAt)
+		inv.URL = PDFURL(inv.OrderID, inv.ID)
+		return inv, err
+	})
+	if err != nil {
+		return State{}, fmt.Errorf("invoices: %w", err)
+	}
+	st.Invoices = append(st.Invoices, list...)
+	return st, nil
+}
+
+// PDF is an invoice's file, for whoever may see the invoice.
+func (s *Service) PDF(ctx context.Context, a auth.Actor, orderID, invoiceID int64) (number string, pdf []byte, err error) {
+	acc, err := s.access(ctx, s.db, a, orderID)
+	if err != nil {
+		return "", nil, err
+	}
+	const q = `SELECT number, pdf, cooperative_id FROM invoices WHERE id = $1 AND order_id = $2`
+	var coop int64
+	err = s.db.QueryRow(ctx, q, invoiceID, orderID).Scan(&number, &pdf, &coop)
+	if errors.Is(err, pgx.ErrNoRows) || (err == nil && !acc.buyer && !acc.admin && coop != acc.coop) {
+		return "", nil, errs.E(errs.NotFound, "invoice not found")
+	}
+	if err != nil {
+		return "", nil, fmt.Errorf("invoice pdf: %w", err)
+	}
+	return number, pdf, nil
+}
+
+// OrgRow is an institution's order with its invoicing, for the portal and
+// its export.
+type OrgRow struct {
+	OrderID     ids.ID
+	Number      string
+	Buyer       string
+	TotalFen    int64
+	PaidAt      time.Time
+	Requested   bool
+	Title       string
+	Kind        string
+	Issued      int // invoices issued
+	Cooperative int // cooperatives that issue one each
+	Numbers     []string
+}
+
+// ForOrg lists the paid orders of an institution's members with their
+// invoicing, newest first (at most limit).
+func (s *Service) ForOrg(ctx context.Context, a auth.Actor, orgID int64, limit int) ([]OrgRow, error) {
+	if !a.IsAdmin() && !(a.Has(auth.RoleBuyerOrgAdmin) && a.BuyerOrgID == orgID) {
+		return nil, errs.E(errs.Forbidden, "only the institution's administrator sees its invoices")
+	}
+	const q = `SELECT o.id, o.number, u.name, o.total_fen, o.paid_at, r.order_id IS NOT NULL, coalesce(r.title, ''),
+			coalesce(r.kind, ''), (SELECT count(*) FROM invoices i WHERE i.order_id = o.id)::int,
+			(SELECT count(*) FROM shipments sh WHERE sh.order_id = o.id)::int,
+			coalesce((SELECT array_agg(i.number ORDER BY i.cooperative_id) FROM invoices i WHERE i.order_id = o.id), '{}')
+		FROM orders o JOIN users u ON u.id = o.buyer_id LEFT JOIN invoice_requests r ON r.order_id = o.id
+		WHERE o.buyer_org_id = $1 AND o.paid_at IS NOT NULL ORDER BY o.paid_at DESC, o.id DESC LIMIT $2`
+	rows, err := s.db.Query(ctx, q, orgID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("org invoices: %w", err)
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (OrgRow, error) {
+		var r OrgRow
+		err := row.Scan(&r.OrderID, &r.Number, &r.Buyer, &r.TotalFen, &r.PaidAt, &r.Requested, &r.Title, &r.Kind,
+			&r.Issued, &r.Cooperative, &r.Numbers)
+		return r, err
+	})
+}
+
+// Pending is an invoice a cooperative still has to issue.
+type Pending struct {
+	Request
+	OrderNumber string
+	AmountFen   int64 // the cooperative's part of the order: its goods and shipping
+}
+
+// PendingFor lists the invoices the actor's cooperative has been asked for
+// and has not issued, oldest request first.
+func (s *Service) PendingFor(ctx context.Context, a auth.Actor) ([]Pending, error) {
+	if !a.Has(auth.RoleCoopAdmin) || a.CooperativeID == 0 {
+		return nil, errs.E(errs.Forbidden, "only a cooperative's administrator issues invoices")
+	}
+	const q = `SELECT r.order_id, r.title, r.taxpayer_id, r.kind, r.email, r.requested_at, o.number,
+			sh.shipping_fen + coalesce((SELECT sum(ol.amount_fen - ol.refunded_fen) FROM order_lines ol WHERE ol.shipment_id = sh.id), 0)::bigint
+		FROM invoice_requests r JOIN orders o ON o.id = r.order_id
+		JOIN shipments sh ON sh.order_id = r.order_id AND sh.cooperative_id = $1
+		WHERE NOT EXISTS (SELECT 1 FROM invoices i WHERE i.order_id = r.order_id AND i.cooperative_id = $1)
+		ORDER BY r.requested_at, r.order_id LIMIT 200`
+	rows, err := s.db.Query(ctx, q, a.CooperativeID)
+	if err != nil {
+		return nil, fmt.Errorf("pending invoices: %w", err)
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (Pending, error) {
+		var p Pending
+		err := row.Scan(&p.OrderID, &p.Title, &p.TaxpayerID, &p.Kind, &p.Email, &p.RequestedAt, &p.OrderNumber, &p.AmountFen)
+		return p, err
+	})
+}

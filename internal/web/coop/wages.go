@@ -1,0 +1,154 @@
+package coop
+
+import (
+	"errors"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/fupinmarket/market/internal/income"
+	"github.com/fupinmarket/market/internal/platform/errs"
+	"github.com/fupinmarket/market/internal/platform/ids"
+	"github.com/fupinmarket/market/internal/platform/money"
+	"github.com/fupinmarket/market/internal/web"
+)
+
+// WagesView is the wages page: the form to record a wage paid to a member
+// household, the batch upload, and the latest wages with a way to correct
+// each.
+type WagesView struct {
+	Members       []income.MemberShares
+	Wages         []income.Wage
+	Form          WageForm
+	FormError     bool
+	Kinds         []string
+	Columns       [][2]string // the batch file's columns, English and Chinese
+	Saved         bool
+	Imported      string
+	ImportMessage string
+	FileError     string
+	Problems      []web.RowProblem
+}
+
+// WageForm is the record-a-wage (or correct-a-wage) form as typed.
+type WageForm struct {
+	HouseholdID, WorkFrom, WorkTo, Kind, Amount, PaidOn, Note string
+	Corrects                                                  string // the wage corrected, for a correction
+	Errors                                                    map[string]string
+}
+
+// Err is the form's message for field k.
+func (f WageForm) Err(k string) string { return f.Errors[k] }
+
+var wageColumnOrder = web.ColumnOrder(income.WageColumns)
+
+func (s handlers) renderWages(c *fiber.Ctx, form WageForm, v WagesView) error {
+	a := web.ActorOf(c)
+	var err error
+	if v.Members, err = s.Income.Shares(web.Ctx(c), a, a.CooperativeID, 0); err != nil {
+		return err
+	}
+	if v.Wages, err = s.Income.Wages(web.Ctx(c), a, a.CooperativeID, 200); err != nil {
+		return err
+	}
+	p := s.Page(c, "")
+	p.Title = p.T("income.wages")
+	today := s.Clock.Today()
+	form.WorkFrom, form.PaidOn = cmpOr(form.WorkFrom, today), cmpOr(form.PaidOn, today)
+	form.Kind = cmpOr(form.Kind, "sorting")
+	v.Form, v.Kinds = form, income.WageKinds
+	v.Saved, v.Imported = c.Query("saved") != "", c.Query("imported")
+	v.Columns = make([][2]string, len(income.WageColumns))
+	for i := range income.WageColumns {
+		v.Columns[i] = [2]string{income.WageColumns[i], income.WageChineseColumns[i]}
+	}
+	p.Data = v
+	return s.HTML(c, "coop/wages", p)
+}
+
+func cmpOr(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+func (s handlers) wages(c *fiber.Ctx) error { return s.renderWages(c, WageForm{}, WagesView{}) }
+
+// recordWage records one wage, or a correction when the form names the
+// wage it corrects.
+func (s handlers) recordWage(c *fiber.Ctx) error {
+	a := web.ActorOf(c)
+	form := WageForm{HouseholdID: c.FormValue("household_id"), WorkFrom: strings.TrimSpace(c.FormValue("work_from")),
+		WorkTo: strings.TrimSpace(c.FormValue("work_to")), Kind: c.FormValue("kind"), Amount: c.FormValue("amount_yuan"),
+		PaidOn: strings.TrimSpace(c.FormValue("paid_on")), Note: c.FormValue("note"), Corrects: c.FormValue("corrects"),
+		Errors: map[string]string{}}
+	p := s.Page(c, "")
+	in := income.WageInput{WorkFrom: form.WorkFrom, WorkTo: form.WorkTo, Kind: form.Kind, PaidOn: form.PaidOn, Note: form.Note}
+	if id, ok := ids.Parse(form.Corrects); ok {
+		in.Corrects = &id
+	} else if id, ok := ids.Parse(form.HouseholdID); ok {
+		in.HouseholdID = id
+	} else {
+		form.Errors["household_id"] = p.Msg("is required")
+	}
+	fen, err := money.ParseCell(form.Amount)
+	if err != nil {
+		form.Errors["amount_fen"] = p.Msg("must be an amount in yuan with at most two decimals")
+	}
+	in.AmountFen = fen
+	if len(form.Errors) == 0 {
+		_, err = s.Income.RecordWages(web.Ctx(c), a, a.CooperativeID, []income.WageInput{in}, func(int) string { return "" })
+		if err == nil {
+			return c.Redirect("/coop/wages?saved=1", fiber.StatusSeeOther)
+		}
+		fields, _, ok := web.FormErrorOr(p, err, "form", errs.Invalid, errs.Conflict)
+		if !ok {
+			return err
+		}
+		for k, v := range fields {
+			form.Errors[k] = v
+		}
+	}
+	c.Status(fiber.StatusUnprocessableEntity)
+	return s.renderWages(c, form, WagesView{FormError: true})
+}
+
+func (s handlers) importWages(c *fiber.Ctx) error {
+	a := web.ActorOf(c)
+	if !a.ManagesCoop(a.CooperativeID) {
+		return errs.E(errs.Forbidden, "only the cooperative's administrator records its wages, dividends and shares")
+	}
+	n, err := web.Upload(c, "file", func(r io.Reader) (int, error) {
+		return s.Income.ImportWages(web.Ctx(c), a, a.CooperativeID, r)
+	})
+	if err == nil {
+		return c.Redirect("/coop/wages?imported="+strconv.Itoa(n), fiber.StatusSeeOther)
+	}
+	var e *errs.Error
+	if !errors.As(err, &e) || (e.Kind != errs.Invalid && e.Kind != errs.TooLarge && e.Kind != errs.Conflict) {
+		return err
+	}
+	p := s.Page(c, "")
+	status, _, _ := web.Classify(err)
+	c.Status(status)
+	v := WagesView{ImportMessage: web.TrMsg(p, e.Message)}
+	if len(e.Fields) == 0 || e.Fields["file"] != "" || e.Fields["header"] != "" {
+		v.FileError = web.TrMsg(p, cmpOr(cmpOr(e.Fields["file"], e.Fields["header"]), e.Message))
+	} else {
+		v.Problems = web.RowProblems(p, e.Fields, "income.col.", wageColumnOrder)
+	}
+	return s.renderWages(c, WageForm{}, v)
+}
+
+// correctWage shows the wages page with the form set to correct one wage:
+// a new entry of a signed amount, never an edit.
+func (s handlers) correctWage(c *fiber.Ctx) error {
+	id, err := web.PathID(c, "id", "wage not found")
+	if err != nil {
+		return err
+	}
+	return s.renderWages(c, WageForm{Corrects: strconv.FormatInt(id, 10)}, WagesView{})
+}

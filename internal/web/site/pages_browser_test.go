@@ -1,0 +1,422 @@
+package site_test
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+
+	"github.com/fupinmarket/market/internal/auth"
+	"github.com/fupinmarket/market/internal/demo"
+	"github.com/fupinmarket/market/internal/pii"
+	"github.com/fupinmarket/market/internal/web"
+	"github.com/fupinmarket/market/internal/web/webtest"
+	"github.com/fupinmarket/market/storefront"
+)
+
+// page is a route a role can open, with the selector of its primary action
+// (what the person came to the page to do): it must be on screen without
+// scrolling sideways.
+type page struct {
+	role, path, primary string
+}
+
+// demoWorld is a test server with the demo data make run loads (accounts,
+// a small registry, the catalog, a few months of orders), and the ids the
+// route table needs.
+type demoWorld struct {
+	s   *webtest.Server
+	ids map[string]string
+}
+
+func newDemoWorld(t *testing.T) *demoWorld {
+	t.Helper()
+	s := webtest.Start(t)
+	ctx := context.Background()
+	db := s.DB.Pool
+	ring, err := pii.ParseRing(webtest.TestDataKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := demo.LoadAccounts(ctx, db, auth.NewUsers(db)); err != nil {
+		t.Fatal(err)
+	}
+	if err := demo.LoadRegistry(ctx, db, ring, demo.RegistryOptions{Households: 400, Seed: demo.DefaultSeed}); err != nil {
+		t.Fatal(err)
+	}
+	if err := demo.LoadCatalogWith(ctx, db, s.Config.DataDir, ring); err != nil {
+		t.Fatal(err)
+	}
+	if err := demo.LoadOrders(ctx, db, demo.OrdersOptions{Count: 60, Seed: demo.DefaultSeed}); err != nil {
+		t.Fatal(err)
+	}
+	if err := demo.LoadIncome(ctx, db, demo.IncomeOptions{Seed: demo.DefaultSeed}); err != nil {
+		t.Fatal(err)
+	}
+	w := &demoWorld{s: s, ids: map[string]string{}}
+	for name, q := range map[string]string{
+		"product":     `SELECT min(p.id)::text FROM products p JOIN cooperatives c ON c.id = p.cooperative_id JOIN user_roles r ON r.cooperative_id = c.id JOIN users u ON u.id = r.user_id WHERE u.email = 'coop@demo.local'`,
+		"order":       `SELECT max(o.id)::text FROM orders o WHERE o.paid_at IS NOT NULL AND o.buyer_org_id IS NULL`,
+		"buyer":       `SELECT u.email FROM users u WHERE u.id = (SELECT buyer_id FROM orders WHERE paid_at IS NOT NULL AND buyer_org_id IS NULL ORDER BY id DESC LIMIT 1)`,
+		"receipt":     `SELECT o.receipt_token FROM orders o WHERE o.paid_at IS NOT NULL ORDER BY o.id LIMIT 1`,
+		"trace":       `SELECT min(trace_code) FROM lots`,
+		"household":   `SELECT min(id)::text FROM households WHERE village_code LIKE '6532%'`,
+		"village":     `SELECT min(village_code) FROM households WHERE village_code LIKE '653224%'`,
+		"category":    `SELECT min(category) FROM products`,
+		"any_order":   `SELECT max(id)::text FROM orders WHERE paid_at IS NOT NULL`,
+		"township":    `SELECT min(code) FROM regions WHERE level = 'township' AND code LIKE '653224%'`,
+		"dividend":    `SELECT min(d.id)::text FROM dividends d JOIN user_roles r ON r.cooperative_id = d.cooperative_id JOIN users u ON u.id = r.user_id WHERE u.email = 'coop@demo.local'`,
+		"wage":        `SELECT min(w.id)::text FROM wages w JOIN user_roles r ON r.cooperative_id = w.cooperative_id JOIN users u ON u.id = r.user_id WHERE u.email = 'coop@demo.local'`,
+		"member":      `SELECT min(m.household_id)::text FROM member_shares m JOIN user_roles r ON r.cooperative_id = m.cooperative_id JOIN users u ON u.id = r.user_id WHERE u.email = 'coop@demo.local'`,
+		"to_ship":     `SELECT max(sh.order_id)::text FROM shipments sh JOIN orders o ON o.id = sh.order_id JOIN user_roles r ON r.cooperative_id = sh.cooperative_id JOIN users u ON u.id = r.user_id WHERE u.email = 'coop@demo.local' AND o.paid_at IS NOT NULL AND o.status <> 'refunded'`,
+		"org_orderid": `SELECT coalesce(max(o.id), 0)::text FROM orders o WHERE o.buyer_org_id IS NOT NULL`,
+	} {
+		var v string
+		if err := db.QueryRow(ctx, q).Scan(&v); err != nil {
+			t.Fatalf("demo world %s: %v", name, err)
+		}
+		w.ids[name] = v
+	}
+	return w
+}
+
+// routes is every page each role opens, the primary action of each.
+func (w *demoWorld) routes() []page {
+	id := w.ids
+	public := []page{
+		{"", "/", "form.search button"},
+		{"", "/regions/653200", "form.search button"},
+		{"", "/regions/653224", "form.search button"},
+		{"", "/categories/" + id["category"], ".products a"},
+		{"", "/search?q=枣", ".products a"},
+		{"", "/products/" + id["product"], "form.add-to-cart button[type=submit]"},
+		{"", "/trace/" + id["trace"], ".trace .facts"},
+		{"", "/receipts/" + id["receipt"], ".impact-receipt"},
+		{"", "/impact", ".year-form button"},
+		{"", "/ledger", "main h1"},
+		{"", "/login", "form button[type=submit]"},
+		{"", "/register", "form button[type=submit]"},
+		{"", "/cart", "main a"},
+	}
+	out := append([]page{}, public...)
+	for _, p := range []page{
+		{"buyer", "/", "form.search button"},
+		{"buyer", "/products/" + id["product"], "form.add-to-cart button[type=submit]"},
+		{"buyer", "/cart", ".actions a.primary"},
+		{"buyer", "/checkout", "form button.primary"},
+		{"buyer", "/orders", "table a"},
+		{"buyer", "/orders/" + id["order"], ".impact-receipt"},
+		{"buyer", "/org", "main a.button"},
+		{"coop", "/coop", "a.button.primary"},
+		{"coop", "/coop/orders", "main form button, main p"},
+		{"coop", "/coop/orders/" + id["to_ship"] + "/ship", "main h1"},
+		{"coop", "/coop/products/new", "form.editor button.primary"},
+		{"coop", "/coop/products/" + id["product"], "form.editor button.primary"},
+		{"coop", "/coop/products/" + id["product"] + "/lots/new", "form.editor button.primary"},
+		{"coop", "/coop/sales", ".year-form button"},
+		{"coop", "/coop/payouts", "form.rpt-form button.primary"},
+		{"coop", "/coop/wages", "form button.primary"},
+		{"coop", "/coop/wages/" + id["wage"] + "/correct", "form button.primary"},
+		{"coop", "/coop/dividends", "form button.primary"},
+		{"coop", "/coop/dividends/" + id["dividend"], "main h1"},
+		{"coop", "/coop/shares", "main h1"},
+		{"coop", "/coop/shares/" + id["member"], "form button.primary"},
+		{"office", "/office", ".year-form button"},
+		{"office", "/office/regions/653224", ".year-form button"},
+		{"office", "/office/regions/" + id["village"], ".year-form button"},
+		{"office", "/office/listed", ".year-form button"},
+		{"office", "/office/households", "form button"},
+		{"office", "/office/households/" + id["household"], "main"},
+		{"office", "/office/households/" + id["household"] + "/income", ".year-form button"},
+		{"office", "/office/import", "form button.primary"},
+		{"office", "/office/villages/new", "form button.primary"},
+		{"office", "/office/cooperatives", "main"},
+		{"office", "/office/certifications", "main"},
+		{"org", "/org", "main form button"},
+		{"org", "/orders", "main"},
+		{"admin", "/admin", "main a"},
+		{"admin", "/admin/payments", "main"},
+		{"admin", "/admin/orders/" + id["any_order"], "main form button"},
+		{"admin", "/admin/cooperatives", "main"},
+		{"admin", "/admin/feed", "main h1"},
+		{"admin", "/office", ".year-form button"},
+	} {
+		out = append(out, p)
+	}
+	return out
+}
+
+var roleEmails = map[string]string{"buyer": "buyer@demo.local", "coop": "coop@demo.local", "office": "office@demo.local",
+	"org": "org@demo.local", "admin": "admin@demo.local"}
+
+// pageCheck is what the browser measures of a rendered page.
+type pageCheck struct {
+	Status       int      `json:"status"`
+	ScrollWidth  int      `json:"scrollWidth"`
+	InnerWidth   int      `json:"innerWidth"`
+	Text         string   `json:"text"`
+	Primary      string   `json:"primary"` // "" when on screen, else why not
+	SmallTargets []string `json:"smallTargets"`
+	SmallChart   []string `json:"smallChart"`
+	Inner        string   `json:"inner"` // a box that scrolls sideways inside the page
+	Dir          string   `json:"dir"`
+	Lang         string   `json:"lang"`
+}
+
+// measure runs in the page: overflow, the primary action's box, tap
+// targets under 44 px and chart text under 12 px.
+const measure = `(() => {
+  const out = {dir: document.documentElement.dir, lang: document.documentElement.lang,
+    scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth,
+    text: document.body.innerText, primary: "", smallTargets: [], smallChart: []};
+  const el = PRIMARY ? [...document.querySelectorAll(PRIMARY)].find(e => e.getBoundingClientRect().width > 0) : null;
+  if (PRIMARY && !el) out.primary = "missing";
+  if (el) { const r = el.getBoundingClientRect();
+    if (r.left < -1 || r.right > window.innerWidth + 1) out.primary = "off screen sideways: " + Math.round(r.left) + ".." + Math.round(r.right); }
+  const tappable = 'main button, main select, main textarea, main input:not([type=hidden]):not([type=checkbox]):not([type=radio]):not([type=file]), main a.button, header a, header button';
+  for (const e of document.querySelectorAll(tappable)) {
+    const r = e.getBoundingClientRect();
+    if (r.width > 0 && r.height > 0 && r.height < 43.5) out.smallTargets.push((e.id || e.tagName) + ":" + (e.innerText || e.value || e.name || "").trim().slice(0, 20) + "@" + Math.round(r.height));
+  }
+  for (const t of document.querySelectorAll('svg text')) {
+    const m = t.getScreenCTM(); const fs = parseFloat(getComputedStyle(t).fontSize);
+    if (m && fs * m.a < 11.5) { out.smallChart.push(t.textContent.slice(0, 20) + "@" + (fs * m.a).toFixed(1)); }
+  }
+  for (const e of document.querySelectorAll('main *')) {
+    const st = getComputedStyle(e);
+    if ((st.overflowX === 'auto' || st.overflowX === 'scroll') && e.scrollWidth > e.clientWidth + 1) {
+      out.scrollWidth = Math.max(out.scrollWidth, window.innerWidth + e.scrollWidth - e.clientWidth);
+      out.inner = (e.className || e.tagName) + " scrolls inside by " + (e.scrollWidth - e.clientWidth);
+    }
+  }
+  out.smallTargets = out.smallTargets.slice(0, 8); out.smallChart = out.smallChart.slice(0, 5);
+  return JSON.stringify(out);
+})()`
+
+// TestEveryPageFitsAPhone walks every page of every role at 390 px (a
+// phone) and 1280 px: no page scrolls sideways, its primary action is on
+// screen, no formatting error or untranslated catalog key shows, and on the
+// phone tap targets are at least 44 px and chart text at least 12 px.
+func TestEveryPageFitsAPhone(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser walk")
+	}
+	w := newDemoWorld(t)
+	keys := catalogKeys(t)
+	shots := os.Getenv("MARKET_SCREENSHOTS") // a directory: save the phone pages there
+	byRole := map[string][]page{}
+	for _, p := range w.routes() {
+		byRole[p.role] = append(byRole[p.role], p)
+	}
+	for role, pages := range byRole {
+		t.Run("role="+role, func(t *testing.T) {
+			tab, _ := startBrowser(t)
+			if err := chromedp.Run(tab, chromedp.Navigate(w.s.URL+"/lang/zh-CN?next=/login")); err != nil {
+				t.Fatal(err)
+			}
+			if role != "" {
+				email := roleEmails[role]
+				if role == "buyer" {
+					email = w.ids["buyer"] // a demo buyer with a paid order
+				}
+				signIn(t, tab, email)
+			}
+			if role == "buyer" { // something in the cart, for the cart and checkout pages
+				w.addToCart(t, tab)
+			}
+			for _, width := range []int64{390, 1280} {
+				for _, p := range pages {
+					c := visit(t, tab, w.s.URL+p.path, width, p.primary)
+					where := fmt.Sprintf("%s at %d px", p.path, width)
+					checkPage(t, where, c, keys, width == 390)
+					if shots != "" && width == 390 {
+						screenshot(t, tab, shots, role, p.path)
+					}
+				}
+			}
+			if role == "buyer" { // place the cart's order: the page that says how to pay
+				pay := placeOrder(t, tab)
+				for _, width := range []int64{390, 1280} {
+					checkPage(t, pay+fmt.Sprintf(" at %d px", width), visit(t, tab, w.s.URL+pay, width, ".pay-deadline, main h1"), keys, width == 390)
+				}
+				pages = append(pages, page{role, pay, ".pay-deadline, main h1"})
+				w.addToCart(t, tab) // again, for the cart and checkout in Uyghur
+			}
+			// The same pages in Uyghur, right to left, on the phone.
+			if err := chromedp.Run(tab, chromedp.Navigate(w.s.URL+"/lang/ug?next=/")); err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range pages {
+				c := visit(t, tab, w.s.URL+p.path, 390, p.primary)
+				where := fmt.Sprintf("%s in Uyghur at 390 px", p.path)
+				if c.Dir != "rtl" || c.Lang != "ug" {
+					t.Errorf("%s: <html lang=%q dir=%q>, want ug and rtl", where, c.Lang, c.Dir)
+				}
+				checkPage(t, where, c, keys, true)
+				if shots != "" {
+					screenshot(t, tab, shots, cmp.Or(role, "visitor")+"-ug", p.path)
+				}
+			}
+			if err := chromedp.Run(tab, chromedp.Navigate(w.s.URL+"/lang/zh-CN?next=/")); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// addToCart puts the demo product in the tab's cart.
+func (w *demoWorld) addToCart(t *testing.T, tab context.Context) {
+	t.Helper()
+	err := chromedp.Run(tab, chromedp.Navigate(w.s.URL+"/products/"+w.ids["product"]),
+		chromedp.Click(`form.add-to-cart button[type=submit]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`.cart-lines`, chromedp.ByQuery))
+	if err != nil {
+		t.Fatalf("add to cart: %v", err)
+	}
+}
+
+// placeOrder fills in the checkout's address where it is empty, places the
+// order and returns the path of the page it leads to (how to pay).
+func placeOrder(t *testing.T, tab context.Context) string {
+	t.Helper()
+	const fill = `for (const [n, v] of Object.entries({name: "阿依古丽", phone: "13800138000", province: "新疆维吾尔自治区",
+		city: "和田地区", district: "和田市", detail: "北京西路 1 号"})) { const e = document.getElementsByName(n)[0]; if (e && !e.value) e.value = v; }`
+	var path string
+	err := chromedp.Run(tab, chromedp.EmulateViewport(390, 844),
+		chromedp.Navigate(strings.TrimSuffix(chromedpURL(t, tab), "/")+"/checkout"),
+		chromedp.WaitVisible(`form[action="/checkout"] button.primary`, chromedp.ByQuery),
+		chromedp.Evaluate(fill, nil),
+		chromedp.Click(`form[action="/checkout"] button.primary`, chromedp.ByQuery),
+		chromedp.WaitNotPresent(`form[action="/checkout"]`, chromedp.ByQuery),
+		chromedp.Evaluate(`location.pathname`, &path))
+	if err != nil {
+		t.Fatalf("place the order: %v", err)
+	}
+	if !strings.HasPrefix(path, "/checkout/pay/") && !strings.HasPrefix(path, "/orders/") {
+		t.Fatalf("placing the order led to %s", path)
+	}
+	return path
+}
+
+func signIn(t *testing.T, tab context.Context, email string) {
+	t.Helper()
+	err := chromedp.Run(tab,
+		chromedp.Navigate(strings.TrimSuffix(chromedpURL(t, tab), "/")+"/login"),
+		chromedp.WaitVisible(`#email`, chromedp.ByQuery),
+		chromedp.SendKeys(`#email`, email, chromedp.ByQuery),
+		chromedp.SendKeys(`#password`, demo.Password, chromedp.ByQuery),
+		chromedp.Submit(`#password`, chromedp.ByQuery),
+		chromedp.WaitNotPresent(`#password`, chromedp.ByQuery))
+	if err != nil {
+		t.Fatalf("sign in as %s: %v", email, err)
+	}
+}
+
+// chromedpURL is the origin of the tab's current page.
+func chromedpURL(t *testing.T, tab context.Context) string {
+	t.Helper()
+	var loc string
+	if err := chromedp.Run(tab, chromedp.Evaluate(`location.origin`, &loc)); err != nil {
+		t.Fatal(err)
+	}
+	return loc
+}
+
+func visit(t *testing.T, tab context.Context, url string, width int64, primary string) pageCheck {
+	t.Helper()
+	js := strings.Replace(measure, "PRIMARY", fmt.Sprintf("%q", primary), 3)
+	if primary == "" {
+		js = strings.Replace(measure, "PRIMARY", `""`, 3)
+	}
+	var raw string
+	ctx, cancel := context.WithTimeout(tab, 30*time.Second)
+	defer cancel()
+	err := chromedp.Run(ctx,
+		emulation.SetDeviceMetricsOverride(width, 844, 1, width < 600),
+		chromedp.Navigate(url),
+		chromedp.WaitReady(`body`, chromedp.ByQuery),
+		chromedp.Evaluate(js, &raw))
+	if err != nil {
+		t.Fatalf("%s at %d px: %v", url, width, err)
+	}
+	var c pageCheck
+	if err := json.Unmarshal([]byte(raw), &c); err != nil {
+		t.Fatalf("%s: %v", url, err)
+	}
+	return c
+}
+
+func checkPage(t *testing.T, where string, c pageCheck, keys []string, phone bool) {
+	t.Helper()
+	if c.ScrollWidth > c.InnerWidth {
+		t.Errorf("%s scrolls sideways: %d px wide in %d %s", where, c.ScrollWidth, c.InnerWidth, c.Inner)
+	}
+	if c.Primary != "" {
+		t.Errorf("%s: primary action %s", where, c.Primary)
+	}
+	if strings.Contains(c.Text, "%!") {
+		i := strings.Index(c.Text, "%!")
+		t.Errorf("%s shows a formatting error: %q", where, c.Text[max(0, i-40):min(len(c.Text), i+40)])
+	}
+	for _, k := range keys {
+		if strings.Contains(c.Text, k) {
+			t.Errorf("%s shows the untranslated key %s", where, k)
+		}
+	}
+	if phone && len(c.SmallTargets) > 0 {
+		t.Errorf("%s: tap targets under 44 px: %v", where, c.SmallTargets)
+	}
+	if phone && len(c.SmallChart) > 0 {
+		t.Errorf("%s: chart text under 12 px: %v", where, c.SmallChart)
+	}
+}
+
+// catalogKeys are the catalog's keys that look like keys (a.b), to find
+// any shown untranslated.
+func catalogKeys(t *testing.T) []string {
+	t.Helper()
+	b, err := storefront.FS.ReadFile("locales/" + web.Languages[0] + ".json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cat map[string]string
+	if err := json.Unmarshal(b, &cat); err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for k := range cat {
+		if strings.Contains(k, ".") && !strings.HasPrefix(k, "msg.") {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+func screenshot(t *testing.T, tab context.Context, dir, role, path string) {
+	t.Helper()
+	var png []byte
+	// What the phone's screen shows first, as people see it.
+	if err := chromedp.Run(tab, chromedp.CaptureScreenshot(&png)); err != nil {
+		t.Errorf("screenshot %s: %v", path, err)
+		return
+	}
+	name := strings.Trim(strings.NewReplacer("/", "_", "?", "_", "=", "_").Replace(path), "_")
+	if name == "" {
+		name = "home"
+	}
+	if role == "" {
+		role = "visitor"
+	}
+	os.MkdirAll(dir, 0o755)
+	if err := os.WriteFile(filepath.Join(dir, role+"-"+name+".png"), png, 0o644); err != nil {
+		t.Error(err)
+	}
+}
