@@ -26,7 +26,7 @@ marketd=${MARKETD_BIN:-$tmp/marketd}; marketctl=${MARKETCTL_BIN:-$tmp/marketctl}
 go build -o "$tmp/barefiber" ./cmd/barefiber
 psql -q "$admin" -c "DROP DATABASE IF EXISTS bench_http" -c "CREATE DATABASE bench_http"
 export DATABASE_URL="$base/bench_http" REDIS_URL=${MARKET_TEST_REDIS_URL:-redis://127.0.0.1:6379/0}
-export MARKET_DATA_DIR="$tmp/data" MARKET_LOG_LEVEL=error MARKET_REDIS_PREFIX="bench-http-$$:" MARKET_ADDR=127.0.0.1:18090
+export MARKET_DATA_DIR="$tmp/data" MARKET_LOG_LEVEL=error MARKET_REDIS_PREFIX="bench-http-$$:" MARKET_ADDR=127.0.0.1:18090 MARKET_METRICS_ADDR=127.0.0.1:18092
 "$marketctl" migrate up >/dev/null
 "$marketctl" demo --orders 50 >/dev/null 2>&1
 "$marketd" 2>/dev/null & pids+=($!)
@@ -34,7 +34,7 @@ export MARKET_DATA_DIR="$tmp/data" MARKET_LOG_LEVEL=error MARKET_REDIS_PREFIX="b
 for _ in $(seq 100); do curl -fs http://127.0.0.1:18090/healthz >/dev/null && curl -fs http://127.0.0.1:18091/ >/dev/null && break; sleep 0.1; done
 # Cached pages are keyed by the catalog version marketd learns from
 # PostgreSQL notifications: let its listener come up first.
-for _ in $(seq 50); do curl -fs http://127.0.0.1:18090/metrics | grep -q '^market_catalog_listener_up 1' && break; sleep 0.1; done
+for _ in $(seq 50); do curl -fs http://127.0.0.1:18092/metrics | grep -q '^market_catalog_listener_up 1' && break; sleep 0.1; done
 product=$(psql -tA "$DATABASE_URL" -c "SELECT min(id) FROM products WHERE status = 'active'")
 echo "machine: $(nproc) cores; wrk -t2 -c64 -d${secs}s; $(date -u +%FT%TZ)"
 bare_rps=""
