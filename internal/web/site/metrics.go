@@ -23,7 +23,7 @@ type MetricsServer struct {
 func ServeMetrics(addr string, h http.Handler, log *slog.Logger) (*MetricsServer, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("metrics: listen on %s: %w", addr, err)
+		return nil, fmt.Errorf("metrics: listen on %s (MARKET_METRICS_ADDR; empty serves no metrics): %w", addr, err)
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", h)
