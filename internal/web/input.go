@@ -1,7 +1,10 @@
 package web
 
 import (
+	"bytes"
+	"io"
 	"mime"
+	"mime/multipart"
 	"net/url"
 	"reflect"
 	"strconv"
@@ -49,7 +52,7 @@ func refuseControlCharacters(c *fiber.Ctx) error {
 // badFormField names the first form field (URL-encoded or multipart, files
 // aside) holding control characters other than tabs and line breaks.
 func badFormField(c *fiber.Ctx) string {
-	mt, _, _ := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
+	mt, params, _ := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
 	var bad string
 	switch mt {
 	case fiber.MIMEApplicationForm:
@@ -59,19 +62,37 @@ func badFormField(c *fiber.Ctx) string {
 			}
 		})
 	case fiber.MIMEMultipartForm:
-		form, err := c.MultipartForm()
-		if err != nil {
-			return "" // the handler that reads the upload answers a malformed one
-		}
-		for k, vs := range form.Value {
-			for _, v := range vs {
-				if bad == "" && (!textenc.Clean(k, false) || !textenc.Clean(v, true)) {
-					bad = fieldName(k)
-				}
-			}
-		}
+		bad = badMultipartField(c.Body(), params["boundary"])
 	}
 	return bad
+}
+
+// maxFormValue bounds what is read of one multipart value here; longer
+// values are the handlers' to refuse.
+const maxFormValue = 64 << 10
+
+// badMultipartField scans the parts of a multipart body, skipping files
+// (their content is the importers' to check), and names the first value
+// holding control characters. A malformed body is left to the handler that
+// reads the upload, which answers it.
+func badMultipartField(body []byte, boundary string) string {
+	if boundary == "" {
+		return ""
+	}
+	mr := multipart.NewReader(bytes.NewReader(body), boundary)
+	for {
+		part, err := mr.NextPart()
+		if err != nil {
+			return ""
+		}
+		if part.FileName() != "" {
+			continue
+		}
+		v, _ := io.ReadAll(io.LimitReader(part, maxFormValue))
+		if k := part.FormName(); !textenc.Clean(k, false) || !textenc.Clean(string(v), true) {
+			return fieldName(k)
+		}
+	}
 }
 
 // fieldName is a field's name fit for a message: one with control

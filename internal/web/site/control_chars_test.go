@@ -1,7 +1,10 @@
 package site_test
 
 import (
+	"bytes"
 	"encoding/json"
+	"mime/multipart"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -78,4 +81,21 @@ func TestControlCharactersAreRefused(t *testing.T) {
 			t.Errorf("a newline in a one-line name: %d %s, want a field error from the domain", r.Status, r.Body)
 		}
 	})
+}
+
+// TestControlCharactersInMultipartValues: a multipart form's values are
+// checked too (a file's content is its importer's to check).
+func TestControlCharactersInMultipartValues(t *testing.T) {
+	s := webtest.Start(t)
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	mw.WriteField("note", "a\x00b")
+	fw, _ := mw.CreateFormFile("file", "x.csv")
+	fw.Write([]byte("registry_no\n"))
+	mw.Close()
+	req, _ := http.NewRequest("POST", s.URL+"/api/v1/households/import", &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	if r := s.Client().Send(req); r.Status != 400 || !strings.Contains(string(r.Body), `"note"`) {
+		t.Errorf("a NUL in a multipart value: %d %s", r.Status, r.Body)
+	}
 }
