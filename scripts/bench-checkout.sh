@@ -109,7 +109,7 @@ for mode in ${BENCH_HTTP_MODES:-spread hot}; do
   export MARKET_DATA_DIR="$tmp/data" REDIS_URL=${MARKET_TEST_REDIS_URL:-redis://127.0.0.1:6379/0} MARKET_REDIS_PREFIX="bench-checkout-$$-$mode:"
   "$tmp/marketctl" migrate up >/dev/null
   # Production's setting: every request logged at info (to /dev/null here).
-  MARKET_LOG_LEVEL=info MARKET_ADDR=127.0.0.1:$hport "$marketd" >/dev/null 2>&1 &
+  MARKET_LOG_LEVEL=info MARKET_ADDR=127.0.0.1:$hport MARKET_METRICS_ADDR=127.0.0.1:$((hport + 1)) "$marketd" >/dev/null 2>&1 &
   marketd_pid=$!
   for _ in $(seq 100); do curl -fs "http://127.0.0.1:$hport/readyz" >/dev/null && break; sleep 0.1; done
   echo "checkout through HTTP ($mode), $workers workers, ${secs}s after a 3 s warm-up; marketd logging at info"

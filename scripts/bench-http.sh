@@ -32,14 +32,14 @@ psql -q "$admin" -c "DROP DATABASE IF EXISTS bench_http" -c "CREATE DATABASE ben
 # whose password marketctl sets from DATABASE_URL.
 hostport=${base#*://}; hostport=${hostport#*@}
 export MIGRATE_DATABASE_URL="$base/bench_http" DATABASE_URL="postgres://market_app:bench-$$@$hostport/bench_http?sslmode=disable" REDIS_URL=${MARKET_TEST_REDIS_URL:-redis://127.0.0.1:6379/0}
-export MARKET_DATA_DIR="$tmp/data" MARKET_LOG_LEVEL=${MARKET_LOG_LEVEL:-info} MARKET_REDIS_PREFIX="bench-http-$$:" MARKET_ADDR=127.0.0.1:18090
+export MARKET_DATA_DIR="$tmp/data" MARKET_LOG_LEVEL=${MARKET_LOG_LEVEL:-info} MARKET_REDIS_PREFIX="bench-http-$$:" MARKET_ADDR=127.0.0.1:18090 MARKET_METRICS_ADDR=127.0.0.1:18092
 "$marketctl" migrate up >/dev/null
 "$marketctl" demo --orders 50 >/dev/null 2>&1
 "$marketd" >/dev/null 2>&1 & pids+=($!)
 for _ in $(seq 100); do curl -fs http://127.0.0.1:18090/healthz >/dev/null && break; sleep 0.1; done
 # Cached pages are keyed by the catalog version marketd learns from
 # PostgreSQL notifications: let its listener come up first.
-for _ in $(seq 50); do curl -fs http://127.0.0.1:18090/metrics | grep -q '^market_catalog_listener_up 1' && break; sleep 0.1; done
+for _ in $(seq 50); do curl -fs http://127.0.0.1:18092/metrics | grep -q '^market_catalog_listener_up 1' && break; sleep 0.1; done
 product=$(psql -tA "$MIGRATE_DATABASE_URL" -c "SELECT min(id) FROM products WHERE status = 'active'")
 curl -fs "http://127.0.0.1:18090/products/$product" >/dev/null # cache it
 page_size=$(curl -fs -o /dev/null -w '%{size_download}' "http://127.0.0.1:18090/products/$product")

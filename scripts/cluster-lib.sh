@@ -78,6 +78,7 @@ node_env() {
 	# KEY=value lines; values are quoted where sourced (start_node).
 	cat <<EOF
 MARKET_ADDR=$LISTEN:$port
+MARKET_METRICS_ADDR=$LISTEN:$((port + 100))
 MARKET_DATA_DIR=$CLUSTER_DIR/data
 MARKET_DATA_KEY=$(secret data_key)
 DATABASE_URL=$(app_url "$PGBOUNCER_HOST" "$PGBOUNCER_PORT" "default_query_exec_mode=cache_describe&pool_max_conns=$MARKETD_POOL")

@@ -275,7 +275,7 @@ status() {
 		n=$((n + 1))
 		f="$RUN/marketd-$n.pid"
 		if alive "$f"; then
-			line "marketd $n ($p)" "$(curl -s "http://$LISTEN:$p/readyz" 2>/dev/null || echo unreachable); $(curl -s "http://$LISTEN:$p/metrics" 2>/dev/null | grep '^market_db_replica_lag_seconds' || true)"
+			line "marketd $n ($p)" "$(curl -s "http://$LISTEN:$p/readyz" 2>/dev/null || echo unreachable); $(curl -s "http://$LISTEN:$((p + 100))/metrics" 2>/dev/null | grep '^market_db_replica_lag_seconds' || true)"
 		else
 			line "marketd $n ($p)" down
 			ok=1

@@ -46,7 +46,7 @@ func newHTTPCheckout(ctx context.Context, db *pgxpool.Pool, base string, buyers 
 		tokens: map[int64]string{}, retryFor: 45 * time.Second}
 	tokens := auth.NewTokens(db)
 	for _, a := range append([]auth.Actor{admin}, buyers...) {
-		tok, err := tokens.Issue(ctx, a.UserID)
+		tok, err := tokens.Issue(ctx, a.UserID, "")
 		if err != nil {
 			return nil, fmt.Errorf("bench token: %w", err)
 		}

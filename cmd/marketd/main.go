@@ -16,6 +16,7 @@ import (
 	"github.com/fupinmarket/market/internal/app"
 	"github.com/fupinmarket/market/internal/config"
 	"github.com/fupinmarket/market/internal/schema"
+	"github.com/fupinmarket/market/internal/web/site"
 )
 
 func main() {
@@ -60,6 +61,15 @@ func run(ctx context.Context, args []string) error {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	log.Info("serving", "addr", ln.Addr().String(), "payments", app.PaymentMode(cfg))
+	if cfg.MetricsAddr != "" {
+		metrics, err := site.ServeMetrics(cfg.MetricsAddr, a.Metrics, log)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer metrics.Shutdown(context.Background())
+		log.Info("serving metrics", "addr", metrics.Addr())
+	}
 
 	served := make(chan error, 1)
 	go func() { served <- handler.Listener(ln) }()

@@ -188,7 +188,7 @@ func startServer(ctx context.Context, b *bench, o options, dir string) (*server,
 		return nil, err
 	}
 	go h.Listener(ln)
-	token, err := auth.NewTokens(b.pool).Issue(ctx, b.adminID)
+	token, err := auth.NewTokens(b.pool).Issue(ctx, b.adminID, "")
 	s := &server{base: "http://" + ln.Addr().String(), token: token, stop: func() {
 		h.ShutdownWithTimeout(10 * time.Second)
 		ctx := context.Background()

@@ -7,53 +7,87 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// Limiter counts events per key in fixed windows in Redis.
+// Limiter keeps rate limits in Redis. Every decision is one Lua script, so
+// that counting an attempt and comparing it with the limit happen at once:
+// parallel attempts cannot all read "under the limit" before any is counted.
 type Limiter struct {
 	rdb    redis.UniversalClient
 	prefix string
+	now    func() time.Time
 }
 
 // NewLimiter returns a limiter whose keys start with prefix.
 func NewLimiter(rdb redis.UniversalClient, prefix string) *Limiter {
-	return &Limiter{rdb: rdb, prefix: prefix + "rl:"}
+	return &Limiter{rdb: rdb, prefix: prefix + "rl:", now: time.Now}
 }
 
 // key is the Redis key of a counter, its name a hash tag: whatever a
-// pipeline or script does with one counter's keys stays in one slot of a
-// Redis Cluster.
+// script does with one counter's keys stays in one slot of a Redis Cluster.
 func (l *Limiter) key(k string) string { return l.prefix + "{" + k + "}" }
 
-// Blocked reports whether key has reached limit in its current window and,
-// if so, how long until the window ends.
-func (l *Limiter) Blocked(ctx context.Context, key string, limit int) (bool, time.Duration, error) {
-	pipe := l.rdb.Pipeline()
-	get := pipe.Get(ctx, l.key(key))
-	ttl := pipe.TTL(ctx, l.key(key))
-	_, err := pipe.Exec(ctx)
-	if err == redis.Nil {
-		return false, 0, nil
-	}
+// SetClock replaces the limiter's clock (tests move time on).
+func (l *Limiter) SetClock(now func() time.Time) { l.now = now }
+
+// takeScript counts one event in a fixed window that starts with the
+// window's first event, and answers the count and the window's remaining
+// milliseconds.
+var takeScript = redis.NewScript(`
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return {n, redis.call('PTTL', KEYS[1])}`)
+
+// Take counts one event for key and reports whether it is within limit
+// events per window; when not, wait is how long until the window ends.
+func (l *Limiter) Take(ctx context.Context, key string, limit int, window time.Duration) (ok bool, wait time.Duration, err error) {
+	res, err := takeScript.Run(ctx, l.rdb, []string{l.key(key)}, window.Milliseconds()).Int64Slice()
 	if err != nil {
 		return false, 0, err
 	}
-	n, _ := get.Int()
-	if n < limit {
-		return false, 0, nil
+	if res[0] <= int64(limit) {
+		return true, 0, nil
 	}
-	wait := ttl.Val()
-	if wait < time.Second {
-		wait = time.Second
-	}
-	return true, wait, nil
+	return false, time.Duration(max(res[1], 1000)) * time.Millisecond, nil
 }
 
-// Hit counts one event for key; the window starts with the first event.
-func (l *Limiter) Hit(ctx context.Context, key string, window time.Duration) error {
-	pipe := l.rdb.Pipeline()
-	pipe.Incr(ctx, l.key(key))
-	pipe.ExpireNX(ctx, l.key(key), window)
-	_, err := pipe.Exec(ctx)
-	return err
+// reserveScript reserves an attempt of a streak (KEYS[1], a hash of n, the
+// attempts so far, and until, when the next one may come, in Unix
+// milliseconds). ARGV: now, free attempts, back-off base and cap (ms), how
+// long the streak is remembered (ms). The first free attempts go through at
+// once; each later one waits a back-off that doubles, up to the cap. The
+// answer is {1, 0} for a reserved attempt, {0, wait ms} for a refused one.
+var reserveScript = redis.NewScript(`
+local now, free, base, cap, ttl = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local n = tonumber(redis.call('HGET', KEYS[1], 'n') or '0')
+local next = tonumber(redis.call('HGET', KEYS[1], 'until') or '0')
+if n >= free and now < next then return {0, next - now} end
+n = redis.call('HINCRBY', KEYS[1], 'n', 1)
+if n >= free then
+  redis.call('HSET', KEYS[1], 'until', now + math.min(base * 2 ^ (n - free), cap))
+end
+redis.call('PEXPIRE', KEYS[1], ttl)
+return {1, 0}`)
+
+// Backoff is an exponential back-off: Free attempts at once, then one per
+// Base, 2×Base, 4×Base … up to Cap; a streak is forgotten Forget after its
+// last attempt, or at Reset.
+type Backoff struct {
+	Free      int
+	Base, Cap time.Duration
+	Forget    time.Duration
+}
+
+// Reserve counts an attempt of key's streak before it is made, and reports
+// whether it may be made now; when not, wait is how long until it may.
+func (l *Limiter) Reserve(ctx context.Context, key string, b Backoff) (ok bool, wait time.Duration, err error) {
+	res, err := reserveScript.Run(ctx, l.rdb, []string{l.key(key)}, l.now().UnixMilli(), b.Free,
+		b.Base.Milliseconds(), b.Cap.Milliseconds(), b.Forget.Milliseconds()).Int64Slice()
+	if err != nil {
+		return false, 0, err
+	}
+	if res[0] == 1 {
+		return true, 0, nil
+	}
+	return false, time.Duration(max(res[1], 1000)) * time.Millisecond, nil
 }
 
 // Reset forgets key, after a successful login.

@@ -4,21 +4,30 @@ package auth
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"math"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/fupinmarket/market/internal/platform/errs"
 )
 
-// LoginLimits bounds password guessing.
+// LoginLimits bounds password guessing without locking owners out: an
+// attacker's guesses are slowed per account and client address (the owner
+// signing in from elsewhere is not), and every address has its own budget.
 type LoginLimits struct {
-	PerAccount int           // failed logins per account per window
+	PerAccount int           // failed logins per account and client address before each further one waits
 	PerClient  int           // attempts per client address per window
-	Window     time.Duration //
+	Window     time.Duration // the address's window, and the cap of an account's back-off
 }
+
+// loginBackoffBase is the first wait after PerAccount failures of one
+// account from one address; each further failure doubles it, up to Window.
+const loginBackoffBase = 30 * time.Second
 
 // Service is the sign-in use cases.
 type Service struct {
@@ -28,7 +37,13 @@ type Service struct {
 	limiter  *Limiter
 	limits   LoginLimits
 	log      *slog.Logger
+	// checks counts password hashes computed at login (wrong, right and
+	// unknown accounts alike): what the rate limits bound.
+	checks atomic.Int64
 }
+
+// PasswordChecks is how many passwords Login has checked since start.
+func (s *Service) PasswordChecks() int64 { return s.checks.Load() }
 
 // NewService wires the auth use cases.
 func NewService(users *Users, sessions *Sessions, tokens *Tokens, limiter *Limiter, limits LoginLimits, log *slog.Logger) *Service {
@@ -41,23 +56,37 @@ var errBadCredentials = errs.E(errs.Unauthenticated, "email or password is incor
 
 // Login checks the credentials under the rate limits and returns the actor.
 // It issues neither session nor token: the caller picks what it needs.
+//
+// Each attempt is counted before the password is checked (an atomic
+// increment and compare in Redis), so parallel guesses cannot all slip
+// under a limit: per client address, PerClient attempts per window; per
+// account and address, PerAccount failures, then one attempt per back-off
+// that doubles up to Window. A success forgets the account's streak from
+// that address. Nothing is locked for everyone: the owner, or an admin,
+// signing in from another address is not slowed by an attacker's guesses.
 func (s *Service) Login(ctx context.Context, email, password, clientAddr string) (Actor, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
-	acctKey, clientKey := "login:acct:"+email, "login:addr:"+clientAddr
-	if err := s.checkLimit(ctx, clientKey, s.limits.PerClient); err != nil {
-		return Actor{}, err
+	pairKey := "login:pair:" + pairID(email, clientAddr)
+	ok, wait, err := s.limiter.Take(ctx, "login:addr:"+clientAddr, s.limits.PerClient, s.limits.Window)
+	if err == nil && ok {
+		ok, wait, err = s.limiter.Reserve(ctx, pairKey, Backoff{Free: s.limits.PerAccount,
+			Base: loginBackoffBase, Cap: s.limits.Window, Forget: 2 * s.limits.Window})
 	}
-	if err := s.checkLimit(ctx, acctKey, s.limits.PerAccount); err != nil {
-		return Actor{}, err
+	if err != nil {
+		// Without Redis there is no limiter; sessions cannot be made either,
+		// so only token logins go through and they stay argon2-bound.
+		s.log.Warn("login rate limiter unavailable", "err", err)
+	} else if !ok {
+		return Actor{}, &errs.Error{Kind: errs.RateLimited, Message: "too many login attempts, try again later",
+			RetryAfter: int(math.Ceil(wait.Seconds()))}
 	}
-	s.hit(ctx, clientKey)
-	id, hash, ok, err := s.Users.credentials(ctx, email)
+	id, hash, known, err := s.Users.credentials(ctx, email)
 	if err != nil {
 		return Actor{}, err
 	}
-	if !ok {
+	s.checks.Add(1)
+	if !known {
 		VerifyPassword(dummyHash, password) // same work as a real check
-		s.hit(ctx, acctKey)
 		return Actor{}, errBadCredentials
 	}
 	match, err := VerifyPassword(hash, password)
@@ -65,32 +94,19 @@ func (s *Service) Login(ctx context.Context, email, password, clientAddr string)
 		return Actor{}, fmt.Errorf("verify password of user %d: %w", id, err)
 	}
 	if !match {
-		s.hit(ctx, acctKey)
 		return Actor{}, errBadCredentials
 	}
-	s.limiter.Reset(ctx, acctKey)
+	if err := s.limiter.Reset(ctx, pairKey); err != nil {
+		s.log.Warn("login rate limiter unavailable", "err", err)
+	}
 	return s.Users.Actor(ctx, id)
 }
 
-func (s *Service) checkLimit(ctx context.Context, key string, limit int) error {
-	blocked, wait, err := s.limiter.Blocked(ctx, key, limit)
-	if err != nil {
-		// Without Redis there is no limiter; sessions cannot be made either,
-		// so only token logins go through and they stay argon2-bound.
-		s.log.Warn("login rate limiter unavailable", "err", err)
-		return nil
-	}
-	if blocked {
-		return &errs.Error{Kind: errs.RateLimited, Message: "too many login attempts, try again later",
-			RetryAfter: int(math.Ceil(wait.Seconds()))}
-	}
-	return nil
-}
-
-func (s *Service) hit(ctx context.Context, key string) {
-	if err := s.limiter.Hit(ctx, key, s.limits.Window); err != nil {
-		s.log.Warn("login rate limiter unavailable", "err", err)
-	}
+// pairID names an account and a client address in rate-limit keys without
+// writing the email into Redis.
+func pairID(email, clientAddr string) string {
+	h := sha256.Sum256([]byte(email + "\x00" + clientAddr))
+	return hex.EncodeToString(h[:16])
 }
 
 // Register creates a buyer account and returns its actor.
@@ -112,11 +128,31 @@ func (s *Service) ActorForSession(ctx context.Context, id string) (Actor, Sessio
 	return a, sess, err
 }
 
-// ActorForToken resolves a bearer token to its actor.
-func (s *Service) ActorForToken(ctx context.Context, tok string) (Actor, error) {
-	a, err := s.Users.actorForToken(ctx, tok)
+// ActorForToken resolves a bearer token to its actor and the login it was
+// issued at ("" for none).
+func (s *Service) ActorForToken(ctx context.Context, tok string) (Actor, string, error) {
+	a, login, err := s.Users.actorForToken(ctx, tok)
 	if err == ErrBadToken {
-		return Actor{}, errs.E(errs.Unauthenticated, "the bearer token is invalid or expired")
+		return Actor{}, "", errs.E(errs.Unauthenticated, "the bearer token is invalid or expired")
 	}
-	return a, err
+	return a, login, err
+}
+
+// Logout ends a login: its browser sessions and its bearer tokens.
+func (s *Service) Logout(ctx context.Context, userID int64, login string) error {
+	if login == "" {
+		return nil
+	}
+	if err := s.Tokens.EndLogin(ctx, userID, login); err != nil {
+		return err
+	}
+	return s.Sessions.EndLogin(ctx, userID, login)
+}
+
+// LogoutEverywhere ends every session and every token of the account.
+func (s *Service) LogoutEverywhere(ctx context.Context, userID int64) error {
+	if err := s.Tokens.EndAll(ctx, userID); err != nil {
+		return err
+	}
+	return s.Sessions.EndAll(ctx, userID)
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -15,9 +16,13 @@ import (
 // Session is a browser sign-in kept in Redis. Losing Redis only signs people
 // out.
 type Session struct {
-	ID        string    `json:"-"`
-	UserID    int64     `json:"uid"`
-	CSRF      string    `json:"csrf"`
+	ID     string `json:"-"`
+	UserID int64  `json:"uid"`
+	CSRF   string `json:"csrf"`
+	// Login names the sign-in that made the session; the bearer token
+	// issued at the same sign-in carries it too, so that signing out ends
+	// both.
+	Login     string    `json:"login,omitempty"`
 	CreatedAt time.Time `json:"created"`
 }
 
@@ -25,7 +30,9 @@ type Session struct {
 var ErrNoSession = errors.New("no such session")
 
 // Sessions stores sessions with an idle timeout (the key's TTL, renewed on
-// use) and an absolute timeout (CreatedAt + max).
+// use) and an absolute timeout (CreatedAt + max). Each user's session ids
+// are also kept in a set, so that all of them can be ended at once (stale
+// ids in it are harmless).
 type Sessions struct {
 	rdb    redis.UniversalClient
 	prefix string
@@ -48,14 +55,26 @@ func RandomToken(n int) string {
 	return hex.EncodeToString(b)
 }
 
-// Create starts a new session for userID with a fresh id and CSRF token.
-func (s *Sessions) Create(ctx context.Context, userID int64) (Session, error) {
-	sess := Session{ID: RandomToken(16), UserID: userID, CSRF: RandomToken(16), CreatedAt: s.now().UTC()}
+// NewLogin names a new sign-in: its session and its token carry it.
+func NewLogin() string { return RandomToken(16) }
+
+// Create starts a new session for userID at login, with a fresh id and CSRF
+// token.
+func (s *Sessions) Create(ctx context.Context, userID int64, login string) (Session, error) {
+	sess := Session{ID: RandomToken(16), UserID: userID, CSRF: RandomToken(16), Login: login, CreatedAt: s.now().UTC()}
 	b, _ := json.Marshal(sess)
-	if err := s.rdb.Set(ctx, s.prefix+sess.ID, b, s.idle).Err(); err != nil {
+	pipe := s.rdb.TxPipeline()
+	pipe.Set(ctx, s.prefix+sess.ID, b, s.idle)
+	pipe.SAdd(ctx, s.userKey(userID), sess.ID)
+	pipe.Expire(ctx, s.userKey(userID), s.max)
+	if _, err := pipe.Exec(ctx); err != nil {
 		return Session{}, fmt.Errorf("store session: %w", err)
 	}
 	return sess, nil
+}
+
+func (s *Sessions) userKey(userID int64) string {
+	return s.prefix + "user:" + strconv.FormatInt(userID, 10)
 }
 
 // Get returns the session and renews its idle timeout.
@@ -85,4 +104,41 @@ func (s *Sessions) Get(ctx context.Context, id string) (Session, error) {
 // Delete ends the session.
 func (s *Sessions) Delete(ctx context.Context, id string) error {
 	return s.rdb.Del(ctx, s.prefix+id).Err()
+}
+
+// EndLogin ends the user's sessions made at login.
+func (s *Sessions) EndLogin(ctx context.Context, userID int64, login string) error {
+	return s.end(ctx, userID, func(sess Session) bool { return sess.Login == login })
+}
+
+// EndAll ends every session of the user.
+func (s *Sessions) EndAll(ctx context.Context, userID int64) error {
+	if err := s.end(ctx, userID, func(Session) bool { return true }); err != nil {
+		return err
+	}
+	return s.rdb.Del(ctx, s.userKey(userID)).Err()
+}
+
+// end deletes the user's sessions that match (and forgets ids that expired).
+func (s *Sessions) end(ctx context.Context, userID int64, match func(Session) bool) error {
+	ids, err := s.rdb.SMembers(ctx, s.userKey(userID)).Result()
+	if err != nil {
+		return fmt.Errorf("list sessions: %w", err)
+	}
+	for _, id := range ids {
+		b, err := s.rdb.Get(ctx, s.prefix+id).Bytes()
+		var sess Session
+		switch {
+		case errors.Is(err, redis.Nil):
+		case err != nil:
+			return fmt.Errorf("read session: %w", err)
+		case json.Unmarshal(b, &sess) == nil && sess.UserID == userID && !match(sess):
+			continue
+		}
+		if err := s.rdb.Del(ctx, s.prefix+id).Err(); err != nil {
+			return fmt.Errorf("end session: %w", err)
+		}
+		s.rdb.SRem(ctx, s.userKey(userID), id)
+	}
+	return nil
 }

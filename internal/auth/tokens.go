@@ -30,11 +30,13 @@ func hashToken(tok string) []byte {
 	return h[:]
 }
 
-// Issue creates a token for userID.
-func (t *Tokens) Issue(ctx context.Context, userID int64) (string, error) {
+// Issue creates a token for userID, issued at login (auth.NewLogin; ""
+// for a token of no login).
+func (t *Tokens) Issue(ctx context.Context, userID int64, login string) (string, error) {
 	tok := tokenPrefix + RandomToken(32)
-	const q = `INSERT INTO api_tokens (user_id, token_hash, expires_at) VALUES ($1, $2, now() + $3::interval)`
-	if _, err := t.db.Exec(ctx, q, userID, hashToken(tok), fmt.Sprintf("%d seconds", int(TokenTTL.Seconds()))); err != nil {
+	const q = `INSERT INTO api_tokens (user_id, token_hash, expires_at, login_id)
+		VALUES ($1, $2, now() + $3::interval, nullif($4, ''))`
+	if _, err := t.db.Exec(ctx, q, userID, hashToken(tok), fmt.Sprintf("%d seconds", int(TokenTTL.Seconds())), login); err != nil {
 		return "", fmt.Errorf("issue token: %w", err)
 	}
 	return tok, nil
@@ -52,4 +54,18 @@ func (t *Tokens) Revoke(ctx context.Context, tok string) error {
 
 func wellFormedToken(tok string) bool {
 	return strings.HasPrefix(tok, tokenPrefix) && len(tok) == len(tokenPrefix)+64
+}
+
+// EndLogin deletes the user's tokens issued at login.
+func (t *Tokens) EndLogin(ctx context.Context, userID int64, login string) error {
+	const q = `DELETE FROM api_tokens WHERE user_id = $1 AND login_id = $2`
+	_, err := t.db.Exec(ctx, q, userID, login)
+	return err
+}
+
+// EndAll deletes every token of the user.
+func (t *Tokens) EndAll(ctx context.Context, userID int64) error {
+	const q = `DELETE FROM api_tokens WHERE user_id = $1`
+	_, err := t.db.Exec(ctx, q, userID)
+	return err
 }

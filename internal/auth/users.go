@@ -14,6 +14,7 @@ import (
 
 	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/platform/text"
+	"github.com/fupinmarket/market/internal/platform/textenc"
 	"github.com/fupinmarket/market/internal/region"
 )
 
@@ -51,6 +52,8 @@ func (n *NewUser) Validate() error {
 	}
 	if n.Name == "" || utf8.RuneCountInString(n.Name) > 64 {
 		f.Add("name", "must be 1 to 64 characters")
+	} else if !textenc.Clean(n.Name, false) {
+		f.Add("name", textenc.ControlReason)
 	} else if msg := text.CheckBidi(n.Name); msg != "" {
 		f.Add("name", msg)
 	}
@@ -181,43 +184,45 @@ func (u *Users) Actor(ctx context.Context, userID int64) (Actor, error) {
 // is). The token's last use is written at most once a minute: writing it at
 // every request made each one a write transaction waiting for its WAL flush.
 // ErrBadToken when the token is unknown or expired.
-func (u *Users) actorForToken(ctx context.Context, tok string) (Actor, error) {
+func (u *Users) actorForToken(ctx context.Context, tok string) (Actor, string, error) {
 	if !wellFormedToken(tok) {
-		return Actor{}, ErrBadToken
+		return Actor{}, "", ErrBadToken
 	}
 	const q = `WITH t AS (
-			SELECT user_id FROM api_tokens WHERE token_hash = $1 AND expires_at > now()),
+			SELECT user_id, coalesce(login_id, '') AS login FROM api_tokens WHERE token_hash = $1 AND expires_at > now()),
 		touched AS (
 			UPDATE api_tokens SET last_used_at = now()
 			WHERE token_hash = $1 AND expires_at > now()
 				AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute'))
 		SELECT u.id, u.email, u.name, r.role, coalesce(r.cooperative_id, 0),
-			coalesce(r.region_code, ''), coalesce(g.level, ''), coalesce(r.buyer_org_id, 0)
+			coalesce(r.region_code, ''), coalesce(g.level, ''), coalesce(r.buyer_org_id, 0), t.login
 		FROM t JOIN users u ON u.id = t.user_id
 		LEFT JOIN user_roles r ON r.user_id = u.id
 		LEFT JOIN regions g ON g.code = r.region_code
 		ORDER BY r.id`
 	rows, err := u.db.Query(ctx, q, hashToken(tok))
 	if err != nil {
-		return Actor{}, fmt.Errorf("resolve token: %w", err)
+		return Actor{}, "", fmt.Errorf("resolve token: %w", err)
 	}
-	a, err := scanActor(rows)
+	var login string
+	a, err := scanActor(rows, &login)
 	if err == nil && a.UserID == 0 {
-		return Actor{}, ErrBadToken
+		return Actor{}, "", ErrBadToken
 	}
-	return a, err
+	return a, login, err
 }
 
 // scanActor reads an actor from rows of (user, one role each) and closes
-// them; no rows leave the actor zero.
-func scanActor(rows pgx.Rows) (Actor, error) {
+// them; no rows leave the actor zero. Extra scans the columns after the
+// role's, which every row repeats.
+func scanActor(rows pgx.Rows, extra ...any) (Actor, error) {
 	defer rows.Close()
 	var a Actor
 	for rows.Next() {
 		var role *string
 		var coop, org int64
 		var regionCode, level string
-		if err := rows.Scan(&a.UserID, &a.Email, &a.Name, &role, &coop, &regionCode, &level, &org); err != nil {
+		if err := rows.Scan(append([]any{&a.UserID, &a.Email, &a.Name, &role, &coop, &regionCode, &level, &org}, extra...)...); err != nil {
 			return Actor{}, err
 		}
 		if role == nil {

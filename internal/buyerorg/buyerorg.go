@@ -20,6 +20,7 @@ import (
 	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/platform/ids"
 	"github.com/fupinmarket/market/internal/platform/text"
+	"github.com/fupinmarket/market/internal/platform/textenc"
 )
 
 // Kinds of organisation.
@@ -53,6 +54,8 @@ func (s *Service) Create(ctx context.Context, a auth.Actor, o Org) (Org, error) 
 	f := errs.FieldErrors{}
 	if o.Name == "" || utf8.RuneCountInString(o.Name) > 64 {
 		f.Add("name", "must be 1 to 64 characters")
+	} else if !textenc.Clean(o.Name, false) {
+		f.Add("name", textenc.ControlReason)
 	} else if msg := text.CheckBidi(o.Name); msg != "" {
 		f.Add("name", msg)
 	}
@@ -101,35 +104,6 @@ func (s *Service) admin(a auth.Actor, orgID int64) error {
 		return nil
 	}
 	return errs.E(errs.Forbidden, "only the organisation's administrator may do this")
-}
-
-// AddMember adds the account with email to the organisation.
-func (s *Service) AddMember(ctx context.Context, a auth.Actor, orgID int64, email string) error {
-	if err := s.admin(a, orgID); err != nil {
-		return err
-	}
-	var uid int64
-	err := s.db.QueryRow(ctx, `SELECT id FROM users WHERE email = $1`, strings.ToLower(strings.TrimSpace(email))).Scan(&uid)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return errs.Validation("the member is not valid", map[string]string{"email": "no account with this email"})
-	}
-	if err != nil {
-		return err
-	}
-	// An account buys for one organisation: adding a member again is a
-	// no-op, adding another organisation's member is refused.
-	const q = `WITH ins AS (
-			INSERT INTO buyer_org_members (buyer_org_id, user_id) VALUES ($1, $2)
-			ON CONFLICT (user_id) DO NOTHING RETURNING buyer_org_id)
-		SELECT coalesce((SELECT buyer_org_id FROM ins), (SELECT buyer_org_id FROM buyer_org_members WHERE user_id = $2))`
-	var in int64
-	if err := s.db.QueryRow(ctx, q, orgID, uid).Scan(&in); err != nil {
-		return fmt.Errorf("add member: %w", err)
-	}
-	if in != orgID {
-		return errs.Validation("the member is not valid", map[string]string{"email": "already belongs to another organisation"})
-	}
-	return nil
 }
 
 // Accept records the organisation's acceptance (验收) of a member's

@@ -42,8 +42,25 @@ func (w *world) actor(tb testing.TB, id int64) auth.Actor {
 	return a
 }
 
+// invitationOf is the invitee's one pending invitation from org.
+func (w *world) invitationOf(tb testing.TB, invitee auth.Actor, org buyerorg.Org) int64 {
+	tb.Helper()
+	list, err := w.svc.Invitations(w.ctx, invitee)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for _, inv := range list {
+		if inv.OrgID == org.ID {
+			return int64(inv.ID)
+		}
+	}
+	tb.Fatalf("%s has no invitation from %s: %+v", invitee.Email, org.Name, list)
+	return 0
+}
+
 // TestOneOrganisationPerAccount: an account creates, administers and buys
-// for one organisation at most.
+// for one organisation at most, and joins one only by accepting its
+// invitation.
 func TestOneOrganisationPerAccount(t *testing.T) {
 	w := newWorld(t)
 	founder := w.buyer(t, "founder@example.com")
@@ -56,11 +73,23 @@ func TestOneOrganisationPerAccount(t *testing.T) {
 	}
 	founder = w.actor(t, founder.UserID) // now with the organisation's administrator role
 	member := w.buyer(t, "member@example.com")
-	if err := w.svc.AddMember(w.ctx, founder, int64(org.ID), "member@example.com"); err != nil {
+	for _, email := range []string{"member@example.com", "member@example.com", "nobody@example.com"} {
+		if err := w.svc.Invite(w.ctx, founder, int64(org.ID), email); err != nil {
+			t.Errorf("invite %s: %v, want nil whether or not the account exists", email, err)
+		}
+	}
+	if members, _ := w.svc.Members(w.ctx, founder, int64(org.ID)); len(members) != 1 {
+		t.Fatalf("%d members after invitations alone, want the founder only", len(members))
+	}
+	inv := w.invitationOf(t, member, org)
+	if _, err := w.svc.AcceptInvitation(w.ctx, founder, inv); !errs.Is(err, errs.NotFound) {
+		t.Errorf("the inviter accepting for the invitee: %v", err)
+	}
+	if _, err := w.svc.AcceptInvitation(w.ctx, member, inv); err != nil {
 		t.Fatal(err)
 	}
-	if err := w.svc.AddMember(w.ctx, founder, int64(org.ID), "member@example.com"); err != nil {
-		t.Errorf("adding a member again: %v, want no change", err)
+	if _, err := w.svc.AcceptInvitation(w.ctx, member, inv); !errs.Is(err, errs.NotFound) {
+		t.Errorf("accepting twice: %v", err)
 	}
 	if _, err := w.svc.Create(w.ctx, member, buyerorg.Org{Name: "工会", Kind: "union"}); !errs.Is(err, errs.Conflict) {
 		t.Errorf("a member founding another organisation: %v, want a conflict", err)
@@ -72,14 +101,29 @@ func TestOneOrganisationPerAccount(t *testing.T) {
 		t.Fatal(err)
 	}
 	other = w.actor(t, other.UserID)
-	err = w.svc.AddMember(w.ctx, other, int64(second.ID), "member@example.com")
-	var e *errs.Error
-	if !errors.As(err, &e) || e.Kind != errs.Invalid || e.Fields["email"] == "" {
-		t.Errorf("adding another organisation's member: %v, want a field error on email", err)
+	if err := w.svc.Invite(w.ctx, other, int64(second.ID), "member@example.com"); err != nil {
+		t.Errorf("inviting another organisation's member: %v, want the same nil", err)
+	}
+	again := w.invitationOf(t, member, second)
+	if _, err := w.svc.AcceptInvitation(w.ctx, member, again); !errs.Is(err, errs.Conflict) {
+		t.Errorf("a member accepting a second organisation: %v, want a conflict", err)
+	}
+	if err := w.svc.Leave(w.ctx, founder, int64(org.ID)); !errs.Is(err, errs.Conflict) {
+		t.Errorf("the administrator leaving: %v, want a conflict", err)
+	}
+	if err := w.svc.Leave(w.ctx, member, int64(org.ID)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.svc.AcceptInvitation(w.ctx, member, again); err != nil {
+		t.Errorf("accepting after leaving: %v", err)
 	}
 	members, err := w.svc.Members(w.ctx, founder, int64(org.ID))
-	if err != nil || len(members) != 2 {
-		t.Errorf("members of the first organisation: %d, %v; want the founder and the member", len(members), err)
+	if err != nil || len(members) != 1 {
+		t.Errorf("members of the first organisation: %d, %v; want the founder", len(members), err)
+	}
+	var e *errs.Error
+	if err := w.svc.Invite(w.ctx, founder, int64(org.ID), "not an email"); !errors.As(err, &e) || e.Fields["email"] == "" {
+		t.Errorf("a malformed email: %v", err)
 	}
 }
 

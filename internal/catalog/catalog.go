@@ -13,11 +13,11 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/fupinmarket/market/internal/platform/ids"
 	"github.com/fupinmarket/market/internal/platform/text"
+	"github.com/fupinmarket/market/internal/platform/textenc"
 )
 
 // Status is a product's state.
@@ -313,15 +313,16 @@ func (in *ProductInput) validate(f map[string]string) {
 	if msg := checkText(in.Title, maxTitle, true); msg != "" {
 		add("title", msg)
 	}
-	if msg := checkText(in.Description, maxDescription, false); msg != "" {
+	if msg := checkLines(in.Description, maxDescription, false); msg != "" {
 		add("description", msg)
 	}
 	for _, t := range []struct {
 		field, value string
 		max          int
-	}{{"title_ug", in.TitleUg, maxTitle}, {"title_en", in.TitleEn, maxTitle},
-		{"description_ug", in.DescriptionUg, maxDescription}, {"description_en", in.DescriptionEn, maxDescription}} {
-		if msg := checkText(t.value, t.max, false); msg != "" {
+		lines        bool
+	}{{"title_ug", in.TitleUg, maxTitle, false}, {"title_en", in.TitleEn, maxTitle, false},
+		{"description_ug", in.DescriptionUg, maxDescription, true}, {"description_en", in.DescriptionEn, maxDescription, true}} {
+		if msg := checkTextOf(t.value, t.max, false, t.lines); msg != "" {
 			add(t.field, msg)
 		}
 	}
@@ -392,7 +393,13 @@ func validSKU(s string) bool {
 	return true
 }
 
-func checkText(s string, max int, required bool) string {
+// checkText checks a one-line text (a title, a name); checkLines one that
+// may hold tabs and line breaks (a description).
+func checkText(s string, max int, required bool) string { return checkTextOf(s, max, required, false) }
+
+func checkLines(s string, max int, required bool) string { return checkTextOf(s, max, required, true) }
+
+func checkTextOf(s string, max int, required, lines bool) string {
 	switch {
 	case s == "" && required:
 		return "required"
@@ -400,11 +407,8 @@ func checkText(s string, max int, required bool) string {
 		return "is not valid UTF-8"
 	case utf8.RuneCountInString(s) > max:
 		return fmt.Sprintf("must be at most %d characters", max)
-	}
-	for _, c := range s {
-		if unicode.IsControl(c) && c != '\n' && c != '\r' && c != '\t' {
-			return "must not hold control characters"
-		}
+	case !textenc.Clean(s, lines):
+		return textenc.ControlReason
 	}
 	return text.CheckBidi(s)
 }

@@ -37,16 +37,15 @@ func (s *Service) CreateLot(ctx context.Context, a auth.Actor, productID int64, 
 	}
 	f := map[string]string{}
 	received, _ := in.validate(s.Today(), f)
-	// Every household must exist and be a member of the cooperative.
+	// Every household must be a member of the cooperative.
 	hh := make([]int64, 0, len(in.Contributions))
 	for _, c := range in.Contributions {
 		if c.HouseholdID > 0 {
 			hh = append(hh, int64(c.HouseholdID))
 		}
 	}
-	const qMembers = `SELECT h.id, EXISTS (SELECT 1 FROM cooperative_members m
-			WHERE m.cooperative_id = $2 AND m.household_id = h.id)
-		FROM households h WHERE h.id = ANY($1)`
+	const qMembers = `SELECT m.household_id, true FROM cooperative_members m
+		WHERE m.cooperative_id = $2 AND m.household_id = ANY($1)`
 	rows, err := tx.Query(ctx, qMembers, hh, coop.ID)
 	if err != nil {
 		return Lot{}, fmt.Errorf("check members: %w", err)
@@ -61,13 +60,10 @@ func (s *Service) CreateLot(ctx context.Context, a auth.Actor, productID int64, 
 		if c.HouseholdID <= 0 {
 			continue
 		}
-		k := fmt.Sprintf("contributions[%d].household_id", i)
-		m, known := member[c.HouseholdID]
-		switch {
-		case !known:
-			addField(f, k, "no such household")
-		case !m:
-			addField(f, k, "is not a member of this cooperative")
+		// A household that does not exist and one of elsewhere get one
+		// answer: a cooperative learns nothing of households outside it.
+		if !member[c.HouseholdID] {
+			addField(f, fmt.Sprintf("contributions[%d].household_id", i), "is not a member of this cooperative")
 		}
 	}
 	if len(f) > 0 {

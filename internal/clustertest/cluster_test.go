@@ -136,9 +136,12 @@ func (c *cluster) backendState(n int) string {
 	return ""
 }
 
-// metric reads one unlabelled metric of a node.
+// metric reads one unlabelled metric of a node, from its metrics listener
+// (its port + 100, as cluster.sh starts it).
 func metric(node, name string) (float64, bool) {
-	_, b := get(node + "/metrics")
+	i := strings.LastIndex(node, ":")
+	port, _ := strconv.Atoi(node[i+1:])
+	_, b := get(node[:i+1] + strconv.Itoa(port+100) + "/metrics")
 	m := regexp.MustCompile(`(?m)^` + name + ` (\S+)$`).FindSubmatch(b)
 	if m == nil {
 		return 0, false

@@ -16,6 +16,8 @@ import (
 // Config is every setting of the service.
 type Config struct {
 	Addr                 string        // MARKET_ADDR
+	MetricsAddr          string        // MARKET_METRICS_ADDR: /metrics, on a listener of its own; empty: none
+	BaseURL              string        // MARKET_BASE_URL: the site's address in absolute links (QR codes, receipts, Stripe's return)
 	DataDir              string        // MARKET_DATA_DIR
 	DatabaseURL          string        // DATABASE_URL: marketd's, as the service's role; empty: a private cluster under DataDir
 	MigrateDatabaseURL   string        // MIGRATE_DATABASE_URL: marketctl's, as the tables' owner; empty: DATABASE_URL
@@ -37,11 +39,13 @@ type Config struct {
 	BodyLimit            int           // MARKET_BODY_LIMIT bytes
 	SessionIdle          time.Duration // MARKET_SESSION_IDLE
 	SessionMax           time.Duration // MARKET_SESSION_MAX
-	LoginLimitAccount    int           // MARKET_LOGIN_LIMIT_ACCOUNT failed logins per account per window
+	LoginLimitAccount    int           // MARKET_LOGIN_LIMIT_ACCOUNT failed logins per account and client address before back-off
 	LoginLimitClient     int           // MARKET_LOGIN_LIMIT_CLIENT login attempts per client address per window
 	LoginLimitWindow     time.Duration // MARKET_LOGIN_LIMIT_WINDOW
 	OrderTTL             time.Duration // MARKET_ORDER_TTL unpaid orders paid online expire after this
 	TransferTTL          time.Duration // MARKET_TRANSFER_TTL unpaid bank-transfer orders expire after this
+	MaxUnpaidOrders      int           // MARKET_MAX_UNPAID_ORDERS a buyer's unpaid orders at once
+	MaxUnitsPerVariant   int           // MARKET_MAX_UNITS_PER_VARIANT units of a variant a buyer holds unpaid (and a line's most)
 	LogLevel             string        // MARKET_LOG_LEVEL
 	TrustProxy           bool          // MARKET_TRUST_PROXY: take the client address from X-Forwarded-For
 	PayeeName            string        // MARKET_PAYEE_NAME: account holder for bank transfers
@@ -85,6 +89,8 @@ func (c *Config) settings() []setting {
 	}
 	return []setting{
 		{"addr", "MARKET_ADDR", "listen address", str(&c.Addr), ":8080", false},
+		{"base-url", "MARKET_BASE_URL", "the site's public address, used in every absolute link it makes (QR codes, receipt links, Stripe's return); never taken from a request", str(&c.BaseURL), "http://localhost:8080", false},
+		{"metrics-addr", "MARKET_METRICS_ADDR", "listen address of /metrics (Prometheus), never the public one; empty serves no metrics", str(&c.MetricsAddr), "127.0.0.1:9090", false},
 		{"data-dir", "MARKET_DATA_DIR", "directory for the private PostgreSQL cluster, the data key and uploads", str(&c.DataDir), "./var", false},
 		{"database-url", "DATABASE_URL", "PostgreSQL URL; empty starts a private cluster under the data dir", str(&c.DatabaseURL), "", true},
 		{"migrate-database-url", "MIGRATE_DATABASE_URL", "PostgreSQL URL of the tables' owner for marketctl (migrations, imports); empty uses DATABASE_URL", str(&c.MigrateDatabaseURL), "", true},
@@ -106,11 +112,13 @@ func (c *Config) settings() []setting {
 		{"body-limit", "MARKET_BODY_LIMIT", "largest request body in bytes", num(&c.BodyLimit), "8388608", false},
 		{"session-idle", "MARKET_SESSION_IDLE", "a session ends after this long unused", dur(&c.SessionIdle), "2h", false},
 		{"session-max", "MARKET_SESSION_MAX", "a session ends this long after login whatever its use", dur(&c.SessionMax), "168h", false},
-		{"login-limit-account", "MARKET_LOGIN_LIMIT_ACCOUNT", "failed logins allowed per account per window", num(&c.LoginLimitAccount), "5", false},
+		{"login-limit-account", "MARKET_LOGIN_LIMIT_ACCOUNT", "failed logins of one account from one client address before each further attempt waits a back-off that doubles up to the window", num(&c.LoginLimitAccount), "5", false},
 		{"login-limit-client", "MARKET_LOGIN_LIMIT_CLIENT", "login attempts allowed per client address per window", num(&c.LoginLimitClient), "30", false},
-		{"login-limit-window", "MARKET_LOGIN_LIMIT_WINDOW", "login rate-limit window", dur(&c.LoginLimitWindow), "15m", false},
+		{"login-limit-window", "MARKET_LOGIN_LIMIT_WINDOW", "window of the per-address login limit, and the longest back-off", dur(&c.LoginLimitWindow), "15m", false},
 		{"order-ttl", "MARKET_ORDER_TTL", "unpaid orders paid online (card, Alipay, WeChat Pay) expire after this", dur(&c.OrderTTL), "30m", false},
 		{"transfer-ttl", "MARKET_TRANSFER_TTL", "unpaid bank-transfer orders expire after this (a finance office needs days)", dur(&c.TransferTTL), "72h", false},
+		{"max-unpaid-orders", "MARKET_MAX_UNPAID_ORDERS", "unpaid orders one buyer may have at once", num(&c.MaxUnpaidOrders), "5", false},
+		{"max-units-per-variant", "MARKET_MAX_UNITS_PER_VARIANT", "units of one product variant a buyer may hold in unpaid orders (and on one line)", num(&c.MaxUnitsPerVariant), "50", false},
 		{"log-level", "MARKET_LOG_LEVEL", "debug, info, warn or error", str(&c.LogLevel), "info", false},
 		{"trust-proxy", "MARKET_TRUST_PROXY", "take the client address from X-Forwarded-For", boolean(&c.TrustProxy), "false", false},
 		{"payee-name", "MARKET_PAYEE_NAME", "account holder shown for bank transfers", str(&c.PayeeName), "扶贫集市（演示）运营中心", false},
@@ -166,9 +174,17 @@ func (c *Config) validate() error {
 	if c.ReplicaMaxLag < 0 || c.DrainDelay < 0 {
 		return fmt.Errorf("replica-max-lag and drain-delay must not be negative")
 	}
+	if c.MaxUnpaidOrders <= 0 || c.MaxUnitsPerVariant <= 0 {
+		return fmt.Errorf("max-unpaid-orders and max-units-per-variant must be positive")
+	}
 	if c.SessionIdle <= 0 || c.SessionMax < c.SessionIdle {
 		return fmt.Errorf("session-idle must be positive and at most session-max")
 	}
+	u, err := url.Parse(c.BaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("base-url must be an http or https address such as https://market.example")
+	}
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
@@ -203,6 +219,10 @@ func valueOf(c *Config, name string) string {
 	switch name {
 	case "addr":
 		return c.Addr
+	case "base-url":
+		return c.BaseURL
+	case "metrics-addr":
+		return c.MetricsAddr
 	case "data-dir":
 		return c.DataDir
 	case "database-url":
@@ -257,6 +277,10 @@ func valueOf(c *Config, name string) string {
 		return c.OrderTTL.String()
 	case "transfer-ttl":
 		return c.TransferTTL.String()
+	case "max-unpaid-orders":
+		return fmt.Sprint(c.MaxUnpaidOrders)
+	case "max-units-per-variant":
+		return fmt.Sprint(c.MaxUnitsPerVariant)
 	case "log-level":
 		return c.LogLevel
 	case "trust-proxy":

@@ -122,7 +122,7 @@ func (f *fixture) household(county string) ids.ID {
 	var id ids.ID
 	err := f.db.Pool.QueryRow(f.ctx, `INSERT INTO households (registry_no, village_code, members, status,
 			baseline_income_fen, baseline_year, head_name_enc, head_id_enc, head_id_hash, head_name_mask, head_id_mask, key_version)
-		VALUES ($1, $2, 3, 'lifted', 300000, 2019, '\x00', '\x00', $3, '阿*', '6532**********0000', 1) RETURNING id`,
+		VALUES ($1, $2, 3, 'lifted', 300000, 2019, '\x00', '\x00', $3, '阿**', '6532**********0000', 1) RETURNING id`,
 		fmt.Sprintf("H%d", f.n), village, []byte(fmt.Sprint(f.n))).Scan(&id)
 	if err != nil {
 		f.t.Fatal(err)

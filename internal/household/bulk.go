@@ -22,9 +22,9 @@ var CopyColumns = []string{"registry_no", "village_code", "members", "status", "
 // into the registry with COPY, in the caller's transaction, and returns how
 // many it wrote. It checks nothing a registry office's Create or Import
 // checks: it is for loaders that generate millions of valid households (the
-// demo), for whom one INSERT each would take minutes. A registry number or
-// ID number taken already fails the whole copy (with PostgreSQL's error,
-// which names the row).
+// demo), for whom one INSERT each would take minutes. A registry number
+// taken already fails the whole copy (with PostgreSQL's error, which names
+// the row); ID numbers are the loader's to keep distinct.
 func CopySealedTx(ctx context.Context, tx pgx.Tx, rows pgx.CopyFromSource) (int64, error) {
 	n, err := tx.CopyFrom(ctx, pgx.Identifier{"households"}, CopyColumns, rows)
 	if err != nil {

@@ -51,7 +51,10 @@ func (s *Service) Create(ctx context.Context, actor auth.Actor, in Input) (House
 	if err := villageCheck(ctx, tx, scope, rec.VillageCode); err != nil {
 		return Household{}, err
 	}
-	if err := duplicateCheck(ctx, tx, 0, rec.RegistryNo, sl.IDHashes); err != nil {
+	if err := lockHeads(ctx, tx); err != nil {
+		return Household{}, err
+	}
+	if err := duplicateCheck(ctx, tx, scope, 0, rec.RegistryNo, sl.IDHashes); err != nil {
 		return Household{}, err
 	}
 	const q = `INSERT INTO households (registry_no, village_code, members, status, lifted_year,
@@ -67,6 +70,9 @@ func (s *Service) Create(ctx context.Context, actor auth.Actor, in Input) (House
 	h, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByPos[Household])
 	if err != nil {
 		return Household{}, fmt.Errorf("create household: %w", uniqueViolation(err))
+	}
+	if err := recordConflicts(ctx, tx, int64(h.ID), sl.IDHashes, actor.UserID); err != nil {
+		return Household{}, err
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return Household{}, fmt.Errorf("create household: %w", uniqueViolation(err))
@@ -135,6 +141,9 @@ func (s *Service) Update(ctx context.Context, actor auth.Actor, id ids.ID, p Pat
 		return Household{}, err
 	}
 	defer tx.Rollback(ctx)
+	if err := lockHeads(ctx, tx); err != nil {
+		return Household{}, err
+	}
 	const sel = `SELECT ` + cols + `, head_name_enc, head_id_enc
 		FROM households WHERE id = $1 AND village_code LIKE $2 || '%' FOR NO KEY UPDATE`
 	rows, err := tx.Query(ctx, sel, id, scope)
@@ -168,7 +177,7 @@ func (s *Service) Update(ctx context.Context, actor auth.Actor, id ids.ID, p Pat
 	if err != nil {
 		return Household{}, err
 	}
-	if err := duplicateCheck(ctx, tx, int64(id), rec.RegistryNo, sl.IDHashes); err != nil {
+	if err := duplicateCheck(ctx, tx, scope, int64(id), rec.RegistryNo, sl.IDHashes); err != nil {
 		return Household{}, err
 	}
 	const q = `UPDATE households SET village_code = $2, members = $3, status = $4, lifted_year = $5,
@@ -183,6 +192,9 @@ func (s *Service) Update(ctx context.Context, actor auth.Actor, id ids.ID, p Pat
 	h, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByPos[Household])
 	if err != nil {
 		return Household{}, fmt.Errorf("update household: %w", uniqueViolation(err))
+	}
+	if err := recordConflicts(ctx, tx, int64(id), sl.IDHashes, actor.UserID); err != nil {
+		return Household{}, err
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return Household{}, fmt.Errorf("update household: %w", uniqueViolation(err))

@@ -71,7 +71,7 @@ func ParseStatus(s string) (Status, bool) {
 }
 
 // Household is one registered household as the API serves it. HeadName and
-// HeadIDNumber are masked (阿*古丽, 6532**********1234) unless Revealed.
+// HeadIDNumber are masked (阿**, 6532**********1234) unless Revealed.
 type Household struct {
 	ID                ids.ID    `json:"id"`
 	RegistryNo        string    `json:"registry_no"`

@@ -88,6 +88,9 @@ func (s *Service) Import(ctx context.Context, actor auth.Actor, r io.Reader, opt
 	if src.valid == 0 && problems.count == 0 {
 		return res, errs.Validation("invalid import file", map[string]string{"file": "no data rows"})
 	}
+	if err := lockHeads(ctx, tx); err != nil {
+		return ImportResult{}, err
+	}
 	if err := checkStaging(ctx, tx, scope, problems); err != nil {
 		return ImportResult{}, err
 	}
@@ -123,6 +126,14 @@ func (s *Service) Import(ctx context.Context, actor auth.Actor, r io.Reader, opt
 		SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up`
 	if err := tx.QueryRow(ctx, upsert, s.ring.Current()).Scan(&res.Imported, &res.Updated); err != nil {
 		return ImportResult{}, fmt.Errorf("import: %w", uniqueViolation(err))
+	}
+	const conflicts = `INSERT INTO household_id_conflicts (household_id, other_household_id, actor_user_id)
+		SELECT h.id, o.id, nullif($1::bigint, 0) FROM household_import s
+			JOIN households h ON h.registry_no = s.registry_no
+			JOIN households o ON o.head_id_hash = ANY(s.head_id_hashes) AND o.id <> h.id
+		ON CONFLICT DO NOTHING`
+	if _, err := tx.Exec(ctx, conflicts, actor.UserID); err != nil {
+		return ImportResult{}, fmt.Errorf("import: record ID number conflicts: %w", err)
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return ImportResult{}, fmt.Errorf("import: %w", uniqueViolation(err))

@@ -58,14 +58,19 @@ func checkStaging(ctx context.Context, tx pgx.Tx, scope string, problems *proble
 				WHERE h.village_code NOT LIKE $1 || '%' ORDER BY s.row_no`,
 			args:   []any{scope},
 			column: "registry_no",
-			reason: func(int) string { return "registered to a household outside your jurisdiction" },
+			// The same answer as for a registry number held inside (Create):
+			// nothing about where it is held.
+			reason: func(int) string { return "already registered" },
 		},
 		{
+			// Only households the office may see: a duplicate elsewhere is
+			// accepted and raised as a conflict (conflicts.go).
 			name: "ID numbers of other households",
 			q: `SELECT DISTINCT s.row_no, 0 FROM household_import s
 					CROSS JOIN LATERAL unnest(s.head_id_hashes) AS x(hash)
 					JOIN households h ON h.head_id_hash = x.hash
-				WHERE h.registry_no <> s.registry_no ORDER BY s.row_no`,
+				WHERE h.registry_no <> s.registry_no AND h.village_code LIKE $1 || '%' ORDER BY s.row_no`,
+			args:   []any{scope},
 			column: "head_id_number",
 			reason: func(int) string { return "already registered as the head of another household" },
 		},

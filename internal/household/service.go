@@ -129,12 +129,14 @@ func villageCheck(ctx context.Context, tx pgx.Tx, scope, code string) error {
 	return nil
 }
 
-// duplicateCheck reports a registry number or ID number already held by
-// another household than self (0 for a new one).
-func duplicateCheck(ctx context.Context, tx pgx.Tx, self int64, registryNo string, idHashes [][]byte) error {
-	const q = `SELECT registry_no = $2, head_id_hash = ANY($3) FROM households
+// duplicateCheck reports a registry number held by another household than
+// self (0 for a new one), or an ID number heading another household of
+// scope; an ID number heading a household outside scope is no error here
+// (recordConflicts raises it). The caller holds lockHeads.
+func duplicateCheck(ctx context.Context, tx pgx.Tx, scope string, self int64, registryNo string, idHashes [][]byte) error {
+	const q = `SELECT registry_no = $2, head_id_hash = ANY($3) AND village_code LIKE $4 || '%' FROM households
 		WHERE id <> $1 AND (registry_no = $2 OR head_id_hash = ANY($3))`
-	rows, err := tx.Query(ctx, q, self, registryNo, idHashes)
+	rows, err := tx.Query(ctx, q, self, registryNo, idHashes, scope)
 	if err != nil {
 		return fmt.Errorf("check duplicates: %w", err)
 	}
@@ -164,8 +166,6 @@ func uniqueViolation(err error) error {
 	switch pe.ConstraintName {
 	case "households_registry_no_key":
 		return errs.Validation("invalid household", map[string]string{"registry_no": "already registered"})
-	case "households_head_id_hash_key":
-		return errs.Validation("invalid household", map[string]string{"head_id_number": "already registered as the head of another household"})
 	}
 	return errs.E(errs.Conflict, "household changed concurrently; try again")
 }

@@ -69,7 +69,7 @@ func TestWageValidation(t *testing.T) {
 	before := w.count(t, `SELECT count(*) FROM wages`)
 	outsider := w.count(t, `INSERT INTO households (registry_no, village_code, members, status, baseline_income_fen, baseline_year,
 		head_name_enc, head_id_enc, head_id_hash, head_name_mask, head_id_mask, key_version)
-		SELECT 'X001', village_code, 2, 'lifted', 300000, 2020, '\x01', '\x02', '\x0707', '阿*', '6532**********0001', 1
+		SELECT 'X001', village_code, 2, 'lifted', 300000, 2020, '\x01', '\x02', '\x0707', '阿**', '6532**********0001', 1
 		FROM households WHERE id = $1 RETURNING id`, w.Households[0])
 	bad := []income.WageInput{w.wage(0, 0), w.wage(1, 100), {HouseholdID: ids.ID(outsider), WorkFrom: w.clk.Today(), Kind: "sorting",
 		AmountFen: 100, PaidOn: w.clk.Today()}}

@@ -151,7 +151,8 @@ func TestSealingWaitsForAnOpenWriter(t *testing.T) {
 // every entry exactly once, in id order, without a gap.
 func TestSealingIsGapFreeUnderConcurrency(t *testing.T) {
 	ctx := context.Background()
-	w := ordertest.New(t, order.Config{})
+	// One buyer checks out from many goroutines at once: no holding limit.
+	w := ordertest.New(t, order.Config{MaxUnpaidOrders: 1000})
 	w.Lot(t, "100000", "2026-09-01", "per_unit", 1000, 1, 2, 3)
 	sealer := ledger.Sealer{DB: w.DB.AppPool(t), Batch: 5}
 	const workers, each = 6, 15

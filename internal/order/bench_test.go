@@ -2,6 +2,7 @@ package order_test
 
 import (
 	"context"
+	"math"
 	"testing"
 
 	"github.com/fupinmarket/market/internal/feed"
@@ -13,7 +14,8 @@ import (
 // the world fixture (three households per lot); scripts/bench-checkout.sh
 // measures the concurrent case beside pgbench.
 func BenchmarkPlace(b *testing.B) {
-	w := ordertest.New(b, order.Config{})
+	// One buyer places b.N unpaid orders: no holding limits here.
+	w := ordertest.New(b, order.Config{MaxUnpaidOrders: math.MaxInt32, MaxUnitsPerVariant: math.MaxInt32})
 	w.Lot(b, "10000000", "2026-09-01", "per_unit", 1000, 1, 1, 2)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

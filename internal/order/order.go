@@ -4,6 +4,7 @@
 package order
 
 import (
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/platform/ids"
 	"github.com/fupinmarket/market/internal/platform/text"
+	"github.com/fupinmarket/market/internal/platform/textenc"
 )
 
 // Status is an order's place in its lifecycle.
@@ -60,11 +62,9 @@ type PlaceRequest struct {
 
 var mobile = regexp.MustCompile(`^1[3-9][0-9]{9}$`)
 
-// MaxItemQuantity bounds one line.
-const MaxItemQuantity = 999
-
-// Validate checks the request's shape; stock is checked in the transaction.
-func (r *PlaceRequest) Validate(methods []string) error {
+// Validate checks the request's shape, lines of at most maxQty units; stock
+// and the buyer's holdings are checked in the transaction.
+func (r *PlaceRequest) Validate(methods []string, maxQty int) error {
 	f := errs.FieldErrors{}
 	if len(r.Items) == 0 {
 		f.Add("items", "must list at least one item")
@@ -76,8 +76,8 @@ func (r *PlaceRequest) Validate(methods []string) error {
 		if it.VariantID <= 0 {
 			f.Add(itemField(i, "variant_id"), "is required")
 		}
-		if it.Quantity < 1 || it.Quantity > MaxItemQuantity {
-			f.Add(itemField(i, "quantity"), "must be between 1 and 999")
+		if it.Quantity < 1 || it.Quantity > maxQty {
+			f.Add(itemField(i, "quantity"), fmt.Sprintf("must be between 1 and %d", maxQty))
 		}
 	}
 	a := &r.ShippingAddress
@@ -89,6 +89,8 @@ func (r *PlaceRequest) Validate(methods []string) error {
 			f.Add("shipping_address."+field, "is required")
 		} else if utf8.RuneCountInString(v) > max {
 			f.Add("shipping_address."+field, "is too long")
+		} else if !textenc.Clean(v, false) {
+			f.Add("shipping_address."+field, textenc.ControlReason)
 		} else if msg := text.CheckBidi(v); msg != "" {
 			f.Add("shipping_address."+field, msg)
 		}

@@ -83,9 +83,10 @@ func TestValidation(t *testing.T) {
 	}
 }
 
-// TestLastUnitsUnderConcurrency: 100 buyers race for the last 20 units.
+// TestLastUnitsUnderConcurrency: 100 checkouts race for the last 20 units
+// (of one buyer, allowed as many unpaid orders).
 func TestLastUnitsUnderConcurrency(t *testing.T) {
-	w := ordertest.New(t, order.Config{})
+	w := ordertest.New(t, order.Config{MaxUnpaidOrders: 1000})
 	w.Lot(t, "30", "2026-09-01", "per_unit", 1200, 1, 2)
 	w.Lot(t, "20", "2026-09-02", "revenue_share", 3000, 3, 1, 1) // 50 kg = 20 boxes of 2.5
 	var ok, short atomic.Int32

@@ -13,6 +13,7 @@ import (
 	"github.com/fupinmarket/market/internal/auth"
 	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/platform/text"
+	"github.com/fupinmarket/market/internal/platform/textenc"
 )
 
 // payment is an order locked for a payment event, in a batch.
@@ -125,7 +126,7 @@ func (s *Service) ConfirmManual(ctx context.Context, a auth.Actor, orderID int64
 	if msg := text.CheckBidi(reference); msg != "" {
 		return errs.Validation("the confirmation is not valid", map[string]string{"reference": msg})
 	}
-	if reference == "" || len(reference) > 64 {
+	if reference == "" || len(reference) > 64 || !textenc.Clean(reference, false) {
 		return errs.Validation("the confirmation is not valid", map[string]string{"reference": "is required (the bank's transfer reference, at most 64 characters)"})
 	}
 	now := s.cfg.Clock.Now()
@@ -156,7 +157,14 @@ type StripeEvent struct {
 	Type            string // payment_intent.succeeded, payment_intent.payment_failed
 	PaymentIntentID string
 	Status          string // the PaymentIntent's current status, re-fetched when needed
+	// AmountFen and Currency are the PaymentIntent's (with Status): a
+	// payment pays an order only when they are the order's total in CNY.
+	AmountFen int64
+	Currency  string
 }
+
+// Currency is the currency orders are priced and paid in (amounts in fen).
+const Currency = "cny"
 
 // ApplyStripeEvent applies a PaymentIntent event once (I5). The final state
 // follows the PaymentIntent's status, so events arriving out of order (failed
@@ -167,8 +175,8 @@ func (s *Service) ApplyStripeEvent(ctx context.Context, ev StripeEvent) error {
 		return err
 	}
 	defer tx.Rollback(ctx)
-	var orderID int64
-	err = tx.QueryRow(ctx, `SELECT id FROM orders WHERE payment_intent_id = $1`, ev.PaymentIntentID).Scan(&orderID)
+	var orderID, totalFen int64
+	err = tx.QueryRow(ctx, `SELECT id, total_fen FROM orders WHERE payment_intent_id = $1`, ev.PaymentIntentID).Scan(&orderID, &totalFen)
 	if errors.Is(err, pgx.ErrNoRows) {
 		if _, err := recordEvent(ctx, tx, Stripe, ev.ID, ev.Type, 0, 0); err != nil {
 			return err
@@ -177,6 +185,12 @@ func (s *Service) ApplyStripeEvent(ctx context.Context, ev StripeEvent) error {
 	}
 	if err != nil {
 		return err
+	}
+	if ev.Status == "succeeded" && (ev.AmountFen != totalFen || !strings.EqualFold(ev.Currency, Currency)) {
+		if err := s.recordMismatch(ctx, tx, orderID, totalFen, ev); err != nil {
+			return err
+		}
+		return tx.Commit(ctx)
 	}
 	now := s.cfg.Clock.Now()
 	b := &pgx.Batch{}

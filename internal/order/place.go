@@ -28,7 +28,19 @@ type Config struct {
 	// Feed writes the supervising platform's events (sale.paid,
 	// sale.refunded) in the paying and refunding transactions; nil: no feed.
 	Feed *feed.Outbox
+	// MaxUnpaidOrders and MaxUnitsPerVariant bound what one buyer holds
+	// unpaid: so many orders, so many units of a variant over all of them
+	// (a line holds at most MaxUnitsPerVariant too). Zero takes the
+	// defaults.
+	MaxUnpaidOrders, MaxUnitsPerVariant int
 }
+
+// Defaults of the holding limits (MARKET_MAX_UNPAID_ORDERS,
+// MARKET_MAX_UNITS_PER_VARIANT).
+const (
+	DefaultMaxUnpaidOrders    = 5
+	DefaultMaxUnitsPerVariant = 50
+)
 
 // WithClock returns a copy of the service whose "now" is clk: the demo
 // places orders over a past year with it.
@@ -46,6 +58,12 @@ type Service struct {
 
 // NewService returns the order service.
 func NewService(db *pgxpool.Pool, cfg Config) *Service {
+	if cfg.MaxUnpaidOrders <= 0 {
+		cfg.MaxUnpaidOrders = DefaultMaxUnpaidOrders
+	}
+	if cfg.MaxUnitsPerVariant <= 0 {
+		cfg.MaxUnitsPerVariant = DefaultMaxUnitsPerVariant
+	}
 	return &Service{db: db, cfg: cfg}
 }
 
@@ -71,12 +89,15 @@ type Shortage struct {
 // items). Two round trips of six statements: the first begins, takes the
 // order's id and number, reads the variants and locks their lots; the
 // second writes everything in one statement and commits. The answer is
-// built from what was written (draft.order) rather than read back.
+// built from what was written (draft.order) rather than read back. The
+// first round trip also takes the buyer's checkout lock and reads what the
+// buyer holds unpaid, so that no buyer holds more than the limits however
+// many checkouts they run at once (holds.go).
 func (s *Service) Place(ctx context.Context, a auth.Actor, req PlaceRequest) (Order, error) {
 	if a.Anonymous() {
 		return Order{}, errs.E(errs.Unauthenticated, "sign in to place an order")
 	}
-	if err := req.Validate(s.cfg.Methods); err != nil {
+	if err := req.Validate(s.cfg.Methods, s.cfg.MaxUnitsPerVariant); err != nil {
 		return Order{}, err
 	}
 	items := mergeItems(req.Items)
@@ -88,6 +109,7 @@ func (s *Service) Place(ctx context.Context, a auth.Actor, req PlaceRequest) (Or
 	d := &draft{actor: a, req: req, now: s.cfg.Clock.Now(), token: auth.RandomToken(16)}
 	b.Queue(`SELECT nextval('orders_id_seq'), nextval('order_number_seq'), set_config('plan_cache_mode', 'force_generic_plan', true)`).
 		QueryRow(func(r pgx.Row) error { return r.Scan(&d.id, &d.seq, nil) })
+	held := queueHoldings(b, a.UserID, items, d.now)
 	variants := queueVariants(b, items)
 	stock := queueLockLots(b, items)
 	tx, err := beginPipe(ctx, s.db, b)
@@ -95,6 +117,9 @@ func (s *Service) Place(ctx context.Context, a auth.Actor, req PlaceRequest) (Or
 		return Order{}, err
 	}
 	defer tx.close(ctx)
+	if err := held.check(req.Items, s.cfg.MaxUnpaidOrders, s.cfg.MaxUnitsPerVariant); err != nil {
+		return Order{}, err
+	}
 	if err := variants.check(items); err != nil {
 		return Order{}, err
 	}

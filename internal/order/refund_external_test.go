@@ -15,7 +15,7 @@ func paidStripe(t *testing.T, w *ordertest.World, intent string) order.Order {
 	t.Helper()
 	o := w.PlaceStripe(t, intent)
 	if err := w.Svc.ApplyStripeEvent(context.Background(), order.StripeEvent{ID: "evt_paid_" + intent,
-		Type: "payment_intent.succeeded", PaymentIntentID: intent, Status: "succeeded"}); err != nil {
+		Type: "payment_intent.succeeded", PaymentIntentID: intent, Status: "succeeded", AmountFen: o.TotalFen, Currency: "cny"}); err != nil {
 		t.Fatal(err)
 	}
 	return o

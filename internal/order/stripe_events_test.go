@@ -31,7 +31,7 @@ func TestChargeRefundedSurfacesDashboardRefundsOnce(t *testing.T) {
 	ctx := context.Background()
 	o := w.PlaceStripe(t, "pi_refunds")
 	if err := w.Svc.ApplyStripeEvent(ctx, order.StripeEvent{ID: "evt_paid", Type: "payment_intent.succeeded",
-		PaymentIntentID: "pi_refunds", Status: "succeeded"}); err != nil {
+		PaymentIntentID: "pi_refunds", Status: "succeeded", AmountFen: o.TotalFen, Currency: "cny"}); err != nil {
 		t.Fatal(err)
 	}
 	// A refund through the service: Stripe's id is stored as provider_ref.
@@ -80,6 +80,39 @@ func TestChargeRefundedSurfacesDashboardRefundsOnce(t *testing.T) {
 	w.DB.Pool.QueryRow(ctx, `SELECT count(*) FROM payment_events WHERE type = 'charge.refunded'`).Scan(&events)
 	if events != 3 || len(externalRefunds(t, w)) != 2 {
 		t.Fatalf("%d charge events recorded, %d surfaced", events, len(externalRefunds(t, w)))
+	}
+	w.Audit(t)
+}
+
+// TestSucceededOfAnotherAmountPaysNothing: a succeeded PaymentIntent of
+// another amount or currency is recorded once and raised; the order stays
+// unpaid.
+func TestSucceededOfAnotherAmountPaysNothing(t *testing.T) {
+	w := ordertest.New(t, order.Config{})
+	w.Lot(t, "100", "2026-09-01", "per_unit", 1000, 1, 1)
+	ctx := context.Background()
+	o := w.PlaceStripe(t, "pi_cheap")
+	for _, ev := range []order.StripeEvent{
+		{ID: "evt_cent", AmountFen: 1, Currency: "usd"},
+		{ID: "evt_cent", AmountFen: 1, Currency: "usd"}, // replayed
+		{ID: "evt_usd", AmountFen: o.TotalFen, Currency: "USD"},
+		{ID: "evt_more", AmountFen: o.TotalFen + 1, Currency: "cny"},
+	} {
+		ev.Type, ev.PaymentIntentID, ev.Status = "payment_intent.succeeded", "pi_cheap", "succeeded"
+		if err := w.Svc.ApplyStripeEvent(ctx, ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, _ := w.Svc.Get(ctx, w.Admin, int64(o.ID))
+	if got.Status != order.PendingPayment {
+		t.Fatalf("order %s after payments of other amounts", got.Status)
+	}
+	list, err := w.Svc.PaymentMismatches(ctx, w.Admin)
+	if err != nil || len(list) != 3 {
+		t.Fatalf("mismatches %+v, %v; want 3", list, err)
+	}
+	if _, err := w.Svc.PaymentMismatches(ctx, w.Buyer); err == nil {
+		t.Error("a buyer read the mismatches")
 	}
 	w.Audit(t)
 }

@@ -50,12 +50,12 @@ func Apply(ctx context.Context, p Provider, orders Orders, ev Event) (Result, er
 		if ev.Intent == nil {
 			return Ignored, nil
 		}
-		status, err := CurrentStatus(ctx, p, *ev.Intent)
+		cur, err := Current(ctx, p, *ev.Intent)
 		if err != nil {
 			return "", err
 		}
 		return Applied, orders.ApplyStripeEvent(ctx, order.StripeEvent{ID: ev.ID, Type: ev.Type,
-			PaymentIntentID: ev.Intent.ID, Status: status})
+			PaymentIntentID: ev.Intent.ID, Status: cur.Status, AmountFen: cur.AmountFen, Currency: cur.Currency})
 	case EventChargeRefunded:
 		if ev.Charge == nil {
 			return Ignored, nil
@@ -76,15 +76,13 @@ func Apply(ctx context.Context, p Provider, orders Orders, ev Event) (Result, er
 	return Ignored, nil
 }
 
-// CurrentStatus is the policy above: the snapshot's status when it is
-// terminal, else the status re-read from the provider.
-func CurrentStatus(ctx context.Context, p Provider, snapshot Intent) (string, error) {
+// Current is the policy above: the snapshot when its status is terminal,
+// else the PaymentIntent re-read from the provider. Its amount and currency
+// go with its status: the order service pays an order only when they are
+// the order's.
+func Current(ctx context.Context, p Provider, snapshot Intent) (Intent, error) {
 	if Terminal(snapshot.Status) {
-		return snapshot.Status, nil
+		return snapshot, nil
 	}
-	cur, err := p.GetIntent(ctx, snapshot.ID)
-	if err != nil {
-		return "", err
-	}
-	return cur.Status, nil
+	return p.GetIntent(ctx, snapshot.ID)
 }

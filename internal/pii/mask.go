@@ -16,24 +16,19 @@ func MaskIDNumber(s string) string {
 	return string(r[:4]) + strings.Repeat("*", len(r)-8) + string(r[len(r)-4:])
 }
 
-// MaskName keeps the first rune of a name and its last ⌊n/2⌋ runes and stars
-// the rest, at least one rune:
+// MaskName shows the first rune of a name and two stars, whatever the
+// name's length, so that a mask reveals at most one character:
 //
-//	阿依古丽 → 阿*古丽, 买买提 → 买*提, 王芳 → 王*, 阿卜杜热合曼 → 阿**热合曼.
+//	阿依古丽 → 阿**, 买买提 → 买**, 王芳 → 王**, 阿卜杜热合曼 → 阿**.
 //
-// A one-rune name becomes "*".
+// A one-rune name becomes "**" (its one rune would be the whole name).
 func MaskName(s string) string {
-	n := utf8.RuneCountInString(s)
-	switch {
-	case n == 0:
+	switch utf8.RuneCountInString(s) {
+	case 0:
 		return ""
-	case n == 1:
-		return "*"
-	case n == 2:
-		r, _ := utf8.DecodeRuneInString(s)
-		return string(r) + "*"
+	case 1:
+		return "**"
 	}
-	r := []rune(s)
-	keep := n / 2
-	return string(r[0]) + strings.Repeat("*", n-1-keep) + string(r[n-keep:])
+	r, _ := utf8.DecodeRuneInString(s)
+	return string(r) + "**"
 }

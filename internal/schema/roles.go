@@ -20,7 +20,7 @@ const AppRole = "market_app"
 var (
 	// appWrites are the tables the service inserts, changes and deletes in.
 	appWrites = []string{
-		"api_tokens", "buyer_org_members", "buyer_org_targets", "buyer_orgs", "cart_items", "cooperative_members",
+		"api_tokens", "buyer_org_invitations", "buyer_org_members", "buyer_org_targets", "buyer_orgs", "cart_items", "cooperative_members",
 		"cooperatives", "dividends", "feed_events", "households", "lots", "order_allocations", "order_lines", "orders", "outbox",
 		"poverty_lines", "product_certifications", "product_images", "product_variants", "products", "regions",
 		"shipments", "stripe_external_refunds", "user_roles", "users",
@@ -28,8 +28,9 @@ var (
 	}
 	// appAppends are history: the service adds rows and never changes one.
 	appAppends = []string{
-		"cooperative_events", "dividend_splits", "ledger_seals", "lot_contributions", "member_shares", "payment_events", "payouts",
-		"pii_access_log", "pii_keys", "refund_lines", "refunds", "wages", "invoice_requests", "invoices",
+		"cooperative_events", "dividend_splits", "household_id_conflicts", "ledger_seals", "lot_contributions", "member_shares",
+		"payment_events", "payment_mismatches", "payouts", "pii_access_log", "pii_keys", "refund_lines", "refunds", "wages",
+		"invoice_requests", "invoices",
 	}
 	// Read-only to the service: attribution_entries (appended through
 	// append_ledger), the rollups and their queue (written by the SECURITY

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"syscall"
@@ -179,7 +180,9 @@ func IsAPI(c *fiber.Ctx) bool {
 	return strings.HasPrefix(p, "/api/") || p == "/api" || strings.HasPrefix(p, "/webhooks/")
 }
 
-// BindJSON decodes the request body into v; malformed JSON is a 400.
+// BindJSON decodes the request body into v; malformed JSON is a 400, and so
+// is a string holding control characters other than tabs and line breaks
+// (\u0000 …), named by its JSON path.
 func BindJSON(c *fiber.Ctx, v any) error {
 	body := c.Body()
 	if len(strings.TrimSpace(string(body))) == 0 {
@@ -192,6 +195,9 @@ func BindJSON(c *fiber.Ctx, v any) error {
 				Fields: map[string]string{te.Field: "has the wrong type, expected " + te.Type.String()}}
 		}
 		return errs.E(errs.Invalid, "malformed JSON: %v", err)
+	}
+	if bad := badJSONString(reflect.ValueOf(v), ""); bad != "" {
+		return controlError(bad)
 	}
 	return nil
 }

@@ -18,6 +18,7 @@ func (r *Renderer) funcs() template.FuncMap {
 		"dict":      dict,
 		"yuan":      money.Yuan,
 		"hasPrefix": strings.HasPrefix,
+		"upper":     strings.ToUpper,
 		"field":     formField,
 		"num":       func(v any) string { return money.Group(anyInt(v)) },
 		"money":     func(v any) string { return money.GroupedYuan(anyInt(v)) },

@@ -1,11 +1,10 @@
 package web
 
 import (
+	"net/http"
 	"strconv"
 	"time"
 
-	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -41,7 +40,6 @@ func newMetrics(reg *prometheus.Registry, db *pgxpool.Pool) *metrics {
 }
 
 func (m *metrics) observe(method, route string, status int, d time.Duration) {
-	method = methodLabel(method)
 	m.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
 	m.latency.WithLabelValues(method, route).Observe(d.Seconds())
 }
@@ -81,8 +79,12 @@ func poolCollector(db *pgxpool.Pool) []prometheus.Collector {
 	}
 }
 
-func (s *Server) metricsHandler() fiber.Handler {
-	return adaptor.HTTPHandler(promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{}))
+// MetricsHandler serves the metrics in Prometheus' text format. marketd
+// serves it on a listener of its own (MARKET_METRICS_ADDR, loopback by
+// default), never on the public one: the metrics name every route's traffic
+// and the pool's state.
+func (s *Server) MetricsHandler() http.Handler {
+	return promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{})
 }
 
 // catalogCollectors exposes the page cache: whether the catalog's change

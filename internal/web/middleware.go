@@ -70,15 +70,19 @@ func (s *Server) instrument(c *fiber.Ctx) error {
 		}
 	}
 	status := c.Response().StatusCode()
-	route := routeOf(c)
+	// Fiber's strings point into the request's buffers, which the next
+	// request on the connection overwrites: a label kept by Prometheus must
+	// be a constant or a copy, or the registry ends up with two series of
+	// one name.
+	method, route := methodLabel(c.Method()), strings.Clone(routeOf(c))
 	elapsed := time.Since(start)
-	s.metrics.observe(c.Method(), route, status, elapsed)
+	s.metrics.observe(method, route, status, elapsed)
 	size := -1 // a streamed body (exports) is not read here: that would buffer it whole
 	if !c.Context().IsBodyStream() {
 		size = len(c.Response().Body())
 	}
 	// Typed attributes: no boxing of each value into an interface.
-	s.Log.LogAttrs(context.Background(), slog.LevelInfo, "http", slog.String("method", c.Method()),
+	s.Log.LogAttrs(context.Background(), slog.LevelInfo, "http", slog.String("method", method),
 		slog.String("path", c.Path()), slog.String("route", route), slog.Int("status", status),
 		slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000), slog.Int("bytes", size),
 		slog.String("ip", c.IP()), slog.String("request_id", RequestIDOf(c)))
@@ -147,12 +151,13 @@ func supported(lang string) bool {
 // makes visitors anonymous rather than breaking public pages.
 func (s *Server) loadActor(c *fiber.Ctx) error {
 	if tok, ok := bearer(c); ok {
-		a, err := s.Auth.ActorForToken(Ctx(c), tok)
+		a, login, err := s.Auth.ActorForToken(Ctx(c), tok)
 		if err != nil {
 			return err
 		}
 		c.Locals("actor", a)
 		c.Locals("bearer", tok)
+		c.Locals("login", login)
 		return c.Next()
 	}
 	if id := c.Cookies(sessionCookie); id != "" {
@@ -161,6 +166,7 @@ func (s *Server) loadActor(c *fiber.Ctx) error {
 		case err == nil:
 			c.Locals("actor", a)
 			c.Locals("session", sess)
+			c.Locals("login", sess.Login)
 		case errors.Is(err, auth.ErrNoSession) || errs.Is(err, errs.Unauthenticated):
 			s.ClearSessionCookie(c)
 		default:

@@ -2,6 +2,7 @@ package web
 
 import (
 	"io/fs"
+	"net/url"
 	"path"
 	"strings"
 
@@ -55,12 +56,43 @@ func (s *Server) switchLanguage(c *fiber.Ctx) error {
 	return c.Redirect(SafeNext(c.Query("next")), fiber.StatusSeeOther)
 }
 
-// SafeNext keeps redirects on this site.
+// SafeNext keeps redirects on this site: it answers next when it is a path
+// of this site, else "/". Browsers drop tabs and newlines from URLs, read \
+// as /, and some decode a target again, so next is refused when any of its
+// decoded forms is not a plain path: it must start with one /, and hold no
+// control character or backslash anywhere, nor a space after its /.
 func SafeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
-		return "/"
+	for form, i := next, 0; i < 3; i++ {
+		if !plainPath(form) {
+			return "/"
+		}
+		decoded, err := url.PathUnescape(form)
+		if err != nil {
+			return "/"
+		}
+		if decoded == form {
+			return next
+		}
+		form = decoded
 	}
-	return next
+	return "/" // encoded three times over: nobody's real link
+}
+
+// plainPath reports whether p starts with a single / (not followed by a
+// space) and holds no control character or backslash.
+func plainPath(p string) bool {
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") {
+		return false
+	}
+	if len(p) > 1 && p[1] == ' ' {
+		return false
+	}
+	for _, r := range p {
+		if r < ' ' || r == 0x7f || r == '\\' || (r >= 0x80 && r <= 0x9f) {
+			return false
+		}
+	}
+	return true
 }
 
 func (s *Server) staticFile(c *fiber.Ctx) error {

@@ -69,6 +69,10 @@ type Deps struct {
 	Registry             *prometheus.Registry
 	BodyLimit            int
 	TrustProxy           bool
+	// BaseURL is the site's public address (MARKET_BASE_URL, no trailing
+	// slash): absolute links are made from it, never from the request's
+	// Host or X-Forwarded-Host, which a client chooses.
+	BaseURL string
 	// RequestTimeout bounds a request's work (its context's deadline);
 	// ExportTimeout an export's, which streams after its handler returns.
 	RequestTimeout, ExportTimeout time.Duration
@@ -95,6 +99,9 @@ func New(d Deps) (*Server, error) {
 	}
 	if d.RequestTimeout <= 0 {
 		d.RequestTimeout = 30 * time.Second
+	}
+	if d.BaseURL == "" {
+		d.BaseURL = "http://localhost:8080"
 	}
 	if d.ExportTimeout <= 0 {
 		d.ExportTimeout = 10 * time.Minute
@@ -125,12 +132,15 @@ func New(d Deps) (*Server, error) {
 		cfg.ProxyHeader = fiber.HeaderXForwardedFor
 	}
 	s.app = fiber.New(cfg)
-	s.app.Use(s.requestID, s.instrument, recover.New(), s.deadline, securityHeaders, s.locale, s.loadActor, s.csrf)
+	s.app.Use(s.requestID, s.instrument, recover.New(), s.deadline, securityHeaders, s.locale, refuseControlCharacters, s.loadActor, s.csrf)
 	return s, nil
 }
 
 // App is the Fiber application the audiences mount their routes on.
 func (s *Server) App() *fiber.App { return s.app }
+
+// AbsoluteURL is path (starting with /) on the configured base URL.
+func (s *Server) AbsoluteURL(path string) string { return s.BaseURL + path }
 
 // Ctx returns the request's context for domain calls.
 func Ctx(c *fiber.Ctx) context.Context { return c.UserContext() }

@@ -71,14 +71,15 @@ func toLogin(c *fiber.Ctx) error {
 	return c.Redirect("/login?next="+url.QueryEscape(c.OriginalURL()), fiber.StatusSeeOther)
 }
 
-// StartSession ends any current session and starts a new one with its
-// cookie (a new id at every login, so a planted id never becomes a
-// signed-in one), then merges the visitor's cart into the account.
-func (s *Server) StartSession(c *fiber.Ctx, userID int64) (auth.Session, error) {
+// StartSession ends any current session and starts a new one for login
+// (auth.NewLogin) with its cookie (a new id at every login, so a planted id
+// never becomes a signed-in one), then merges the visitor's cart into the
+// account.
+func (s *Server) StartSession(c *fiber.Ctx, userID int64, login string) (auth.Session, error) {
 	if old := c.Cookies(sessionCookie); old != "" {
 		s.Auth.Sessions.Delete(Ctx(c), old)
 	}
-	sess, err := s.Auth.Sessions.Create(Ctx(c), userID)
+	sess, err := s.Auth.Sessions.Create(Ctx(c), userID, login)
 	if err != nil {
 		return sess, err
 	}
@@ -94,8 +95,9 @@ func (s *Server) ClearSessionCookie(c *fiber.Ctx) {
 		SameSite: fiber.CookieSameSiteLaxMode, Expires: time.Unix(0, 0), Secure: c.Protocol() == "https"})
 }
 
-// SignOut ends the credential the request came with: its bearer token or
-// its browser session.
+// SignOut ends the login the request's credential belongs to: its bearer
+// token or browser session, and whatever else was issued at that login (the
+// session and the token an API login returns together).
 func (s *Server) SignOut(c *fiber.Ctx) error {
 	if tok, ok := c.Locals("bearer").(string); ok {
 		if err := s.Auth.Tokens.Revoke(Ctx(c), tok); err != nil {
@@ -104,6 +106,22 @@ func (s *Server) SignOut(c *fiber.Ctx) error {
 	}
 	if sess, ok := SessionOf(c); ok {
 		if err := s.Auth.Sessions.Delete(Ctx(c), sess.ID); err != nil {
+			return err
+		}
+	}
+	if login, _ := c.Locals("login").(string); login != "" {
+		if err := s.Auth.Logout(Ctx(c), ActorOf(c).UserID, login); err != nil {
+			return err
+		}
+	}
+	s.ClearSessionCookie(c)
+	return nil
+}
+
+// SignOutEverywhere ends every session and token of the signed-in account.
+func (s *Server) SignOutEverywhere(c *fiber.Ctx) error {
+	if a := ActorOf(c); !a.Anonymous() {
+		if err := s.Auth.LogoutEverywhere(Ctx(c), a.UserID); err != nil {
 			return err
 		}
 	}

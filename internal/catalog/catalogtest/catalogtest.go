@@ -72,7 +72,7 @@ func Household(tb testing.TB, db *pgxpool.Pool, village, registryNo string) int6
 	h := sha256.Sum256([]byte("test-household:" + registryNo))
 	const q = `INSERT INTO households (registry_no, village_code, members, status, lifted_year, baseline_income_fen, baseline_year,
 			head_name_enc, head_id_enc, head_id_hash, head_name_mask, head_id_mask, key_version)
-		VALUES ($1, $2, 4, 'lifted', 2019, 380000, 2019, '\x00'::bytea, '\x00'::bytea, $3, '阿*', '6532**********0000', 1)
+		VALUES ($1, $2, 4, 'lifted', 2019, 380000, 2019, '\x00'::bytea, '\x00'::bytea, $3, '阿**', '6532**********0000', 1)
 		RETURNING id`
 	var id int64
 	if err := db.QueryRow(context.Background(), q, registryNo, village, h[:]).Scan(&id); err != nil {

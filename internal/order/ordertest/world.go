@@ -71,7 +71,7 @@ func Seed(t testing.TB, db *dbtest.DB, cfg order.Config) *World {
 	for i := 0; i < 3; i++ {
 		hh := Exec(t, db, `INSERT INTO households (registry_no, village_code, members, status, baseline_income_fen, baseline_year,
 			head_name_enc, head_id_enc, head_id_hash, head_name_mask, head_id_mask, key_version)
-			VALUES ($1, $2, 4, 'lifted', 350000, 2020, '\x01', '\x02', $3, '阿*', '6532**********0000', 1) RETURNING id`,
+			VALUES ($1, $2, 4, 'lifted', 350000, 2020, '\x01', '\x02', $3, '阿**', '6532**********0000', 1) RETURNING id`,
 			fmt.Sprintf("T%03d", i), village, []byte{byte(i), 9, 9})
 		w.Households = append(w.Households, hh)
 	}

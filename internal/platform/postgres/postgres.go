@@ -148,6 +148,13 @@ func (m *Migrator) Down(ctx context.Context) error {
 	return err
 }
 
+// DownTo rolls back every migration newer than version (tests of a
+// migration's effect on the rows before it).
+func (m *Migrator) DownTo(ctx context.Context, version int64) error {
+	_, err := m.provider.DownTo(ctx, version)
+	return err
+}
+
 // Status lists every migration with whether it is applied.
 func (m *Migrator) Status(ctx context.Context) ([]*goose.MigrationStatus, error) {
 	return m.provider.Status(ctx)

@@ -8,10 +8,12 @@ import (
 )
 
 // PaymentsView is the payments queue: bank transfers awaiting confirmation,
-// and refunds made in the Stripe dashboard awaiting recording.
+// refunds made in the Stripe dashboard awaiting recording, and payments
+// whose amount or currency was not their order's (which paid nothing).
 type PaymentsView struct {
-	Items    []order.AwaitingTransfer
-	External []order.ExternalRefund
+	Items      []order.AwaitingTransfer
+	External   []order.ExternalRefund
+	Mismatches []order.PaymentMismatch
 }
 
 func (s handlers) payments(c *fiber.Ctx) error {
@@ -23,9 +25,13 @@ func (s handlers) payments(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	mismatches, err := s.Orders.PaymentMismatches(web.Ctx(c), web.ActorOf(c))
+	if err != nil {
+		return err
+	}
 	p := s.Page(c, "")
 	p.Title = p.T("admin.payments")
-	p.Data = PaymentsView{Items: list, External: external}
+	p.Data = PaymentsView{Items: list, External: external, Mismatches: mismatches}
 	return s.HTML(c, "admin/payments", p)
 }
 

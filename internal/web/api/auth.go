@@ -69,13 +69,16 @@ func (s handlers) register(c *fiber.Ctx) error {
 
 // signIn issues a bearer token and a fresh browser session (a new id at
 // every login, so a planted id never becomes a signed-in one).
+// The token and the session belong to one login: signing out with either
+// ends both.
 func (s handlers) signIn(c *fiber.Ctx, a auth.Actor, status int) error {
-	tok, err := s.Auth.Tokens.Issue(web.Ctx(c), a.UserID)
+	login := auth.NewLogin()
+	tok, err := s.Auth.Tokens.Issue(web.Ctx(c), a.UserID, login)
 	if err != nil {
 		return err
 	}
 	res := loginResult{Token: tok, User: meOf(a)}
-	if sess, err := s.StartSession(c, a.UserID); err == nil {
+	if sess, err := s.StartSession(c, a.UserID, login); err == nil {
 		res.CSRFToken = sess.CSRF
 	} else {
 		s.Log.Warn("session store unavailable; API login returns the token only", "err", err)
@@ -85,6 +88,13 @@ func (s handlers) signIn(c *fiber.Ctx, a auth.Actor, status int) error {
 
 func (s handlers) logout(c *fiber.Ctx) error {
 	if err := s.SignOut(c); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (s handlers) logoutEverywhere(c *fiber.Ctx) error {
+	if err := s.SignOutEverywhere(c); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)

@@ -35,7 +35,10 @@ func (s handlers) getOrg(c *fiber.Ctx) error {
 	return c.JSON(o)
 }
 
-func (s handlers) addOrgMember(c *fiber.Ctx) error {
+// inviteMember invites an email to the organisation (POST …/invitations,
+// and the older POST …/members, which no longer adds anyone): 202 whether
+// or not an account has that email.
+func (s handlers) inviteMember(c *fiber.Ctx) error {
 	id, err := web.PathID(c, "id", "organisation not found")
 	if err != nil {
 		return err
@@ -46,7 +49,41 @@ func (s handlers) addOrgMember(c *fiber.Ctx) error {
 	if err := web.BindJSON(c, &in); err != nil {
 		return err
 	}
-	if err := s.BuyerOrgs.AddMember(web.Ctx(c), web.ActorOf(c), id, in.Email); err != nil {
+	if err := s.BuyerOrgs.Invite(web.Ctx(c), web.ActorOf(c), id, in.Email); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusAccepted)
+}
+
+func (s handlers) invitations(c *fiber.Ctx) error {
+	list, err := s.BuyerOrgs.Invitations(web.Ctx(c), web.ActorOf(c))
+	if err != nil {
+		return err
+	}
+	if list == nil {
+		list = []buyerorg.Invitation{}
+	}
+	return c.JSON(fiber.Map{"items": list})
+}
+
+func (s handlers) acceptInvitation(c *fiber.Ctx) error {
+	id, err := web.PathID(c, "id", "invitation not found")
+	if err != nil {
+		return err
+	}
+	o, err := s.BuyerOrgs.AcceptInvitation(web.Ctx(c), web.ActorOf(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(o)
+}
+
+func (s handlers) leaveOrg(c *fiber.Ctx) error {
+	id, err := web.PathID(c, "id", "organisation not found")
+	if err != nil {
+		return err
+	}
+	if err := s.BuyerOrgs.Leave(web.Ctx(c), web.ActorOf(c), id); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)

@@ -3,7 +3,6 @@ package api
 import (
 	"bufio"
 	"context"
-	"encoding/csv"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -15,6 +14,7 @@ import (
 	"github.com/fupinmarket/market/internal/auth"
 	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/platform/money"
+	"github.com/fupinmarket/market/internal/platform/textenc"
 	"github.com/fupinmarket/market/internal/report"
 	"github.com/fupinmarket/market/internal/web"
 )
@@ -124,7 +124,7 @@ func writeCSV(ctx context.Context, reports *report.Service, a auth.Actor, code s
 	if _, err := w.WriteString("\uFEFF"); err != nil {
 		return err
 	}
-	cw := csv.NewWriter(w)
+	cw := textenc.NewCSVWriter(w) // cells that would run as formulas go behind an apostrophe
 	if err := cw.Write(exportColumns); err != nil {
 		return err
 	}

@@ -15,7 +15,7 @@ import (
 	"github.com/fupinmarket/market/internal/web"
 )
 
-// The portal's forms: the year's target, adding a member, accepting a
+// The portal's forms: the year's target, inviting a member, accepting a
 // delivered order. Each goes back to the portal with a notice, or shows the
 // portal again with its errors.
 
@@ -66,16 +66,19 @@ func parseTarget(targetYuan, budgetYuan string) (buyerorg.Target, map[string]str
 	return t, fields
 }
 
-func (s handlers) addMember(c *fiber.Ctx) error {
+// invite invites an email to the organisation: the notice is the same
+// whether or not an account has it (the invitee becomes a member by
+// accepting on their /org).
+func (s handlers) invite(c *fiber.Ctx) error {
 	id, err := orgOf(c)
 	if err != nil {
 		return err
 	}
 	email := c.FormValue("email")
-	if err := s.BuyerOrgs.AddMember(web.Ctx(c), web.ActorOf(c), id, email); err != nil {
+	if err := s.BuyerOrgs.Invite(web.Ctx(c), web.ActorOf(c), id, email); err != nil {
 		return s.formError(c, err, func(v *PortalView) { v.Email = email })
 	}
-	return s.redirect(c, id, "member", "")
+	return s.redirect(c, id, "invited", "")
 }
 
 // accept completes a member's delivered order. Whether it may (the order is

@@ -5,6 +5,7 @@ import (
 
 	"github.com/fupinmarket/market/internal/auth"
 	"github.com/fupinmarket/market/internal/buyerorg"
+	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/web"
 )
 
@@ -14,14 +15,17 @@ import (
 // is told whose it is: an account belongs to one organisation at most.
 
 // NewView is the page about starting an organisation: for a member of one,
-// whose it is; for an administrator, the way to the portal; for others, the
-// lead to the form (on /org) or the form.
+// whose it is and how to leave it; for an administrator, the way to the
+// portal; for others, the lead to the form (on /org) or the form. Above it,
+// the account's pending invitations, each with its accept button.
 type NewView struct {
-	Form     NewForm
-	Kinds    []string
-	Errors   map[string]string
-	OrgAdmin bool
-	Member   *buyerorg.Org // the organisation the account buys for, nil for none
+	Form        NewForm
+	Kinds       []string
+	Errors      map[string]string
+	OrgAdmin    bool
+	Member      *buyerorg.Org // the organisation the account buys for, nil for none
+	Invitations []buyerorg.Invitation
+	Done        string // which change the notice confirms, "" for none
 }
 
 // NewForm is the creation form as typed.
@@ -46,9 +50,17 @@ func (s handlers) renderNew(c *fiber.Ctx, f NewForm, fieldErrs map[string]string
 	if fieldErrs == nil {
 		fieldErrs = map[string]string{}
 	}
+	invitations, err := s.BuyerOrgs.Invitations(web.Ctx(c), a)
+	if err != nil {
+		return err
+	}
+	for i := range invitations {
+		invitations[i].ExpiresAt = s.Clock.In(invitations[i].ExpiresAt)
+	}
 	p := s.Page(c, "")
 	p.Title = p.T("rpt.org.new.title")
-	v := NewView{Form: f, Kinds: buyerorg.Kinds, Errors: fieldErrs, OrgAdmin: a.Has(auth.RoleBuyerOrgAdmin)}
+	v := NewView{Form: f, Kinds: buyerorg.Kinds, Errors: fieldErrs, OrgAdmin: a.Has(auth.RoleBuyerOrgAdmin),
+		Invitations: invitations, Done: doneNotice(c.Query("done"))}
 	if isMember {
 		v.Member = &member
 	}
@@ -77,4 +89,46 @@ func (s handlers) createOrg(c *fiber.Ctx) error {
 	}
 	c.Status(status)
 	return s.renderNew(c, NewForm{Org: in}, fields)
+}
+
+// acceptInvitation makes the account a member of the organisation that
+// invited it, and goes back to /org. A refusal (another organisation's
+// member, an invitation gone) shows on /org next to the invitations.
+func (s handlers) acceptInvitation(c *fiber.Ctx) error {
+	id, err := web.PathID(c, "id", "invitation not found")
+	if err != nil {
+		return err
+	}
+	if _, err := s.BuyerOrgs.AcceptInvitation(web.Ctx(c), web.ActorOf(c), id); err != nil {
+		return s.startError(c, err)
+	}
+	return c.Redirect("/org?done=joined", fiber.StatusSeeOther)
+}
+
+// leave ends the account's membership of the organisation it buys for.
+func (s handlers) leave(c *fiber.Ctx) error {
+	a := web.ActorOf(c)
+	member, ok, err := s.BuyerOrgs.MembershipOf(web.Ctx(c), a)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return c.Redirect("/org", fiber.StatusSeeOther)
+	}
+	if err := s.BuyerOrgs.Leave(web.Ctx(c), a, int64(member.ID)); err != nil {
+		return s.startError(c, err)
+	}
+	return c.Redirect("/org?done=left", fiber.StatusSeeOther)
+}
+
+// startError shows /org again with a conflict or a refusal atop; anything
+// else goes to the error handler.
+func (s handlers) startError(c *fiber.Ctx, err error) error {
+	fields, msg, status, ok := web.FormError(s.Page(c, ""), err, errs.Conflict, errs.NotFound)
+	if !ok {
+		return err
+	}
+	fields["form"] = msg
+	c.Status(status)
+	return s.renderNew(c, NewForm{Start: true}, fields)
 }

@@ -26,6 +26,7 @@ type PortalView struct {
 	Awaiting   []buyerorg.AwaitingOrder
 	Members    []buyerorg.Member
 	Invoices   []InvoiceRow // the latest paid orders with their invoicing
+	Invited    []buyerorg.PendingInvitation
 	Charts     []template.HTML
 	TargetYuan string
 	BudgetYuan string // the canteen's food budget, as typed
@@ -122,6 +123,12 @@ func (s handlers) load(c *fiber.Ctx, id int64, year int) (PortalView, error) {
 			*d = s.Clock.In(*d)
 		}
 	}
+	if v.Invited, err = s.BuyerOrgs.PendingInvitations(ctx, a, id); err != nil {
+		return v, err
+	}
+	for i := range v.Invited {
+		v.Invited[i].InvitedAt = s.Clock.In(v.Invited[i].InvitedAt)
+	}
 	return v, nil
 }
 
@@ -151,7 +158,7 @@ func charts(p web.Page, pr buyerorg.Progress, year int) []template.HTML {
 // value names a catalog key, so nothing else is let through.
 func doneNotice(done string) string {
 	switch done {
-	case "target", "member", "accepted", "created":
+	case "target", "invited", "accepted", "created", "joined", "left":
 		return done
 	}
 	return ""

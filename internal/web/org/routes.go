@@ -15,8 +15,9 @@ import (
 type handlers struct{ *web.Server }
 
 // Routes adds every page of the organisation portal. /org and /org/new are
-// for any signed-in account (a buyer in no organisation starts one there);
-// the forms that change an organisation need its administrator.
+// for any signed-in account (a buyer in no organisation starts one there,
+// accepts an invitation, or leaves the organisation it buys for); the
+// forms that change an organisation need its administrator.
 func Routes(srv *web.Server) {
 	s := handlers{srv}
 	app := srv.App()
@@ -25,7 +26,9 @@ func Routes(srv *web.Server) {
 	app.Get("/org/new", s.SignedInPage, s.newOrg)
 	app.Post("/org/new", s.SignedInPage, s.createOrg)
 	app.Post("/org/target", org, s.setTarget)
-	app.Post("/org/members", org, s.addMember)
+	app.Post("/org/members", org, s.invite)
+	app.Post("/org/invitations/:id/accept", s.SignedInPage, s.acceptInvitation)
+	app.Post("/org/leave", s.SignedInPage, s.leave)
 	app.Post("/org/orders/accept", org, s.acceptChosen)
 	app.Post("/org/orders/:id/accept", org, s.accept)
 	app.Get("/org/invoices.csv", org, s.invoicesCSV)

@@ -29,7 +29,7 @@ func (s handlers) login(c *fiber.Ctx) error {
 	email, next := c.FormValue("email"), web.SafeNext(c.FormValue("next"))
 	a, err := s.Auth.Login(web.Ctx(c), email, c.FormValue("password"), c.IP())
 	if err == nil {
-		if _, err = s.StartSession(c, a.UserID); err == nil {
+		if _, err = s.StartSession(c, a.UserID, auth.NewLogin()); err == nil {
 			return c.Redirect(next, fiber.StatusSeeOther)
 		}
 	}
@@ -65,7 +65,7 @@ func (s handlers) register(c *fiber.Ctx) error {
 	in := auth.NewUser{Email: c.FormValue("email"), Name: c.FormValue("name"), Password: c.FormValue("password")}
 	a, err := s.Auth.Register(web.Ctx(c), in)
 	if err == nil {
-		if _, err = s.StartSession(c, a.UserID); err == nil {
+		if _, err = s.StartSession(c, a.UserID, auth.NewLogin()); err == nil {
 			return c.Redirect("/", fiber.StatusSeeOther)
 		}
 	}
@@ -86,6 +86,15 @@ func (s handlers) register(c *fiber.Ctx) error {
 
 func (s handlers) logout(c *fiber.Ctx) error {
 	if err := s.SignOut(c); err != nil {
+		return err
+	}
+	return c.Redirect("/", fiber.StatusSeeOther)
+}
+
+// logoutEverywhere ends every session and token of the account (a lost
+// phone, a shared computer) and goes home.
+func (s handlers) logoutEverywhere(c *fiber.Ctx) error {
+	if err := s.SignOutEverywhere(c); err != nil {
 		return err
 	}
 	return c.Redirect("/", fiber.StatusSeeOther)

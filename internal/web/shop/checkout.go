@@ -37,9 +37,9 @@ func (s handlers) renderCheckout(c *fiber.Ctx, addr order.Address, fields map[st
 	p.Title = p.T("checkout.title")
 	translated := map[string]string{}
 	for k, m := range fields {
-		translated[k] = p.Msg(m)
+		translated[k] = web.TrMsg(p, m)
 	}
-	p.Data = CheckoutView{Cart: v, Address: addr, Fields: translated, Error: p.Msg(msg), Stripe: s.Payments != nil}
+	p.Data = CheckoutView{Cart: v, Address: addr, Fields: translated, Error: web.TrMsg(p, msg), Stripe: s.Payments != nil}
 	return s.HTML(c, "shop/checkout", p)
 }
 
@@ -109,6 +109,6 @@ func (s handlers) pay(c *fiber.Ctx) error {
 	p := s.Page(c, "")
 	p.Title = p.T("pay.title")
 	p.Data = PayView{Order: o, ClientSecret: intent.ClientSecret, PublishableKey: s.StripePublishableKey,
-		ReturnURL: c.BaseURL() + fmt.Sprintf("/orders/%d", o.ID)}
+		ReturnURL: s.AbsoluteURL(fmt.Sprintf("/orders/%d", o.ID))}
 	return s.HTML(c, "shop/pay", p)
 }

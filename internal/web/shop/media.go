@@ -40,7 +40,7 @@ func (s handlers) traceQR(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	png, err := qrcode.Encode(c.BaseURL()+catalog.TracePath(t.TraceCode), qrcode.Medium, 512)
+	png, err := qrcode.Encode(s.AbsoluteURL(catalog.TracePath(t.TraceCode)), qrcode.Medium, 512)
 	if err != nil {
 		return err
 	}

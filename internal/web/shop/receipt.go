@@ -24,7 +24,7 @@ type ImpactCard struct {
 // impactCard builds the card of an order's impact; token is its public
 // receipt's.
 func (s handlers) impactCard(c *fiber.Ctx, p web.Page, im attribution.Impact, token string) (ImpactCard, error) {
-	card := ImpactCard{Impact: im, URL: c.BaseURL() + "/receipts/" + token, Card: "/receipts/" + token + ".svg"}
+	card := ImpactCard{Impact: im, URL: s.AbsoluteURL("/receipts/" + token), Card: "/receipts/" + token + ".svg"}
 	qr, err := web.NewQR(card.URL)
 	if err != nil {
 		return card, err
@@ -72,7 +72,7 @@ func (s handlers) receiptSVG(c *fiber.Ctx) error {
 		return err
 	}
 	p := s.Page(c, "")
-	url := c.BaseURL() + "/receipts/" + token
+	url := s.AbsoluteURL("/receipts/" + token)
 	svg, err := receiptSVG(p, im, url)
 	if err != nil {
 		return err

@@ -32,6 +32,7 @@ func Routes(srv *web.Server) {
 	app.Get("/register", s.registerPage)
 	app.Post("/register", s.register)
 	app.Post("/logout", s.logout)
+	app.Post("/logout-everywhere", s.SignedInPage, s.logoutEverywhere)
 
 	app.Get("/cart", s.cart)
 	app.Post("/cart/add", s.cartAdd)

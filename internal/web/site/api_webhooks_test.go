@@ -45,9 +45,11 @@ func stripeSignature(payload []byte, secret string, ts time.Time) string {
 	return "t=" + t + ",v1=" + hex.EncodeToString(mac.Sum(nil))
 }
 
+// intentEvent is an event of a PaymentIntent for the order PlaceStripe
+// places (two boxes and shipping: ¥87.60).
 func intentEvent(id, typ, intent, status string) []byte {
 	return []byte(fmt.Sprintf(`{"id":%q,"object":"event","type":%q,"created":%d,"api_version":"2023-10-16","livemode":false,
-		"data":{"object":{"id":%q,"object":"payment_intent","amount":7960,"currency":"cny","status":%q}}}`,
+		"data":{"object":{"id":%q,"object":"payment_intent","amount":8760,"currency":"cny","status":%q}}}`,
 		id, typ, time.Now().Unix(), intent, status))
 }
 

@@ -21,7 +21,7 @@ func dashboardRefunds(t *testing.T, w *ordertest.World, intent string, refunds .
 	ctx := context.Background()
 	o := w.PlaceStripe(t, intent)
 	if err := w.Svc.ApplyStripeEvent(ctx, order.StripeEvent{ID: "evt_paid_" + intent, Type: "payment_intent.succeeded",
-		PaymentIntentID: intent, Status: "succeeded"}); err != nil {
+		PaymentIntentID: intent, Status: "succeeded", AmountFen: o.TotalFen, Currency: "cny"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := w.Svc.ApplyStripeRefunds(ctx, order.StripeRefunds{EventID: "evt_refunded_" + intent, PaymentIntentID: intent,

@@ -115,12 +115,21 @@ func TestOrgCreatePage(t *testing.T) {
 		}
 		add := founder.Do("POST", "/org/members", url.Values{"_csrf": {tok}, "email": {"staff@example.com"}})
 		if add.Status != 303 {
-			t.Fatalf("add member: %d %s", add.Status, add.Body)
+			t.Fatalf("invite a member: %d %s", add.Status, add.Body)
 		}
+		rptHas(t, "invited", founder.Do("GET", add.Header.Get("Location"), nil).Body, "邀请已记录", "staff@example.com")
 	})
 
 	t.Run("a member of an organisation is told whose it is and cannot start another", func(t *testing.T) {
 		staff := s.LoginPage("staff@example.com", ordertest.Password)
+		page := staff.Do("GET", "/org", nil)
+		m := regexpFind(string(page.Body), `/org/invitations/[0-9]+/accept`)
+		if m == "" {
+			t.Fatalf("no invitation on the invitee's /org:\n%s", page.Body)
+		}
+		if res := staff.Do("POST", m, url.Values{"_csrf": {webtest.CSRFField(page.Body)}}); res.Status != 303 {
+			t.Fatalf("accept: %d %s", res.Status, res.Body)
+		}
 		for _, path := range []string{"/org", "/org/new"} {
 			page := staff.Do("GET", path, nil)
 			if page.Status != 200 {

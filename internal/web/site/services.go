@@ -145,7 +145,8 @@ func orderConfig(cfg config.Config, clk clock.Clock, outbox *feed.Outbox) order.
 		methods = append(methods, order.Stripe)
 	}
 	return order.Config{TTL: cfg.OrderTTL, TransferTTL: cfg.TransferTTL, Methods: methods, Clock: clk, Feed: outbox,
-		Payee: order.Instructions{Payee: cfg.PayeeName, Bank: cfg.PayeeBank, Account: cfg.PayeeAccount}}
+		Payee:           order.Instructions{Payee: cfg.PayeeName, Bank: cfg.PayeeBank, Account: cfg.PayeeAccount},
+		MaxUnpaidOrders: cfg.MaxUnpaidOrders, MaxUnitsPerVariant: cfg.MaxUnitsPerVariant}
 }
 
 // paymentProvider is Stripe when a secret key is set (STRIPE_API_BASE points

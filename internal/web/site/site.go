@@ -7,6 +7,7 @@ package site
 import (
 	"context"
 	"log/slog"
+	"net/http"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -26,7 +27,10 @@ import (
 
 // App is the HTTP application and the background job client of one process.
 type App struct {
-	HTTP     *fiber.App
+	HTTP *fiber.App
+	// Metrics serves /metrics; marketd listens for it on MARKET_METRICS_ADDR,
+	// apart from HTTP.
+	Metrics  http.Handler
 	Jobs     *jobs.Client
 	Services *Services
 	// Drain makes /readyz answer 503 (shutting down; see marketd).
@@ -47,7 +51,7 @@ func New(cfg config.Config, db *pgxpool.Pool, rdb redis.UniversalClient, log *sl
 		Reports: svc.Reports, Reads: readsOf(pools), Payouts: svc.Payouts, BuyerOrgs: svc.BuyerOrgs, Invoices: svc.Invoices,
 		Income: svc.Income, FeedURL: config.Mask(cfg.FeedURL),
 		Payments: svc.Payments, StripePublishableKey: cfg.StripePublishableKey,
-		BodyLimit: cfg.BodyLimit, TrustProxy: cfg.TrustProxy, RequestTimeout: cfg.RequestTimeout, ExportTimeout: cfg.ExportTimeout,
+		BodyLimit: cfg.BodyLimit, TrustProxy: cfg.TrustProxy, BaseURL: cfg.BaseURL, RequestTimeout: cfg.RequestTimeout, ExportTimeout: cfg.ExportTimeout,
 	})
 	if err != nil {
 		return nil, err
@@ -60,11 +64,11 @@ func New(cfg config.Config, db *pgxpool.Pool, rdb redis.UniversalClient, log *sl
 	// LISTEN connection, catalog/changes.go); it stops with the HTTP server.
 	stopListening := svc.Catalog.Listen(context.Background(), log)
 	h.Hooks().OnShutdown(func() error { stopListening(); return nil })
-	return &App{HTTP: h, Jobs: svc.Jobs, Services: svc, Drain: srv.Drain}, nil
+	return &App{HTTP: h, Metrics: srv.MetricsHandler(), Jobs: svc.Jobs, Services: svc, Drain: srv.Drain}, nil
 }
 
-// Mount adds every route, in this order: the core's own (probes, metrics,
-// static files, language), the JSON API, then the pages of each audience.
+// Mount adds every route, in this order: the core's own (probes, static
+// files, language), the JSON API, then the pages of each audience.
 // The API goes first because some of its prefixes carry middleware (the
 // orders group's sign-in check); the audiences' paths do not overlap.
 func Mount(srv *web.Server) error {

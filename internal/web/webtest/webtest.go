@@ -32,12 +32,15 @@ const TestDataKey = "7465737420646174612b6b657920666f722066757069e2808a6d61726b6
 
 // Server is a running test server.
 type Server struct {
-	URL    string
-	DB     *dbtest.DB
-	Redis  *redis.Client
-	Config config.Config
-	tb     testing.TB
-	spec   *Spec
+	URL string
+	// MetricsURL is the metrics listener's (marketd's MARKET_METRICS_ADDR),
+	// apart from URL as in production.
+	MetricsURL string
+	DB         *dbtest.DB
+	Redis      *redis.Client
+	Config     config.Config
+	tb         testing.TB
+	spec       *Spec
 }
 
 // Start boots the server on 127.0.0.1:0 over a fresh database; opts adjust
@@ -85,11 +88,32 @@ func StartOn(tb testing.TB, cfg config.Config, db *dbtest.DB, rdb *redis.Client)
 	}
 	go handler.Listener(ln)
 	tb.Cleanup(func() { handler.ShutdownWithContext(context.Background()) })
+	metrics, err := site.ServeMetrics("127.0.0.1:0", a.Metrics, log)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { metrics.Shutdown(context.Background()) })
 	spec, err := specOnce()
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return &Server{URL: "http://" + ln.Addr().String(), DB: db, Redis: rdb, Config: cfg, tb: tb, spec: spec}
+	return &Server{URL: "http://" + ln.Addr().String(), MetricsURL: "http://" + metrics.Addr(), DB: db, Redis: rdb,
+		Config: cfg, tb: tb, spec: spec}
+}
+
+// Metrics reads /metrics from the metrics listener.
+func (s *Server) Metrics() string {
+	s.tb.Helper()
+	resp, err := http.Get(s.MetricsURL + "/metrics")
+	if err != nil {
+		s.tb.Fatalf("metrics: %v", err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		s.tb.Fatalf("metrics: %d %s", resp.StatusCode, b)
+	}
+	return string(b)
 }
 
 // CreateUser inserts an account with grants and returns its id.

@@ -1,0 +1,157 @@
+package buyerorg
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/fupinmarket/market/internal/auth"
+	"github.com/fupinmarket/market/internal/platform/errs"
+	"github.com/fupinmarket/market/internal/platform/ids"
+)
+
+// Membership is by consent. An organisation's administrator invites an
+// email; the answer is the same whether an account has that email or not,
+// so that nobody learns which accounts exist. The account with the email
+// sees the invitation and becomes a member only by accepting it; a member
+// may leave. Orders count toward an organisation, and wait for its
+// acceptance (验收), only when placed while their buyer was a member: the
+// order keeps the organisation it was placed for (orders.buyer_org_id).
+
+// InvitationTTL is how long an invitation may be accepted.
+const InvitationTTL = 14 * 24 * time.Hour
+
+// Invite invites the account with email to the organisation. It answers
+// nil whether or not such an account exists (or already belongs to an
+// organisation): only the invitee learns of it. Inviting again renews the
+// invitation.
+func (s *Service) Invite(ctx context.Context, a auth.Actor, orgID int64, email string) error {
+	if err := s.admin(a, orgID); err != nil {
+		return err
+	}
+	email = strings.ToLower(strings.TrimSpace(email))
+	if addr, err := mail.ParseAddress(email); err != nil || addr.Address != email || len(email) > 254 {
+		return errs.Validation("the invitation is not valid", map[string]string{"email": "must be a valid email address"})
+	}
+	const q = `INSERT INTO buyer_org_invitations (buyer_org_id, email, invited_by, expires_at)
+		VALUES ($1, $2, nullif($3::bigint, 0), now() + $4::interval)
+		ON CONFLICT (buyer_org_id, email) WHERE accepted_at IS NULL
+		DO UPDATE SET expires_at = excluded.expires_at, invited_by = excluded.invited_by`
+	if _, err := s.db.Exec(ctx, q, orgID, email, a.UserID, fmt.Sprintf("%d seconds", int(InvitationTTL.Seconds()))); err != nil {
+		return fmt.Errorf("invite: %w", err)
+	}
+	return nil
+}
+
+// Invitation is an organisation's pending invitation of the actor.
+type Invitation struct {
+	ID        ids.ID    `json:"id"`
+	OrgID     ids.ID    `json:"org_id"`
+	OrgName   string    `json:"org_name"`
+	OrgKind   string    `json:"org_kind"`
+	InvitedAt time.Time `json:"invited_at"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// Invitations lists the actor's pending invitations, newest first.
+func (s *Service) Invitations(ctx context.Context, a auth.Actor) ([]Invitation, error) {
+	if a.Anonymous() {
+		return nil, errs.E(errs.Unauthenticated, "sign in first")
+	}
+	const q = `SELECT i.id, o.id, o.name, o.kind, i.created_at, i.expires_at
+		FROM buyer_org_invitations i JOIN buyer_orgs o ON o.id = i.buyer_org_id
+		WHERE i.email = $1 AND i.accepted_at IS NULL AND i.expires_at > now() ORDER BY i.id DESC LIMIT 50`
+	rows, err := s.db.Query(ctx, q, strings.ToLower(a.Email))
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[Invitation])
+}
+
+// errNoInvitation answers an invitation that is not the actor's, was
+// accepted or has expired alike.
+var errNoInvitation = errs.E(errs.NotFound, "invitation not found")
+
+// AcceptInvitation makes the actor a member of the organisation that
+// invited them. An account belongs to one organisation at most: a member
+// of another must leave it first (409).
+func (s *Service) AcceptInvitation(ctx context.Context, a auth.Actor, id int64) (Org, error) {
+	if a.Anonymous() {
+		return Org{}, errs.E(errs.Unauthenticated, "sign in first")
+	}
+	tx, err := s.db.Begin(ctx)
+	if err != nil {
+		return Org{}, err
+	}
+	defer tx.Rollback(ctx)
+	var o Org
+	const q = `SELECT o.id, o.name, o.kind, o.public_ranking FROM buyer_org_invitations i JOIN buyer_orgs o ON o.id = i.buyer_org_id
+		WHERE i.id = $1 AND i.email = $2 AND i.accepted_at IS NULL AND i.expires_at > now() FOR UPDATE OF i`
+	err = tx.QueryRow(ctx, q, id, strings.ToLower(a.Email)).Scan(&o.ID, &o.Name, &o.Kind, &o.PublicRanking)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Org{}, errNoInvitation
+	}
+	if err != nil {
+		return Org{}, err
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO buyer_org_members (buyer_org_id, user_id) VALUES ($1, $2)`, int64(o.ID), a.UserID); err != nil {
+		var pe *pgconn.PgError
+		if errors.As(err, &pe) && pe.Code == "23505" {
+			return Org{}, errs.E(errs.Conflict, "you already belong to an organisation; leave it first")
+		}
+		return Org{}, fmt.Errorf("accept invitation: %w", err)
+	}
+	const done = `UPDATE buyer_org_invitations SET accepted_at = now(), accepted_by = $2 WHERE id = $1`
+	if _, err := tx.Exec(ctx, done, id, a.UserID); err != nil {
+		return Org{}, fmt.Errorf("accept invitation: %w", err)
+	}
+	return o, tx.Commit(ctx)
+}
+
+// Leave ends the actor's membership of organisation orgID. Its
+// administrator cannot leave it (409); orders placed while a member stay
+// the organisation's.
+func (s *Service) Leave(ctx context.Context, a auth.Actor, orgID int64) error {
+	if a.Anonymous() {
+		return errs.E(errs.Unauthenticated, "sign in first")
+	}
+	if a.Has(auth.RoleBuyerOrgAdmin) && a.BuyerOrgID == orgID {
+		return errs.E(errs.Conflict, "the administrator cannot leave the organisation")
+	}
+	tag, err := s.db.Exec(ctx, `DELETE FROM buyer_org_members WHERE buyer_org_id = $1 AND user_id = $2`, orgID, a.UserID)
+	if err != nil {
+		return fmt.Errorf("leave: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return errs.E(errs.NotFound, "you are not a member of this organisation")
+	}
+	return nil
+}
+
+// PendingInvitation is an invitation the organisation sent that waits.
+type PendingInvitation struct {
+	Email     string    `json:"email"`
+	InvitedAt time.Time `json:"invited_at"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// PendingInvitations lists the organisation's invitations not yet
+// accepted nor expired, for its administrator.
+func (s *Service) PendingInvitations(ctx context.Context, a auth.Actor, orgID int64) ([]PendingInvitation, error) {
+	if err := s.admin(a, orgID); err != nil {
+		return nil, err
+	}
+	const q = `SELECT email, created_at, expires_at FROM buyer_org_invitations
+		WHERE buyer_org_id = $1 AND accepted_at IS NULL AND expires_at > now() ORDER BY id DESC LIMIT 200`
+	rows, err := s.db.Query(ctx, q, orgID)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[PendingInvitation])
+}
