@@ -34,3 +34,23 @@ func TestChartsMirrorForRightToLeft(t *testing.T) {
 		t.Errorf("right to left, a label ends at the bar's right: anchor start expected")
 	}
 }
+
+// TestChartFiguresFitTheChart: a long figure ("¥110.00 · 3 户", as on a
+// receipt) is drawn inside the phone's chart, not cut off at its edge.
+func TestChartFiguresFitTheChart(t *testing.T) {
+	c := BarChart{ID: "c", Title: "t", Legend: "l", Unit: "u", Labels: []string{"策勒县", "洛浦县"}, Values: []int64{11000, 1500},
+		Texts: []string{"¥110.00 · 3 户", "¥15.00 · 3 户"}, Axis: YuanAxis, Value: YuanValue}
+	svg := string(c.HorizontalBars())
+	narrowSVG := svg[strings.Index(svg, "chart-narrow"):strings.Index(svg, "chart-wide")]
+	figure := regexp.MustCompile(`<text x="([0-9.]+)" y="[0-9]+" text-anchor="start"><tspan[^>]*>([^<]+)</tspan>`)
+	found := figure.FindAllStringSubmatch(narrowSVG, -1)
+	if len(found) != 2 {
+		t.Fatalf("want 2 figures in the phone's chart, got %d in %s", len(found), narrowSVG)
+	}
+	for _, m := range found {
+		x, _ := strconv.ParseFloat(m[1], 64)
+		if end := int(x) + textWidth(m[2], narrow.font); end > narrow.w {
+			t.Errorf("figure %q ends at %d px, past the chart's %d", m[2], end, narrow.w)
+		}
+	}
+}

@@ -97,7 +97,7 @@ func (s handlers) renderProductForm(c *fiber.Ctx, f ProductForm, prod *catalog.P
 	p.Title = p.T("coop.new_product")
 	var lots []catalog.Lot
 	if prod != nil {
-		p.Title = prod.Title
+		p.Title = prod.TitleIn(p.Lang)
 		var err error
 		if lots, err = s.Catalog.ListLots(web.Ctx(c), web.ActorOf(c), f.ID); err != nil {
 			return err

@@ -1,6 +1,7 @@
 package site_test
 
 import (
+	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
@@ -135,5 +136,31 @@ func TestCooperativeNamesInThreeLanguages(t *testing.T) {
 	if r := sh.admin.Do("PUT", path+"/names", map[string]string{"name_en": "Lop\u202ECounty"}); r.Status != 422 ||
 		errorFields(t, r)["name_en"] != text.BidiControlMessage {
 		t.Errorf("bidi control: %d %s", r.Status, r.Body)
+	}
+}
+
+// TestCoopPortalShowsTitlesInTheVisitorsLanguage: a cooperative's staff
+// who read Uyghur see their products under their Uyghur titles at home
+// and on the lot form, Chinese where a product has none.
+func TestCoopPortalShowsTitlesInTheVisitorsLanguage(t *testing.T) {
+	s := webtest.Start(t)
+	sh := openShop(t, s)
+	body := jujubeBody()
+	body["title_ug"] = "خوتەن قىزىل چىلان"
+	named := sh.create(t, sh.admin, body)
+	plain := jujubeBody()
+	plain["title"] = "和田核桃"
+	for i, v := range plain["variants"].([]map[string]any) {
+		v["sku"] = fmt.Sprintf("HT-%d", i)
+	}
+	sh.create(t, sh.admin, plain)
+	sh.admin.Do("GET", "/lang/ug?next=/coop", nil)
+	home := string(sh.admin.Do("GET", "/coop", nil).Body)
+	if !strings.Contains(home, "خوتەن قىزىل چىلان") || strings.Contains(home, "和田红枣 骏枣特级") || !strings.Contains(home, "和田核桃") {
+		t.Errorf("co-op home in Uyghur: want the Uyghur title and the Chinese fallback in\n%s", home)
+	}
+	if lot := string(sh.admin.Do("GET", "/coop/products/"+named.ID+"/lots/new", nil).Body); !strings.Contains(lot, "<h1>") ||
+		!strings.Contains(lot, "خوتەن قىزىل چىلان") {
+		t.Errorf("lot form in Uyghur lacks the Uyghur title")
 	}
 }
