@@ -31,7 +31,7 @@ func (s handlers) invoicesCSV(c *fiber.Ctx) error {
 	}
 	p := s.Page(c, "")
 	var b strings.Builder
-	b.WriteString("\uFEFF") // Excel opens UTF-8 with a byte-order mark as UTF-8
+	b.WriteString("\uFEFF")       // Excel opens UTF-8 with a byte-order mark as UTF-8
 	w := textenc.NewCSVWriter(&b) // titles are typed by buyers: no cell runs as a formula
 	w.Write([]string{p.T("orders.number"), p.T("rpt.col.buyer"), p.T("rpt.org.col.amount_yuan"), p.T("rpt.org.col.paid_at"),
 		p.T("invoice.f_title"), p.T("invoice.f_kind"), p.T("rpt.org.col.invoice_state"), p.T("rpt.org.col.invoice_numbers")})
