@@ -2,7 +2,9 @@
 # Storefront load test (wrk, 64 connections) of the home page, a product page
 # and a catalog API page, beside a bare Fiber handler on the same machine in
 # the same run. The bare handler answers a body of the product page's size
-# (measured first), so the product page's ratio compares like with like.
+# (measured first), with marketd's write buffer and an access-log line per
+# request through marketd's logger at info, so the product page's ratio
+# compares like with like.
 # marketd serves the demo from a scratch database on the test PostgreSQL
 # and the test Redis (pages cached there), logging every request at info as
 # in production (to /dev/null). Usage:
@@ -43,7 +45,8 @@ for _ in $(seq 50); do curl -fs http://127.0.0.1:18092/metrics | grep -q '^marke
 product=$(psql -tA "$MIGRATE_DATABASE_URL" -c "SELECT min(id) FROM products WHERE status = 'active'")
 curl -fs "http://127.0.0.1:18090/products/$product" >/dev/null # cache it
 page_size=$(curl -fs -o /dev/null -w '%{size_download}' "http://127.0.0.1:18090/products/$product")
-"$tmp/barefiber" --addr 127.0.0.1:18091 --size "$page_size" & pids+=($!)
+# The baseline logs every request as marketd does, to /dev/null too.
+"$tmp/barefiber" --addr 127.0.0.1:18091 --size "$page_size" --log-level info 2>/dev/null & pids+=($!)
 for _ in $(seq 100); do curl -fs http://127.0.0.1:18091/ >/dev/null && break; sleep 0.1; done
 echo "machine: $(nproc) cores; wrk -t2 -c64 -d${secs}s; $(date -u +%FT%TZ)"
 bare_rps=""
