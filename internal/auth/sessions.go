@@ -63,11 +63,17 @@ func NewLogin() string { return RandomToken(16) }
 func (s *Sessions) Create(ctx context.Context, userID int64, login string) (Session, error) {
 	sess := Session{ID: RandomToken(16), UserID: userID, CSRF: RandomToken(16), Login: login, CreatedAt: s.now().UTC()}
 	b, _ := json.Marshal(sess)
-	pipe := s.rdb.TxPipeline()
-	pipe.Set(ctx, s.prefix+sess.ID, b, s.idle)
-	pipe.SAdd(ctx, s.userKey(userID), sess.ID)
-	pipe.Expire(ctx, s.userKey(userID), s.max)
-	if _, err := pipe.Exec(ctx); err != nil {
+	// The user's index first, then the session: a session exists only once
+	// "sign out everywhere" can find it. The two keys lie in different slots
+	// of a Redis Cluster, so they cannot share a MULTI; an id left in the
+	// index by a failed second write is harmless (end skips it).
+	index := s.rdb.TxPipeline() // one key: one slot
+	index.SAdd(ctx, s.userKey(userID), sess.ID)
+	index.Expire(ctx, s.userKey(userID), s.max)
+	if _, err := index.Exec(ctx); err != nil {
+		return Session{}, fmt.Errorf("index session: %w", err)
+	}
+	if err := s.rdb.Set(ctx, s.prefix+sess.ID, b, s.idle).Err(); err != nil {
 		return Session{}, fmt.Errorf("store session: %w", err)
 	}
 	return sess, nil
