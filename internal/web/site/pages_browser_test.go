@@ -166,6 +166,7 @@ type pageCheck struct {
 	Primary      string   `json:"primary"` // "" when on screen, else why not
 	SmallTargets []string `json:"smallTargets"`
 	SmallChart   []string `json:"smallChart"`
+	NarrowInputs []string `json:"narrowInputs"` // text boxes too narrow to read what is typed
 	Inner        string   `json:"inner"` // a box that scrolls sideways inside the page
 	Dir          string   `json:"dir"`
 	Lang         string   `json:"lang"`
@@ -176,7 +177,7 @@ type pageCheck struct {
 const measure = `(() => {
   const out = {dir: document.documentElement.dir, lang: document.documentElement.lang,
     scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth,
-    text: document.body.innerText, primary: "", smallTargets: [], smallChart: []};
+    text: document.body.innerText, primary: "", smallTargets: [], smallChart: [], narrowInputs: []};
   const el = PRIMARY ? [...document.querySelectorAll(PRIMARY)].find(e => e.getBoundingClientRect().width > 0) : null;
   if (PRIMARY && !el) out.primary = "missing";
   if (el) { const r = el.getBoundingClientRect();
@@ -185,6 +186,10 @@ const measure = `(() => {
   for (const e of document.querySelectorAll(tappable)) {
     const r = e.getBoundingClientRect();
     if (r.width > 0 && r.height > 0 && r.height < 43.5) out.smallTargets.push((e.id || e.tagName) + ":" + (e.innerText || e.value || e.name || "").trim().slice(0, 20) + "@" + Math.round(r.height));
+  }
+  for (const e of document.querySelectorAll('main input[type=text], main input[type=search], main input[type=email], main input[type=tel], main input[type=password], main input:not([type]), main textarea')) {
+    const r = e.getBoundingClientRect();
+    if (r.width > 0 && r.width < 120) out.narrowInputs.push((e.id || e.name) + "@" + Math.round(r.width));
   }
   for (const t of document.querySelectorAll('svg text')) {
     const m = t.getScreenCTM(); const fs = parseFloat(getComputedStyle(t).fontSize);
@@ -376,6 +381,9 @@ func checkPage(t *testing.T, where string, c pageCheck, keys []string, phone boo
 	}
 	if phone && len(c.SmallChart) > 0 {
 		t.Errorf("%s: chart text under 12 px: %v", where, c.SmallChart)
+	}
+	if len(c.NarrowInputs) > 0 {
+		t.Errorf("%s: text boxes under 120 px wide: %v", where, c.NarrowInputs)
 	}
 }
 
