@@ -167,7 +167,7 @@ type pageCheck struct {
 	SmallTargets []string `json:"smallTargets"`
 	SmallChart   []string `json:"smallChart"`
 	NarrowInputs []string `json:"narrowInputs"` // text boxes too narrow to read what is typed
-	Inner        string   `json:"inner"` // a box that scrolls sideways inside the page
+	Inner        string   `json:"inner"`        // a box that scrolls sideways inside the page
 	Dir          string   `json:"dir"`
 	Lang         string   `json:"lang"`
 }
