@@ -7,7 +7,8 @@
 # (marketd serving, request logging at info as in production, and
 # `marketctl bench checkout --http`: POST /api/v1/orders as the buyer, then
 # POST /api/v1/orders/{id}/payments/confirm as the admin). BENCH_HTTP=0
-# skips the HTTP runs, BENCH_INPROCESS=0 the in-process ones; MARKETD_BIN
+# skips the HTTP runs, BENCH_INPROCESS=0 the in-process ones; BENCH_SEAL_EVERY
+# (default 2s, 0: never) how often the in-process runs seal the ledger; MARKETD_BIN
 # runs another build of marketd.
 #
 # By default both run on a private PostgreSQL cluster started here from the
@@ -92,7 +93,7 @@ for mode in $([ "${BENCH_INPROCESS:-1}" = 1 ] && echo spread hot); do
   export DATABASE_URL="$base/$db$opts" MARKET_DATA_DIR="$tmp/data" MARKET_LOG_LEVEL=warn
   "$tmp/marketctl" migrate up >/dev/null
   echo "checkout ($mode), $workers workers, ${secs}s after a 3 s warm-up"
-  "$tmp/marketctl" bench checkout --mode "$mode" --workers "$workers" --duration "${secs}s"
+  "$tmp/marketctl" bench checkout --mode "$mode" --workers "$workers" --duration "${secs}s" --seal-every "${BENCH_SEAL_EVERY:-2s}"
 done
 
 [ "${BENCH_HTTP:-1}" = 1 ] || exit 0

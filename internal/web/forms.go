@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strconv"
@@ -46,6 +47,15 @@ func FormErrorOr(p Page, err error, key string, kinds ...errs.Kind) (fields map[
 		fields = map[string]string{key: msg}
 	}
 	return fields, status, ok
+}
+
+// AddFormErrors files a use case's refusal into a form's field errors (the
+// whole-form message under "form") and reports whether err was one the
+// form shows; any other error the caller returns to the error handler.
+func AddFormErrors(p Page, dst map[string]string, err error, kinds ...errs.Kind) bool {
+	fields, _, ok := FormErrorOr(p, err, "form", kinds...)
+	maps.Copy(dst, fields)
+	return ok
 }
 
 var (

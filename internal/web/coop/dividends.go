@@ -72,12 +72,8 @@ func (s handlers) declareDividend(c *fiber.Ctx) error {
 		if err == nil {
 			return c.Redirect("/coop/dividends/"+d.ID.String(), fiber.StatusSeeOther)
 		}
-		fields, _, ok := web.FormErrorOr(p, err, "form", errs.Invalid)
-		if !ok {
+		if !web.AddFormErrors(p, form.Errors, err, errs.Invalid) {
 			return err
-		}
-		for k, v := range fields {
-			form.Errors[k] = v
 		}
 	}
 	c.Status(fiber.StatusUnprocessableEntity)

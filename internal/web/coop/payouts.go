@@ -100,12 +100,8 @@ func (s handlers) recordPayout(c *fiber.Ctx) error {
 		if err == nil {
 			return c.Redirect("/coop/payouts?saved=1&paid="+url.QueryEscape(s.paidWords(c, in)), fiber.StatusSeeOther)
 		}
-		fields, _, ok := web.FormErrorOr(p, err, "form", errs.Invalid)
-		if !ok {
+		if !web.AddFormErrors(p, form.Errors, err, errs.Invalid) {
 			return err
-		}
-		for k, v := range fields {
-			form.Errors[k] = v
 		}
 	}
 	c.Status(fiber.StatusUnprocessableEntity)

@@ -92,12 +92,8 @@ func (s handlers) setShares(c *fiber.Ctx) error {
 		if err == nil {
 			return c.Redirect("/coop/shares/"+strconv.FormatInt(id, 10)+"?saved=1", fiber.StatusSeeOther)
 		}
-		fields, _, ok := web.FormErrorOr(p, err, "form", errs.Invalid)
-		if !ok {
+		if !web.AddFormErrors(p, form.Errors, err, errs.Invalid) {
 			return err
-		}
-		for k, v := range fields {
-			form.Errors[k] = v
 		}
 	}
 	c.Status(fiber.StatusUnprocessableEntity)

@@ -101,12 +101,8 @@ func (s handlers) recordWage(c *fiber.Ctx) error {
 		if err == nil {
 			return c.Redirect("/coop/wages?saved=1", fiber.StatusSeeOther)
 		}
-		fields, _, ok := web.FormErrorOr(p, err, "form", errs.Invalid, errs.Conflict)
-		if !ok {
+		if !web.AddFormErrors(p, form.Errors, err, errs.Invalid, errs.Conflict) {
 			return err
-		}
-		for k, v := range fields {
-			form.Errors[k] = v
 		}
 	}
 	c.Status(fiber.StatusUnprocessableEntity)
