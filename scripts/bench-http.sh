@@ -46,7 +46,7 @@ product=$(psql -tA "$MIGRATE_DATABASE_URL" -c "SELECT min(id) FROM products WHER
 curl -fs "http://127.0.0.1:18090/products/$product" >/dev/null # cache it
 page_size=$(curl -fs -o /dev/null -w '%{size_download}' "http://127.0.0.1:18090/products/$product")
 # The baseline logs every request as marketd does, to /dev/null too.
-"$tmp/barefiber" --addr 127.0.0.1:18091 --size "$page_size" --log-level info 2>/dev/null & pids+=($!)
+"$tmp/barefiber" --addr 127.0.0.1:18091 --size "$page_size" --log-level "${MARKET_LOG_LEVEL:-info}" 2>/dev/null & pids+=($!)
 for _ in $(seq 100); do curl -fs http://127.0.0.1:18091/ >/dev/null && break; sleep 0.1; done
 echo "machine: $(nproc) cores; wrk -t2 -c64 -d${secs}s; $(date -u +%FT%TZ)"
 bare_rps=""

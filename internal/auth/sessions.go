@@ -31,8 +31,8 @@ var ErrNoSession = errors.New("no such session")
 
 // Sessions stores sessions with an idle timeout (the key's TTL, renewed on
 // use) and an absolute timeout (CreatedAt + max). Each user's session ids
-// are also kept in a set, so that all of them can be ended at once (stale
-// ids in it are harmless).
+// are also kept in an index, so that all of them can be ended at once (ids
+// of expired sessions in it are harmless).
 type Sessions struct {
 	rdb    redis.UniversalClient
 	prefix string
@@ -65,10 +65,14 @@ func (s *Sessions) Create(ctx context.Context, userID int64, login string) (Sess
 	b, _ := json.Marshal(sess)
 	// The user's index first, then the session: a session exists only once
 	// "sign out everywhere" can find it. The two keys lie in different slots
-	// of a Redis Cluster, so they cannot share a MULTI; an id left in the
-	// index by a failed second write is harmless (end skips it).
+	// of a Redis Cluster, so they cannot share a MULTI. The index is a sorted
+	// set scored by creation time, and an id leaves it only when its session
+	// is ended or has outlived the absolute timeout: never because its
+	// session is not there yet (it may be being written right now).
 	index := s.rdb.TxPipeline() // one key: one slot
-	index.SAdd(ctx, s.userKey(userID), sess.ID)
+	created := sess.CreatedAt.UnixMilli()
+	index.ZAdd(ctx, s.userKey(userID), redis.Z{Score: float64(created), Member: sess.ID})
+	index.ZRemRangeByScore(ctx, s.userKey(userID), "-inf", "("+strconv.FormatInt(created-s.max.Milliseconds(), 10))
 	index.Expire(ctx, s.userKey(userID), s.max)
 	if _, err := index.Exec(ctx); err != nil {
 		return Session{}, fmt.Errorf("index session: %w", err)
@@ -79,8 +83,10 @@ func (s *Sessions) Create(ctx context.Context, userID int64, login string) (Sess
 	return sess, nil
 }
 
+// userKey is the user's index of sessions: a sorted set of ids by creation
+// time ("logins:", not the "user:" sets of earlier builds, which expire).
 func (s *Sessions) userKey(userID int64) string {
-	return s.prefix + "user:" + strconv.FormatInt(userID, 10)
+	return s.prefix + "logins:" + strconv.FormatInt(userID, 10)
 }
 
 // Get returns the session and renews its idle timeout.
@@ -107,9 +113,20 @@ func (s *Sessions) Get(ctx context.Context, id string) (Session, error) {
 	return sess, nil
 }
 
-// Delete ends the session.
+// Delete ends the session and takes it out of its user's index.
 func (s *Sessions) Delete(ctx context.Context, id string) error {
-	return s.rdb.Del(ctx, s.prefix+id).Err()
+	b, err := s.rdb.GetDel(ctx, s.prefix+id).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var sess Session
+	if json.Unmarshal(b, &sess) == nil {
+		s.rdb.ZRem(ctx, s.userKey(sess.UserID), id)
+	}
+	return nil
 }
 
 // EndLogin ends the user's sessions made at login.
@@ -119,15 +136,15 @@ func (s *Sessions) EndLogin(ctx context.Context, userID int64, login string) err
 
 // EndAll ends every session of the user.
 func (s *Sessions) EndAll(ctx context.Context, userID int64) error {
-	if err := s.end(ctx, userID, func(Session) bool { return true }); err != nil {
-		return err
-	}
-	return s.rdb.Del(ctx, s.userKey(userID)).Err()
+	return s.end(ctx, userID, func(Session) bool { return true })
 }
 
-// end deletes the user's sessions that match (and forgets ids that expired).
+// end deletes the user's sessions that match. An id whose session is not
+// there is left in the index: it expired (and ages out of the index with
+// the absolute timeout) or is being created, and then a later call must
+// still find it.
 func (s *Sessions) end(ctx context.Context, userID int64, match func(Session) bool) error {
-	ids, err := s.rdb.SMembers(ctx, s.userKey(userID)).Result()
+	ids, err := s.rdb.ZRange(ctx, s.userKey(userID), 0, -1).Result()
 	if err != nil {
 		return fmt.Errorf("list sessions: %w", err)
 	}
@@ -136,6 +153,7 @@ func (s *Sessions) end(ctx context.Context, userID int64, match func(Session) bo
 		var sess Session
 		switch {
 		case errors.Is(err, redis.Nil):
+			continue
 		case err != nil:
 			return fmt.Errorf("read session: %w", err)
 		case json.Unmarshal(b, &sess) == nil && sess.UserID == userID && !match(sess):
@@ -144,7 +162,7 @@ func (s *Sessions) end(ctx context.Context, userID int64, match func(Session) bo
 		if err := s.rdb.Del(ctx, s.prefix+id).Err(); err != nil {
 			return fmt.Errorf("end session: %w", err)
 		}
-		s.rdb.SRem(ctx, s.userKey(userID), id)
+		s.rdb.ZRem(ctx, s.userKey(userID), id)
 	}
 	return nil
 }
