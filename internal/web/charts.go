@@ -215,12 +215,22 @@ func (c BarChart) HorizontalBars() template.HTML {
 func (c BarChart) horizontalBars(g geometry) string {
 	w, labelW, valueW, top, row := g.w, g.labelW, g.valueW, g.top, g.row
 	// The figures column grows to the longest figure (a receipt's reads
-	// "¥110.00 · 3 户"), up to two fifths of the chart, so no figure is cut off.
+	// "¥110.00 · 3 户"), up to two fifths of the chart. Longer figures (on a
+	// phone, in English or Uyghur words) go on a line of their own under
+	// their bar, which then spans the chart: no figure is cut off.
+	widest := 0
 	for i := range c.Values {
-		valueW = max(valueW, min(textWidth(c.text(i), g.font)+8, w*2/5))
+		widest = max(widest, textWidth(c.text(i), g.font)+8)
+	}
+	below := widest > w*2/5
+	rowH := row
+	if below {
+		valueW, rowH = 4, row+g.font+4
+	} else {
+		valueW = max(valueW, widest)
 	}
 	m := mirror{c.RTL, float64(w)}
-	h := top + row*max(len(c.Values), 1) + 8
+	h := top + rowH*max(len(c.Values), 1) + 8
 	var b strings.Builder
 	c.head(&b, g, h)
 	plotW := w - labelW - valueW
@@ -230,7 +240,7 @@ func (c BarChart) horizontalBars(g geometry) string {
 	}
 	base := (row + g.font) / 2 // the text's baseline in its row
 	for i, v := range c.Values {
-		y := top + row*i
+		y := top + rowH*i
 		bw := 0.0
 		if v > 0 {
 			bw = float64(plotW) * float64(min(v, top64)) / float64(top64)
@@ -239,7 +249,11 @@ func (c BarChart) horizontalBars(g geometry) string {
 		fmt.Fprintf(&b, `<rect x="%g" y="%d" width="%d" height="%d" fill="#f3f0e6"/>`, m.box(float64(labelW), float64(plotW)), y+4, plotW, row-8)
 		fmt.Fprintf(&b, `<rect x="%.1f" y="%d" width="%.1f" height="%d" fill="%s"><title>%s：%s</title></rect>`,
 			m.box(float64(labelW), bw), y+4, bw, row-8, c.color(), svgEsc(c.Labels[i]), svgEsc(c.text(i)))
-		fmt.Fprintf(&b, `<text x="%g" y="%d" text-anchor="%s"><tspan direction="ltr" unicode-bidi="embed">%s</tspan></text>`, m.x(float64(labelW+plotW+6)), y+base, m.anchor("start"), svgEsc(c.text(i)))
+		fx, fy := labelW+plotW+6, y+base // beside the bar
+		if below {
+			fx, fy = labelW, y+row+g.font-2 // under it
+		}
+		fmt.Fprintf(&b, `<text x="%g" y="%d" text-anchor="%s"><tspan direction="ltr" unicode-bidi="embed">%s</tspan></text>`, m.x(float64(fx)), fy, m.anchor("start"), svgEsc(c.text(i)))
 	}
 	b.WriteString(`</svg>`)
 	return b.String()

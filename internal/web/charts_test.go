@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -35,22 +36,45 @@ func TestChartsMirrorForRightToLeft(t *testing.T) {
 	}
 }
 
-// TestChartFiguresFitTheChart: a long figure ("¥110.00 · 3 户", as on a
-// receipt) is drawn inside the phone's chart, not cut off at its edge.
+// TestChartFiguresFitTheChart: long figures (a receipt's "¥110.00 · 3
+// 户", and the same in English and Uyghur words) are drawn inside the
+// chart in both drawings and both directions, not cut off at an edge.
 func TestChartFiguresFitTheChart(t *testing.T) {
-	c := BarChart{ID: "c", Title: "t", Legend: "l", Unit: "u", Labels: []string{"策勒县", "洛浦县"}, Values: []int64{11000, 1500},
-		Texts: []string{"¥110.00 · 3 户", "¥15.00 · 3 户"}, Axis: YuanAxis, Value: YuanValue}
-	svg := string(c.HorizontalBars())
-	narrowSVG := svg[strings.Index(svg, "chart-narrow"):strings.Index(svg, "chart-wide")]
-	figure := regexp.MustCompile(`<text x="([0-9.]+)" y="[0-9]+" text-anchor="start"><tspan[^>]*>([^<]+)</tspan>`)
-	found := figure.FindAllStringSubmatch(narrowSVG, -1)
-	if len(found) != 2 {
-		t.Fatalf("want 2 figures in the phone's chart, got %d in %s", len(found), narrowSVG)
-	}
-	for _, m := range found {
-		x, _ := strconv.ParseFloat(m[1], 64)
-		if end := int(x) + textWidth(m[2], narrow.font); end > narrow.w {
-			t.Errorf("figure %q ends at %d px, past the chart's %d", m[2], end, narrow.w)
+	figure := regexp.MustCompile(`<text x="([0-9.]+)" y="[0-9]+" text-anchor="(start|end)"><tspan[^>]*>([^<]+)</tspan>`)
+	for _, tc := range []struct {
+		lang  string
+		texts []string
+	}{
+		{"zh-CN", []string{"¥110.00 · 3 户", "¥15.00 · 3 户"}},
+		{"en", []string{"¥1,234.56 · 12 households", "¥15.00 · 3 households"}},
+		{"ug", []string{"¥110.00 · 3 ئائىلە", "¥15.00 · 3 ئائىلە"}},
+	} {
+		for _, rtl := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s rtl=%v", tc.lang, rtl), func(t *testing.T) {
+				c := BarChart{ID: "c", Title: "t", Legend: "l", Unit: "u", Labels: []string{"策勒县", "洛浦县"}, Values: []int64{11000, 1500},
+					Texts: tc.texts, Axis: YuanAxis, Value: YuanValue, RTL: rtl}
+				svg := string(c.HorizontalBars())
+				cut := strings.Index(svg, "chart-wide")
+				for _, d := range []struct {
+					g   geometry
+					svg string
+				}{{narrow, svg[:cut]}, {wide, svg[cut:]}} {
+					found := figure.FindAllStringSubmatch(d.svg, -1)
+					if len(found) != 2 {
+						t.Fatalf("%s: want 2 figures, got %d", d.g.class, len(found))
+					}
+					for _, m := range found {
+						x, _ := strconv.ParseFloat(m[1], 64)
+						from, to := int(x), int(x)+textWidth(m[3], d.g.font)
+						if m[2] == "end" {
+							from, to = int(x)-textWidth(m[3], d.g.font), int(x)
+						}
+						if from < 0 || to > d.g.w {
+							t.Errorf("%s: figure %q spans %d..%d, outside 0..%d", d.g.class, m[3], from, to, d.g.w)
+						}
+					}
+				}
+			})
 		}
 	}
 }
