@@ -49,6 +49,16 @@ func FormErrorOr(p Page, err error, key string, kinds ...errs.Kind) (fields map[
 	return fields, status, ok
 }
 
+// ColumnPairs pairs a batch file's column names with their Chinese
+// headers, for the upload forms that list the columns a file may carry.
+func ColumnPairs(names, chinese []string) [][2]string {
+	out := make([][2]string, len(names))
+	for i := range names {
+		out[i] = [2]string{names[i], chinese[i]}
+	}
+	return out
+}
+
 // AddFormErrors files a use case's refusal into a form's field errors (the
 // whole-form message under "form") and reports whether err was one the
 // form shows; any other error the caller returns to the error handler.

@@ -1,6 +1,7 @@
 package coop
 
 import (
+	"cmp"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
@@ -44,7 +45,7 @@ func (s handlers) renderDividends(c *fiber.Ctx, form DividendForm, v DividendsVi
 	}
 	p := s.Page(c, "")
 	p.Title = p.T("income.dividends")
-	form.Year, form.Basis = cmpOr(form.Year, strconv.Itoa(s.Clock.Year())), cmpOr(form.Basis, income.BasisShares)
+	form.Year, form.Basis = cmp.Or(form.Year, strconv.Itoa(s.Clock.Year())), cmp.Or(form.Basis, income.BasisShares)
 	v.Form, v.Bases = form, []string{income.BasisShares, income.BasisAssets}
 	p.Data = v
 	return s.HTML(c, "coop/dividends", p)

@@ -66,10 +66,7 @@ func (s handlers) renderPayouts(c *fiber.Ctx, form PayoutForm, v PayoutsView) er
 		v.RegNo[b.HouseholdID] = b.RegistryNo
 	}
 	v.Saved, v.SavedFor, v.Imported = c.Query("saved") != "", c.Query("paid"), c.Query("imported")
-	v.Columns = make([][2]string, len(payout.BatchColumns))
-	for i := range payout.BatchColumns {
-		v.Columns[i] = [2]string{payout.BatchColumns[i], payout.BatchChineseColumns[i]}
-	}
+	v.Columns = web.ColumnPairs(payout.BatchColumns, payout.BatchChineseColumns)
 	p.Data = v
 	return s.HTML(c, "coop/payouts", p)
 }

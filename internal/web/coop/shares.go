@@ -1,6 +1,7 @@
 package coop
 
 import (
+	"cmp"
 	"strconv"
 	"strings"
 
@@ -83,7 +84,7 @@ func (s handlers) setShares(c *fiber.Ctx) error {
 	if err != nil {
 		form.Errors["shares"] = p.Msg("must be a whole number")
 	}
-	fen, err := money.ParseCell(cmpOr(strings.TrimSpace(form.Assets), "0"))
+	fen, err := money.ParseCell(cmp.Or(strings.TrimSpace(form.Assets), "0"))
 	if err != nil {
 		form.Errors["assets_fen"] = p.Msg("must be an amount in yuan with at most two decimals")
 	}

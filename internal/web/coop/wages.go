@@ -1,6 +1,7 @@
 package coop
 
 import (
+	"cmp"
 	"io"
 	"strconv"
 	"strings"
@@ -53,23 +54,13 @@ func (s handlers) renderWages(c *fiber.Ctx, form WageForm, v WagesView) error {
 	p := s.Page(c, "")
 	p.Title = p.T("income.wages")
 	today := s.Clock.Today()
-	form.WorkFrom, form.PaidOn = cmpOr(form.WorkFrom, today), cmpOr(form.PaidOn, today)
-	form.Kind = cmpOr(form.Kind, "sorting")
+	form.WorkFrom, form.PaidOn = cmp.Or(form.WorkFrom, today), cmp.Or(form.PaidOn, today)
+	form.Kind = cmp.Or(form.Kind, "sorting")
 	v.Form, v.Kinds = form, income.WageKinds
 	v.Saved, v.Imported = c.Query("saved") != "", c.Query("imported")
-	v.Columns = make([][2]string, len(income.WageColumns))
-	for i := range income.WageColumns {
-		v.Columns[i] = [2]string{income.WageColumns[i], income.WageChineseColumns[i]}
-	}
+	v.Columns = web.ColumnPairs(income.WageColumns, income.WageChineseColumns)
 	p.Data = v
 	return s.HTML(c, "coop/wages", p)
-}
-
-func cmpOr(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
 }
 
 func (s handlers) wages(c *fiber.Ctx) error { return s.renderWages(c, WageForm{}, WagesView{}) }

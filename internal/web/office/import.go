@@ -58,10 +58,7 @@ func (s handlers) importFile(c *fiber.Ctx) error {
 
 func (s handlers) renderImport(c *fiber.Ctx, p web.Page, v ImportView) error {
 	p.Title = p.T("office.import")
-	v.Columns = make([][2]string, len(household.Columns))
-	for i := range household.Columns {
-		v.Columns[i] = [2]string{household.Columns[i], household.ChineseColumns[i]}
-	}
+	v.Columns = web.ColumnPairs(household.Columns[:], household.ChineseColumns[:])
 	v.Statuses = householdStatuses
 	p.Data = v
 	return s.HTML(c, "office/import", p)
