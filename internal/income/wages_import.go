@@ -159,7 +159,7 @@ func (b *batch) read(row sheet.Row, idx []int) {
 	}
 	amount, err := money.ParseCell(row.Get(idx[wcAmount]))
 	if err != nil {
-		b.add(row.N, "amount_yuan", "must be an amount in yuan with at most two decimals")
+		b.add(row.N, "amount_yuan", money.YuanRule)
 	}
 	in.AmountFen = amount
 	b.list, b.rows, b.regNos = append(b.list, in), append(b.rows, row.N), append(b.regNos, reg)

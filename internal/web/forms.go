@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/fupinmarket/market/internal/platform/errs"
+	"github.com/fupinmarket/market/internal/platform/money"
 )
 
 // Forms: a domain error becomes field messages next to the inputs, in the
@@ -47,6 +48,16 @@ func FormErrorOr(p Page, err error, key string, kinds ...errs.Kind) (fields map[
 		fields = map[string]string{key: msg}
 	}
 	return fields, status, ok
+}
+
+// YuanField parses an amount typed in yuan into fen; when it is not one, it
+// files the rule, in the page's language, under key.
+func YuanField(p Page, fieldErrors map[string]string, key, typed string) int64 {
+	fen, err := money.ParseCell(typed)
+	if err != nil {
+		fieldErrors[key] = p.Msg(money.YuanRule)
+	}
+	return fen
 }
 
 // ColumnPairs pairs a batch file's column names with their Chinese

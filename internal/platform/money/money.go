@@ -12,6 +12,10 @@ import (
 // ErrSyntax is returned for text that is not an amount of yuan.
 var ErrSyntax = errors.New("not an amount in yuan")
 
+// YuanRule is the field message for a typed amount ParseYuan refuses (the
+// locale catalogs translate it).
+const YuanRule = "must be an amount in yuan with at most two decimals"
+
 // maxWholeDigits bounds the whole-yuan part so that fen fit in an int64.
 const maxWholeDigits = 15
 

@@ -103,7 +103,7 @@ func (s handlers) refund(c *fiber.Ctx) error {
 	qty, qerr := strconv.Atoi(c.FormValue("quantity", "0"))
 	fen, yok := yuan(c.FormValue("amount_yuan", "0"))
 	if !ok || qerr != nil || !yok {
-		return errs.Validation("the refund is not valid", map[string]string{"amount_yuan": "must be an amount in yuan with at most two decimals"})
+		return errs.Validation("the refund is not valid", map[string]string{"amount_yuan": money.YuanRule})
 	}
 	req := order.RefundRequest{Reason: c.FormValue("reason"), Lines: []order.RefundLine{{LineID: line, Quantity: qty, AmountFen: fen}}}
 	if _, err := s.Orders.Refund(web.Ctx(c), web.ActorOf(c), id, req, s.Refunder()); err != nil {

@@ -8,7 +8,6 @@ import (
 
 	"github.com/fupinmarket/market/internal/income"
 	"github.com/fupinmarket/market/internal/platform/errs"
-	"github.com/fupinmarket/market/internal/platform/money"
 	"github.com/fupinmarket/market/internal/web"
 )
 
@@ -64,10 +63,7 @@ func (s handlers) declareDividend(c *fiber.Ctx) error {
 	if err != nil {
 		form.Errors["year"] = p.Msg("must be a year from 2000 to this year")
 	}
-	fen, err := money.ParseCell(form.Total)
-	if err != nil {
-		form.Errors["total_fen"] = p.Msg("must be an amount in yuan with at most two decimals")
-	}
+	fen := web.YuanField(p, form.Errors, "total_fen", form.Total)
 	if len(form.Errors) == 0 {
 		d, err := s.Income.Declare(web.Ctx(c), a, a.CooperativeID, income.DividendInput{Year: year, TotalFen: fen, Basis: form.Basis})
 		if err == nil {

@@ -159,13 +159,13 @@ func (s handlers) saveShipping(c *fiber.Ctx) error {
 	a := web.ActorOf(c)
 	flat, err := money.ParseYuan(c.FormValue("flat_yuan"))
 	if err != nil || flat < 0 {
-		return errs.Validation("the shipping terms are not valid", map[string]string{"flat_yuan": "must be an amount in yuan with at most two decimals"})
+		return errs.Validation("the shipping terms are not valid", map[string]string{"flat_yuan": money.YuanRule})
 	}
 	t := cooperative.ShippingTerms{FlatFen: flat}
 	if v := c.FormValue("free_from_yuan"); v != "" {
 		free, err := money.ParseYuan(v)
 		if err != nil || free < 0 {
-			return errs.Validation("the shipping terms are not valid", map[string]string{"free_from_yuan": "must be an amount in yuan with at most two decimals"})
+			return errs.Validation("the shipping terms are not valid", map[string]string{"free_from_yuan": money.YuanRule})
 		}
 		t.FreeFromFen = &free
 	}

@@ -87,13 +87,9 @@ func (s handlers) recordPayout(c *fiber.Ctx) error {
 	} else {
 		form.Errors["household_id"] = p.Msg("is required")
 	}
-	fen, err := money.ParseCell(form.Amount)
-	if err != nil {
-		form.Errors["amount_fen"] = p.Msg("must be an amount in yuan with at most two decimals")
-	}
-	in.AmountFen = fen
+	in.AmountFen = web.YuanField(p, form.Errors, "amount_fen", form.Amount)
 	if len(form.Errors) == 0 {
-		err = s.Payouts.Record(web.Ctx(c), a, a.CooperativeID, []payout.Input{in}, func(int) string { return "" })
+		err := s.Payouts.Record(web.Ctx(c), a, a.CooperativeID, []payout.Input{in}, func(int) string { return "" })
 		if err == nil {
 			return c.Redirect("/coop/payouts?saved=1&paid="+url.QueryEscape(s.paidWords(c, in)), fiber.StatusSeeOther)
 		}

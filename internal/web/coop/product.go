@@ -71,15 +71,7 @@ func (s handlers) product(c *fiber.Ctx) error {
 	if !web.ActorOf(c).ManagesCoop(int64(prod.CooperativeID)) {
 		return errs.E(errs.NotFound, "product %d not found", id)
 	}
-	f := ProductForm{ID: id, Title: prod.Title, Description: prod.Description, Category: prod.Category,
-		BaseUnit: prod.BaseUnit, Status: string(prod.Status), TitleUg: prod.TitleUg, TitleEn: prod.TitleEn,
-		DescriptionUg: prod.DescriptionUg, DescriptionEn: prod.DescriptionEn}
-	for _, v := range prod.Variants {
-		if v.Active {
-			f.Variants = append(f.Variants, VariantRow{ID: v.ID.String(), SKU: v.SKU, Name: v.Name,
-				Price: money.Yuan(v.PriceFen), BaseQty: v.BaseQty.String()})
-		}
-	}
+	f := productForm(id, prod)
 	f.Variants = append(f.Variants, make([]VariantRow, blankVariantRows)...)
 	switch {
 	case c.Query("saved") != "":
@@ -248,15 +240,8 @@ func (s handlers) addImage(c *fiber.Ctx) error {
 		if gerr != nil {
 			return gerr
 		}
-		f := ProductForm{ID: id, Title: prod.Title, Description: prod.Description, Category: prod.Category,
-			BaseUnit: prod.BaseUnit, Status: string(prod.Status), Errors: map[string]string{}, TitleUg: prod.TitleUg,
-			TitleEn: prod.TitleEn, DescriptionUg: prod.DescriptionUg, DescriptionEn: prod.DescriptionEn}
-		for _, v := range prod.Variants {
-			if v.Active {
-				f.Variants = append(f.Variants, VariantRow{ID: v.ID.String(), SKU: v.SKU, Name: v.Name,
-					Price: money.Yuan(v.PriceFen), BaseQty: v.BaseQty.String()})
-			}
-		}
+		f := productForm(id, prod)
+		f.Errors = map[string]string{}
 		for k, v := range e.Fields {
 			f.Errors["image."+k] = v
 		}
@@ -275,4 +260,19 @@ func (s handlers) addImage(c *fiber.Ctx) error {
 		return err
 	}
 	return c.Redirect("/coop/products/"+strconv.FormatInt(id, 10)+"?image=1", fiber.StatusSeeOther)
+}
+
+// productForm is the edit form filled from a stored product: its fields in
+// every language and its active variants.
+func productForm(id int64, prod catalog.Product) ProductForm {
+	f := ProductForm{ID: id, Title: prod.Title, Description: prod.Description, Category: prod.Category,
+		BaseUnit: prod.BaseUnit, Status: string(prod.Status), TitleUg: prod.TitleUg, TitleEn: prod.TitleEn,
+		DescriptionUg: prod.DescriptionUg, DescriptionEn: prod.DescriptionEn}
+	for _, v := range prod.Variants {
+		if v.Active {
+			f.Variants = append(f.Variants, VariantRow{ID: v.ID.String(), SKU: v.SKU, Name: v.Name,
+				Price: money.Yuan(v.PriceFen), BaseQty: v.BaseQty.String()})
+		}
+	}
+	return f
 }

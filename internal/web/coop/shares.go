@@ -84,10 +84,7 @@ func (s handlers) setShares(c *fiber.Ctx) error {
 	if err != nil {
 		form.Errors["shares"] = p.Msg("must be a whole number")
 	}
-	fen, err := money.ParseCell(cmp.Or(strings.TrimSpace(form.Assets), "0"))
-	if err != nil {
-		form.Errors["assets_fen"] = p.Msg("must be an amount in yuan with at most two decimals")
-	}
+	fen := web.YuanField(p, form.Errors, "assets_fen", cmp.Or(strings.TrimSpace(form.Assets), "0"))
 	if len(form.Errors) == 0 {
 		_, err = s.Income.SetShares(web.Ctx(c), a, a.CooperativeID, id, income.SharesInput{Shares: shares, AssetsFen: fen})
 		if err == nil {

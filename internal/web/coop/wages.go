@@ -11,7 +11,6 @@ import (
 	"github.com/fupinmarket/market/internal/income"
 	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/platform/ids"
-	"github.com/fupinmarket/market/internal/platform/money"
 	"github.com/fupinmarket/market/internal/web"
 )
 
@@ -82,13 +81,9 @@ func (s handlers) recordWage(c *fiber.Ctx) error {
 	} else {
 		form.Errors["household_id"] = p.Msg("is required")
 	}
-	fen, err := money.ParseCell(form.Amount)
-	if err != nil {
-		form.Errors["amount_fen"] = p.Msg("must be an amount in yuan with at most two decimals")
-	}
-	in.AmountFen = fen
+	in.AmountFen = web.YuanField(p, form.Errors, "amount_fen", form.Amount)
 	if len(form.Errors) == 0 {
-		_, err = s.Income.RecordWages(web.Ctx(c), a, a.CooperativeID, []income.WageInput{in}, func(int) string { return "" })
+		_, err := s.Income.RecordWages(web.Ctx(c), a, a.CooperativeID, []income.WageInput{in}, func(int) string { return "" })
 		if err == nil {
 			return c.Redirect("/coop/wages?saved=1", fiber.StatusSeeOther)
 		}

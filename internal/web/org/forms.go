@@ -49,7 +49,7 @@ func parseTarget(targetYuan, budgetYuan string) (buyerorg.Target, map[string]str
 	if budgetYuan != "" {
 		fen, err := money.ParseCell(budgetYuan)
 		if err != nil {
-			fields["canteen_budget_fen"] = "must be an amount in yuan with at most two decimals"
+			fields["canteen_budget_fen"] = money.YuanRule
 		}
 		t.CanteenBudgetFen = &fen
 	}
@@ -59,7 +59,7 @@ func parseTarget(targetYuan, budgetYuan string) (buyerorg.Target, map[string]str
 	case targetYuan != "":
 		fen, err := money.ParseCell(targetYuan)
 		if err != nil {
-			fields["target_fen"] = "must be an amount in yuan with at most two decimals"
+			fields["target_fen"] = money.YuanRule
 		}
 		t.TargetFen = fen
 	}
