@@ -209,7 +209,10 @@ listen stats
     stats uri /
 EOF
 	if alive "$RUN/haproxy.pid"; then
-		kill -USR2 "$(cat "$RUN/haproxy.pid")" 2>/dev/null || true
+		# A new process takes the listeners with the new configuration and
+		# tells the old one to finish its connections (-sf): HAProxy's reload
+		# outside master-worker mode, where a signal alone reloads nothing.
+		haproxy -D -f "$d/haproxy.cfg" -p "$RUN/haproxy.pid" -sf "$(cat "$RUN/haproxy.pid")" >>"$LOGS/haproxy.log" 2>&1
 	else
 		haproxy -D -f "$d/haproxy.cfg" -p "$RUN/haproxy.pid" >>"$LOGS/haproxy.log" 2>&1
 	fi
@@ -253,7 +256,7 @@ down() {
 	done
 	# Only a directory this script made (it holds run/ or secrets/) is removed.
 	if [ "${CLUSTER_KEEP:-0}" != 1 ] && { [ -d "$CLUSTER_DIR/run" ] || [ -d "$CLUSTER_DIR/secrets" ]; }; then rm -rf "$CLUSTER_DIR"; fi
-	echo "cluster down${CLUSTER_KEEP:+ (data kept)}"
+	echo "cluster down$([ "${CLUSTER_KEEP:-0}" = 1 ] && echo " (data kept)")"
 }
 
 status() {

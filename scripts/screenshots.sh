@@ -10,9 +10,11 @@ shots=$(mktemp -d)
 trap 'rm -rf "$shots"' EXIT
 MARKET_SCREENSHOTS="$shots" go test -count=1 -run 'TestEveryPageFitsAPhone' ./internal/web/site/
 
+# The pictures are picked into a new directory first: the committed ones
+# are replaced only when every one of them was found.
 out=docs/screenshots
-mkdir -p "$out"
-rm -f "$out"/*.png
+picked=$(mktemp -d)
+trap 'rm -rf "$shots" "$picked"' EXIT
 # pick GLOB NAME: the first screenshot matching GLOB becomes NAME.png.
 pick() {
 	local src
@@ -21,7 +23,7 @@ pick() {
 		echo "screenshots: nothing matches $1" >&2
 		exit 1
 	fi
-	cp "$src" "$out/$2.png"
+	cp "$src" "$picked/$2.png"
 }
 pick 'visitor-home.png' home
 pick 'visitor-search_q_*.png' search
@@ -37,4 +39,7 @@ pick 'office-office_listed.png' office-listed
 pick 'org-org.png' org-portal
 pick 'visitor-ug-home.png' ug-home
 pick 'coop-ug-coop.png' ug-coop-home
+mkdir -p "$out"
+rm -f "$out"/*.png
+cp "$picked"/*.png "$out"/
 du -ch "$out"/*.png | tail -n 1
