@@ -14,7 +14,6 @@ import (
 
 	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/platform/text"
-	"github.com/fupinmarket/market/internal/platform/textenc"
 	"github.com/fupinmarket/market/internal/region"
 )
 
@@ -52,9 +51,7 @@ func (n *NewUser) Validate() error {
 	}
 	if n.Name == "" || utf8.RuneCountInString(n.Name) > 64 {
 		f.Add("name", "must be 1 to 64 characters")
-	} else if !textenc.Clean(n.Name, false) {
-		f.Add("name", textenc.ControlReason)
-	} else if msg := text.CheckBidi(n.Name); msg != "" {
+	} else if msg := text.Problem(n.Name, false); msg != "" {
 		f.Add("name", msg)
 	}
 	if l := utf8.RuneCountInString(n.Password); l < MinPasswordLen || l > 256 {

@@ -17,7 +17,6 @@ import (
 
 	"github.com/fupinmarket/market/internal/platform/ids"
 	"github.com/fupinmarket/market/internal/platform/text"
-	"github.com/fupinmarket/market/internal/platform/textenc"
 )
 
 // Status is a product's state.
@@ -407,8 +406,6 @@ func checkTextOf(s string, max int, required, lines bool) string {
 		return "is not valid UTF-8"
 	case utf8.RuneCountInString(s) > max:
 		return fmt.Sprintf("must be at most %d characters", max)
-	case !textenc.Clean(s, lines):
-		return textenc.ControlReason
 	}
-	return text.CheckBidi(s)
+	return text.Problem(s, lines)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/fupinmarket/market/internal/auth"
 	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/platform/ids"
+	"github.com/fupinmarket/market/internal/platform/text"
 )
 
 // WageKinds are the kinds of work a wage pays for.
@@ -150,6 +151,8 @@ func (s *Service) validateWage(in *WageInput, prefix string, f errs.FieldErrors)
 	}
 	if len([]rune(in.Note)) > maxNote {
 		f.Add(prefix+"note", "is too long")
+	} else if msg := text.Problem(in.Note, true); msg != "" {
+		f.Add(prefix+"note", msg)
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/fupinmarket/market/internal/payout"
 	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/platform/ids"
+	"github.com/fupinmarket/market/internal/platform/text"
 )
 
 // TestWagesReachTheLedgerAsWageIncome: a wage is one wage entry of its
@@ -74,9 +75,10 @@ func TestWageValidation(t *testing.T) {
 	bad := []income.WageInput{w.wage(0, 0), w.wage(1, 100), {HouseholdID: ids.ID(outsider), WorkFrom: w.clk.Today(), Kind: "sorting",
 		AmountFen: 100, PaidOn: w.clk.Today()}}
 	bad[1].Kind, bad[1].WorkFrom = "digging", "2099-01-01"
+	bad[0].Note = "加班\u202E费"
 	_, err := w.svc.RecordWages(ctx, w.admin, w.CoopID, bad, nil)
 	var e *errs.Error
-	if !asErr(err, &e) || e.Fields["wages[0].amount_fen"] == "" || e.Fields["wages[1].kind"] == "" ||
+	if !asErr(err, &e) || e.Fields["wages[0].amount_fen"] == "" || e.Fields["wages[0].note"] != text.BidiControlMessage || e.Fields["wages[1].kind"] == "" ||
 		e.Fields["wages[1].work_from"] == "" || e.Fields["wages[2].household_id"] == "" {
 		t.Fatalf("%v", err)
 	}

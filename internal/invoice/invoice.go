@@ -21,6 +21,7 @@ import (
 	"github.com/fupinmarket/market/internal/auth"
 	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/platform/ids"
+	"github.com/fupinmarket/market/internal/platform/text"
 )
 
 // Kinds of invoice: 普通发票 and 增值税专用发票 (which needs the buyer's
@@ -95,6 +96,8 @@ func (in *RequestInput) check() error {
 	f := errs.FieldErrors{}
 	if n := len([]rune(in.Title)); n == 0 || n > 100 {
 		f.Add("title", "is required, at most 100 characters")
+	} else if msg := text.Problem(in.Title, false); msg != "" {
+		f.Add("title", msg)
 	}
 	switch in.Kind {
 	case Normal, Special:

@@ -19,7 +19,6 @@ import (
 	"github.com/fupinmarket/market/internal/platform/ids"
 	"github.com/fupinmarket/market/internal/platform/postgres"
 	"github.com/fupinmarket/market/internal/platform/text"
-	"github.com/fupinmarket/market/internal/platform/textenc"
 )
 
 // Methods of payment to a household.
@@ -120,9 +119,7 @@ func (in *Input) validate(f errs.FieldErrors, prefix string, clk clock.Clock) {
 	}
 	if len(in.Reference) > 64 {
 		f.Add(prefix+"reference", "is too long")
-	} else if !textenc.Clean(in.Reference, false) {
-		f.Add(prefix+"reference", textenc.ControlReason)
-	} else if msg := text.CheckBidi(in.Reference); msg != "" {
+	} else if msg := text.Problem(in.Reference, false); msg != "" {
 		f.Add(prefix+"reference", msg)
 	}
 }

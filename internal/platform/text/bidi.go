@@ -1,6 +1,10 @@
 package text
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/fupinmarket/market/internal/platform/textenc"
+)
 
 // BidiControlMessage is the field message for text holding a bidi control.
 const BidiControlMessage = "must not hold right-to-left or left-to-right override or isolate controls"
@@ -28,4 +32,14 @@ func CheckBidi(s string) string {
 		return BidiControlMessage
 	}
 	return ""
+}
+
+// Problem is why s may not be stored as text, "" when it may: a control
+// character (lines lets newlines and tabs through) or a bidi control. Every
+// domain validator asks it of every stored text field.
+func Problem(s string, lines bool) string {
+	if !textenc.Clean(s, lines) {
+		return textenc.ControlReason
+	}
+	return CheckBidi(s)
 }

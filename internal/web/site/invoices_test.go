@@ -8,6 +8,7 @@ import (
 	"github.com/fupinmarket/market/internal/auth"
 	"github.com/fupinmarket/market/internal/order"
 	"github.com/fupinmarket/market/internal/order/ordertest"
+	"github.com/fupinmarket/market/internal/platform/text"
 	"github.com/fupinmarket/market/internal/web/webtest"
 )
 
@@ -72,6 +73,10 @@ func TestInvoiceFlowOverHTTP(t *testing.T) {
 		r := iw.buyer.Do("POST", iw.path("/invoice-request"), bad)
 		if r.Status != 422 || !fieldsHave(t, r, "title", "taxpayer_id", "email") {
 			t.Errorf("a bad request: %d %s", r.Status, r.Body)
+		}
+		flipped := map[string]any{"title": "和田地区\u202E管理局", "kind": "normal", "email": "finance@example.gov.cn"}
+		if r := iw.buyer.Do("POST", iw.path("/invoice-request"), flipped); r.Status != 422 || errorFields(t, r)["title"] != text.BidiControlMessage {
+			t.Errorf("a title with a bidi control: %d %s", r.Status, r.Body)
 		}
 		if r := iw.buyer.Do("POST", iw.path("/invoice-request"), ask); r.Status != 201 {
 			t.Fatalf("ask: %d %s", r.Status, r.Body)
