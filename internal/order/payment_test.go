@@ -2,6 +2,7 @@ package order_test
 
 import (
 	"context"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -173,5 +174,35 @@ func TestShipOnlyOwnShipments(t *testing.T) {
 	}
 	if _, err := w.Svc.Get(ctx, auth.Actor{UserID: 424242, Roles: []auth.Role{auth.RoleBuyer}}, int64(o.ID)); !errs.Is(err, errs.NotFound) {
 		t.Fatalf("another buyer reading the order: %v", err)
+	}
+}
+
+// TestCoopShipmentOfOneOrder: the ship page reads the cooperative's
+// shipment of the order it names (not a search through the capped list);
+// another cooperative, or an unpaid order, finds nothing.
+func TestCoopShipmentOfOneOrder(t *testing.T) {
+	w := ordertest.New(t, order.Config{})
+	w.Lot(t, "100", "2026-09-01", "per_unit", 1000, 1)
+	ctx := context.Background()
+	o, _ := w.Place(t, 1)
+	coopAdmin := auth.Actor{UserID: w.Buyer.UserID, Roles: []auth.Role{auth.RoleCoopAdmin}, CooperativeID: w.CoopID}
+	other := auth.Actor{UserID: w.Buyer.UserID, Roles: []auth.Role{auth.RoleCoopAdmin}, CooperativeID: w.CoopID + 999}
+	if _, err := w.Svc.CoopShipment(ctx, coopAdmin, int64(o.ID)); !errs.Is(err, errs.NotFound) {
+		t.Fatalf("an unpaid order: %v", err)
+	}
+	w.Svc.ConfirmManual(ctx, w.Admin, int64(o.ID), "REF")
+	sh, err := w.Svc.CoopShipment(ctx, coopAdmin, int64(o.ID))
+	if err != nil || sh.OrderID != o.ID || sh.OrderNumber != o.Number || sh.ShippedAt != nil || sh.Items == "" {
+		t.Fatalf("the paid order's shipment: %+v %v", sh, err)
+	}
+	list, err := w.Svc.CoopShipments(ctx, coopAdmin)
+	if err != nil || len(list) != 1 || !reflect.DeepEqual(list[0], sh) {
+		t.Fatalf("the list holds %+v (%v), the one read %+v", list, err, sh)
+	}
+	if _, err := w.Svc.CoopShipment(ctx, other, int64(o.ID)); !errs.Is(err, errs.NotFound) {
+		t.Fatalf("another cooperative: %v", err)
+	}
+	if _, err := w.Svc.CoopShipment(ctx, w.Buyer, int64(o.ID)); !errs.Is(err, errs.Forbidden) {
+		t.Fatalf("a buyer: %v", err)
 	}
 }

@@ -2,6 +2,7 @@ package order
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -50,22 +51,43 @@ type CoopShipment struct {
 	ShipTo      string     `json:"ship_to"`
 }
 
+// coopShipmentsQuery reads a cooperative's shipments of paid orders ($1:
+// the cooperative); callers add their filter and order.
+const coopShipmentsQuery = `SELECT sh.id, o.id, o.number, o.status, o.paid_at, sh.shipped_at, sh.carrier, sh.tracking_no,
+		(SELECT string_agg(ol.title || ' ' || ol.variant_name || ' ×' || (ol.quantity - ol.refunded_quantity), '；' ORDER BY ol.id)
+			FROM order_lines ol WHERE ol.shipment_id = sh.id),
+		o.ship_name || ' ' || o.ship_phone || ' ' || o.ship_province || o.ship_city || o.ship_district || o.ship_detail
+	FROM shipments sh JOIN orders o ON o.id = sh.order_id
+	WHERE sh.cooperative_id = $1 AND o.paid_at IS NOT NULL AND o.status <> 'refunded'`
+
 // CoopShipments lists the cooperative's shipments of paid orders: those to
 // send first, then recently sent ones.
 func (s *Service) CoopShipments(ctx context.Context, a auth.Actor) ([]CoopShipment, error) {
 	if !a.Has(auth.RoleCoopAdmin) {
 		return nil, errs.E(errs.Forbidden, "only a cooperative administrator sees its shipments")
 	}
-	const q = `SELECT sh.id, o.id, o.number, o.status, o.paid_at, sh.shipped_at, sh.carrier, sh.tracking_no,
-			(SELECT string_agg(ol.title || ' ' || ol.variant_name || ' ×' || (ol.quantity - ol.refunded_quantity), '；' ORDER BY ol.id)
-				FROM order_lines ol WHERE ol.shipment_id = sh.id),
-			o.ship_name || ' ' || o.ship_phone || ' ' || o.ship_province || o.ship_city || o.ship_district || o.ship_detail
-		FROM shipments sh JOIN orders o ON o.id = sh.order_id
-		WHERE sh.cooperative_id = $1 AND o.paid_at IS NOT NULL AND o.status <> 'refunded'
-		ORDER BY sh.shipped_at IS NOT NULL, sh.shipped_at DESC NULLS FIRST, o.paid_at LIMIT 200`
+	const q = coopShipmentsQuery + ` ORDER BY sh.shipped_at IS NOT NULL, sh.shipped_at DESC NULLS FIRST, o.paid_at LIMIT 200`
 	rows, err := s.db.Query(ctx, q, a.CooperativeID)
 	if err != nil {
 		return nil, err
 	}
 	return pgx.CollectRows(rows, pgx.RowToStructByPos[CoopShipment])
+}
+
+// CoopShipment is the cooperative's shipment of one paid order, however
+// far down its list (the ship page of an old order).
+func (s *Service) CoopShipment(ctx context.Context, a auth.Actor, orderID int64) (CoopShipment, error) {
+	if !a.Has(auth.RoleCoopAdmin) {
+		return CoopShipment{}, errs.E(errs.Forbidden, "only a cooperative administrator sees its shipments")
+	}
+	const q = coopShipmentsQuery + ` AND o.id = $2`
+	rows, err := s.db.Query(ctx, q, a.CooperativeID, orderID)
+	if err != nil {
+		return CoopShipment{}, err
+	}
+	sh, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByPos[CoopShipment])
+	if errors.Is(err, pgx.ErrNoRows) {
+		return CoopShipment{}, errs.E(errs.NotFound, "order not found")
+	}
+	return sh, err
 }

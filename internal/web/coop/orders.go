@@ -83,17 +83,8 @@ func (s handlers) renderShip(c *fiber.Ctx, v ShipView) error {
 	if err != nil {
 		return err
 	}
-	list, err := s.Orders.CoopShipments(web.Ctx(c), web.ActorOf(c))
-	if err != nil {
+	if v.Shipment, err = s.Orders.CoopShipment(web.Ctx(c), web.ActorOf(c), id); err != nil {
 		return err
-	}
-	for _, sh := range list {
-		if int64(sh.OrderID) == id {
-			v.Shipment = sh
-		}
-	}
-	if v.Shipment.OrderID == 0 {
-		return errs.E(errs.NotFound, "order not found")
 	}
 	v.Carriers = Carriers
 	p := s.Page(c, "")
