@@ -48,12 +48,15 @@ func (s handlers) renderOrders(c *fiber.Ctx, errors map[string]string) error {
 	if err != nil {
 		return err
 	}
-	v := OrdersView{Shipping: terms, Invoices: pending, Done: c.Query("shipped"), Issued: c.Query("issued"), Errors: errors}
+	v := OrdersView{Shipping: terms, Invoices: pending, Issued: c.Query("issued"), Errors: errors}
 	for _, sh := range list {
 		if sh.ShippedAt == nil {
 			v.ToShip = append(v.ToShip, sh)
-		} else {
-			v.Shipped = append(v.Shipped, sh)
+			continue
+		}
+		v.Shipped = append(v.Shipped, sh)
+		if sh.OrderID.String() == c.Query("shipped") { // the order just shipped, said from what was stored
+			v.Done = sh.OrderNumber + " · " + sh.Carrier + " " + sh.TrackingNo
 		}
 	}
 	if v.Errors == nil {
@@ -106,8 +109,7 @@ func (s handlers) ship(c *fiber.Ctx) error {
 	}
 	o, err := s.Orders.Ship(web.Ctx(c), web.ActorOf(c), id, order.ShipRequest{Carrier: carrier, TrackingNo: v.Tracking})
 	if err == nil {
-		done := o.Number + " · " + carrier + " " + strings.TrimSpace(v.Tracking)
-		return c.Redirect("/coop/orders?shipped="+url.QueryEscape(done), fiber.StatusSeeOther)
+		return c.Redirect("/coop/orders?shipped="+o.ID.String(), fiber.StatusSeeOther)
 	}
 	p := s.Page(c, "")
 	fields, status, ok := web.FormErrorOr(p, err, "form", errs.Invalid, errs.Conflict)

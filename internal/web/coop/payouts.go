@@ -1,8 +1,8 @@
 package coop
 
 import (
+	"fmt"
 	"io"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -65,7 +65,10 @@ func (s handlers) renderPayouts(c *fiber.Ctx, form PayoutForm, v PayoutsView) er
 	for _, b := range st.Balances {
 		v.RegNo[b.HouseholdID] = b.RegistryNo
 	}
-	v.Saved, v.SavedFor, v.Imported = c.Query("saved") != "", c.Query("paid"), c.Query("imported")
+	v.Saved, v.Imported = c.Query("saved") != "", c.Query("imported")
+	if v.Saved {
+		v.SavedFor = paidWords(st, c.Query("household"), c.Query("fen"))
+	}
 	v.Columns = web.ColumnPairs(payout.BatchColumns, payout.BatchChineseColumns)
 	p.Data = v
 	return s.HTML(c, "coop/payouts", p)
@@ -91,7 +94,7 @@ func (s handlers) recordPayout(c *fiber.Ctx) error {
 	if len(form.Errors) == 0 {
 		err := s.Payouts.Record(web.Ctx(c), a, a.CooperativeID, []payout.Input{in}, func(int) string { return "" })
 		if err == nil {
-			return c.Redirect("/coop/payouts?saved=1&paid="+url.QueryEscape(s.paidWords(c, in)), fiber.StatusSeeOther)
+			return c.Redirect(fmt.Sprintf("/coop/payouts?saved=1&household=%s&fen=%d", in.HouseholdID, in.AmountFen), fiber.StatusSeeOther)
 		}
 		if !web.AddFormErrors(p, form.Errors, err, errs.Invalid) {
 			return err
@@ -121,18 +124,17 @@ func (s handlers) importPayouts(c *fiber.Ctx) error {
 	return s.renderPayouts(c, PayoutForm{}, v)
 }
 
-// paidWords says who was paid what, as the cooperative knows the household:
-// masked name, village, registry number and amount ("阿* · 阿克铁热克村 ·
-// T001 · ¥15.00").
-func (s handlers) paidWords(c *fiber.Ctx, in payout.Input) string {
-	words := "¥" + money.Yuan(in.AmountFen)
-	a := web.ActorOf(c)
-	st, err := s.Payouts.Statement(web.Ctx(c), a, a.CooperativeID)
+// paidWords says who was just paid what, as the cooperative knows the
+// household: from the statement the page shows, never from text in the
+// address. "" when the address names no amount.
+func paidWords(st payout.Statement, household, fen string) string {
+	amount, err := strconv.ParseInt(fen, 10, 64)
 	if err != nil {
-		return words
+		return ""
 	}
+	words := "¥" + money.Yuan(amount)
 	for _, b := range st.Balances {
-		if b.HouseholdID == in.HouseholdID {
+		if b.HouseholdID.String() == household {
 			return b.HeadName + " · " + b.VillageName + " · " + b.RegistryNo + " · " + words
 		}
 	}

@@ -466,6 +466,12 @@ func TestPayoutsOverHTTP(t *testing.T) {
 		if res.Status != 303 {
 			t.Fatalf("record from the form: %d %s", res.Status, res.Body)
 		}
+		// The notice names who was paid, from the statement, not from the
+		// address: a crafted link shows no text of its own.
+		rptHas(t, "saved notice", r.coop.Do("GET", res.Header.Get("Location"), nil).Body, `role="status"`, "T000 · ¥15.00")
+		if b := r.coop.Do("GET", "/coop/payouts?saved=1&paid=%E5%81%87%E9%80%9A%E7%9F%A5", nil).Body; strings.Contains(string(b), "假通知") {
+			t.Errorf("the payouts page shows text from its address")
+		}
 		res = rptUpload(t, r.s, r.coop, "/coop/payouts/import", []byte("registry_no,amount_yuan,paid_on\nT002,1.00,2026-11-02\nT404,1.00,2026-11-02\n"), map[string]string{"_csrf": tok})
 		if res.Status != 422 {
 			t.Fatalf("batch page: %d", res.Status)
