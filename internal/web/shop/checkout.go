@@ -1,7 +1,6 @@
 package shop
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/gofiber/fiber/v2"
@@ -35,11 +34,7 @@ func (s handlers) renderCheckout(c *fiber.Ctx, addr order.Address, fields map[st
 	}
 	p := s.Page(c, "")
 	p.Title = p.T("checkout.title")
-	translated := map[string]string{}
-	for k, m := range fields {
-		translated[k] = web.TrMsg(p, m)
-	}
-	p.Data = CheckoutView{Cart: v, Address: addr, Fields: translated, Error: web.TrMsg(p, msg), Stripe: s.Payments != nil}
+	p.Data = CheckoutView{Cart: v, Address: addr, Fields: fields, Error: msg, Stripe: s.Payments != nil}
 	return s.HTML(c, "shop/checkout", p)
 }
 
@@ -56,10 +51,9 @@ func (s handlers) checkout(c *fiber.Ctx) error {
 		req.Items = append(req.Items, order.Item{VariantID: it.VariantID, Quantity: it.Quantity})
 	}
 	o, err := s.Orders.Place(web.Ctx(c), web.ActorOf(c), req)
-	var e *errs.Error
-	if errors.As(err, &e) && (e.Kind == errs.Invalid || e.Kind == errs.Conflict) {
-		c.Status(web.StatusOf(e))
-		return s.renderCheckout(c, addr, e.Fields, e.Message)
+	if fields, msg, status, ok := web.FormError(s.Page(c, ""), err); ok {
+		c.Status(status)
+		return s.renderCheckout(c, addr, fields, msg)
 	}
 	if err != nil {
 		return err
