@@ -1,6 +1,7 @@
 package income
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -57,10 +58,10 @@ type Wage struct {
 
 // corrected is what a correction needs of the wage it corrects.
 type corrected struct {
-	household        int64
-	from, to, kind   string
-	isCorrection     bool
-	netFen, inLedger int64
+	household      int64
+	from, to, kind string
+	isCorrection   bool
+	netFen         int64
 }
 
 // RecordWages records wages the cooperative paid, all or none, each with
@@ -190,8 +191,7 @@ func (s *Service) completeCorrections(ctx context.Context, tx pgx.Tx, coopID int
 		return fmt.Errorf("lock corrected wages: %w", err)
 	}
 	const q = `SELECT w.id, w.household_id, w.work_from::text, w.work_to::text, w.kind, w.corrects IS NOT NULL,
-			(SELECT coalesce(sum(x.amount_fen), 0) FROM wages x WHERE x.id = w.id OR x.corrects = w.id)::bigint,
-			(SELECT count(*) FROM attribution_entries e WHERE e.wage_id = w.id)
+			(SELECT coalesce(sum(x.amount_fen), 0) FROM wages x WHERE x.id = w.id OR x.corrects = w.id)::bigint
 		FROM wages w WHERE w.cooperative_id = $1 AND w.id = ANY ($2)`
 	rows, err := tx.Query(ctx, q, coopID, want)
 	if err != nil {
@@ -200,7 +200,7 @@ func (s *Service) completeCorrections(ctx context.Context, tx pgx.Tx, coopID int
 	found := map[int64]*corrected{}
 	var id int64
 	var c corrected
-	_, err = pgx.ForEachRow(rows, []any{&id, &c.household, &c.from, &c.to, &c.kind, &c.isCorrection, &c.netFen, &c.inLedger}, func() error {
+	_, err = pgx.ForEachRow(rows, []any{&id, &c.household, &c.from, &c.to, &c.kind, &c.isCorrection, &c.netFen}, func() error {
 		cc := c
 		found[id] = &cc
 		return nil
@@ -215,27 +215,20 @@ func (s *Service) completeCorrections(ctx context.Context, tx pgx.Tx, coopID int
 		}
 		o := found[int64(*in.Corrects)]
 		switch {
-		case o == nil || o.isCorrection || o.inLedger == 0:
+		case o == nil || o.isCorrection:
 			f.Add(fieldOf(i)+"corrects", "is not a wage of this cooperative (a correction corrects a wage, not a correction)")
 			continue
 		case in.HouseholdID != 0 && int64(in.HouseholdID) != o.household:
 			f.Add(fieldOf(i)+"household_id", "must be the corrected wage's household")
 		}
 		in.HouseholdID = ids.ID(o.household)
-		in.WorkFrom, in.WorkTo = cmpOr(in.WorkFrom, o.from), cmpOr(in.WorkTo, o.to)
-		in.Kind = cmpOr(strings.TrimSpace(in.Kind), o.kind)
+		in.WorkFrom, in.WorkTo = cmp.Or(in.WorkFrom, o.from), cmp.Or(in.WorkTo, o.to)
+		in.Kind = cmp.Or(strings.TrimSpace(in.Kind), o.kind)
 		if o.netFen += in.AmountFen; o.netFen < 0 {
 			f.Add(fieldOf(i)+"amount_fen", "would take the wage below zero")
 		}
 	}
 	return nil
-}
-
-func cmpOr(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
 }
 
 // checkMembers refuses original wages of households that are not members
