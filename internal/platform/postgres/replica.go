@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math"
@@ -38,6 +39,7 @@ type replicaState struct {
 	up       bool          // answered, in recovery
 	lag      time.Duration // replay lag (0 when caught up)
 	replayed LSN           // a lower bound of the replica's replayed position
+	down     string        // why the replica is not up ("" when it is)
 }
 
 // LSN is a position in PostgreSQL's write-ahead log.
@@ -124,7 +126,7 @@ func (r *Reads) Run(ctx context.Context) {
 		st := r.sample(ctx)
 		r.state.Store(&st)
 		if st.up != wasUp && ctx.Err() == nil {
-			r.log.Warn("replica reads", "usable", st.up && st.lag <= r.maxLag, "up", st.up, "lag", st.lag)
+			r.log.Warn("replica reads", "usable", st.up && st.lag <= r.maxLag, "up", st.up, "lag", st.lag, "down", st.down)
 			wasUp = st.up
 		}
 		select {
@@ -135,26 +137,33 @@ func (r *Reads) Run(ctx context.Context) {
 	}
 }
 
+// notInRecovery is why a server that is not a standby is not read from: it
+// is a primary, perhaps a promoted one.
+const notInRecovery = "not in recovery"
+
 // sample measures once: the primary's position first, then the replica's.
 func (r *Reads) sample(ctx context.Context) replicaState {
 	ctx, cancel := context.WithTimeout(ctx, time.Second)
 	defer cancel()
 	var primaryText string
 	if err := r.primary.QueryRow(ctx, `SELECT pg_current_wal_lsn()::text`).Scan(&primaryText); err != nil {
-		return replicaState{}
+		return replicaState{down: "primary position: " + err.Error()}
 	}
 	const q = `SELECT pg_is_in_recovery(), coalesce(pg_last_wal_replay_lsn()::text, '0/0'),
 		coalesce(extract(epoch FROM now() - pg_last_xact_replay_timestamp()), 0)::float8`
 	var recovering bool
 	var replayedText string
 	var since float64
-	if err := r.replica.QueryRow(ctx, q).Scan(&recovering, &replayedText, &since); err != nil || !recovering {
-		return replicaState{}
+	if err := r.replica.QueryRow(ctx, q).Scan(&recovering, &replayedText, &since); err != nil {
+		return replicaState{down: "replica position: " + err.Error()}
+	}
+	if !recovering {
+		return replicaState{down: notInRecovery}
 	}
 	primary, err1 := ParseLSN(primaryText)
 	replayed, err2 := ParseLSN(replayedText)
-	if err1 != nil || err2 != nil {
-		return replicaState{}
+	if err := errors.Join(err1, err2); err != nil {
+		return replicaState{down: "positions: " + err.Error()}
 	}
 	return replicaState{up: true, lag: lagOf(primary, replayed, since), replayed: replayed}
 }

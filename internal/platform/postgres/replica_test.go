@@ -121,7 +121,7 @@ func TestReadsRefuseAServerNotInRecovery(t *testing.T) {
 	}
 	defer pool.Close()
 	r := NewReads(pool, pool, time.Hour, nil)
-	if st := r.sample(ctx); st.up {
-		t.Fatalf("a primary counted as a usable replica: %+v", st)
+	if st := r.sample(ctx); st.up || st.down != notInRecovery {
+		t.Fatalf("a primary as a replica: %+v, want refused as %q (both positions read)", st, notInRecovery)
 	}
 }
