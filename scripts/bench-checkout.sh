@@ -104,7 +104,7 @@ apppw=bench-$RANDOM$RANDOM
 for mode in ${BENCH_HTTP_MODES:-spread hot}; do
   db=bench_checkout_http_$mode
   psql -q "$base/postgres$opts" -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
-  hostport=${base#*@}
+  hostport=${base#*://}; hostport=${hostport#*@}
   # MARKETD_DB_OPTS adds URL parameters for marketd (e.g. &pool_max_conns=16).
   export MIGRATE_DATABASE_URL="$base/$db$opts" DATABASE_URL="postgres://market_app:$apppw@$hostport/$db$opts${MARKETD_DB_OPTS:-}"
   export MARKET_DATA_DIR="$tmp/data" REDIS_URL=${MARKET_TEST_REDIS_URL:-redis://127.0.0.1:6379/0} MARKET_REDIS_PREFIX="bench-checkout-$$-$mode:"
@@ -113,6 +113,7 @@ for mode in ${BENCH_HTTP_MODES:-spread hot}; do
   MARKET_LOG_LEVEL=info MARKET_ADDR=127.0.0.1:$hport MARKET_METRICS_ADDR=127.0.0.1:$((hport + 1)) "$marketd" >/dev/null 2>&1 &
   marketd_pid=$!
   for _ in $(seq 100); do curl -fs "http://127.0.0.1:$hport/readyz" >/dev/null && break; sleep 0.1; done
+  curl -fs "http://127.0.0.1:$hport/readyz" >/dev/null || { echo "marketd did not become ready on :$hport" >&2; exit 1; }
   echo "checkout through HTTP ($mode), $workers workers, ${secs}s after a 3 s warm-up; marketd logging at info"
   MARKET_LOG_LEVEL=warn "$tmp/marketctl" bench checkout --http "http://127.0.0.1:$hport" --mode "$mode" --workers "$workers" --duration "${secs}s" \
     --cpu-pids "$marketd_pid"
