@@ -83,7 +83,7 @@ func Split(total int64, parts []Part) []Part {
 // Declare drafts a dividend: its total split over the member households
 // holding shares (or assets, by basis) now. Nothing is paid until Confirm.
 func (s *Service) Declare(ctx context.Context, a auth.Actor, coopID int64, in DividendInput) (Dividend, error) {
-	if err := canWrite(a, coopID); err != nil {
+	if err := CanWrite(a, coopID); err != nil {
 		return Dividend{}, err
 	}
 	f := errs.FieldErrors{}
@@ -163,7 +163,7 @@ func (s *Service) Discard(ctx context.Context, a auth.Actor, coopID, dividendID 
 }
 
 func (s *Service) settle(ctx context.Context, a auth.Actor, coopID, dividendID int64, to string) (Dividend, error) {
-	if err := canWrite(a, coopID); err != nil {
+	if err := CanWrite(a, coopID); err != nil {
 		return Dividend{}, err
 	}
 	tx, err := s.db.Begin(ctx)

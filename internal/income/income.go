@@ -39,9 +39,9 @@ func NewService(db *pgxpool.Pool, clk clock.Clock, outbox *feed.Outbox) *Service
 	return &Service{db: db, clock: clk, feed: outbox}
 }
 
-// canWrite: only the cooperative's administrator records its wages,
-// dividends and shares.
-func canWrite(a auth.Actor, coopID int64) error {
+// CanWrite: only the cooperative's administrator records its wages,
+// dividends and shares (handlers ask before reading an upload).
+func CanWrite(a auth.Actor, coopID int64) error {
 	if a.Anonymous() {
 		return errs.E(errs.Unauthenticated, "sign in first")
 	}

@@ -47,7 +47,7 @@ const (
 // SetShares records the member household's shares and quantified assets
 // from now on (the earlier values stay in its history) and returns them.
 func (s *Service) SetShares(ctx context.Context, a auth.Actor, coopID, householdID int64, in SharesInput) (MemberShares, error) {
-	if err := canWrite(a, coopID); err != nil {
+	if err := CanWrite(a, coopID); err != nil {
 		return MemberShares{}, err
 	}
 	f := errs.FieldErrors{}

@@ -69,7 +69,7 @@ type corrected struct {
 // be a member of the cooperative. fieldOf names the fields of the i-th
 // wage in errors (nil: "wages[i].").
 func (s *Service) RecordWages(ctx context.Context, a auth.Actor, coopID int64, list []WageInput, fieldOf func(int) string) ([]Wage, error) {
-	if err := canWrite(a, coopID); err != nil {
+	if err := CanWrite(a, coopID); err != nil {
 		return nil, err
 	}
 	if fieldOf == nil {

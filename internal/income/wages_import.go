@@ -55,7 +55,7 @@ var kindWords = map[string]string{
 // "row N: column" (N counts data rows from 1, the header excluded). It
 // returns how many wages were recorded.
 func (s *Service) ImportWages(ctx context.Context, a auth.Actor, coopID int64, r io.Reader) (int, error) {
-	if err := canWrite(a, coopID); err != nil {
+	if err := CanWrite(a, coopID); err != nil {
 		return 0, err
 	}
 	raw, err := io.ReadAll(io.LimitReader(r, MaxWageFileBytes+1))

@@ -47,8 +47,8 @@ const (
 // "row N: column" (N counts data rows from 1, the header excluded). It
 // returns how many payouts were recorded.
 func (s *Service) ImportBatch(ctx context.Context, a auth.Actor, coopID int64, r io.Reader) (int, error) {
-	if !a.ManagesCoop(coopID) {
-		return 0, errs.E(errs.Forbidden, "only the cooperative's administrator records its payouts")
+	if err := CanRecord(a, coopID); err != nil {
+		return 0, err
 	}
 	raw, err := io.ReadAll(io.LimitReader(r, MaxBatchBytes+1))
 	if err != nil {

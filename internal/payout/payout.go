@@ -127,8 +127,8 @@ func (in *Input) validate(f errs.FieldErrors, prefix string, clk clock.Clock) {
 // Record stores payouts of a cooperative in one transaction: all or nothing.
 // Each must go to a household the cooperative owes, and never more than owed.
 func (s *Service) Record(ctx context.Context, a auth.Actor, coopID int64, list []Input, fieldOf func(i int) string) error {
-	if !a.ManagesCoop(coopID) {
-		return errs.E(errs.Forbidden, "only the cooperative's administrator records its payouts")
+	if err := CanRecord(a, coopID); err != nil {
+		return err
 	}
 	if fieldOf == nil {
 		fieldOf = func(i int) string { return fmt.Sprintf("payouts[%d].", i) }
@@ -298,4 +298,13 @@ func OwedByCoopIn(ctx context.Context, db postgres.Querier, a auth.Actor) ([]Coo
 		return nil, err
 	}
 	return pgx.CollectRows(rows, pgx.RowToStructByPos[CoopOwed])
+}
+
+// CanRecord: only the cooperative's administrator records its payouts
+// (handlers ask before reading an upload).
+func CanRecord(a auth.Actor, coopID int64) error {
+	if !a.ManagesCoop(coopID) {
+		return errs.E(errs.Forbidden, "only the cooperative's administrator records its payouts")
+	}
+	return nil
 }

@@ -63,8 +63,8 @@ func (s handlers) importWages(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if !web.ActorOf(c).ManagesCoop(id) {
-		return errs.E(errs.Forbidden, "only the cooperative's administrator records its wages, dividends and shares")
+	if err := income.CanWrite(web.ActorOf(c), id); err != nil {
+		return err
 	}
 	n, err := web.Upload(c, "file", func(r io.Reader) (int, error) { return s.Income.ImportWages(web.Ctx(c), web.ActorOf(c), id, r) })
 	if err != nil {

@@ -6,7 +6,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/fupinmarket/market/internal/payout"
-	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/web"
 )
 
@@ -56,8 +55,8 @@ func (s handlers) importPayouts(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if !web.ActorOf(c).ManagesCoop(id) {
-		return errs.E(errs.Forbidden, "only the cooperative's administrator records its payouts")
+	if err := payout.CanRecord(web.ActorOf(c), id); err != nil {
+		return err
 	}
 	n, err := web.Upload(c, "file", func(r io.Reader) (int, error) { return s.Payouts.ImportBatch(web.Ctx(c), web.ActorOf(c), id, r) })
 	if err != nil {

@@ -106,8 +106,8 @@ func (s handlers) recordPayout(c *fiber.Ctx) error {
 
 func (s handlers) importPayouts(c *fiber.Ctx) error {
 	a := web.ActorOf(c)
-	if !a.ManagesCoop(a.CooperativeID) {
-		return errs.E(errs.Forbidden, "only the cooperative's administrator records its payouts")
+	if err := payout.CanRecord(a, a.CooperativeID); err != nil {
+		return err
 	}
 	n, err := web.Upload(c, "file", func(r io.Reader) (int, error) {
 		return s.Payouts.ImportBatch(web.Ctx(c), a, a.CooperativeID, r)

@@ -97,8 +97,8 @@ func (s handlers) recordWage(c *fiber.Ctx) error {
 
 func (s handlers) importWages(c *fiber.Ctx) error {
 	a := web.ActorOf(c)
-	if !a.ManagesCoop(a.CooperativeID) {
-		return errs.E(errs.Forbidden, "only the cooperative's administrator records its wages, dividends and shares")
+	if err := income.CanWrite(a, a.CooperativeID); err != nil {
+		return err
 	}
 	n, err := web.Upload(c, "file", func(r io.Reader) (int, error) {
 		return s.Income.ImportWages(web.Ctx(c), a, a.CooperativeID, r)
