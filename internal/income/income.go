@@ -21,6 +21,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/fupinmarket/market/internal/auth"
+	"github.com/fupinmarket/market/internal/coop"
 	"github.com/fupinmarket/market/internal/feed"
 	"github.com/fupinmarket/market/internal/platform/clock"
 	"github.com/fupinmarket/market/internal/platform/errs"
@@ -57,18 +58,11 @@ func (s *Service) canRead(ctx context.Context, a auth.Actor, coopID int64) error
 	if a.Anonymous() {
 		return errs.E(errs.Unauthenticated, "sign in first")
 	}
-	var county string
-	err := s.db.QueryRow(ctx, `SELECT county_code FROM cooperatives WHERE id = $1`, coopID).Scan(&county)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return errs.E(errs.NotFound, "cooperative not found")
+	ok, err := coop.Oversees(ctx, s.db, a, coopID)
+	if err == nil && !ok {
+		err = errs.E(errs.Forbidden, "you may not see this cooperative's wages and dividends")
 	}
-	if err != nil {
-		return err
-	}
-	if a.ManagesCoop(coopID) || a.IsAdmin() || (a.Has(auth.RoleOffice) && a.Governs(county)) {
-		return nil
-	}
-	return errs.E(errs.Forbidden, "you may not see this cooperative's wages and dividends")
+	return err
 }
 
 // members returns which of the households are members of the cooperative.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/fupinmarket/market/internal/attribution"
 	"github.com/fupinmarket/market/internal/auth"
+	"github.com/fupinmarket/market/internal/coop"
 	"github.com/fupinmarket/market/internal/feed"
 	"github.com/fupinmarket/market/internal/platform/clock"
 	"github.com/fupinmarket/market/internal/platform/errs"
@@ -70,21 +71,11 @@ func (s *Service) WithFeed(o *feed.Outbox) *Service {
 
 // canRead: the cooperative's admin, an office governing its county, admins.
 func (s *Service) canRead(ctx context.Context, a auth.Actor, coopID int64) error {
-	if a.ManagesCoop(coopID) || a.IsAdmin() {
-		return nil
+	ok, err := coop.Oversees(ctx, s.db, a, coopID)
+	if err == nil && !ok {
+		err = errs.E(errs.Forbidden, "you may not see this cooperative's payouts")
 	}
-	var county string
-	err := s.db.QueryRow(ctx, `SELECT county_code FROM cooperatives WHERE id = $1`, coopID).Scan(&county)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return errs.E(errs.NotFound, "cooperative not found")
-	}
-	if err != nil {
-		return err
-	}
-	if a.Has(auth.RoleOffice) && a.Governs(county) {
-		return nil
-	}
-	return errs.E(errs.Forbidden, "you may not see this cooperative's payouts")
+	return err
 }
 
 // Input is one payout to record.
