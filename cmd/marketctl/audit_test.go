@@ -23,7 +23,7 @@ func TestAuditCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := w.Svc.ConfirmManual(ctx, w.Admin, int64(o.ID), "REF"); err != nil {
+	if _, err := w.Svc.ConfirmManual(ctx, w.Admin, int64(o.ID), "REF"); err != nil {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
@@ -65,7 +65,7 @@ func TestFeedCommands(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := w.Svc.ConfirmManual(ctx, w.Admin, int64(o.ID), "REF"); err != nil {
+		if _, err := w.Svc.ConfirmManual(ctx, w.Admin, int64(o.ID), "REF"); err != nil {
 			t.Fatal(err)
 		}
 	}

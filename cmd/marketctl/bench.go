@@ -296,7 +296,7 @@ func (b *checkoutBench) checkout(ctx context.Context, buyer auth.Actor, variant 
 	if err != nil {
 		return err
 	}
-	err = b.svc.ConfirmManual(ctx, b.admin, int64(o.ID), "BENCH")
+	_, err = b.svc.ConfirmManual(ctx, b.admin, int64(o.ID), "BENCH")
 	return err
 }
 

@@ -27,7 +27,7 @@ func TestLedgerVerifyNamesATamperedEntry(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := w.Svc.ConfirmManual(ctx, w.Admin, int64(o.ID), "REF"); err != nil {
+		if _, err := w.Svc.ConfirmManual(ctx, w.Admin, int64(o.ID), "REF"); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -42,7 +42,7 @@ func payOrders(t *testing.T, w *ordertest.World, n int) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := w.Svc.ConfirmManual(context.Background(), w.Admin, int64(o.ID), "T"); err != nil {
+		if _, err := w.Svc.ConfirmManual(context.Background(), w.Admin, int64(o.ID), "T"); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -181,7 +181,7 @@ func placeDemoOrder(ctx context.Context, db *pgxpool.Pool, base *order.Service, 
 	}
 	paidAt := at.Add(time.Duration(2+rng.IntN(20)) * time.Hour)
 	svc = base.WithClock(clock.Fixed(paidAt, nil))
-	if err = svc.ConfirmManual(ctx, admin, int64(o.ID), fmt.Sprintf("农行对公 %s", paidAt.Format("20060102-150405"))); err != nil {
+	if _, err = svc.ConfirmManual(ctx, admin, int64(o.ID), fmt.Sprintf("农行对公 %s", paidAt.Format("20060102-150405"))); err != nil {
 		return false, err
 	}
 	if rng.IntN(10) < 8 {

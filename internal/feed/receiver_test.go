@@ -149,7 +149,7 @@ func (w *world) pay(t *testing.T, variant int64, qty int) order.Order {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := w.Svc.ConfirmManual(ctx, w.Admin, int64(o.ID), fmt.Sprintf("REF-%d", o.ID)); err != nil {
+	if _, err := w.Svc.ConfirmManual(ctx, w.Admin, int64(o.ID), fmt.Sprintf("REF-%d", o.ID)); err != nil {
 		t.Fatal(err)
 	}
 	return o

@@ -52,7 +52,7 @@ func (w *world) sell(t *testing.T, boxes int) order.Order {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := w.Svc.ConfirmManual(ctx, w.Admin, int64(o.ID), "REF"); err != nil {
+	if _, err := w.Svc.ConfirmManual(ctx, w.Admin, int64(o.ID), "REF"); err != nil {
 		t.Fatal(err)
 	}
 	if o, err = w.Svc.Get(ctx, w.Admin, int64(o.ID)); err != nil {

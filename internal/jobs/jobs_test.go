@@ -58,7 +58,7 @@ func TestRollupJobAppliesTheQueue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := w.Svc.ConfirmManual(ctx, w.Admin, int64(o.ID), "REF"); err != nil {
+	if _, err := w.Svc.ConfirmManual(ctx, w.Admin, int64(o.ID), "REF"); err != nil {
 		t.Fatal(err)
 	}
 	rollups := func() (pending int, income int64) {
@@ -94,7 +94,7 @@ func TestSealJobSealsTheLedger(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := w.Svc.ConfirmManual(ctx, w.Admin, int64(o.ID), "REF"); err != nil {
+	if _, err := w.Svc.ConfirmManual(ctx, w.Admin, int64(o.ID), "REF"); err != nil {
 		t.Fatal(err)
 	}
 	client, err := jobs.NewClient(w.DB.AppPool(t), w.Svc, slog.New(slog.NewTextHandler(io.Discard, nil)), time.Hour)
@@ -151,7 +151,7 @@ func TestFeedJobDelivers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := w.Svc.ConfirmManual(ctx, w.Admin, int64(o.ID), "REF"); err != nil {
+	if _, err := w.Svc.ConfirmManual(ctx, w.Admin, int64(o.ID), "REF"); err != nil {
 		t.Fatal(err)
 	}
 	const secret = "job-test-secret-0123456789"

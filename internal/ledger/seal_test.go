@@ -23,7 +23,7 @@ func paid(t testing.TB, w *ordertest.World, qty int) order.Order {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := w.Svc.ConfirmManual(context.Background(), w.Admin, int64(o.ID), "REF"); err != nil {
+	if _, err := w.Svc.ConfirmManual(context.Background(), w.Admin, int64(o.ID), "REF"); err != nil {
 		t.Fatal(err)
 	}
 	return o
@@ -181,7 +181,7 @@ func TestSealingIsGapFreeUnderConcurrency(t *testing.T) {
 			for range each {
 				o, err := w.Place(t, 1)
 				if err == nil {
-					err = w.Svc.ConfirmManual(ctx, w.Admin, int64(o.ID), "REF")
+					_, err = w.Svc.ConfirmManual(ctx, w.Admin, int64(o.ID), "REF")
 				}
 				if err != nil {
 					errs <- err

@@ -35,7 +35,7 @@ func BenchmarkPlaceAndPay(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if err := w.Svc.ConfirmManual(ctx, w.Admin, int64(o.ID), "BENCH"); err != nil {
+		if _, err := w.Svc.ConfirmManual(ctx, w.Admin, int64(o.ID), "BENCH"); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -58,7 +58,7 @@ func BenchmarkPlaceAndPayWithFeed(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if err := w.Svc.ConfirmManual(ctx, w.Admin, int64(o.ID), "BENCH"); err != nil {
+		if _, err := w.Svc.ConfirmManual(ctx, w.Admin, int64(o.ID), "BENCH"); err != nil {
 			b.Fatal(err)
 		}
 	}

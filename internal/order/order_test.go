@@ -148,7 +148,7 @@ func TestCancelAndExpiryReturnStock(t *testing.T) {
 	if got.Status != order.Cancelled || w.Remaining(t, lot) != "10.000" {
 		t.Fatalf("after expiry: %s, remaining %s", got.Status, w.Remaining(t, lot))
 	}
-	if err := w.Svc.ConfirmManual(context.Background(), w.Admin, int64(o2.ID), "BANK-1"); !errs.Is(err, errs.Conflict) {
+	if _, err := w.Svc.ConfirmManual(context.Background(), w.Admin, int64(o2.ID), "BANK-1"); !errs.Is(err, errs.Conflict) {
 		t.Fatalf("paying an expired order: %v", err)
 	}
 	w.Audit(t)

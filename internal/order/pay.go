@@ -112,43 +112,48 @@ func recordEvent(ctx context.Context, tx pgx.Tx, provider, eventID, typ string, 
 	return tag.RowsAffected() == 1, nil
 }
 
-// ConfirmManual records that a bank transfer for the order arrived. Only a
-// platform admin may; a second confirmation changes nothing. Two round
-// trips: the first locks, records, marks paid and notifies, and reads what
-// attribution needs; the second writes the ledger entries and commits.
-// Callers that show the order read it afterwards (Get): confirming from the
-// admin's list needs no answer.
-func (s *Service) ConfirmManual(ctx context.Context, a auth.Actor, orderID int64, reference string) error {
+// ConfirmManual records that a bank transfer for the order arrived and
+// returns the order as it now is. Only a platform admin may; a second
+// confirmation changes nothing. Two round trips: the first locks, records,
+// marks paid and notifies, reads what attribution needs and the order as
+// paid (the answer: a separate read would cost a third round trip and a
+// transaction of its own); the second writes the ledger entries and
+// commits.
+func (s *Service) ConfirmManual(ctx context.Context, a auth.Actor, orderID int64, reference string) (Order, error) {
 	if !a.IsAdmin() {
-		return errs.E(errs.Forbidden, "only a platform administrator confirms payments")
+		return Order{}, errs.E(errs.Forbidden, "only a platform administrator confirms payments")
 	}
 	reference = strings.TrimSpace(reference)
 	if msg := text.CheckBidi(reference); msg != "" {
-		return errs.Validation("the confirmation is not valid", map[string]string{"reference": msg})
+		return Order{}, errs.Validation("the confirmation is not valid", map[string]string{"reference": msg})
 	}
 	if reference == "" || len(reference) > 64 || !textenc.Clean(reference, false) {
-		return errs.Validation("the confirmation is not valid", map[string]string{"reference": "is required (the bank's transfer reference, at most 64 characters)"})
+		return Order{}, errs.Validation("the confirmation is not valid", map[string]string{"reference": "is required (the bank's transfer reference, at most 64 characters)"})
 	}
 	now := s.cfg.Clock.Now()
 	b := &pgx.Batch{}
 	pay := queuePayment(b, orderID, paymentEvent{Provider: Manual, ID: fmt.Sprintf("confirm:%d", orderID),
 		Type: "manual.confirmed", Actor: a.UserID, Pays: true, Reference: reference, At: now})
+	answer := s.queueGet(b, orderID)
 	tx, err := beginPipe(ctx, s.db, b)
 	if err != nil {
-		return err
+		return Order{}, err
 	}
 	defer tx.close(ctx)
 	switch {
 	case pay.Method != Manual:
-		return errs.E(errs.Conflict, "the order is paid by %s, not by bank transfer", pay.Method)
+		return Order{}, errs.E(errs.Conflict, "the order is paid by %s, not by bank transfer", pay.Method)
 	case !pay.Fresh:
-		return nil // confirmed before: nothing changes
+		return *answer, nil // confirmed before: nothing changes
 	case !pay.Marked:
-		return errs.E(errs.Conflict, "the order is %s and cannot be paid", pay.Status)
+		return Order{}, errs.E(errs.Conflict, "the order is %s and cannot be paid", pay.Status)
 	}
 	b = &pgx.Batch{}
 	s.queueLedger(b, pay, orderID, now)
-	return tx.commit(ctx, b)
+	if err := tx.commit(ctx, b); err != nil {
+		return Order{}, err
+	}
+	return *answer, nil
 }
 
 // StripeEvent is a verified Stripe event about a PaymentIntent.

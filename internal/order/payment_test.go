@@ -38,13 +38,14 @@ func TestManualPaymentAttributes(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	if err := w.Svc.ConfirmManual(ctx, w.Buyer, int64(o.ID), "X"); !errs.Is(err, errs.Forbidden) {
+	if _, err := w.Svc.ConfirmManual(ctx, w.Buyer, int64(o.ID), "X"); !errs.Is(err, errs.Forbidden) {
 		t.Fatalf("buyer confirming: %v", err)
 	}
-	if err := w.Svc.ConfirmManual(ctx, w.Admin, int64(o.ID), " "); !errs.Is(err, errs.Invalid) {
+	if _, err := w.Svc.ConfirmManual(ctx, w.Admin, int64(o.ID), " "); !errs.Is(err, errs.Invalid) {
 		t.Fatalf("empty reference: %v", err)
 	}
-	if err := w.Svc.ConfirmManual(ctx, w.Admin, int64(o.ID), "ABC-2026-1"); err != nil {
+	answer, err := w.Svc.ConfirmManual(ctx, w.Admin, int64(o.ID), "ABC-2026-1")
+	if err != nil {
 		t.Fatal(err)
 	}
 	paid, err := w.Svc.Get(ctx, w.Buyer, int64(o.ID))
@@ -54,6 +55,10 @@ func TestManualPaymentAttributes(t *testing.T) {
 	if paid.Status != order.Paid || paid.PaidAt == nil {
 		t.Fatalf("status %s", paid.Status)
 	}
+	// The confirmation answers with the order as a later read finds it.
+	if !reflect.DeepEqual(answer, paid) {
+		t.Fatalf("confirmation answered\n%+v\nread afterwards\n%+v", answer, paid)
+	}
 	got := ledger(t, w, int64(o.ID))
 	want := map[int64]int64{w.Households[0]: 1250, w.Households[1]: 1250, w.Households[2]: 2500}
 	for hh, amount := range want {
@@ -62,8 +67,8 @@ func TestManualPaymentAttributes(t *testing.T) {
 		}
 	}
 	// I5: confirming again changes nothing.
-	if err := w.Svc.ConfirmManual(ctx, w.Admin, int64(o.ID), "ABC-2026-1"); err != nil {
-		t.Fatalf("replayed confirmation: %v", err)
+	if again, err := w.Svc.ConfirmManual(ctx, w.Admin, int64(o.ID), "ABC-2026-1"); err != nil || !reflect.DeepEqual(again, paid) {
+		t.Fatalf("replayed confirmation: %v\n%+v", err, again)
 	}
 	if again, err := w.Svc.Get(ctx, w.Buyer, int64(o.ID)); err != nil || again.Status != order.Paid || !again.PaidAt.Equal(*paid.PaidAt) {
 		t.Fatalf("after the replay: %v %+v", err, again)

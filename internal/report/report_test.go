@@ -22,7 +22,7 @@ func paidOrder(t *testing.T, w *ordertest.World, qty int) order.Order {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err = w.Svc.ConfirmManual(context.Background(), w.Admin, int64(o.ID), "REF"); err != nil {
+	if _, err = w.Svc.ConfirmManual(context.Background(), w.Admin, int64(o.ID), "REF"); err != nil {
 		t.Fatal(err)
 	}
 	if o, err = w.Svc.Get(context.Background(), w.Admin, int64(o.ID)); err != nil {

@@ -41,7 +41,7 @@ func (s handlers) confirm(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.Orders.ConfirmManual(web.Ctx(c), web.ActorOf(c), id, c.FormValue("reference")); err != nil {
+	if _, err := s.Orders.ConfirmManual(web.Ctx(c), web.ActorOf(c), id, c.FormValue("reference")); err != nil {
 		return err
 	}
 	return c.Redirect("/admin/payments", fiber.StatusSeeOther)

@@ -91,10 +91,7 @@ func (s handlers) confirmPayment() fiber.Handler {
 		Reference string `json:"reference"`
 	}
 	return orderStep(fiber.StatusOK, func(c *fiber.Ctx, id int64, in confirm) (order.Order, error) {
-		if err := s.Orders.ConfirmManual(web.Ctx(c), web.ActorOf(c), id, in.Reference); err != nil {
-			return order.Order{}, err
-		}
-		return s.Orders.Get(web.Ctx(c), web.ActorOf(c), id)
+		return s.Orders.ConfirmManual(web.Ctx(c), web.ActorOf(c), id, in.Reference)
 	})
 }
 

@@ -47,7 +47,7 @@ func TestAbsoluteURLsUseTheConfiguredBase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := w.Svc.ConfirmManual(context.Background(), w.Admin, int64(o.ID), "REF-1"); err != nil {
+	if _, err := w.Svc.ConfirmManual(context.Background(), w.Admin, int64(o.ID), "REF-1"); err != nil {
 		t.Fatal(err)
 	}
 	req, _ = http.NewRequest("GET", fmt.Sprintf("%s/orders/%d", s.URL, o.ID), nil)

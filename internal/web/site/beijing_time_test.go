@@ -58,7 +58,7 @@ func TestBeijingTime(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := w.Svc.ConfirmManual(context.Background(), w.Admin, int64(o.ID), "REF"); err != nil {
+		if _, err := w.Svc.ConfirmManual(context.Background(), w.Admin, int64(o.ID), "REF"); err != nil {
 			t.Fatal(err)
 		}
 		s.CreateUser("coop@coop.test", ordertest.Password, auth.Grant{Role: auth.RoleCoopAdmin, CooperativeID: w.CoopID})

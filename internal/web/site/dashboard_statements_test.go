@@ -71,7 +71,7 @@ func TestOfficeDashboardStatements(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := w.Svc.ConfirmManual(context.Background(), w.Admin, int64(o.ID), "REF"); err != nil {
+	if _, err := w.Svc.ConfirmManual(context.Background(), w.Admin, int64(o.ID), "REF"); err != nil {
 		t.Fatal(err)
 	}
 	s.CreateUser("hotan@office.test", ordertest.Password, auth.Grant{Role: auth.RoleOffice, RegionCode: "653200"})

@@ -34,7 +34,7 @@ func newInvoiceWorld(t *testing.T) *invoiceWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := w.Svc.ConfirmManual(context.Background(), w.Admin, int64(o.ID), "REF"); err != nil {
+	if _, err := w.Svc.ConfirmManual(context.Background(), w.Admin, int64(o.ID), "REF"); err != nil {
 		t.Fatal(err)
 	}
 	other := ordertest.Exec(t, s.DB, `INSERT INTO cooperatives (name, credit_code, county_code, status)

@@ -34,7 +34,7 @@ func sealedWorld(t *testing.T) (*webtest.Server, *ordertest.World, order.Order) 
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := w.Svc.ConfirmManual(ctx, w.Admin, int64(o.ID), "REF"); err != nil {
+		if _, err := w.Svc.ConfirmManual(ctx, w.Admin, int64(o.ID), "REF"); err != nil {
 			t.Fatal(err)
 		}
 		if i == 0 {

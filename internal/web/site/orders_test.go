@@ -82,9 +82,23 @@ func TestOrderFlowOverHTTP(t *testing.T) {
 			t.Fatalf("%d", r.Status)
 		}
 	})
-	if r := admin.Do("POST", "/api/v1/orders/"+o.ID+"/payments/confirm", map[string]string{"reference": "农行转账 20261128"}); r.Status != 200 {
-		t.Fatalf("confirm: %d %s", r.Status, r.Body)
+	confirmed := admin.Do("POST", "/api/v1/orders/"+o.ID+"/payments/confirm", map[string]string{"reference": "农行转账 20261128"})
+	if confirmed.Status != 200 {
+		t.Fatalf("confirm: %d %s", confirmed.Status, confirmed.Body)
 	}
+	t.Run("the confirmation answers with the paid order", func(t *testing.T) {
+		var paid struct {
+			Status string  `json:"status"`
+			PaidAt *string `json:"paid_at"`
+		}
+		confirmed.JSON(t, &paid)
+		if paid.Status != "paid" || paid.PaidAt == nil {
+			t.Fatalf("answer: %s", confirmed.Body)
+		}
+		if later := buyer.Do("GET", "/api/v1/orders/"+o.ID, nil); string(later.Body) != string(confirmed.Body) {
+			t.Fatalf("the answer differs from a later read:\n%s\n%s", confirmed.Body, later.Body)
+		}
+	})
 	t.Run("impact receipt", func(t *testing.T) {
 		var im struct {
 			AmountFen  int64 `json:"amount_fen"`

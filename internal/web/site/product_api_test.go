@@ -24,7 +24,7 @@ func TestProductShowsSoldUnitsAndShipping(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := w.Svc.ConfirmManual(ctx, w.Admin, int64(paid.ID), "REF"); err != nil {
+	if _, err := w.Svc.ConfirmManual(ctx, w.Admin, int64(paid.ID), "REF"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := w.Place(t, 5); err != nil { // unpaid: not sold

@@ -70,7 +70,7 @@ func (r *rptWorld) paid(t *testing.T, qty int) order.Order {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err = r.w.Svc.ConfirmManual(context.Background(), r.w.Admin, int64(o.ID), "REF-"+o.Number); err != nil {
+	if _, err = r.w.Svc.ConfirmManual(context.Background(), r.w.Admin, int64(o.ID), "REF-"+o.Number); err != nil {
 		t.Fatal(err)
 	}
 	if o, err = r.w.Svc.Get(context.Background(), r.w.Admin, int64(o.ID)); err != nil {
