@@ -225,10 +225,26 @@ build() {
 	if [ -n "${MARKETCTL_BIN:-}" ]; then cp "$MARKETCTL_BIN" "$CLUSTER_DIR/bin/marketctl"; else go build -o "$CLUSTER_DIR/bin/marketctl" ./cmd/marketctl; fi
 }
 
+# PostgreSQL runs as postgres, so every directory above CLUSTER_DIR must let
+# it pass. `make run` keeps its own data (and data key) in ./var with mode
+# 700: such a directory gets the search bit alone, which lets postgres reach
+# var/cluster without listing or reading anything else in it.
+let_postgres_through() {
+	[ "$(id -u)" = 0 ] || return 0
+	local d=$CLUSTER_DIR
+	while d=$(dirname "$d"); [ "$d" != / ]; do
+		if ! runuser -u postgres -- test -x "$d"; then
+			echo "giving others the search bit (o+x) on $d, so that postgres reaches $CLUSTER_DIR"
+			chmod o+x "$d"
+		fi
+	done
+}
+
 up() {
 	install_missing
 	mkdir -p "$RUN" "$LOGS" "$CLUSTER_DIR/data"
 	chmod 755 "$CLUSTER_DIR" "$RUN" "$LOGS"
+	let_postgres_through
 	chown postgres "$RUN" "$LOGS" 2>/dev/null || true
 	chmod 1777 "$LOGS"
 	secrets
