@@ -70,35 +70,32 @@ func (s *Service) AcceptMany(ctx context.Context, a auth.Actor, orgID int64, ord
 		return 0, err
 	}
 	defer tx.Rollback(ctx)
-	const q = `SELECT id, status FROM orders WHERE id = ANY($1) AND buyer_org_id = $2 ORDER BY id FOR UPDATE`
+	const q = `SELECT id FROM orders WHERE id = ANY($1) AND buyer_org_id = $2 ORDER BY id FOR UPDATE`
 	rows, err := tx.Query(ctx, q, orderIDs, orgID)
 	if err != nil {
 		return 0, err
 	}
-	type found struct {
-		ID     int64
-		Status string
-	}
-	orders, err := pgx.CollectRows(rows, pgx.RowToStructByPos[found])
+	orders, err := pgx.CollectRows(rows, pgx.RowTo[int64])
 	if err != nil {
 		return 0, err
 	}
 	if len(orders) != len(uniq(orderIDs)) {
 		return 0, errs.E(errs.NotFound, "order not found")
 	}
+	// Whether an order may be accepted is order.AcceptTx's rule; the batch
+	// is all or nothing, so one order it refuses rolls back the rest.
 	late := 0
-	for _, o := range orders {
-		if o.Status != "delivered" {
+	for _, id := range orders {
+		accepted, err := order.AcceptTx(ctx, tx, id, a.UserID)
+		if err != nil {
+			return 0, err
+		}
+		if !accepted {
 			late++
 		}
 	}
 	if late > 0 {
 		return 0, errs.E(errs.Conflict, "%d of the chosen orders are no longer waiting for acceptance; nothing was accepted", late)
-	}
-	for _, o := range orders {
-		if _, err := order.AcceptTx(ctx, tx, o.ID, a.UserID); err != nil {
-			return 0, err
-		}
 	}
 	return len(orders), tx.Commit(ctx)
 }
