@@ -69,21 +69,29 @@ type corrected struct {
 // be a member of the cooperative. fieldOf names the fields of the i-th
 // wage in errors (nil: "wages[i].").
 func (s *Service) RecordWages(ctx context.Context, a auth.Actor, coopID int64, list []WageInput, fieldOf func(int) string) ([]Wage, error) {
-	if err := CanWrite(a, coopID); err != nil {
-		return nil, err
-	}
 	if fieldOf == nil {
 		fieldOf = func(i int) string { return fmt.Sprintf("wages[%d].", i) }
 	}
-	f := errs.FieldErrors{}
-	switch {
-	case len(list) == 0:
-		f.Add("wages", "must list at least one wage")
-	case len(list) > MaxWages:
-		f.Add("wages", fmt.Sprintf("at most %d wages at once", MaxWages))
-	}
-	if err := f.Err("the wages are not valid"); err != nil {
+	return s.recordWages(ctx, a, coopID, list, fieldOf, func(f errs.FieldErrors) error { return f.Err("the wages are not valid") })
+}
+
+// recordWages is RecordWages with the answer to invalid wages left to the
+// caller: refuse turns the problems found (none: an empty map) into the
+// error that stops the batch, or nil to go on. A batch file's import adds
+// the problems of its unreadable cells to them, so that the file's problems
+// are listed at once.
+func (s *Service) recordWages(ctx context.Context, a auth.Actor, coopID int64, list []WageInput, fieldOf func(int) string,
+	refuse func(errs.FieldErrors) error) ([]Wage, error) {
+	if err := CanWrite(a, coopID); err != nil {
 		return nil, err
+	}
+	if len(list) > MaxWages {
+		return nil, errs.Validation("the wages are not valid", map[string]string{"wages": fmt.Sprintf("at most %d wages at once", MaxWages)})
+	}
+	f := errs.FieldErrors{}
+	if len(list) == 0 {
+		f.Add("wages", "must list at least one wage")
+		return nil, refuse(f)
 	}
 	tx, err := s.db.Begin(ctx)
 	if err != nil {
@@ -99,7 +107,7 @@ func (s *Service) RecordWages(ctx context.Context, a auth.Actor, coopID int64, l
 	if err := s.checkMembers(ctx, tx, coopID, list, fieldOf, f); err != nil {
 		return nil, err
 	}
-	if err := f.Err("the wages are not valid"); err != nil {
+	if err := refuse(f); err != nil {
 		return nil, err
 	}
 	recorded, err := insertWages(ctx, tx, a, coopID, list)

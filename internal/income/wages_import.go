@@ -2,7 +2,6 @@ package income
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -83,26 +82,16 @@ func (s *Service) ImportWages(ctx context.Context, a auth.Actor, coopID int64, r
 		}
 		b.read(row, idx)
 	}
-	if len(b.list) == 0 && b.problems == 0 {
-		return 0, errs.Validation("invalid batch file", map[string]string{"file": "holds no wages"})
+	if len(b.list) == 0 {
+		if b.problems == 0 {
+			return 0, errs.Validation("invalid batch file", map[string]string{"file": "holds no wages"})
+		}
+		return 0, b.error(b.f)
 	}
 	if err := b.resolve(ctx, s.db); err != nil {
 		return 0, err
 	}
-	// Every row is checked before anything is written, so that the file's
-	// problems are listed at once, not a column at a time.
-	if err := s.checkBatch(ctx, coopID, b); err != nil {
-		return 0, err
-	}
-	if b.problems > 0 {
-		return 0, b.error(b.f)
-	}
-	_, err = s.RecordWages(ctx, a, coopID, b.list, func(i int) string { return rowKey(b.rows[i], "") })
-	var e *errs.Error
-	if errors.As(err, &e) && len(e.Fields) > 0 {
-		return 0, b.error(fileFields(e.Fields))
-	}
-	if err != nil {
+	if _, err := s.recordWages(ctx, a, coopID, b.list, func(i int) string { return rowKey(b.rows[i], "") }, b.refuse); err != nil {
 		return 0, err
 	}
 	return len(b.list), nil
@@ -165,26 +154,16 @@ func (b *batch) read(row sheet.Row, idx []int) {
 	b.list, b.rows, b.regNos = append(b.list, in), append(b.rows, row.N), append(b.regNos, reg)
 }
 
-// checkBatch validates every row read, and that its household is a member,
-// adding the problems under the file's column names.
-func (s *Service) checkBatch(ctx context.Context, coopID int64, b *batch) error {
-	f := errs.FieldErrors{}
-	hh := make([]int64, len(b.list))
-	for i := range b.list {
-		s.validateWage(&b.list[i], rowKey(b.rows[i], ""), f)
-		hh[i] = int64(b.list[i].HouseholdID)
-	}
-	m, err := members(ctx, s.db, coopID, hh)
-	if err != nil {
-		return err
-	}
-	for i, in := range b.list {
-		if in.HouseholdID > 0 && !m[int64(in.HouseholdID)] {
-			f.Add(rowKey(b.rows[i], "household_id"), "is not a member household of the cooperative")
-		}
-	}
+// refuse adds the wages' problems, under the file's column names, to the
+// problems of the file's cells: every row is checked before anything is
+// written, so that the file's problems are listed at once, not a column at
+// a time. Any problem stops the batch.
+func (b *batch) refuse(f errs.FieldErrors) error {
 	for k, v := range fileFields(f) {
 		b.addKey(k, v)
+	}
+	if b.problems > 0 {
+		return b.error(b.f)
 	}
 	return nil
 }
