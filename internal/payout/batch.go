@@ -1,21 +1,19 @@
 package payout
 
 import (
-	"bytes"
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
-	"strconv"
 	"strings"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/fupinmarket/market/internal/auth"
 	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/platform/ids"
 	"github.com/fupinmarket/market/internal/platform/money"
-	"github.com/fupinmarket/market/internal/platform/textenc"
+	"github.com/fupinmarket/market/internal/platform/sheet"
 )
 
 // BatchColumns are the columns of a bank batch file (one payout a row), and
@@ -41,11 +39,11 @@ const (
 	maxRowErrors  = 200
 )
 
-// ImportBatch records a bank batch CSV (UTF-8 with or without BOM, or
-// GB18030) of the cooperative's payouts in one transaction: every row valid,
-// or nothing is written and the error's fields say what is wrong where, keyed
-// "row N: column" (N counts data rows from 1, the header excluded). It
-// returns how many payouts were recorded.
+// ImportBatch records a bank batch file of the cooperative's payouts (CSV
+// in UTF-8 with or without BOM, or GB18030, or XLSX) in one transaction:
+// every row valid, or nothing is written and the error's fields say what is
+// wrong where, keyed "row N: column" (N counts data rows from 1, the header
+// excluded). It returns how many payouts were recorded.
 func (s *Service) ImportBatch(ctx context.Context, a auth.Actor, coopID int64, r io.Reader) (int, error) {
 	if err := CanRecord(a, coopID); err != nil {
 		return 0, err
@@ -57,23 +55,13 @@ func (s *Service) ImportBatch(ctx context.Context, a auth.Actor, coopID int64, r
 	if len(raw) > MaxBatchBytes {
 		return 0, errs.E(errs.TooLarge, "the batch file is larger than %d MB", MaxBatchBytes>>20)
 	}
-	text, err := textenc.Decode(raw)
+	header, rows, err := sheet.Read(raw)
 	if err != nil {
-		return 0, errs.Validation("invalid batch file", map[string]string{"file": "holds characters that could not be decoded (use UTF-8 or GB18030)"})
+		return 0, errs.Validation("invalid batch file", map[string]string{"file": err.Error()})
 	}
-	cr := csv.NewReader(bytes.NewReader(text))
-	cr.FieldsPerRecord = -1
-	cr.TrimLeadingSpace = true
-	header, err := cr.Read()
-	if errors.Is(err, io.EOF) {
-		return 0, errs.Validation("invalid batch file", map[string]string{"header": "the file is empty"})
-	}
+	idx, err := batchHeader(header)
 	if err != nil {
-		return 0, errs.Validation("invalid batch file", map[string]string{"header": csvReason(err)})
-	}
-	idx, msg := mapBatchHeader(header)
-	if msg != "" {
-		return 0, errs.Validation("invalid batch file", map[string]string{"header": msg})
+		return 0, errs.Validation("invalid batch file", map[string]string{"header": err.Error()})
 	}
 	f := errs.FieldErrors{}
 	problems := 0
@@ -84,53 +72,33 @@ func (s *Service) ImportBatch(ctx context.Context, a auth.Actor, coopID int64, r
 		}
 	}
 	var (
-		list    []Input
-		rowNos  []int
-		regNos  []string
-		rowNo   int
-		tooMany bool
+		list   []Input
+		rowNos []int
+		regNos []string
 	)
-	for {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		rowNo++
-		if err != nil {
-			var pe *csv.ParseError
-			if !errors.As(err, &pe) {
-				return 0, err
-			}
-			add(rowNo, "csv", csvReason(err))
+	for _, row := range rows {
+		if row.Problem != "" {
+			add(row.N, "csv", row.Problem)
 			continue
 		}
-		if blankRecord(rec) {
+		if row.Blank() {
 			continue
 		}
 		if len(list) >= MaxBatchRows {
-			tooMany = true
-			break
+			return 0, errs.Validation("invalid batch file", map[string]string{"file": fmt.Sprintf("holds more than %d payouts; split it", MaxBatchRows)})
 		}
-		get := func(col int) string {
-			if i := idx[col]; i >= 0 && i < len(rec) {
-				return strings.TrimSpace(rec[i])
-			}
-			return ""
-		}
-		in := Input{PaidOn: normalizeDate(get(colPaidOn)), Method: normalizeMethod(get(colMethod)), Reference: get(colReference)}
-		reg := get(colRegistryNo)
+		in := Input{PaidOn: sheet.Date(row.Get(idx[colPaidOn])), Method: normalizeMethod(row.Get(idx[colMethod])),
+			Reference: row.Get(idx[colReference])}
+		reg := row.Get(idx[colRegistryNo])
 		if reg == "" {
-			add(rowNo, "registry_no", "is required")
+			add(row.N, "registry_no", "is required")
 		}
-		amount, err := money.ParseCell(get(colAmount))
+		amount, err := money.ParseCell(row.Get(idx[colAmount]))
 		if err != nil {
-			add(rowNo, "amount_yuan", "must be an amount in yuan with at most two decimals")
+			add(row.N, "amount_yuan", money.YuanRule)
 		}
 		in.AmountFen = amount
-		list, rowNos, regNos = append(list, in), append(rowNos, rowNo), append(regNos, reg)
-	}
-	if tooMany {
-		return 0, errs.Validation("invalid batch file", map[string]string{"file": fmt.Sprintf("holds more than %d payouts; split it", MaxBatchRows)})
+		list, rowNos, regNos = append(list, in), append(rowNos, row.N), append(regNos, reg)
 	}
 	if len(list) == 0 && problems == 0 {
 		return 0, errs.Validation("invalid batch file", map[string]string{"file": "holds no payouts"})
@@ -142,17 +110,9 @@ func (s *Service) ImportBatch(ctx context.Context, a auth.Actor, coopID int64, r
 		if err != nil {
 			return 0, err
 		}
-		for rows.Next() {
-			var no string
-			var id ids.ID
-			if err := rows.Scan(&no, &id); err != nil {
-				rows.Close()
-				return 0, err
-			}
-			found[no] = id
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		var no string
+		var id ids.ID
+		if _, err := pgx.ForEachRow(rows, []any{&no, &id}, func() error { found[no] = id; return nil }); err != nil {
 			return 0, err
 		}
 	}
@@ -200,30 +160,16 @@ func rowKey(row int, col string) string {
 	return fmt.Sprintf("row %d: %s", row, col)
 }
 
-func csvReason(err error) string {
-	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		return pe.Err.Error()
+// batchHeader maps the header to the columns, all of the required ones
+// present.
+func batchHeader(header []string) ([]int, error) {
+	names := make([][]string, len(BatchColumns))
+	for i := range names {
+		names[i] = []string{BatchColumns[i], BatchChineseColumns[i]}
 	}
-	return err.Error()
-}
-
-func mapBatchHeader(header []string) ([]int, string) {
-	idx := make([]int, len(BatchColumns))
-	for i := range idx {
-		idx[i] = -1
-	}
-	for pos, h := range header {
-		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\uFEFF")))
-		for col := range BatchColumns {
-			if h != BatchColumns[col] && h != BatchChineseColumns[col] {
-				continue
-			}
-			if idx[col] >= 0 {
-				return nil, "column " + BatchColumns[col] + " appears twice"
-			}
-			idx[col] = pos
-		}
+	idx, err := sheet.Columns(header, names)
+	if err != nil {
+		return nil, err
 	}
 	var missing []string
 	for _, col := range []int{colRegistryNo, colAmount, colPaidOn} {
@@ -232,37 +178,9 @@ func mapBatchHeader(header []string) ([]int, string) {
 		}
 	}
 	if len(missing) > 0 {
-		return nil, "missing columns: " + strings.Join(missing, ", ")
+		return nil, fmt.Errorf("missing columns: %s", strings.Join(missing, ", "))
 	}
-	return idx, ""
-}
-
-func blankRecord(rec []string) bool {
-	for _, s := range rec {
-		if strings.TrimSpace(s) != "" {
-			return false
-		}
-	}
-	return true
-}
-
-var datePattern = regexp.MustCompile(`^([0-9]{4})[-/.年]([0-9]{1,2})[-/.月]([0-9]{1,2})日?$`)
-
-// normalizeDate turns 2026/10/1, 2026.10.01, 2026年10月1日 and 20261001 into
-// 2026-10-01; anything else is left for validation to refuse.
-func normalizeDate(s string) string {
-	if m := datePattern.FindStringSubmatch(s); m != nil {
-		y, _ := strconv.Atoi(m[1])
-		mo, _ := strconv.Atoi(m[2])
-		d, _ := strconv.Atoi(m[3])
-		return fmt.Sprintf("%04d-%02d-%02d", y, mo, d)
-	}
-	if len(s) == 8 {
-		if _, err := strconv.Atoi(s); err == nil {
-			return s[:4] + "-" + s[4:6] + "-" + s[6:]
-		}
-	}
-	return s
+	return idx, nil
 }
 
 // normalizeMethod maps the method column (English or Chinese) to a method;

@@ -445,6 +445,27 @@ func TestPayoutsOverHTTP(t *testing.T) {
 			t.Fatalf("%+v", st)
 		}
 	})
+	t.Run("an XLSX batch is read as a CSV one, its dates as days", func(t *testing.T) {
+		book := excelize.NewFile()
+		defer book.Close()
+		book.SetSheetRow("Sheet1", "A1", &[]any{"户编号", "金额", "兑付日期"})
+		book.SetSheetRow("Sheet1", "A2", &[]any{"T001", 0.3, 46329}) // 2026-11-03 as a serial day
+		var buf bytes.Buffer
+		if err := book.Write(&buf); err != nil {
+			t.Fatal(err)
+		}
+		res := rptUpload(t, r.s, r.coop, path+"/import", buf.Bytes(), nil)
+		if res.Status != 201 || !strings.Contains(string(res.Body), `"recorded":1`) {
+			t.Fatalf("%d %s", res.Status, res.Body)
+		}
+		var paidOn string
+		r.s.DB.Pool.QueryRow(t.Context(), `SELECT paid_on::text FROM payouts ORDER BY id DESC LIMIT 1`).Scan(&paidOn)
+		var st rptStatement
+		r.coop.Do("GET", path, nil).JSON(t, &st)
+		if paidOn != "2026-11-03" || st.owed(h1) != 2500-1230-30 {
+			t.Fatalf("paid on %s, owed %d", paidOn, st.owed(h1))
+		}
+	})
 	t.Run("the payouts page: balances, form errors in Chinese, the batch error table", func(t *testing.T) {
 		page := r.coop.Do("GET", "/coop/payouts", nil)
 		rptHas(t, "payouts page", page.Body, "T000", "阿*", "15.00", `href="/coop/orders"`, `action="/coop/payouts/import"`, "金额")
