@@ -37,7 +37,7 @@ type Server struct {
 	// apart from URL as in production.
 	MetricsURL string
 	DB         *dbtest.DB
-	Redis      *redis.Client
+	Redis      redis.UniversalClient
 	Config     config.Config
 	tb         testing.TB
 	spec       *Spec
@@ -71,7 +71,7 @@ func StartWith(tb testing.TB, db *dbtest.DB, opts ...func(*config.Config)) *Serv
 // StartOn boots a server with a given configuration, database and Redis.
 // The server connects as the service's role (db.AppURL), as marketd does;
 // the test keeps db.Pool, the owner's, for its fixtures.
-func StartOn(tb testing.TB, cfg config.Config, db *dbtest.DB, rdb *redis.Client) *Server {
+func StartOn(tb testing.TB, cfg config.Config, db *dbtest.DB, rdb redis.UniversalClient) *Server {
 	tb.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if os.Getenv("MARKET_TEST_LOG") != "" {
