@@ -203,25 +203,9 @@ func (b *batch) resolve(ctx context.Context, db querier) error {
 	return nil
 }
 
+// wageHeader maps the header to the columns, the required ones present.
 func wageHeader(header []string) ([]int, error) {
-	names := make([][]string, len(WageColumns))
-	for i := range names {
-		names[i] = []string{WageColumns[i], WageChineseColumns[i]}
-	}
-	idx, err := sheet.Columns(header, names)
-	if err != nil {
-		return nil, err
-	}
-	var missing []string
-	for _, col := range []int{wcRegistryNo, wcWorkFrom, wcKind, wcAmount, wcPaidOn} {
-		if idx[col] < 0 {
-			missing = append(missing, WageColumns[col])
-		}
-	}
-	if len(missing) > 0 {
-		return nil, fmt.Errorf("missing columns: %s", strings.Join(missing, ", "))
-	}
-	return idx, nil
+	return sheet.Header(header, WageColumns, WageChineseColumns, wcRegistryNo, wcWorkFrom, wcKind, wcAmount, wcPaidOn)
 }
 
 func rowKey(row int, col string) string {

@@ -160,27 +160,9 @@ func rowKey(row int, col string) string {
 	return fmt.Sprintf("row %d: %s", row, col)
 }
 
-// batchHeader maps the header to the columns, all of the required ones
-// present.
+// batchHeader maps the header to the columns, the required ones present.
 func batchHeader(header []string) ([]int, error) {
-	names := make([][]string, len(BatchColumns))
-	for i := range names {
-		names[i] = []string{BatchColumns[i], BatchChineseColumns[i]}
-	}
-	idx, err := sheet.Columns(header, names)
-	if err != nil {
-		return nil, err
-	}
-	var missing []string
-	for _, col := range []int{colRegistryNo, colAmount, colPaidOn} {
-		if idx[col] < 0 {
-			missing = append(missing, BatchColumns[col])
-		}
-	}
-	if len(missing) > 0 {
-		return nil, fmt.Errorf("missing columns: %s", strings.Join(missing, ", "))
-	}
-	return idx, nil
+	return sheet.Header(header, BatchColumns, BatchChineseColumns, colRegistryNo, colAmount, colPaidOn)
 }
 
 // normalizeMethod maps the method column (English or Chinese) to a method;

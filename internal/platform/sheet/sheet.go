@@ -154,6 +154,30 @@ func Columns(header []string, names [][]string) ([]int, error) {
 	return idx, nil
 }
 
+// Header maps a header to columns each named in English or in Chinese
+// (column i is english[i] or chinese[i]), as Columns does, and requires the
+// columns listed in required to be there.
+func Header(header, english, chinese []string, required ...int) ([]int, error) {
+	names := make([][]string, len(english))
+	for i := range names {
+		names[i] = []string{english[i], chinese[i]}
+	}
+	idx, err := Columns(header, names)
+	if err != nil {
+		return nil, err
+	}
+	var missing []string
+	for _, col := range required {
+		if idx[col] < 0 {
+			missing = append(missing, english[col])
+		}
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("missing columns: %s", strings.Join(missing, ", "))
+	}
+	return idx, nil
+}
+
 var datePattern = regexp.MustCompile(`^([0-9]{4})[-/.年]([0-9]{1,2})[-/.月]([0-9]{1,2})日?$`)
 
 // Date turns what people and spreadsheets write for a day into

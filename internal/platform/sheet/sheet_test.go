@@ -62,3 +62,17 @@ func TestReadXLSX(t *testing.T) {
 		t.Fatalf("row %+v", rows[0])
 	}
 }
+
+func TestHeaderRequiresColumns(t *testing.T) {
+	english, chinese := []string{"registry_no", "amount_yuan", "note"}, []string{"户编号", "金额", "备注"}
+	idx, err := Header([]string{"\uFEFF金额", "Registry_No"}, english, chinese, 0, 1)
+	if err != nil || idx[0] != 1 || idx[1] != 0 || idx[2] != -1 {
+		t.Fatalf("%v %v", idx, err)
+	}
+	if _, err := Header([]string{"备注"}, english, chinese, 0, 1); err == nil || err.Error() != "missing columns: registry_no, amount_yuan" {
+		t.Fatalf("missing: %v", err)
+	}
+	if _, err := Header([]string{"户编号", "registry_no", "金额"}, english, chinese, 0, 1); err == nil || err.Error() != "column registry_no appears twice" {
+		t.Fatalf("twice: %v", err)
+	}
+}
