@@ -8,18 +8,14 @@ import (
 
 	"github.com/fupinmarket/market/internal/auth"
 	"github.com/fupinmarket/market/internal/platform/errs"
+	"github.com/fupinmarket/market/internal/platform/postgres"
 )
-
-// RowQuerier is what Oversees reads with: a pool or a transaction.
-type RowQuerier interface {
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-}
 
 // Oversees reports whether a may see a cooperative's books (its payouts,
 // wages and dividends): its administrator, platform administrators, and the
 // offices governing its county. A cooperative that does not exist is
 // NotFound.
-func Oversees(ctx context.Context, db RowQuerier, a auth.Actor, coopID int64) (bool, error) {
+func Oversees(ctx context.Context, db postgres.Querier, a auth.Actor, coopID int64) (bool, error) {
 	var county string
 	err := db.QueryRow(ctx, `SELECT county_code FROM cooperatives WHERE id = $1`, coopID).Scan(&county)
 	if errors.Is(err, pgx.ErrNoRows) {
