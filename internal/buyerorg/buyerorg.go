@@ -20,7 +20,6 @@ import (
 	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/platform/ids"
 	"github.com/fupinmarket/market/internal/platform/text"
-	"github.com/fupinmarket/market/internal/platform/textenc"
 )
 
 // Kinds of organisation.
@@ -54,9 +53,7 @@ func (s *Service) Create(ctx context.Context, a auth.Actor, o Org) (Org, error) 
 	f := errs.FieldErrors{}
 	if o.Name == "" || utf8.RuneCountInString(o.Name) > 64 {
 		f.Add("name", "must be 1 to 64 characters")
-	} else if !textenc.Clean(o.Name, false) {
-		f.Add("name", textenc.ControlReason)
-	} else if msg := text.CheckBidi(o.Name); msg != "" {
+	} else if msg := text.Problem(o.Name, false); msg != "" {
 		f.Add("name", msg)
 	}
 	known := false

@@ -12,7 +12,6 @@ import (
 	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/platform/ids"
 	"github.com/fupinmarket/market/internal/platform/text"
-	"github.com/fupinmarket/market/internal/platform/textenc"
 )
 
 // Cancel cancels an unpaid order of the actor (or any, for an admin) and
@@ -134,18 +133,13 @@ func (s *Service) Ship(ctx context.Context, a auth.Actor, orderID int64, req Shi
 	f := errs.FieldErrors{}
 	if req.Carrier == "" || len([]rune(req.Carrier)) > 32 {
 		f.Add("carrier", "is required (at most 32 characters)")
-	} else if !textenc.Clean(req.Carrier, false) {
-		f.Add("carrier", textenc.ControlReason)
+	} else if msg := text.Problem(req.Carrier, false); msg != "" {
+		f.Add("carrier", msg)
 	}
 	if req.TrackingNo == "" || len(req.TrackingNo) > 40 {
 		f.Add("tracking_no", "is required (at most 40 characters)")
-	} else if !textenc.Clean(req.TrackingNo, false) {
-		f.Add("tracking_no", textenc.ControlReason)
-	}
-	for field, v := range map[string]string{"carrier": req.Carrier, "tracking_no": req.TrackingNo} {
-		if msg := text.CheckBidi(v); msg != "" {
-			f.Add(field, msg)
-		}
+	} else if msg := text.Problem(req.TrackingNo, false); msg != "" {
+		f.Add("tracking_no", msg)
 	}
 	if err := f.Err("the shipment is not valid"); err != nil {
 		return Order{}, err

@@ -14,7 +14,6 @@ import (
 	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/platform/ids"
 	"github.com/fupinmarket/market/internal/platform/text"
-	"github.com/fupinmarket/market/internal/platform/textenc"
 )
 
 // Status is an order's place in its lifecycle.
@@ -89,9 +88,7 @@ func (r *PlaceRequest) Validate(methods []string, maxQty int) error {
 			f.Add("shipping_address."+field, "is required")
 		} else if utf8.RuneCountInString(v) > max {
 			f.Add("shipping_address."+field, "is too long")
-		} else if !textenc.Clean(v, false) {
-			f.Add("shipping_address."+field, textenc.ControlReason)
-		} else if msg := text.CheckBidi(v); msg != "" {
+		} else if msg := text.Problem(v, false); msg != "" {
 			f.Add("shipping_address."+field, msg)
 		}
 	}

@@ -13,7 +13,6 @@ import (
 	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/platform/ids"
 	"github.com/fupinmarket/market/internal/platform/text"
-	"github.com/fupinmarket/market/internal/platform/textenc"
 )
 
 // RefundLine returns quantity units and amount_fen of one line.
@@ -118,9 +117,7 @@ func checkRefund(o Order, req *RefundRequest) (int64, error) {
 	f := errs.FieldErrors{}
 	if req.Reason == "" {
 		f.Add("reason", "is required")
-	} else if !textenc.Clean(req.Reason, true) {
-		f.Add("reason", textenc.ControlReason)
-	} else if msg := text.CheckBidi(req.Reason); msg != "" {
+	} else if msg := text.Problem(req.Reason, true); msg != "" {
 		f.Add("reason", msg)
 	}
 	if len(req.Lines) == 0 {

@@ -35,8 +35,8 @@ func CheckBidi(s string) string {
 }
 
 // Problem is why s may not be stored as text, "" when it may: a control
-// character (lines lets newlines and tabs through) or a bidi control. Every
-// domain validator asks it of every stored text field.
+// character (lines lets newlines and tabs through) or a bidi control. Domain
+// validators ask it of the free text they store.
 func Problem(s string, lines bool) string {
 	if !textenc.Clean(s, lines) {
 		return textenc.ControlReason
