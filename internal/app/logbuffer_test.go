@@ -1,32 +1,15 @@
 package app
 
 import (
-	"bytes"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/fupinmarket/market/internal/platform/logtest"
 )
 
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 func TestLogBufferFlushesByItselfAndOnClose(t *testing.T) {
-	var out lockedBuffer
+	var out logtest.Buffer
 	b := newLogBuffer(&out)
 	b.Write([]byte("first\n"))
 	deadline := time.Now().Add(5 * time.Second)

@@ -1,37 +1,18 @@
 package cache_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/fupinmarket/market/internal/platform/cache"
+	"github.com/fupinmarket/market/internal/platform/logtest"
 	"github.com/fupinmarket/market/internal/platform/redistest"
 )
-
-// lockedBuffer collects log lines from any goroutine.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // TestCacheOnRedisCluster: the cache works on a Redis Cluster of three
 // masters opened as marketd opens REDIS_URL=redis+cluster://…, where a
@@ -52,7 +33,7 @@ func TestCacheOnRedisCluster(t *testing.T) {
 		t.Fatal(err)
 	}
 	prefix := redistest.Prefix(t)
-	var logged lockedBuffer
+	var logged logtest.Buffer
 	log := slog.New(slog.NewTextHandler(&logged, nil))
 	a, b := cache.New(rdb, prefix, log), cache.New(rdb, prefix, log)
 
