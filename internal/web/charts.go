@@ -272,13 +272,18 @@ func (c BarChart) wrap(svg string) template.HTML {
 func textWidth(s string, font int) int {
 	cols := 0
 	for _, r := range s {
-		if r >= 0x2E80 {
-			cols += 2
-		} else {
-			cols++
-		}
+		cols += columns(r)
 	}
 	return cols * font * 6 / 10
+}
+
+// columns is how many columns r takes: two for a Chinese character (CJK
+// and wider), one for anything else.
+func columns(r rune) int {
+	if r >= 0x2E80 {
+		return 2
+	}
+	return 1
 }
 
 // clip shortens s to about n columns of text (a Chinese character
@@ -286,10 +291,7 @@ func textWidth(s string, font int) int {
 func clip(s string, n int) string {
 	width := 0
 	for i, r := range s {
-		w := 1
-		if r >= 0x2E80 {
-			w = 2
-		}
+		w := columns(r)
 		if width+w > n {
 			return s[:i] + "…"
 		}
