@@ -11,6 +11,7 @@ import (
 
 	"github.com/fupinmarket/market/internal/idcheck"
 	"github.com/fupinmarket/market/internal/platform/errs"
+	"github.com/fupinmarket/market/internal/platform/sheet"
 )
 
 // Import columns, by their English header.
@@ -72,31 +73,17 @@ func newCSVRows(r io.Reader, now time.Time) (*csvRows, error) {
 	return c, nil
 }
 
+// mapHeader maps the header to the columns, every one of them required.
 func (c *csvRows) mapHeader(header []string) string {
-	for i := range c.idx {
-		c.idx[i] = -1
+	required := make([]int, numColumns)
+	for i := range required {
+		required[i] = i
 	}
-	for pos, h := range header {
-		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\uFEFF")))
-		for col := range numColumns {
-			if h != Columns[col] && h != ChineseColumns[col] {
-				continue
-			}
-			if c.idx[col] >= 0 {
-				return "column " + Columns[col] + " appears twice"
-			}
-			c.idx[col] = pos
-		}
+	idx, err := sheet.Header(header, Columns[:], ChineseColumns[:], required...)
+	if err != nil {
+		return err.Error()
 	}
-	var missing []string
-	for col, pos := range c.idx {
-		if pos < 0 {
-			missing = append(missing, Columns[col])
-		}
-	}
-	if len(missing) > 0 {
-		return "missing columns: " + strings.Join(missing, ", ")
-	}
+	copy(c.idx[:], idx)
 	return ""
 }
 
