@@ -24,6 +24,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/fupinmarket/market/internal/platform/logtest"
 )
 
 // Key is a test secret key stripe-mock accepts.
@@ -53,8 +55,8 @@ func Start(tb testing.TB) *Mock {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &syncWriter{w: &stderr}
+	var stderr logtest.Buffer // read after the process exits, written by its copier
+	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		tb.Fatalf("stripemock: start %s: %v", bin, err)
 	}
@@ -141,15 +143,3 @@ var binary = sync.OnceValues(func() (string, error) {
 	}
 	return bin, nil
 })
-
-// syncWriter lets the process's stderr be read after it has exited.
-type syncWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (s *syncWriter) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.w.Write(p)
-}
