@@ -13,19 +13,22 @@ import (
 type Limiter struct {
 	rdb    redis.UniversalClient
 	prefix string
-	now    func() time.Time
+	now    func() time.Time // nil: Redis's own clock
 }
 
-// NewLimiter returns a limiter whose keys start with prefix.
+// NewLimiter returns a limiter whose keys start with prefix. Its back-offs
+// are timed by Redis's clock, which every node shares: one node's clock
+// running ahead of another's cannot shorten a back-off that the other set.
 func NewLimiter(rdb redis.UniversalClient, prefix string) *Limiter {
-	return &Limiter{rdb: rdb, prefix: prefix + "rl:", now: time.Now}
+	return &Limiter{rdb: rdb, prefix: prefix + "rl:"}
 }
 
 // key is the Redis key of a counter, its name a hash tag: whatever a
 // script does with one counter's keys stays in one slot of a Redis Cluster.
 func (l *Limiter) key(k string) string { return l.prefix + "{" + k + "}" }
 
-// SetClock replaces the limiter's clock (tests move time on).
+// SetClock times back-offs by now instead of Redis's clock (tests move time
+// on).
 func (l *Limiter) SetClock(now func() time.Time) { l.now = now }
 
 // takeScript counts one event in a fixed window that starts with the
@@ -51,12 +54,16 @@ func (l *Limiter) Take(ctx context.Context, key string, limit int, window time.D
 
 // reserveScript reserves an attempt of a streak (KEYS[1], a hash of n, the
 // attempts so far, and until, when the next one may come, in Unix
-// milliseconds). ARGV: now, free attempts, back-off base and cap (ms), how
-// long the streak is remembered (ms). The first free attempts go through at
+// milliseconds). ARGV: now (negative: Redis's TIME), free attempts,
+// back-off base and cap (ms), how long the streak is remembered (ms). The first free attempts go through at
 // once; each later one waits a back-off that doubles, up to the cap. The
 // answer is {1, 0} for a reserved attempt, {0, wait ms} for a refused one.
 var reserveScript = redis.NewScript(`
 local now, free, base, cap, ttl = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+if now < 0 then
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
 local n = tonumber(redis.call('HGET', KEYS[1], 'n') or '0')
 local next = tonumber(redis.call('HGET', KEYS[1], 'until') or '0')
 if n >= free and now < next then return {0, next - now} end
@@ -79,7 +86,11 @@ type Backoff struct {
 // Reserve counts an attempt of key's streak before it is made, and reports
 // whether it may be made now; when not, wait is how long until it may.
 func (l *Limiter) Reserve(ctx context.Context, key string, b Backoff) (ok bool, wait time.Duration, err error) {
-	res, err := reserveScript.Run(ctx, l.rdb, []string{l.key(key)}, l.now().UnixMilli(), b.Free,
+	now := int64(-1)
+	if l.now != nil {
+		now = l.now().UnixMilli()
+	}
+	res, err := reserveScript.Run(ctx, l.rdb, []string{l.key(key)}, now, b.Free,
 		b.Base.Milliseconds(), b.Cap.Milliseconds(), b.Forget.Milliseconds()).Int64Slice()
 	if err != nil {
 		return false, 0, err
