@@ -58,7 +58,7 @@ func commands() []command {
 }
 
 func run(ctx context.Context, args []string, out io.Writer) error {
-	cfg, rest, err := config.Load("marketctl", args, os.Getenv, os.Stderr)
+	cfg, rest, err := config.Load("marketctl", args, os.LookupEnv, os.Stderr)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			usage(os.Stderr)

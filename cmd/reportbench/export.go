@@ -166,7 +166,7 @@ type server struct {
 // startServer serves the web application (site.New) on 127.0.0.1 and
 // issues an API token to the demo platform administrator.
 func startServer(ctx context.Context, b *bench, o options, dir string) (*server, error) {
-	cfg, _, err := config.Load("reportbench", nil, func(string) string { return "" }, nil)
+	cfg, _, err := config.Load("reportbench", nil, config.NoEnv, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -21,7 +21,7 @@ import (
 
 func testConfig(t *testing.T, prefix string) config.Config {
 	t.Helper()
-	cfg, _, err := config.Load("test", nil, func(string) string { return "" }, nil)
+	cfg, _, err := config.Load("test", nil, config.NoEnv, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -130,18 +130,31 @@ func (c *Config) settings() []setting {
 	}
 }
 
-// Load parses args (without the program name) over the environment getenv.
-// It returns flag.ErrHelp after printing usage when -h or --help is given.
-func Load(name string, args []string, getenv func(string) string, out io.Writer) (Config, []string, error) {
+// Load parses args (without the program name) over the environment, read
+// with lookup (os.LookupEnv). It returns flag.ErrHelp after printing usage
+// when -h or --help is given.
+//
+// A variable is parsed by its flag's own parser, so a value the flag would
+// refuse (MARKET_STATEMENT_TIMEOUT=30, MARKET_BODY_LIMIT=8MB) is refused
+// too, naming the variable, instead of becoming 0. A text setting set to
+// the empty string is set (MARKET_METRICS_ADDR= serves no metrics); an
+// empty number, duration or switch keeps its default.
+func Load(name string, args []string, lookup func(string) (string, bool), out io.Writer) (Config, []string, error) {
 	var c Config
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(out)
-	for _, s := range c.settings() {
-		def := s.def
-		if v := getenv(s.env); v != "" {
-			def = v
+	settings := c.settings()
+	for _, s := range settings {
+		s.bind(fs, s.flag, s.def, s.help)
+	}
+	for _, s := range settings {
+		v, ok := lookup(s.env)
+		if !ok || (v == "" && !isText(fs.Lookup(s.flag))) {
+			continue
 		}
-		s.bind(fs, s.flag, def, s.help)
+		if err := fs.Set(s.flag, v); err != nil {
+			return c, nil, fmt.Errorf("%s=%q: %w", s.env, v, err) // secrets are text: never refused
+		}
 	}
 	fs.Usage = func() { c.usage(name, fs.Output()) }
 	if err := fs.Parse(args); err != nil {
@@ -151,6 +164,15 @@ func Load(name string, args []string, getenv func(string) string, out io.Writer)
 		return c, nil, err
 	}
 	return c, fs.Args(), nil
+}
+
+// NoEnv is an empty environment, for Load in tests and tools that take
+// their settings from code.
+func NoEnv(string) (string, bool) { return "", false }
+
+func isText(f *flag.Flag) bool {
+	_, ok := f.Value.(flag.Getter).Get().(string)
+	return ok
 }
 
 func (c *Config) usage(name string, w io.Writer) {
@@ -176,6 +198,12 @@ func (c *Config) validate() error {
 	}
 	if c.MaxUnpaidOrders <= 0 || c.MaxUnitsPerVariant <= 0 {
 		return fmt.Errorf("max-unpaid-orders and max-units-per-variant must be positive")
+	}
+	if c.LoginLimitAccount <= 0 || c.LoginLimitClient <= 0 || c.LoginLimitWindow <= 0 {
+		return fmt.Errorf("login-limit-account, login-limit-client and login-limit-window must be positive")
+	}
+	if c.OrderTTL <= 0 || c.TransferTTL <= 0 {
+		return fmt.Errorf("order-ttl and transfer-ttl must be positive")
 	}
 	if c.SessionIdle <= 0 || c.SessionMax < c.SessionIdle {
 		return fmt.Errorf("session-idle must be positive and at most session-max")
@@ -317,5 +345,5 @@ func Mask(v string) string {
 
 // FromEnv is Load with the process environment and no args beyond those given.
 func FromEnv(name string, args []string) (Config, []string, error) {
-	return Load(name, args, os.Getenv, os.Stderr)
+	return Load(name, args, os.LookupEnv, os.Stderr)
 }

@@ -6,9 +6,12 @@ import (
 	"flag"
 	"strings"
 	"testing"
+	"time"
 )
 
-func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+func env(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
 
 func TestHelpListsEverySetting(t *testing.T) {
 	var out bytes.Buffer
@@ -90,4 +93,48 @@ func TestStringShowsEverySetting(t *testing.T) {
 			t.Errorf("%s (default %q) shows as empty", s.flag, s.def)
 		}
 	}
+}
+
+// TestEnvironmentIsParsedAsFlagsAre: a variable that its flag would refuse
+// is refused, naming it, instead of becoming zero; values the flags accept
+// are taken; an empty text setting is set, an empty number keeps its default.
+func TestEnvironmentIsParsedAsFlagsAre(t *testing.T) {
+	refused := map[string]string{
+		"MARKET_STATEMENT_TIMEOUT":  "30",
+		"MARKET_LOGIN_LIMIT_WINDOW": "15",
+		"MARKET_BODY_LIMIT":         "8MB",
+		"MARKET_ALLOW_DB_OWNER":     "yes",
+		"MARKET_TRUST_PROXY":        "on",
+		"MARKET_MAX_UNPAID_ORDERS":  "five",
+	}
+	for name, value := range refused {
+		t.Run(name+"="+value, func(t *testing.T) {
+			_, _, err := Load("x", nil, env(map[string]string{name: value}), &bytes.Buffer{})
+			if err == nil || !strings.Contains(err.Error(), name) {
+				t.Fatalf("err = %v, want a refusal naming %s", err, name)
+			}
+		})
+	}
+	t.Run("a zero login window is refused", func(t *testing.T) {
+		_, _, err := Load("x", nil, env(map[string]string{"MARKET_LOGIN_LIMIT_WINDOW": "0s"}), &bytes.Buffer{})
+		if err == nil || !strings.Contains(err.Error(), "login-limit-window must be positive") {
+			t.Fatalf("a zero login window: %v, want a refusal", err)
+		}
+	})
+	t.Run("accepted values", func(t *testing.T) {
+		cfg, _, err := Load("x", nil, env(map[string]string{"MARKET_STATEMENT_TIMEOUT": "45s", "MARKET_ALLOW_DB_OWNER": "1",
+			"MARKET_TRUST_PROXY": "TRUE", "MARKET_BODY_LIMIT": "1024", "MARKET_METRICS_ADDR": "", "MARKET_DRAIN_DELAY": ""}), &bytes.Buffer{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.StatementTimeout != 45*time.Second || !cfg.AllowDBOwner || !cfg.TrustProxy || cfg.BodyLimit != 1024 {
+			t.Errorf("cfg = %+v", cfg)
+		}
+		if cfg.MetricsAddr != "" {
+			t.Errorf("MARKET_METRICS_ADDR= gave %q, want no metrics listener", cfg.MetricsAddr)
+		}
+		if cfg.DrainDelay != 0 || cfg.RequestTimeout != 30*time.Second {
+			t.Errorf("an empty MARKET_DRAIN_DELAY: drain %v, request timeout %v", cfg.DrainDelay, cfg.RequestTimeout)
+		}
+	})
 }

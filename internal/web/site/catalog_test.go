@@ -295,7 +295,7 @@ func TestCatalogPagesCacheAndInvalidation(t *testing.T) {
 func TestCatalogWorksWithoutRedis(t *testing.T) {
 	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", DialTimeout: 100 * time.Millisecond, MaxRetries: -1})
 	t.Cleanup(func() { rdb.Close() })
-	cfg, _, err := config.Load("test", nil, func(string) string { return "" }, io.Discard)
+	cfg, _, err := config.Load("test", nil, config.NoEnv, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,7 +31,7 @@ func TestTheSiteOnRedisCluster(t *testing.T) {
 	if err := rdb.ForEachMaster(context.Background(), func(ctx context.Context, c *redis.Client) error { return c.Ping(ctx).Err() }); err != nil {
 		t.Fatal(err)
 	}
-	cfg, _, err := config.Load("test", nil, func(string) string { return "" }, io.Discard)
+	cfg, _, err := config.Load("test", nil, config.NoEnv, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -55,7 +55,7 @@ func Start(tb testing.TB, opts ...func(*config.Config)) *Server {
 func StartWith(tb testing.TB, db *dbtest.DB, opts ...func(*config.Config)) *Server {
 	tb.Helper()
 	rdb, prefix := dbtest.Redis(tb)
-	cfg, _, err := config.Load("test", nil, func(string) string { return "" }, io.Discard)
+	cfg, _, err := config.Load("test", nil, config.NoEnv, io.Discard)
 	if err != nil {
 		tb.Fatal(err)
 	}
