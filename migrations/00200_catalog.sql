@@ -194,10 +194,11 @@ DROP TABLE lot_contributions;
 DROP TABLE lots;
 DROP FUNCTION lot_contributions_append_only();
 DROP FUNCTION lots_guard();
-DROP FUNCTION catalog_changed();
-DROP SEQUENCE catalog_changes;
 DROP TABLE product_certifications;
 DROP TABLE product_images;
 DROP TABLE product_variants;
 DROP TABLE products;
 DROP TABLE product_categories;
+-- after the tables whose triggers call it
+DROP FUNCTION catalog_changed();
+DROP SEQUENCE catalog_changes;
