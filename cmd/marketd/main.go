@@ -15,6 +15,7 @@ import (
 
 	"github.com/fupinmarket/market/internal/app"
 	"github.com/fupinmarket/market/internal/config"
+	"github.com/fupinmarket/market/internal/jobs"
 	"github.com/fupinmarket/market/internal/schema"
 	"github.com/fupinmarket/market/internal/web/site"
 )
@@ -53,7 +54,7 @@ func run(ctx context.Context, args []string) error {
 		return err
 	}
 	handler := a.HTTP
-	if err := a.Jobs.Start(ctx); err != nil {
+	if err := jobs.Start(ctx, a.Jobs); err != nil {
 		return fmt.Errorf("start background jobs: %w", err)
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)

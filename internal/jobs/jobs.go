@@ -204,3 +204,12 @@ func NewClient(db *pgxpool.Pool, orders *order.Service, log *slog.Logger, sweepE
 	}
 	return river.NewClient(riverpgxv5.New(db), &river.Config{Logger: log, Queues: queues, Workers: workers, PeriodicJobs: periodic})
 }
+
+// Start starts c for a process whose ctx ends at SIGTERM. River takes the
+// end of Start's context for a hard stop that cancels the jobs running (a
+// seal, a rollup pass, a feed POST) at once, before the process has drained
+// its requests; the jobs are to stop gracefully when the process calls
+// c.Stop instead, so c is started on a context that outlives ctx.
+func Start(ctx context.Context, c *Client) error {
+	return c.Start(context.WithoutCancel(ctx))
+}

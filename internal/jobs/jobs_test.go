@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/fupinmarket/market/internal/feed"
 	"github.com/fupinmarket/market/internal/jobs"
@@ -178,5 +179,69 @@ func TestFeedJobDelivers(t *testing.T) {
 		}
 	default:
 		t.Fatal("the feed job delivered nothing")
+	}
+}
+
+type holdArgs struct{}
+
+func (holdArgs) Kind() string { return "test_hold" }
+
+// holdWorker works until released, and reports whether its context ended
+// before that.
+type holdWorker struct {
+	river.WorkerDefaults[holdArgs]
+	started, release chan struct{}
+	cancelled        chan bool
+}
+
+func (w *holdWorker) Work(ctx context.Context, _ *river.Job[holdArgs]) error {
+	close(w.started)
+	select {
+	case <-ctx.Done():
+		w.cancelled <- true
+		return ctx.Err()
+	case <-w.release:
+		w.cancelled <- false
+		return nil
+	}
+}
+
+// TestSigtermLetsRunningJobsFinish: the end of the context jobs.Start was
+// given (marketd's, at SIGTERM) does not cancel a job that is running; the
+// job finishes, and Stop returns once it has.
+func TestSigtermLetsRunningJobsFinish(t *testing.T) {
+	w := ordertest.New(t, order.Config{})
+	worker := &holdWorker{started: make(chan struct{}), release: make(chan struct{}), cancelled: make(chan bool, 1)}
+	workers := river.NewWorkers()
+	river.AddWorker(workers, worker)
+	client, err := river.NewClient(riverpgxv5.New(w.DB.Pool), &river.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Queues: map[string]river.QueueConfig{"test_hold": {MaxWorkers: 1}}, Workers: workers})
+	if err != nil {
+		t.Fatal(err)
+	}
+	signalled, sigterm := context.WithCancel(context.Background())
+	if err := jobs.Start(signalled, client); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.Insert(context.Background(), holdArgs{}, &river.InsertOpts{Queue: "test_hold"}); err != nil {
+		t.Fatal(err)
+	}
+	<-worker.started
+	sigterm()
+	stopped := make(chan error, 1)
+	go func() { stopped <- client.Stop(context.Background()) }()
+	select {
+	case c := <-worker.cancelled:
+		t.Fatalf("the running job ended at SIGTERM (cancelled %v), before it was released", c)
+	case err := <-stopped:
+		t.Fatalf("Stop returned (%v) while a job was still running", err)
+	default:
+	}
+	close(worker.release)
+	if c := <-worker.cancelled; c {
+		t.Fatal("the running job's context was cancelled")
+	}
+	if err := <-stopped; err != nil {
+		t.Fatalf("stop: %v", err)
 	}
 }
