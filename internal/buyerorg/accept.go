@@ -34,7 +34,7 @@ type AwaitingItem struct {
 // Awaiting lists the members' delivered orders waiting for acceptance,
 // oldest delivery first.
 func (s *Service) Awaiting(ctx context.Context, a auth.Actor, orgID int64) ([]AwaitingOrder, error) {
-	if err := s.admin(a, orgID); err != nil {
+	if err := s.admin(ctx, a, orgID); err != nil {
 		return nil, err
 	}
 	const q = `SELECT o.id, o.number, u.name, o.total_fen - o.refunded_fen, o.delivered_at,
@@ -59,7 +59,7 @@ const maxAcceptBatch = 500
 // organisation's (not found) or no longer waiting (a conflict: another
 // administrator accepted it meanwhile, or it was refunded).
 func (s *Service) AcceptMany(ctx context.Context, a auth.Actor, orgID int64, orderIDs []int64) (int, error) {
-	if err := s.admin(a, orgID); err != nil {
+	if err := s.admin(ctx, a, orgID); err != nil {
 		return 0, err
 	}
 	if len(orderIDs) == 0 || len(orderIDs) > maxAcceptBatch {

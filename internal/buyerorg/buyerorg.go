@@ -96,11 +96,24 @@ func (s *Service) Create(ctx context.Context, a auth.Actor, o Org) (Org, error) 
 	return o, tx.Commit(ctx)
 }
 
-func (s *Service) admin(a auth.Actor, orgID int64) error {
-	if a.IsAdmin() || (a.Has(auth.RoleBuyerOrgAdmin) && a.BuyerOrgID == orgID) {
+// admin checks that a administers organisation orgID: its own
+// administrator, or a platform administrator, who may name any id and so
+// learns when there is no such organisation (404, not a write that fails).
+func (s *Service) admin(ctx context.Context, a auth.Actor, orgID int64) error {
+	if a.Has(auth.RoleBuyerOrgAdmin) && a.BuyerOrgID == orgID {
 		return nil
 	}
-	return errs.E(errs.Forbidden, "only the organisation's administrator may do this")
+	if !a.IsAdmin() {
+		return errs.E(errs.Forbidden, "only the organisation's administrator may do this")
+	}
+	var exists bool
+	if err := s.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM buyer_orgs WHERE id = $1)`, orgID).Scan(&exists); err != nil {
+		return err
+	}
+	if !exists {
+		return errs.E(errs.NotFound, "organisation not found")
+	}
+	return nil
 }
 
 // Accept records the organisation's acceptance (验收) of a member's
@@ -122,7 +135,7 @@ func (s *Service) Accept(ctx context.Context, a auth.Actor, orderID int64) error
 	if err != nil {
 		return err
 	}
-	if err := s.admin(a, *org); err != nil {
+	if err := s.admin(ctx, a, *org); err != nil {
 		return err
 	}
 	accepted, err := order.AcceptTx(ctx, tx, orderID, a.UserID)

@@ -32,7 +32,7 @@ const InvitationTTL = 14 * 24 * time.Hour
 // organisation): only the invitee learns of it. Inviting again renews the
 // invitation.
 func (s *Service) Invite(ctx context.Context, a auth.Actor, orgID int64, email string) error {
-	if err := s.admin(a, orgID); err != nil {
+	if err := s.admin(ctx, a, orgID); err != nil {
 		return err
 	}
 	email = strings.ToLower(strings.TrimSpace(email))
@@ -144,7 +144,7 @@ type PendingInvitation struct {
 // PendingInvitations lists the organisation's invitations not yet
 // accepted nor expired, for its administrator.
 func (s *Service) PendingInvitations(ctx context.Context, a auth.Actor, orgID int64) ([]PendingInvitation, error) {
-	if err := s.admin(a, orgID); err != nil {
+	if err := s.admin(ctx, a, orgID); err != nil {
 		return nil, err
 	}
 	const q = `SELECT email, created_at, expires_at FROM buyer_org_invitations

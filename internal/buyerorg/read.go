@@ -13,7 +13,7 @@ import (
 
 // Get returns the organisation for its administrator (or a platform admin).
 func (s *Service) Get(ctx context.Context, a auth.Actor, orgID int64) (Org, error) {
-	if err := s.admin(a, orgID); err != nil {
+	if err := s.admin(ctx, a, orgID); err != nil {
 		return Org{}, err
 	}
 	var o Org
@@ -34,7 +34,7 @@ type Member struct {
 
 // Members lists the organisation's members, newest first.
 func (s *Service) Members(ctx context.Context, a auth.Actor, orgID int64) ([]Member, error) {
-	if err := s.admin(a, orgID); err != nil {
+	if err := s.admin(ctx, a, orgID); err != nil {
 		return nil, err
 	}
 	rows, err := s.db.Query(ctx, `SELECT u.email, u.name, m.added_at FROM buyer_org_members m JOIN users u ON u.id = m.user_id

@@ -35,7 +35,7 @@ func CanteenShare(budgetFen int64) int64 {
 // it as stored: a target of zero with a canteen budget becomes the budget's
 // reserved share.
 func (s *Service) SetTarget(ctx context.Context, a auth.Actor, orgID int64, year int, t Target) (Target, error) {
-	if err := s.admin(a, orgID); err != nil {
+	if err := s.admin(ctx, a, orgID); err != nil {
 		return t, err
 	}
 	f := errs.FieldErrors{}
@@ -94,7 +94,7 @@ func (p Progress) LeftFen() int64 { return max(p.TargetFen-p.NetFen, 0) }
 // Progress sums the paid orders of the organisation's members in the year
 // (by payment date, in Beijing) and their refunds.
 func (s *Service) Progress(ctx context.Context, a auth.Actor, orgID int64, year int) (Progress, error) {
-	if err := s.admin(a, orgID); err != nil {
+	if err := s.admin(ctx, a, orgID); err != nil {
 		return Progress{}, err
 	}
 	p := Progress{OrgID: ids.ID(orgID), Year: year}

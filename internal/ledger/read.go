@@ -29,7 +29,7 @@ func pageSize(limit int) int {
 // and the seq to pass as after for the next page (0 on the last page).
 func List(ctx context.Context, db *pgxpool.Pool, after int64, limit int) ([]Seal, int64, error) {
 	n := pageSize(limit)
-	const q = `SELECT ` + sealColumns + ` FROM ledger_seals WHERE seq > $1 ORDER BY seq LIMIT $2`
+	const q = `SELECT ` + sealColumns + ` FROM ledger_seals WHERE seq > $1::bigint ORDER BY seq LIMIT $2`
 	return page(ctx, db, q, after, n)
 }
 
@@ -37,7 +37,7 @@ func List(ctx context.Context, db *pgxpool.Pool, after int64, limit int) ([]Seal
 // first, and the seq to pass as before for the next page (0 on the last).
 func Latest(ctx context.Context, db *pgxpool.Pool, before int64, limit int) ([]Seal, int64, error) {
 	n := pageSize(limit)
-	const q = `SELECT ` + sealColumns + ` FROM ledger_seals WHERE $1 = 0 OR seq < $1 ORDER BY seq DESC LIMIT $2`
+	const q = `SELECT ` + sealColumns + ` FROM ledger_seals WHERE $1::bigint = 0 OR seq < $1 ORDER BY seq DESC LIMIT $2`
 	return page(ctx, db, q, before, n)
 }
 

@@ -34,6 +34,14 @@ func NewStore(db *pgxpool.Pool) *Store { return &Store{db: db} }
 
 var provinceCode = regexp.MustCompile(`^[0-9]{2}0000$`)
 
+// The years a line may be set for, and the largest line: ¥1,000,000 a
+// person a year, far above any line, so that sums over households stay
+// far from overflowing.
+const (
+	FirstYear, LastYear = 2000, 2100
+	MaxLineFen          = 100_000_000
+)
+
 // Get returns the line set for exactly province and year (NotFound if none).
 func (s *Store) Get(ctx context.Context, province string, year int) (Line, error) {
 	const q = `SELECT province_code, year, poverty_line_fen, monitoring_line_fen, updated_at
@@ -87,14 +95,16 @@ func (s *Store) Set(ctx context.Context, actor auth.Actor, l Line) (Line, error)
 	if !provinceCode.MatchString(l.ProvinceCode) {
 		f.Add("province_code", "must be a 6-digit province code such as 650000")
 	}
-	if l.Year < 2000 || l.Year > 2100 {
+	if l.Year < FirstYear || l.Year > LastYear {
 		f.Add("year", "must be between 2000 and 2100")
 	}
-	if l.PovertyLineFen <= 0 {
-		f.Add("poverty_line_fen", "must be positive")
+	if l.PovertyLineFen <= 0 || l.PovertyLineFen > MaxLineFen {
+		f.Add("poverty_line_fen", "must be positive and at most ¥1,000,000")
 	}
 	if l.MonitoringLineFen < l.PovertyLineFen {
 		f.Add("monitoring_line_fen", "must not be below the poverty line")
+	} else if l.MonitoringLineFen > MaxLineFen {
+		f.Add("monitoring_line_fen", "must be at most ¥1,000,000")
 	}
 	if err := f.Err("invalid poverty line"); err != nil {
 		return Line{}, err

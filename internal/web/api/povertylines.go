@@ -14,8 +14,8 @@ import (
 // lineYear reads the {province} and {year} of a poverty-line path.
 func lineYear(c *fiber.Ctx) (string, int, error) {
 	year, err := strconv.Atoi(c.Params("year"))
-	if err != nil {
-		return "", 0, &errs.Error{Kind: errs.Invalid, Message: "invalid year", Fields: map[string]string{"year": "must be a year such as 2020"}}
+	if err != nil || year < povertyline.FirstYear || year > povertyline.LastYear {
+		return "", 0, &errs.Error{Kind: errs.Invalid, Message: "invalid year", Fields: map[string]string{"year": "must be between 2000 and 2100"}}
 	}
 	return strings.TrimSpace(c.Params("province")), year, nil
 }

@@ -27,8 +27,11 @@ type SealRow struct {
 const sealsPerPage = 50
 
 func (s handlers) ledgerPage(c *fiber.Ctx) error {
-	before, _ := strconv.ParseInt(c.Query("before"), 10, 64)
-	seals, older, err := ledger.Latest(web.Ctx(c), s.DB, max(before, 0), sealsPerPage)
+	before, err := strconv.ParseInt(c.Query("before"), 10, 64)
+	if err != nil || before < 0 {
+		before = 0 // no page, or not one of ours: the latest seals
+	}
+	seals, older, err := ledger.Latest(web.Ctx(c), s.DB, before, sealsPerPage)
 	if err != nil {
 		return err
 	}
