@@ -225,6 +225,13 @@ func (in *Infra) openServicePools(ctx context.Context, cfg config.Config, log *s
 		}
 		in.Direct = pool
 		in.closers = append(in.closers, func(context.Context) { pool.Close() })
+		// River, LISTEN and the sealer work on this pool: it must not own
+		// the tables any more than DATABASE_URL's may.
+		if !cfg.AllowDBOwner {
+			if err := postgres.CheckNotPrivileged(ctx, pool); err != nil {
+				return fmt.Errorf("marketd refuses to run: DATABASE_DIRECT_URL: %w; connect as %s or set MARKET_ALLOW_DB_OWNER=true", err, schema.AppRole)
+			}
+		}
 	}
 	var replica *pgxpool.Pool
 	if cfg.DatabaseReadURL != "" {

@@ -39,6 +39,18 @@ func TestServiceRefusesTheOwner(t *testing.T) {
 		}
 		in.Close()
 	}
+	cfg := testConfig(t, "infra:")
+	cfg.DatabaseURL, cfg.DatabaseDirectURL = db.AppURL, db.URL
+	if _, err := app.OpenInfra(context.Background(), cfg, log, app.Service, false); !errors.Is(err, postgres.ErrPrivileged) ||
+		!strings.Contains(err.Error(), "DATABASE_DIRECT_URL") {
+		t.Fatalf("the service's role, but the owner on the direct connection: %v, want a refusal naming DATABASE_DIRECT_URL", err)
+	}
+	cfg.DatabaseDirectURL = db.AppURL
+	direct, err := app.OpenInfra(context.Background(), cfg, log, app.Service, false)
+	if err != nil {
+		t.Fatalf("the service's role on both connections: %v", err)
+	}
+	direct.Close()
 	in, err := open(db.AppURL, false, app.Owner)
 	if err != nil {
 		t.Fatal(err)
