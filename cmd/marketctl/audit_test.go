@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/fupinmarket/market/internal/app"
+	"github.com/fupinmarket/market/internal/config"
 	"github.com/fupinmarket/market/internal/feed"
 	"github.com/fupinmarket/market/internal/order"
 	"github.com/fupinmarket/market/internal/order/ordertest"
@@ -70,9 +71,12 @@ func TestFeedCommands(t *testing.T) {
 		}
 	}
 	var out bytes.Buffer
-	e := &env{infra: &app.Infra{DB: w.DB.Pool}, out: &out}
+	e := &env{infra: &app.Infra{DB: w.DB.Pool}, out: &out, cfg: config.Config{FeedURL: "https://feeduser:feed-pw@platform.example/in?token=tok-123"}}
 	if err := feedCmd(ctx, e, []string{"status"}); err != nil || !strings.Contains(out.String(), "pending:    2") {
 		t.Fatalf("status: %v\n%s", err, out.String())
+	}
+	if s := out.String(); strings.Contains(s, "feed-pw") || strings.Contains(s, "tok-123") || !strings.Contains(s, "platform.example") {
+		t.Fatalf("status shows the feed's URL with its credentials, or not at all:\n%s", s)
 	}
 	ordertest.Exec(t, w.DB, `UPDATE feed_events SET delivered_at = now() WHERE seq = (SELECT min(seq) FROM feed_events) RETURNING seq`)
 	out.Reset()

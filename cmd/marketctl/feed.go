@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/fupinmarket/market/internal/config"
 	"github.com/fupinmarket/market/internal/feed"
 	"github.com/fupinmarket/market/internal/platform/clock"
 )
@@ -43,7 +44,7 @@ func feedCmd(ctx context.Context, e *env, args []string) error {
 func printFeedStatus(e *env, st feed.Status, clk clock.Clock) {
 	url := "(MARKET_FEED_URL is not set: no feed)"
 	if e.cfg.FeedURL != "" {
-		url = e.cfg.FeedURL
+		url = config.Mask(e.cfg.FeedURL) // its user info and query may hold the platform's credentials
 	}
 	fmt.Fprintf(e.out, "feed:       %s\ndelivered:  %d\npending:    %d\nfailing:    %d\n", url, st.Delivered, st.Pending, st.Failing)
 	if st.OldestPending != nil {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"sync"
 	"time"
@@ -241,6 +242,11 @@ func (s *Sender) post(ctx context.Context, env envelope) error {
 		client = &http.Client{Timeout: 15 * time.Second}
 	}
 	resp, err := client.Do(req)
+	if ue := (*url.Error)(nil); errors.As(err, &ue) {
+		// The URL may carry the platform's credentials (user info, a token
+		// in the query): the error is stored and logged without it.
+		return fmt.Errorf("%s to the feed's URL: %w", ue.Op, ue.Err)
+	}
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,8 @@ package feed_test
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"sort"
 	"strings"
 	"testing"
@@ -214,5 +216,31 @@ func TestTheAuditReportsStuckEvents(t *testing.T) {
 	v, err := feed.Audit(ctx, w.DB.Pool)
 	if err != nil || len(v) != 1 || v[0].Invariant != "FEED" || !strings.Contains(v[0].Detail, "evt_") {
 		t.Fatalf("stuck: %v %v", v, err)
+	}
+}
+
+// TestDeliveryErrorsKeepTheURLsCredentials: a failed delivery's error,
+// stored with the event and logged, does not carry the credentials that
+// the platform's URL may hold.
+func TestDeliveryErrorsKeepTheURLsCredentials(t *testing.T) {
+	w := newWorld(t)
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close() // nothing listens there any more: the POST fails to connect
+	w.sender.URL = strings.Replace(closed.URL, "http://", "http://feeduser:feed-pw-42@", 1) + "/in?token=tok-123"
+	w.pay(t, 0, 1)
+	if p := w.deliver(t); p.Failed != 1 {
+		t.Fatalf("pass %+v, want one failure", p)
+	}
+	var stored string
+	if err := w.DB.Pool.QueryRow(context.Background(), `SELECT last_error FROM feed_events WHERE last_error IS NOT NULL`).Scan(&stored); err != nil {
+		t.Fatal(err)
+	}
+	for _, secret := range []string{"feed-pw-42", "tok-123", "feeduser"} {
+		if strings.Contains(stored, secret) {
+			t.Errorf("the stored error %q holds %q", stored, secret)
+		}
+	}
+	if !strings.Contains(stored, "connect") && !strings.Contains(stored, "refused") {
+		t.Errorf("the stored error %q does not say what failed", stored)
 	}
 }
