@@ -43,7 +43,8 @@ func (s *Service) Awaiting(ctx context.Context, a auth.Actor, orgID int64) ([]Aw
 				FROM order_lines l JOIN cooperatives c ON c.id = l.cooperative_id
 				WHERE l.order_id = o.id AND l.quantity > l.refunded_quantity), '[]')
 		FROM orders o JOIN users u ON u.id = o.buyer_id
-		WHERE o.buyer_org_id = $1 AND o.status = 'delivered' ORDER BY o.delivered_at NULLS FIRST, o.id`
+		WHERE o.buyer_org_id = $1 AND (o.status = 'delivered' OR o.status = 'partially_refunded' AND o.delivered_at IS NOT NULL
+			AND o.completed_at IS NULL) ORDER BY o.delivered_at NULLS FIRST, o.id`
 	rows, err := s.db.Query(ctx, q, orgID)
 	if err != nil {
 		return nil, err

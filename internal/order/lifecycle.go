@@ -195,10 +195,28 @@ func (s *Service) Ship(ctx context.Context, a auth.Actor, orderID int64, req Shi
 	return s.get(ctx, s.db, orderID)
 }
 
+// A partial refund marks an order partially_refunded at whatever step it
+// was: paid, shipped or delivered. Its lifecycle goes on from there, read
+// from what happened (its shipments, delivered_at), and the next step
+// gives it that step's status; refunded_fen keeps showing the refund.
+const (
+	// awaitsDelivery is an order o whose buyer may confirm receipt
+	// (Order.AwaitsDelivery): shipped, or partially refunded with every
+	// shipment that still holds goods sent, and not yet delivered. A
+	// shipment whose goods were all refunded has nothing to send.
+	awaitsDelivery = `(o.status = 'shipped' OR o.status = 'partially_refunded' AND o.delivered_at IS NULL
+		AND EXISTS (SELECT 1 FROM shipments s WHERE s.order_id = o.id AND s.shipped_at IS NOT NULL)
+		AND NOT EXISTS (SELECT 1 FROM shipments s JOIN order_lines l ON l.shipment_id = s.id
+			WHERE s.order_id = o.id AND s.shipped_at IS NULL AND l.refunded_quantity < l.quantity))`
+	// awaitsCompletion is an order o delivered and not yet completed.
+	awaitsCompletion = `(o.status = 'delivered' OR o.status = 'partially_refunded' AND o.delivered_at IS NOT NULL
+		AND o.completed_at IS NULL)`
+)
+
 // ConfirmDelivered records that the buyer received a shipped order.
 func (s *Service) ConfirmDelivered(ctx context.Context, a auth.Actor, orderID int64) (Order, error) {
-	const q = `UPDATE orders SET status = 'delivered', delivered_at = now(), updated_at = now()
-		WHERE id = $1 AND (buyer_id = $2 OR $3) AND status = 'shipped'`
+	const q = `UPDATE orders o SET status = 'delivered', delivered_at = now(), updated_at = now()
+		WHERE o.id = $1 AND (o.buyer_id = $2 OR $3) AND ` + awaitsDelivery
 	tag, err := s.db.Exec(ctx, q, orderID, a.UserID, a.IsAdmin())
 	if err != nil {
 		return Order{}, err
@@ -217,7 +235,7 @@ func (s *Service) ConfirmDelivered(ctx context.Context, a auth.Actor, orderID in
 // not confirm within the period).
 func (s *Service) DeliverDue(ctx context.Context, cutoff time.Time) (int64, error) {
 	const q = `UPDATE orders o SET status = 'delivered', delivered_at = now(), updated_at = now()
-		WHERE o.status = 'shipped' AND (SELECT max(shipped_at) FROM shipments WHERE order_id = o.id) <= $1`
+		WHERE ` + awaitsDelivery + ` AND (SELECT max(shipped_at) FROM shipments WHERE order_id = o.id) <= $1`
 	tag, err := s.db.Exec(ctx, q, cutoff)
 	return tag.RowsAffected(), err
 }
@@ -226,8 +244,8 @@ func (s *Service) DeliverDue(ctx context.Context, cutoff time.Time) (int64, erro
 // return window is over); orders of buyer organisations wait for the
 // organisation's acceptance instead.
 func (s *Service) CompleteDue(ctx context.Context, cutoff time.Time) (int64, error) {
-	const q = `UPDATE orders SET status = 'completed', completed_at = now(), updated_at = now()
-		WHERE status = 'delivered' AND buyer_org_id IS NULL AND delivered_at <= $1`
+	const q = `UPDATE orders o SET status = 'completed', completed_at = now(), updated_at = now()
+		WHERE ` + awaitsCompletion + ` AND o.buyer_org_id IS NULL AND o.delivered_at <= $1`
 	tag, err := s.db.Exec(ctx, q, cutoff)
 	return tag.RowsAffected(), err
 }
@@ -238,8 +256,8 @@ func (s *Service) CompleteDue(ctx context.Context, cutoff time.Time) (int64, err
 // caller checks that acceptedBy may accept for the order's organisation
 // (buyerorg.Service.Accept); orders are written by this package only.
 func AcceptTx(ctx context.Context, tx pgx.Tx, orderID, acceptedBy int64) (bool, error) {
-	const q = `UPDATE orders SET status = 'completed', completed_at = now(), accepted_at = now(), accepted_by = $2, updated_at = now()
-		WHERE id = $1 AND status = 'delivered'`
+	const q = `UPDATE orders o SET status = 'completed', completed_at = now(), accepted_at = now(), accepted_by = $2, updated_at = now()
+		WHERE o.id = $1 AND ` + awaitsCompletion
 	tag, err := tx.Exec(ctx, q, orderID, acceptedBy)
 	if err != nil {
 		return false, err

@@ -174,10 +174,37 @@ type Order struct {
 	ShippingAddress Address    `json:"shipping_address"`
 	ExpiresAt       time.Time  `json:"expires_at"`
 	PaidAt          *time.Time `json:"paid_at"`
+	DeliveredAt     *time.Time `json:"delivered_at,omitempty"`
 	CreatedAt       time.Time  `json:"created_at"`
 	ReceiptToken    string     `json:"-"`
 	ReceiptURL      string     `json:"receipt_url"`
 	PaymentIntentID string     `json:"-"`
+}
+
+// AwaitsDelivery reports whether the buyer may confirm receipt: the order
+// is shipped, or partially refunded with every shipment that still holds
+// goods sent (at least one), and not yet delivered (awaitsDelivery in SQL).
+func (o Order) AwaitsDelivery() bool {
+	if o.Status == Shipped {
+		return true
+	}
+	if o.Status != PartiallyRefunded || o.DeliveredAt != nil {
+		return false
+	}
+	holdsGoods := map[ids.ID]bool{}
+	for _, l := range o.Lines {
+		if l.RefundedQuantity < l.Quantity {
+			holdsGoods[l.ShipmentID] = true
+		}
+	}
+	sent := false
+	for _, sh := range o.Shipments {
+		if sh.ShippedAt == nil && holdsGoods[sh.ID] {
+			return false
+		}
+		sent = sent || sh.ShippedAt != nil
+	}
+	return sent
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }

@@ -54,7 +54,7 @@ func (s *Service) queueGet(b *pgx.Batch, id int64) *Order {
 	const q = `SELECT o.id, o.number, o.buyer_id, o.status, o.items_fen, o.shipping_fen, o.total_fen, o.refunded_fen,
 			o.payment_method, o.payment_status, o.payment_reference, coalesce(o.payment_intent_id, ''),
 			o.ship_name, o.ship_phone, o.ship_province, o.ship_city, o.ship_district, o.ship_detail,
-			o.receipt_token, o.expires_at, o.paid_at, o.created_at,
+			o.receipt_token, o.expires_at, o.paid_at, o.delivered_at, o.created_at,
 			(SELECT coalesce(json_agg(json_build_object('id', l.id, 'variant_id', l.variant_id, 'product_id', l.product_id,
 					'cooperative_id', l.cooperative_id, 'title', l.title, 'variant_name', l.variant_name, 'quantity', l.quantity,
 					'unit_price_fen', l.unit_price_fen, 'amount_fen', l.amount_fen, 'refunded_quantity', l.refunded_quantity,
@@ -72,7 +72,7 @@ func (s *Service) queueGet(b *pgx.Batch, id int64) *Order {
 		err := row.Scan(&o.ID, &o.Number, &o.BuyerID, &o.Status, &o.ItemsFen, &o.ShippingFen,
 			&o.TotalFen, &o.RefundedFen, &o.Payment.Provider, &o.Payment.Status, &o.Payment.Reference, &o.PaymentIntentID,
 			&ad.Name, &ad.Phone, &ad.Province, &ad.City, &ad.District, &ad.Detail,
-			&o.ReceiptToken, &o.ExpiresAt, &o.PaidAt, &o.CreatedAt, &lines, &shipments)
+			&o.ReceiptToken, &o.ExpiresAt, &o.PaidAt, &o.DeliveredAt, &o.CreatedAt, &lines, &shipments)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return errNoOrder
 		}

@@ -227,7 +227,8 @@ func (s *Service) CoopSales(ctx context.Context, a auth.Actor, coopID int64, yea
 	// Sales: the cooperative's lines of orders paid in the year, net of refunds.
 	const qSales = `SELECT extract(month FROM o.paid_at AT TIME ZONE 'Asia/Shanghai')::int, count(DISTINCT o.id)::int,
 			count(DISTINCT sh.id) FILTER (WHERE sh.shipped_at IS NOT NULL)::int,
-			count(DISTINCT sh.id) FILTER (WHERE sh.shipped_at IS NULL AND o.status IN ('paid', 'partially_refunded'))::int,
+			count(DISTINCT sh.id) FILTER (WHERE sh.shipped_at IS NULL AND o.status IN ('paid', 'partially_refunded')
+				AND ol.refunded_quantity < ol.quantity)::int, -- a shipment whose goods were all refunded has nothing to send
 			coalesce(sum(ol.amount_fen - ol.refunded_fen), 0)::bigint
 		FROM shipments sh JOIN orders o ON o.id = sh.order_id JOIN order_lines ol ON ol.shipment_id = sh.id
 		WHERE sh.cooperative_id = $1 AND o.paid_at >= $2 AND o.paid_at < $3 GROUP BY 1`
