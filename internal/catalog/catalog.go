@@ -340,7 +340,7 @@ func (in *ProductInput) validate(f map[string]string) {
 	case len(in.Variants) > maxVariants:
 		add("variants", fmt.Sprintf("at most %d variants", maxVariants))
 	}
-	skus := map[string]int{}
+	skus := map[string]bool{}
 	for i, v := range in.Variants {
 		k := fmt.Sprintf("variants[%d].", i)
 		switch {
@@ -349,10 +349,10 @@ func (in *ProductInput) validate(f map[string]string) {
 		case !validSKU(v.SKU):
 			add(k+"sku", "may hold 1 to 40 letters, digits, '.', '_' and '-'")
 		default:
-			if j, dup := skus[strings.ToLower(v.SKU)]; dup {
-				add(k+"sku", fmt.Sprintf("repeats the SKU of variant %d", j))
+			if skus[strings.ToLower(v.SKU)] {
+				add(k+"sku", "repeats the SKU of an earlier variant")
 			}
-			skus[strings.ToLower(v.SKU)] = i
+			skus[strings.ToLower(v.SKU)] = true
 		}
 		if msg := checkText(v.Name, 40, true); msg != "" {
 			add(k+"name", msg)

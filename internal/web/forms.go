@@ -90,7 +90,7 @@ var (
 // ("must be at most %s characters"); else, for "reason: detail", both parts
 // on their own. Messages the catalog lacks stay in English.
 func TrMsg(p Page, msg string) string {
-	if t := p.Msg(msg); t != msg {
+	if t := p.exactMsg(msg); t != msg {
 		return t
 	}
 	if m := coopStateReason.FindStringSubmatch(msg); m != nil {
@@ -103,14 +103,14 @@ func TrMsg(p Page, msg string) string {
 	for _, re := range msgPatterns {
 		if m := re.FindStringSubmatch(msg); m != nil {
 			tmpl := strings.Replace(strings.Trim(re.String(), "^$"), `(\S+)`, "%s", 1)
-			if t := p.Msg(tmpl); t != tmpl {
+			if t := p.exactMsg(tmpl); t != tmpl {
 				return fmt.Sprintf(t, m[1])
 			}
 		}
 	}
 	if nums := digitRun.FindAllString(msg, -1); len(nums) > 0 {
 		tmpl := digitRun.ReplaceAllString(msg, "%s")
-		if t := p.Msg(tmpl); t != tmpl {
+		if t := p.exactMsg(tmpl); t != tmpl {
 			args := make([]any, len(nums))
 			for i, n := range nums {
 				args[i] = n
@@ -119,7 +119,7 @@ func TrMsg(p Page, msg string) string {
 		}
 	}
 	if head, detail, ok := strings.Cut(msg, ": "); ok {
-		if t := p.Msg(head); t != head {
+		if t := p.exactMsg(head); t != head {
 			sep := "：" // full-width colon for Chinese
 			if p.Lang == "en" {
 				sep = ": "

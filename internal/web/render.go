@@ -197,8 +197,12 @@ func derefAll(args []any) []any {
 	return args
 }
 
-// Msg translates a domain message (English) when the catalog knows it.
-func (p Page) Msg(s string) string {
+// Msg translates a domain message (English) when the catalog knows it, or
+// its pattern (TrMsg): templates show field errors through it.
+func (p Page) Msg(s string) string { return TrMsg(p, s) }
+
+// exactMsg is the catalog's "msg.<s>", or s when it has none.
+func (p Page) exactMsg(s string) string {
 	if t, ok := p.catalog["msg."+s]; ok {
 		return t
 	}

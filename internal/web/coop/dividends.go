@@ -61,7 +61,7 @@ func (s handlers) declareDividend(c *fiber.Ctx) error {
 	p := s.Page(c, "")
 	year, err := strconv.Atoi(form.Year)
 	if err != nil {
-		form.Errors["year"] = p.Msg("must be a year from 2000 to this year")
+		form.Errors["year"] = web.TrMsg(p, "must be a year from 2000 to this year")
 	}
 	fen := web.YuanField(p, form.Errors, "total_fen", form.Total)
 	if len(form.Errors) == 0 {

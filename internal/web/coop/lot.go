@@ -40,27 +40,27 @@ type LotForm struct {
 
 func (f LotForm) Err(key string) string { return f.Errors[key] }
 
-// RowErrors are the CSV rows' problems as (field, reason) pairs in order.
-func (f LotForm) RowErrors() [][2]string {
-	var out [][2]string
-	for k, v := range f.Errors {
-		if strings.HasPrefix(k, "row ") {
-			out = append(out, [2]string{k, v})
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return csvRowLess(out[i][0], out[j][0]) })
-	return out
+// RowError is a problem of one row of the contributions' CSV file.
+type RowError struct {
+	Row    int
+	Field  string // registry_no or quantity
+	Reason string // a domain message, translated by the page
 }
 
-// naturalLess orders "row 2: x" before "row 10: x".
-func csvRowLess(a, b string) bool {
-	var na, nb int
-	fmt.Sscanf(a, "row %d", &na)
-	fmt.Sscanf(b, "row %d", &nb)
-	if na != nb {
-		return na < nb
+// RowErrors are the CSV rows' problems in row order.
+func (f LotForm) RowErrors() []RowError {
+	var out []RowError
+	for k, v := range f.Errors {
+		var e RowError
+		if n, _ := fmt.Sscanf(k, "row %d: %s", &e.Row, &e.Field); n == 2 {
+			e.Reason = v
+			out = append(out, e)
+		}
 	}
-	return a < b
+	sort.Slice(out, func(i, j int) bool {
+		return out[i].Row < out[j].Row || out[i].Row == out[j].Row && out[i].Field < out[j].Field
+	})
+	return out
 }
 
 // QtyOf is the quantity typed for a household.

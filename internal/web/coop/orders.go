@@ -11,7 +11,6 @@ import (
 	"github.com/fupinmarket/market/internal/order"
 	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/platform/ids"
-	"github.com/fupinmarket/market/internal/platform/money"
 	"github.com/fupinmarket/market/internal/web"
 )
 
@@ -28,13 +27,19 @@ type OrdersView struct {
 	Done            string // the order just shipped, with carrier and number
 	Issued          string // the invoice just issued
 	Errors          map[string]string
+	// Typed is what a refused shipping form held (shown again instead of
+	// the stored terms); nil otherwise.
+	Typed *ShippingTyped
 }
+
+// ShippingTyped is the shipping form as typed, in yuan.
+type ShippingTyped struct{ Flat, FreeFrom string }
 
 func (s handlers) orders(c *fiber.Ctx) error {
-	return s.renderOrders(c, nil)
+	return s.renderOrders(c, nil, nil)
 }
 
-func (s handlers) renderOrders(c *fiber.Ctx, errors map[string]string) error {
+func (s handlers) renderOrders(c *fiber.Ctx, errors map[string]string, typed *ShippingTyped) error {
 	ctx, a := web.Ctx(c), web.ActorOf(c)
 	list, err := s.Orders.CoopShipments(ctx, a)
 	if err != nil {
@@ -48,7 +53,7 @@ func (s handlers) renderOrders(c *fiber.Ctx, errors map[string]string) error {
 	if err != nil {
 		return err
 	}
-	v := OrdersView{Shipping: terms, Invoices: pending, Issued: c.Query("issued"), Errors: errors}
+	v := OrdersView{Shipping: terms, Invoices: pending, Issued: c.Query("issued"), Errors: errors, Typed: typed}
 	for _, sh := range list {
 		if sh.ShippedAt == nil {
 			v.ToShip = append(v.ToShip, sh)
@@ -144,26 +149,36 @@ func (s handlers) issueInvoice(c *fiber.Ctx) error {
 		errors[ids.ID(id).String()+"."+k] = m
 	}
 	c.Status(status)
-	return s.renderOrders(c, errors)
+	return s.renderOrders(c, errors, nil)
 }
 
 // saveShipping is the shipping form of the orders page (amounts in yuan).
+// A refusal shows the page again, the form with what was typed and each
+// field's message in the page's language.
 func (s handlers) saveShipping(c *fiber.Ctx) error {
-	a := web.ActorOf(c)
-	flat, err := money.ParseYuan(c.FormValue("flat_yuan"))
-	if err != nil || flat < 0 {
-		return errs.Validation("the shipping terms are not valid", map[string]string{"flat_yuan": money.YuanRule})
-	}
-	t := cooperative.ShippingTerms{FlatFen: flat}
-	if v := c.FormValue("free_from_yuan"); v != "" {
-		free, err := money.ParseYuan(v)
-		if err != nil || free < 0 {
-			return errs.Validation("the shipping terms are not valid", map[string]string{"free_from_yuan": money.YuanRule})
-		}
+	a, p := web.ActorOf(c), s.Page(c, "")
+	typedFlat, typedFree := c.FormValue("flat_yuan"), strings.TrimSpace(c.FormValue("free_from_yuan"))
+	errors := map[string]string{}
+	t := cooperative.ShippingTerms{FlatFen: web.YuanField(p, errors, "ship.flat_yuan", typedFlat)}
+	if typedFree != "" {
+		free := web.YuanField(p, errors, "ship.free_from_yuan", typedFree)
 		t.FreeFromFen = &free
 	}
-	if _, err := s.Coops.SetShipping(web.Ctx(c), a, a.CooperativeID, t); err != nil {
-		return err
+	if len(errors) == 0 {
+		_, err := s.Coops.SetShipping(web.Ctx(c), a, a.CooperativeID, t)
+		if err == nil {
+			return c.Redirect("/coop/orders", fiber.StatusSeeOther)
+		}
+		fields, _, ok := web.FormErrorOr(p, err, "form")
+		if !ok {
+			return err
+		}
+		for domain, page := range map[string]string{"flat_fen": "flat_yuan", "free_from_fen": "free_from_yuan", "form": "form"} {
+			if m, ok := fields[domain]; ok {
+				errors["ship."+page] = m
+			}
+		}
 	}
-	return c.Redirect("/coop/orders", fiber.StatusSeeOther)
+	c.Status(fiber.StatusUnprocessableEntity)
+	return s.renderOrders(c, errors, &ShippingTyped{Flat: typedFlat, FreeFrom: typedFree})
 }

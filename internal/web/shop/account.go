@@ -43,7 +43,7 @@ func (s handlers) login(c *fiber.Ctx) error {
 	}
 	p := s.Page(c, "")
 	p.Title = p.T("login.title")
-	p.Data = LoginView{Next: next, Email: email, Error: p.Msg(body.Message)}
+	p.Data = LoginView{Next: next, Email: email, Error: web.TrMsg(p, body.Message)}
 	c.Status(status)
 	return s.HTML(c, "shop/login", p)
 }
@@ -77,9 +77,9 @@ func (s handlers) register(c *fiber.Ctx) error {
 	p.Title = p.T("register.title")
 	fields := map[string]string{}
 	for k, v := range e.Fields {
-		fields[k] = p.Msg(v)
+		fields[k] = web.TrMsg(p, v)
 	}
-	p.Data = RegisterView{Name: in.Name, Email: in.Email, Error: p.Msg(e.Message), Fields: fields}
+	p.Data = RegisterView{Name: in.Name, Email: in.Email, Error: web.TrMsg(p, e.Message), Fields: fields}
 	c.Status(fiber.StatusUnprocessableEntity)
 	return s.HTML(c, "shop/register", p)
 }

@@ -2,9 +2,12 @@ package shop
 
 import (
 	"fmt"
+	"sort"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/fupinmarket/market/internal/cart"
 	"github.com/fupinmarket/market/internal/order"
 	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/web"
@@ -16,15 +19,18 @@ type CheckoutView struct {
 	Cart    web.CartView
 	Address order.Address
 	Fields  map[string]string
-	Error   string
-	Stripe  bool
+	// ItemErrors are what is wrong with the cart's items (short of stock,
+	// no longer on sale), each naming the item.
+	ItemErrors []string
+	Error      string
+	Stripe     bool
 }
 
 func (s handlers) checkoutPage(c *fiber.Ctx) error {
-	return s.renderCheckout(c, order.Address{}, nil, "")
+	return s.renderCheckout(c, order.Address{}, nil, nil, "")
 }
 
-func (s handlers) renderCheckout(c *fiber.Ctx, addr order.Address, fields map[string]string, msg string) error {
+func (s handlers) renderCheckout(c *fiber.Ctx, addr order.Address, fields map[string]string, itemErrors []string, msg string) error {
 	v, err := s.Cart(c)
 	if err != nil {
 		return err
@@ -34,7 +40,7 @@ func (s handlers) renderCheckout(c *fiber.Ctx, addr order.Address, fields map[st
 	}
 	p := s.Page(c, "")
 	p.Title = p.T("checkout.title")
-	p.Data = CheckoutView{Cart: v, Address: addr, Fields: fields, Error: msg, Stripe: s.Payments != nil}
+	p.Data = CheckoutView{Cart: v, Address: addr, Fields: fields, ItemErrors: itemErrors, Error: msg, Stripe: s.Payments != nil}
 	return s.HTML(c, "shop/checkout", p)
 }
 
@@ -53,7 +59,7 @@ func (s handlers) checkout(c *fiber.Ctx) error {
 	o, err := s.Orders.Place(web.Ctx(c), web.ActorOf(c), req)
 	if fields, msg, status, ok := web.FormError(s.Page(c, ""), err); ok {
 		c.Status(status)
-		return s.renderCheckout(c, addr, fields, msg)
+		return s.renderCheckout(c, addr, fields, itemErrors(s.Page(c, ""), fields, items), msg)
 	}
 	if err != nil {
 		return err
@@ -68,6 +74,33 @@ func (s handlers) checkout(c *fiber.Ctx) error {
 		return c.Redirect(fmt.Sprintf("/checkout/pay/%d", o.ID), fiber.StatusSeeOther)
 	}
 	return c.Redirect(fmt.Sprintf("/orders/%d", o.ID), fiber.StatusSeeOther)
+}
+
+// itemErrors names, for each refusal of an item (the order's fields
+// "items[i]…" and "variant <id>", messages already in the page's language),
+// the cart item it is about.
+func itemErrors(p web.Page, fields map[string]string, items []cart.Item) []string {
+	label := map[string]string{}
+	for i, it := range items {
+		name := it.Title + " " + it.VariantName
+		label["variant "+it.VariantID.String()] = name
+		for _, f := range []string{"variant_id", "quantity"} {
+			label[fmt.Sprintf("items[%d].%s", i, f)] = name
+		}
+	}
+	var out []string
+	for k, msg := range fields {
+		if strings.HasPrefix(k, "shipping_address.") {
+			continue // shown beside its input
+		}
+		if name, ok := label[k]; ok {
+			out = append(out, p.T("checkout.item_error", name, msg))
+		} else {
+			out = append(out, msg)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // stripeCSP extends the site's policy on the one page that loads Stripe.js

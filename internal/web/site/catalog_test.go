@@ -476,7 +476,7 @@ func TestCoopPortalForms(t *testing.T) {
 		req.Header.Set("Content-Type", mw.FormDataContentType())
 		return c.Send(req)
 	}
-	if r := post("registry_no,quantity\nLP-0001,20\nLP-0003,10\n"); r.Status != 422 || !strings.Contains(string(r.Body), "row 2: registry_no") {
+	if r := post("registry_no,quantity\nLP-0001,20\nLP-0003,10\n"); r.Status != 422 || !strings.Contains(string(r.Body), "第 2 行，户编号：不是本合作社的成员户") {
 		t.Errorf("CSV with an outsider: %d", r.Status)
 	}
 	if r := post("registry_no,quantity\nLP-0001,20\nLP-0002,10\n"); r.Status != 303 {
