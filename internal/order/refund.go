@@ -75,7 +75,39 @@ func (s *Service) Refund(ctx context.Context, a auth.Actor, orderID int64, req R
 			return s.get(ctx, s.db, orderID)
 		}
 	}
-	return s.recordRefund(ctx, tx, a, orderID, req, provider, ref, nil)
+	o, err = s.recordRefund(ctx, tx, a, orderID, req, provider, ref, nil)
+	if err != nil && provider == Stripe {
+		tx.Rollback(ctx)
+		return Order{}, s.surfaceUnrecorded(ctx, orderID, ref, total, err)
+	}
+	return o, err
+}
+
+// surfaceUnrecorded keeps a Stripe refund that moved money but could not be
+// recorded (the order changed between the check and the lock: another
+// refund came first; or the write failed) with the refunds made outside the
+// service, where an admin records it against the order's lines, and answers
+// why. Nothing that Stripe returned goes unseen.
+func (s *Service) surfaceUnrecorded(ctx context.Context, orderID int64, ref string, amountFen int64, cause error) error {
+	tx, err := s.db.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx)
+	const q = `INSERT INTO stripe_external_refunds (stripe_refund_id, order_id, amount_fen, status, seen_at)
+		VALUES ($1, $2, $3, 'pending', $4) ON CONFLICT (stripe_refund_id) DO NOTHING`
+	if _, err := tx.Exec(ctx, q, ref, orderID, amountFen, s.cfg.Clock.Now()); err != nil {
+		return fmt.Errorf("keep refund %s (%d fen) that Stripe made and we could not record: %w", ref, amountFen, err)
+	}
+	if err := notify(ctx, tx, "payment.refund_unrecorded", 0, map[string]any{"order_id": orderID, "refund_id": ref,
+		"amount_fen": amountFen, "cause": cause.Error()}); err != nil {
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return err
+	}
+	return errs.E(errs.Conflict, "Stripe returned %d fen (refund %s), but it could not be recorded against the order's lines (%v); "+
+		"it is listed with the refunds made outside the service, to be recorded there", amountFen, ref, cause)
 }
 
 // recordRefund checks the request again against the order locked in tx

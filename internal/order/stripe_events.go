@@ -26,14 +26,15 @@ type StripeRefunds struct {
 	Refunds           []StripeRefund
 }
 
-// ApplyStripeRefunds records a charge.refunded event once (I5). Refunds made
-// through Refund are already in the ledger (they carry our marker, or their
-// id is a refund's provider_ref); any other refund that moved money (made in
-// the Stripe dashboard) is surfaced once per refund id as an outbox message
-// "payment.refunded_externally" for a platform admin, and kept with its
-// amount in stripe_external_refunds until the admin records it against the
+// ApplyStripeRefunds records a charge.refunded event once (I5). Refunds
+// already recorded (their id is a refund's provider_ref) are left alone; any
+// other refund that moved money is kept with its amount in
+// stripe_external_refunds until a platform admin records it against the
 // order's lines (RecordExternalRefund) so that the attribution entries
-// follow. The ledger itself is not changed here: an external refund names
+// follow. One made in the Stripe dashboard is also announced, once, by an
+// outbox message "payment.refunded_externally"; one of ours (our marker)
+// that is not recorded is one whose recording failed or has not committed
+// yet: it is listed, and leaves the list once recorded. The ledger itself is not changed here: an external refund names
 // no lines.
 func (s *Service) ApplyStripeRefunds(ctx context.Context, ev StripeRefunds) error {
 	tx, err := s.db.Begin(ctx)
@@ -61,7 +62,7 @@ func (s *Service) ApplyStripeRefunds(ctx context.Context, ev StripeRefunds) erro
 		return err
 	}
 	for _, r := range ev.Refunds {
-		if r.Ours || r.ID == "" {
+		if r.ID == "" {
 			continue
 		}
 		known, err := stripeRefundRecorded(ctx, tx, orderID, r.ID)
@@ -92,9 +93,15 @@ func (s *Service) ApplyStripeRefunds(ctx context.Context, ev StripeRefunds) erro
 			continue
 		}
 		const qExternal = `INSERT INTO stripe_external_refunds (stripe_refund_id, order_id, amount_fen, status, charge_id, seen_at)
-			VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (stripe_refund_id) DO NOTHING`
+			VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (stripe_refund_id) DO UPDATE SET status = excluded.status, charge_id = excluded.charge_id
+			WHERE stripe_external_refunds.status NOT IN ('failed', 'canceled')`
 		if _, err := tx.Exec(ctx, qExternal, r.ID, orderID, r.AmountFen, r.Status, ev.ChargeID, s.cfg.Clock.Now()); err != nil {
 			return fmt.Errorf("record external refund: %w", err)
+		}
+		if r.Ours {
+			// Made through Refund, which is recording it (it then leaves the
+			// list) or could not, and said so: listed, without an alarm.
+			continue
 		}
 		if err := notify(ctx, tx, "payment.refunded_externally", 0, map[string]any{
 			"order_id": orderID, "buyer_id": buyer, "payment_intent_id": ev.PaymentIntentID, "charge_id": ev.ChargeID,
