@@ -181,6 +181,16 @@ type Order struct {
 	PaymentIntentID string     `json:"-"`
 }
 
+// RefundableShippingFen is the part of the shipping fee not refunded yet:
+// refunded_fen holds the lines' refunds and the shipping's.
+func (o Order) RefundableShippingFen() int64 {
+	shippingRefunded := o.RefundedFen
+	for _, l := range o.Lines {
+		shippingRefunded -= l.RefundedFen
+	}
+	return o.ShippingFen - shippingRefunded
+}
+
 // AwaitsDelivery reports whether the buyer may confirm receipt: the order
 // is shipped, or partially refunded with every shipment that still holds
 // goods sent (at least one), and not yet delivered (awaitsDelivery in SQL).

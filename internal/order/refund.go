@@ -22,10 +22,13 @@ type RefundLine struct {
 	AmountFen int64  `json:"amount_fen"`
 }
 
-// RefundRequest is a platform admin's refund of parts of an order.
+// RefundRequest is a platform admin's refund of parts of an order: of its
+// lines (attributed: the ledger follows) and of its shipping fee (not
+// attributed: it was never the households'), or of either alone.
 type RefundRequest struct {
-	Lines  []RefundLine `json:"lines"`
-	Reason string       `json:"reason"`
+	Lines       []RefundLine `json:"lines"`
+	ShippingFen int64        `json:"shipping_fen,omitempty"`
+	Reason      string       `json:"reason"`
 }
 
 // Refunder moves the money back (Stripe) and returns its reference; manual
@@ -152,7 +155,10 @@ func checkRefund(o Order, req *RefundRequest) (int64, error) {
 	} else if msg := text.Problem(req.Reason, true); msg != "" {
 		f.Add("reason", msg)
 	}
-	if len(req.Lines) == 0 {
+	if left := o.RefundableShippingFen(); req.ShippingFen < 0 || req.ShippingFen > left {
+		f.Add("shipping_fen", fmt.Sprintf("must be between 0 and %d", left))
+	}
+	if len(req.Lines) == 0 && req.ShippingFen == 0 {
 		f.Add("lines", "must name at least one line")
 	}
 	byID := map[ids.ID]Line{}
@@ -179,6 +185,7 @@ func checkRefund(o Order, req *RefundRequest) (int64, error) {
 		seen[rl.LineID] = true
 		total += rl.AmountFen
 	}
+	total += req.ShippingFen
 	if len(f) == 0 && total <= 0 {
 		f.Add("lines", "a refund must return some money")
 	}
@@ -192,9 +199,9 @@ func checkRefund(o Order, req *RefundRequest) (int64, error) {
 // returns its id.
 func applyRefund(ctx context.Context, tx pgx.Tx, a auth.Actor, o Order, req RefundRequest, total int64, provider, ref string, now time.Time) (int64, error) {
 	var refundID int64
-	const qRefund = `INSERT INTO refunds (order_id, amount_fen, reason, provider, provider_ref, created_by, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`
-	if err := tx.QueryRow(ctx, qRefund, int64(o.ID), total, req.Reason, provider, ref, a.UserID, now).Scan(&refundID); err != nil {
+	const qRefund = `INSERT INTO refunds (order_id, amount_fen, shipping_fen, reason, provider, provider_ref, created_by, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`
+	if err := tx.QueryRow(ctx, qRefund, int64(o.ID), total, req.ShippingFen, req.Reason, provider, ref, a.UserID, now).Scan(&refundID); err != nil {
 		return 0, fmt.Errorf("insert refund: %w", err)
 	}
 	lineIDs := make([]int64, len(req.Lines))

@@ -97,16 +97,17 @@ func (s *Service) RecordExternalRefund(ctx context.Context, a auth.Actor, orderI
 }
 
 // checkExternalTotal adds, to checkRefund's answer err, the requirement that
-// the lines add up to the Stripe refund's amount: one 422 lists every field.
+// the lines and the shipping add up to the Stripe refund's amount: one 422
+// lists every field.
 func checkExternalTotal(req RefundRequest, amountFen int64, err error) error {
-	var sum int64
+	sum := req.ShippingFen
 	for _, rl := range req.Lines {
 		sum += rl.AmountFen
 	}
 	if sum == amountFen {
 		return err
 	}
-	reason := fmt.Sprintf("must add up to the Stripe refund's %d fen (they add up to %d)", amountFen, sum)
+	reason := fmt.Sprintf("must add up to the Stripe refund's %d fen (they add up to %d)", amountFen, sum) // lines and shipping
 	var e *errs.Error
 	switch {
 	case err == nil:

@@ -17,7 +17,8 @@ import (
 // cannot record its own. Stripe's money is not lost from sight: the admin
 // is told, the refund is listed with those made outside the service (once,
 // even after Stripe's charge.refunded lists it), and recording it there
-// ends it; the refund that was recorded is not listed.
+// (the rest of the line and part of the shipping) ends it; the refund that
+// was recorded is not listed.
 func TestStripeRefundNobodyRecordedIsListed(t *testing.T) {
 	w := ordertest.New(t, order.Config{})
 	w.Lot(t, "100", "2026-09-01", "per_unit", 1000, 1, 1)
@@ -70,6 +71,13 @@ func TestStripeRefundNobodyRecordedIsListed(t *testing.T) {
 		t.Fatalf("recording 3460 of re_A's 3980: %v (%d refunded), want a refusal naming 3980", err, got.RefundedFen)
 	}
 	listed("re_A") // still in sight
+	// What was left of the line and part of the shipping make it up.
+	got, err = w.Svc.RecordExternalRefund(ctx, w.Admin, int64(o.ID), "re_A", order.RefundRequest{Reason: "破损（重复退款）",
+		ShippingFen: 520, Lines: []order.RefundLine{{LineID: line.ID, Quantity: 1, AmountFen: 3460}}})
+	if err != nil || got.RefundedFen != 4500+3980 || got.Status != order.Refunded {
+		t.Fatalf("recording re_A as the rest of the line and 5.20 of shipping: %v (%d refunded, %s)", err, got.RefundedFen, got.Status)
+	}
+	listed()
 	w.Audit(t)
 }
 

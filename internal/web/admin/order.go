@@ -29,6 +29,8 @@ type ExternalRefundView struct {
 	ReasonError string
 	LinesError  string
 	Lines       []ExternalLineView
+	// Shipping is the shipping fee the refund returned, in yuan as typed.
+	Shipping, ShippingError string
 }
 
 // ExternalLineView is one order line in an external refund's form.
@@ -42,14 +44,16 @@ type ExternalLineView struct {
 
 // refundForm is what an administrator sent to record one external refund,
 // with what is wrong with it: raw domain reasons keyed "reason", "lines",
-// "<line id>.quantity" and "<line id>.amount_yuan", translated when shown.
+// "shipping_yuan", "<line id>.quantity" and "<line id>.amount_yuan",
+// translated when shown.
 type refundForm struct {
 	RefundID string
 	Reason   string
 	Qty      map[ids.ID]string
 	Yuan     map[ids.ID]string
+	Shipping string
 	Fields   map[string]string
-	SentFen  int64 // what the sent lines add up to
+	SentFen  int64 // what the sent lines and shipping add up to
 }
 
 func (s handlers) order(c *fiber.Ctx) error {
@@ -75,7 +79,7 @@ func (s handlers) renderOrder(c *fiber.Ctx, f refundForm, message string) error 
 		if x.RefundID == f.RefundID {
 			// Shown in the refused form, not atop the page.
 			ev.Message, message = web.TrMsg(p, message), ""
-			f.fill(p, &ev)
+			f.fill(p, &ev, o.RefundableShippingFen())
 		}
 		v.External = append(v.External, ev)
 	}
@@ -96,8 +100,15 @@ func lineViews(o order.Order) []ExternalLineView {
 
 // fill puts what f sent back into its form v, with the reasons it was
 // refused.
-func (f refundForm) fill(p web.Page, v *ExternalRefundView) {
+func (f refundForm) fill(p web.Page, v *ExternalRefundView, refundableShipping int64) {
 	v.Reason, v.ReasonError = f.Reason, web.TrMsg(p, f.Fields["reason"])
+	v.Shipping = f.Shipping
+	if r := f.Fields["shipping_yuan"]; r != "" {
+		v.ShippingError = web.TrMsg(p, r)
+		if strings.HasPrefix(r, "must be between") { // the domain counts fen; the form yuan
+			v.ShippingError = p.T("admin.ext.amount_max", money.Yuan(refundableShipping))
+		}
+	}
 	if r := f.Fields["lines"]; r != "" {
 		v.LinesError = web.TrMsg(p, r)
 		if f.SentFen != v.AmountFen { // the domain's reason counts fen; the form yuan

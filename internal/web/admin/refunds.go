@@ -71,6 +71,13 @@ func readRefundForm(c *fiber.Ctx, o order.Order) (refundForm, order.RefundReques
 		sent = append(sent, l.ID)
 		f.SentFen += fen
 	}
+	f.Shipping = strings.TrimSpace(c.FormValue("shipping_yuan"))
+	shipping, ok := blankOr(f.Shipping, yuan)
+	if !ok {
+		f.Fields["shipping_yuan"] = "must be an amount in yuan such as 12.80"
+	}
+	req.ShippingFen = shipping
+	f.SentFen += shipping
 	return f, req, sent
 }
 
@@ -87,6 +94,9 @@ func (f *refundForm) refused(fields map[string]string, sent []ids.ID) {
 				f.Fields[key+".amount_yuan"] = v
 			}
 			continue
+		}
+		if k == "shipping_fen" {
+			k = "shipping_yuan"
 		}
 		f.Fields[k] = v
 	}
@@ -106,6 +116,25 @@ func (s handlers) refund(c *fiber.Ctx) error {
 		return errs.Validation("the refund is not valid", map[string]string{"amount_yuan": money.YuanRule})
 	}
 	req := order.RefundRequest{Reason: c.FormValue("reason"), Lines: []order.RefundLine{{LineID: line, Quantity: qty, AmountFen: fen}}}
+	if _, err := s.Orders.Refund(web.Ctx(c), web.ActorOf(c), id, req, s.Refunder()); err != nil {
+		return err
+	}
+	return c.Redirect(fmt.Sprintf("/admin/orders/%d", id), fiber.StatusSeeOther)
+}
+
+// refundShipping refunds part or all of the order's shipping fee from the
+// order page, through Stripe when it is on; the households' ledger is not
+// touched (the shipping was never theirs).
+func (s handlers) refundShipping(c *fiber.Ctx) error {
+	id, err := web.OrderID(c)
+	if err != nil {
+		return err
+	}
+	fen, ok := yuan(c.FormValue("shipping_yuan"))
+	if !ok || fen == 0 {
+		return errs.Validation("the refund is not valid", map[string]string{"shipping_yuan": money.YuanRule})
+	}
+	req := order.RefundRequest{Reason: c.FormValue("reason"), ShippingFen: fen}
 	if _, err := s.Orders.Refund(web.Ctx(c), web.ActorOf(c), id, req, s.Refunder()); err != nil {
 		return err
 	}

@@ -34,6 +34,7 @@ func Routes(srv *web.Server) {
 	admin.Post("/orders/:id/confirm", s.confirm)
 	admin.Get("/orders/:id", s.order)
 	admin.Post("/orders/:id/refund", s.refund)
+	admin.Post("/orders/:id/refund-shipping", s.refundShipping)
 	admin.Post("/orders/:id/external-refunds/:refund_id", s.recordExternalRefund)
 	admin.Get("/feed", s.feed)
 }

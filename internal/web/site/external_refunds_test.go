@@ -128,7 +128,7 @@ func TestRecordExternalRefundPage(t *testing.T) {
 	t.Run("amounts not adding up are shown on the page, in Chinese", func(t *testing.T) {
 		r := admin.Do("POST", action, form("1", "30", "Stripe 后台退款"))
 		b := string(r.Body)
-		if r.Status != 422 || !strings.Contains(b, "各行退款金额合计须等于 Stripe 退款金额 ¥39.80（现为 ¥30.00）") ||
+		if r.Status != 422 || !strings.Contains(b, "各行退款金额与运费合计须等于 Stripe 退款金额 ¥39.80（现为 ¥30.00）") ||
 			!strings.Contains(b, `value="30"`) {
 			t.Fatalf("%d\n%s", r.Status, b)
 		}
@@ -173,5 +173,61 @@ func TestRecordExternalRefundPage(t *testing.T) {
 			t.Fatalf("%d\n%s", r.Status, r.Body)
 		}
 	})
+	ordertest.Audit(t, s.DB)
+}
+
+// TestShippingRefundsOnTheOrderPage: the administrator returns the shipping
+// fee from the order page, alone or as part of a refund made in the Stripe
+// dashboard (refunding the whole payment), and never more than was paid.
+func TestShippingRefundsOnTheOrderPage(t *testing.T) {
+	s := webtest.Start(t)
+	w := ordertest.Seed(t, s.DB, order.Config{})
+	w.Lot(t, "100", "2026-09-01", "per_unit", 1000, 1, 1, 2)
+	const wholeFen = 2*3980 + 800 // the 2 boxes dashboardRefunds orders, and the shipping
+	o := dashboardRefunds(t, w, "pi_whole", order.StripeRefund{ID: "re_whole", AmountFen: wholeFen, Status: "succeeded"})
+	admin := s.LoginPage("admin@example.com", ordertest.Password)
+	orderPage := fmt.Sprintf("/admin/orders/%d", o.ID)
+	page := admin.Do("GET", orderPage, nil)
+	if !strings.Contains(string(page.Body), "退运费（元，可退 ¥8.00）") || !strings.Contains(string(page.Body), `name="shipping_yuan"`) {
+		t.Fatalf("the order page offers no shipping refund:\n%s", page.Body)
+	}
+	csrf := webtest.CSRFField(page.Body)
+	line := o.Lines[0].ID.String()
+	record := url.Values{"_csrf": {csrf}, "quantity_" + line: {"2"}, "amount_yuan_" + line: {"79.60"}, "reason": {"后台整单退款"}}
+	action := orderPage + "/external-refunds/re_whole"
+	if r := admin.Do("POST", action, record); r.Status != 422 || !strings.Contains(string(r.Body), "现为 ¥79.60") {
+		t.Fatalf("the whole payment recorded without its shipping: %d", r.Status)
+	}
+	record.Set("shipping_yuan", "9.00")
+	if r := admin.Do("POST", action, record); r.Status != 422 || !strings.Contains(string(r.Body), "8.00") {
+		t.Fatalf("more shipping than was paid: %d", r.Status)
+	}
+	record.Set("shipping_yuan", "8.00")
+	if r := admin.Do("POST", action, record); r.Status != 303 {
+		t.Fatalf("the whole payment, shipping included: %d %s", r.Status, r.Body)
+	}
+	got, err := w.Svc.Get(t.Context(), w.Admin, int64(o.ID))
+	if err != nil || got.Status != order.Refunded || got.RefundedFen != wholeFen || o.TotalFen != wholeFen {
+		t.Fatalf("after recording: %v %s %d", err, got.Status, got.RefundedFen)
+	}
+
+	manual, err := w.Place(t, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Svc.ConfirmManual(t.Context(), w.Admin, int64(manual.ID), "REF-9"); err != nil {
+		t.Fatal(err)
+	}
+	shipPage := fmt.Sprintf("/admin/orders/%d", manual.ID)
+	r := admin.Do("POST", shipPage+"/refund-shipping", url.Values{"_csrf": {csrf}, "shipping_yuan": {"5"}, "reason": {"运费减免"}})
+	if r.Status != 303 {
+		t.Fatalf("refund of the shipping: %d %s", r.Status, r.Body)
+	}
+	if got, _ := w.Svc.Get(t.Context(), w.Admin, int64(manual.ID)); got.RefundedFen != 500 {
+		t.Fatalf("refunded %d, want 500", got.RefundedFen)
+	}
+	if after := string(admin.Do("GET", shipPage, nil).Body); !strings.Contains(after, "可退 ¥3.00") {
+		t.Fatal("the page does not offer the rest of the shipping")
+	}
 	ordertest.Audit(t, s.DB)
 }
