@@ -64,3 +64,27 @@ func (s *Service) PaymentMismatches(ctx context.Context, a auth.Actor) ([]Paymen
 	}
 	return pgx.CollectRows(rows, pgx.RowToStructByPos[PaymentMismatch])
 }
+
+// PaidAfterCancel is an order whose payment arrived after it was cancelled
+// (it expired meanwhile): its stock went back, so the whole payment must.
+type PaidAfterCancel struct {
+	OrderID     ids.ID `json:"order_id"`
+	OrderNumber string `json:"order_number"`
+	TotalFen    int64  `json:"total_fen"`
+	Reference   string `json:"reference"`
+}
+
+// PaidAfterCancelled lists, for a platform administrator, the cancelled
+// orders whose payment arrived and that are not refunded yet.
+func (s *Service) PaidAfterCancelled(ctx context.Context, a auth.Actor) ([]PaidAfterCancel, error) {
+	if !a.IsAdmin() {
+		return nil, errs.E(errs.Forbidden, "only a platform administrator sees payments")
+	}
+	const q = `SELECT id, number, total_fen, payment_reference FROM orders
+		WHERE status = 'cancelled' AND payment_status = 'succeeded' ORDER BY updated_at LIMIT 200`
+	rows, err := s.db.Query(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[PaidAfterCancel])
+}

@@ -181,6 +181,27 @@ type Order struct {
 	PaymentIntentID string     `json:"-"`
 }
 
+// RefundableFen is what of the payment has not been refunded, when the
+// payment arrived (0 before it did).
+func (o Order) RefundableFen() int64 {
+	if o.Payment.Status != "succeeded" {
+		return 0
+	}
+	return o.TotalFen - o.RefundedFen
+}
+
+// WholeRefund is the refund of everything not refunded yet: what is left of
+// each line and of the shipping.
+func (o Order) WholeRefund(reason string) RefundRequest {
+	req := RefundRequest{Reason: reason, ShippingFen: o.RefundableShippingFen()}
+	for _, l := range o.Lines {
+		if qty, fen := l.Quantity-l.RefundedQuantity, l.AmountFen-l.RefundedFen; qty > 0 || fen > 0 {
+			req.Lines = append(req.Lines, RefundLine{LineID: l.ID, Quantity: qty, AmountFen: fen})
+		}
+	}
+	return req
+}
+
 // RefundableShippingFen is the part of the shipping fee not refunded yet:
 // refunded_fen holds the lines' refunds and the shipping's.
 func (o Order) RefundableShippingFen() int64 {

@@ -214,7 +214,14 @@ func (s *Service) ApplyStripeEvent(ctx context.Context, ev StripeEvent) error {
 			return fmt.Errorf("append entries: %w", err)
 		}
 	case ev.Status == "succeeded" && pay.Status == Cancelled:
-		// Paid after expiry: the stock is gone, so an admin must refund.
+		// Paid after expiry: the stock is gone, so the whole payment goes
+		// back. The order says the money arrived (PaidAfterCancel lists it
+		// for an admin, and Refund then takes it whole); it stays cancelled,
+		// unpaid for every sale and report.
+		const q = `UPDATE orders SET payment_status = 'succeeded', payment_reference = $2, updated_at = now() WHERE id = $1`
+		if _, err := tx.Exec(ctx, q, orderID, ev.PaymentIntentID); err != nil {
+			return err
+		}
 		if err := notify(ctx, tx, "payment.after_cancel", 0, map[string]any{"order_id": orderID}); err != nil {
 			return err
 		}

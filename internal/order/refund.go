@@ -143,9 +143,13 @@ func (s *Service) recordRefund(ctx context.Context, tx pgx.Tx, a auth.Actor, ord
 	return s.get(ctx, s.db, orderID)
 }
 
+// paidAfterCancel is an order cancelled (expired) before its payment
+// arrived: it is refunded whole, and nothing else.
+func paidAfterCancel(o Order) bool { return o.Status == Cancelled && o.Payment.Status == "succeeded" }
+
 // checkRefund validates the request against the order and returns the total.
 func checkRefund(o Order, req *RefundRequest) (int64, error) {
-	if !refundable[o.Status] {
+	if !refundable[o.Status] && !paidAfterCancel(o) {
 		return 0, errs.E(errs.Conflict, "the order is %s and cannot be refunded", o.Status)
 	}
 	req.Reason = strings.TrimSpace(req.Reason)
@@ -188,6 +192,11 @@ func checkRefund(o Order, req *RefundRequest) (int64, error) {
 	total += req.ShippingFen
 	if len(f) == 0 && total <= 0 {
 		f.Add("lines", "a refund must return some money")
+	}
+	if left := o.TotalFen - o.RefundedFen; len(f) == 0 && paidAfterCancel(o) && total != left {
+		// Its stock went back at expiry and no household was credited:
+		// every line and the shipping go back at once.
+		f.Add("lines", fmt.Sprintf("an order paid after it was cancelled is refunded whole: %d fen", left))
 	}
 	if err := f.Err("the refund is not valid"); err != nil {
 		return 0, err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/fupinmarket/market/internal/order"
 	"github.com/fupinmarket/market/internal/order/ordertest"
@@ -86,4 +87,54 @@ func TestRefundsReturnTheShippingFee(t *testing.T) {
 		}
 		w.Audit(t)
 	})
+}
+
+// TestPaymentAfterExpiryIsRefundedWhole: a Stripe payment that arrives
+// after its order expired leaves the order cancelled (no sale, no entry),
+// says the money arrived, lists it for an administrator, and is refunded
+// whole, shipping included, and only whole.
+func TestPaymentAfterExpiryIsRefundedWhole(t *testing.T) {
+	ctx := context.Background()
+	w := ordertest.New(t, order.Config{})
+	w.Lot(t, "100", "2026-09-01", "per_unit", 1000, 1, 1)
+	o := w.PlaceStripe(t, "pi_late")
+	if n, err := w.Svc.ExpireDue(ctx, o.ExpiresAt.Add(time.Minute)); err != nil || n != 1 {
+		t.Fatalf("expire: %d %v", n, err)
+	}
+	if err := w.Svc.ApplyStripeEvent(ctx, order.StripeEvent{ID: "evt_late", Type: "payment_intent.succeeded",
+		PaymentIntentID: "pi_late", Status: "succeeded", AmountFen: o.TotalFen, Currency: "cny"}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := w.Svc.Get(ctx, w.Admin, int64(o.ID))
+	if err != nil || got.Status != order.Cancelled || got.Payment.Status != "succeeded" || got.PaidAt != nil || got.RefundableFen() != o.TotalFen {
+		t.Fatalf("paid after expiry: %v %s %s paid_at %v", err, got.Status, got.Payment.Status, got.PaidAt)
+	}
+	late, err := w.Svc.PaidAfterCancelled(ctx, w.Admin)
+	if err != nil || len(late) != 1 || late[0].OrderID != o.ID || late[0].Reference != "pi_late" {
+		t.Fatalf("listed %+v %v", late, err)
+	}
+	_, err = w.Svc.Refund(ctx, w.Admin, int64(o.ID), order.RefundRequest{Reason: "取消后到账",
+		Lines: []order.RefundLine{{LineID: o.Lines[0].ID, Quantity: o.Lines[0].Quantity, AmountFen: o.Lines[0].AmountFen}}}, nil)
+	var e *errs.Error
+	if !errors.As(err, &e) || !strings.Contains(e.Fields["lines"], "refunded whole") {
+		t.Fatalf("the lines without the shipping: %v", err)
+	}
+	var refunded int64
+	refund := func(_ context.Context, _ string, amount int64, _ string) (string, error) {
+		refunded = amount
+		return "re_late", nil
+	}
+	got, err = w.Svc.Refund(ctx, w.Admin, int64(o.ID), got.WholeRefund("取消后到账，整单退款"), refund)
+	if err != nil || got.Status != order.Refunded || got.RefundedFen != o.TotalFen || refunded != o.TotalFen {
+		t.Fatalf("whole refund: %v %s %d (Stripe %d)", err, got.Status, got.RefundedFen, refunded)
+	}
+	var entries int
+	w.DB.Pool.QueryRow(ctx, `SELECT count(*) FROM attribution_entries WHERE order_id = $1`, int64(o.ID)).Scan(&entries)
+	if entries != 0 {
+		t.Fatalf("%d ledger entries for an order never sold", entries)
+	}
+	if late, _ := w.Svc.PaidAfterCancelled(ctx, w.Admin); len(late) != 0 {
+		t.Fatalf("still listed after the refund: %+v", late)
+	}
+	w.Audit(t)
 }

@@ -8,12 +8,14 @@ import (
 )
 
 // PaymentsView is the payments queue: bank transfers awaiting confirmation,
-// refunds made in the Stripe dashboard awaiting recording, and payments
-// whose amount or currency was not their order's (which paid nothing).
+// refunds made in the Stripe dashboard awaiting recording, payments whose
+// amount or currency was not their order's (which paid nothing), and
+// payments that arrived after their order was cancelled (to refund whole).
 type PaymentsView struct {
 	Items      []order.AwaitingTransfer
 	External   []order.ExternalRefund
 	Mismatches []order.PaymentMismatch
+	Late       []order.PaidAfterCancel
 }
 
 func (s handlers) payments(c *fiber.Ctx) error {
@@ -29,9 +31,13 @@ func (s handlers) payments(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	late, err := s.Orders.PaidAfterCancelled(web.Ctx(c), web.ActorOf(c))
+	if err != nil {
+		return err
+	}
 	p := s.Page(c, "")
 	p.Title = p.T("admin.payments")
-	p.Data = PaymentsView{Items: list, External: external, Mismatches: mismatches}
+	p.Data = PaymentsView{Items: list, External: external, Mismatches: mismatches, Late: late}
 	return s.HTML(c, "admin/payments", p)
 }
 

@@ -141,6 +141,20 @@ func (s handlers) refundShipping(c *fiber.Ctx) error {
 	return c.Redirect(fmt.Sprintf("/admin/orders/%d", id), fiber.StatusSeeOther)
 }
 
+// refundWhole refunds everything not refunded yet (what is left of every
+// line and of the shipping), through Stripe when it is on: an order paid
+// after it was cancelled, or a buyer sent all their money back.
+func (s handlers) refundWhole(c *fiber.Ctx) error {
+	o, err := s.RequestedOrder(c)
+	if err != nil {
+		return err
+	}
+	if _, err := s.Orders.Refund(web.Ctx(c), web.ActorOf(c), int64(o.ID), o.WholeRefund(c.FormValue("reason")), s.Refunder()); err != nil {
+		return err
+	}
+	return c.Redirect(fmt.Sprintf("/admin/orders/%d", o.ID), fiber.StatusSeeOther)
+}
+
 // blankOr reads s with parse; a field left blank is zero.
 func blankOr[T int | int64](s string, parse func(string) (T, bool)) (T, bool) {
 	if s == "" {

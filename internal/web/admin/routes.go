@@ -35,6 +35,7 @@ func Routes(srv *web.Server) {
 	admin.Get("/orders/:id", s.order)
 	admin.Post("/orders/:id/refund", s.refund)
 	admin.Post("/orders/:id/refund-shipping", s.refundShipping)
+	admin.Post("/orders/:id/refund-whole", s.refundWhole)
 	admin.Post("/orders/:id/external-refunds/:refund_id", s.recordExternalRefund)
 	admin.Get("/feed", s.feed)
 }

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/fupinmarket/market/internal/dbtest"
 	"github.com/fupinmarket/market/internal/order"
@@ -230,4 +231,41 @@ func TestShippingRefundsOnTheOrderPage(t *testing.T) {
 		t.Fatal("the page does not offer the rest of the shipping")
 	}
 	ordertest.Audit(t, s.DB)
+}
+
+// TestLatePaymentIsRefundedFromThePages: a payment that arrived after its
+// order expired is listed on /admin/payments, and the order page's "refund
+// everything" returns it whole.
+func TestLatePaymentIsRefundedFromThePages(t *testing.T) {
+	s := webtest.Start(t)
+	w := ordertest.Seed(t, s.DB, order.Config{})
+	w.Lot(t, "100", "2026-09-01", "per_unit", 1000, 1, 1, 2)
+	o := w.PlaceStripe(t, "pi_late")
+	if n, err := w.Svc.ExpireDue(t.Context(), o.ExpiresAt.Add(time.Minute)); err != nil || n != 1 {
+		t.Fatalf("expire: %d %v", n, err)
+	}
+	if err := w.Svc.ApplyStripeEvent(t.Context(), order.StripeEvent{ID: "evt_late", Type: "payment_intent.succeeded",
+		PaymentIntentID: "pi_late", Status: "succeeded", AmountFen: o.TotalFen, Currency: "cny"}); err != nil {
+		t.Fatal(err)
+	}
+	admin := s.LoginPage("admin@example.com", ordertest.Password)
+	orderPage := fmt.Sprintf("/admin/orders/%d", o.ID)
+	queue := string(admin.Do("GET", "/admin/payments", nil).Body)
+	if !strings.Contains(queue, "取消后到账的付款") || !strings.Contains(queue, orderPage) || !strings.Contains(queue, "pi_late") {
+		t.Fatalf("the late payment is not listed:\n%s", queue)
+	}
+	page := admin.Do("GET", orderPage, nil)
+	if !strings.Contains(string(page.Body), "整单退款（¥87.60）") {
+		t.Fatalf("no whole refund offered:\n%s", page.Body)
+	}
+	r := admin.Do("POST", orderPage+"/refund-whole", url.Values{"_csrf": {webtest.CSRFField(page.Body)}, "reason": {"取消后到账"}})
+	if r.Status != 303 {
+		t.Fatalf("refund everything: %d %s", r.Status, r.Body)
+	}
+	if got, _ := w.Svc.Get(t.Context(), w.Admin, int64(o.ID)); got.Status != order.Refunded || got.RefundedFen != o.TotalFen {
+		t.Fatalf("after: %s %d", got.Status, got.RefundedFen)
+	}
+	if q := string(admin.Do("GET", "/admin/payments", nil).Body); strings.Contains(q, "pi_late") {
+		t.Fatal("still listed after the refund")
+	}
 }
