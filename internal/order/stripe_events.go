@@ -70,6 +70,11 @@ func (s *Service) ApplyStripeRefunds(ctx context.Context, ev StripeRefunds) erro
 			return err
 		}
 		if known {
+			if r.Status == "failed" || r.Status == "canceled" {
+				if err := s.refundFailed(ctx, tx, orderID, r); err != nil {
+					return err
+				}
+			}
 			continue
 		}
 		if r.AmountFen <= 0 || r.Status == "failed" || r.Status == "canceled" {

@@ -110,10 +110,15 @@ func existing(ctx context.Context, tx pgx.Tx) map[string]bool {
 	return out
 }
 
+// refundFailureGrant is the one change the service makes to a row of
+// history: a Stripe refund's later failure, and the money's return another
+// way (migration 00610). Amounts, reasons and lines stay as written.
+const refundFailureGrant = "GRANT UPDATE (provider_status, failed_at, returned_at, returned_reference, returned_by) ON refunds TO " + AppRole
+
 // AppPrivileges describes the role's privileges (test templates are rebuilt
 // when it changes).
 func AppPrivileges() string {
-	return strings.Join(grants(map[string]bool{}), ";") + strings.Join(appWrites, ",") + strings.Join(appAppends, ",")
+	return strings.Join(grants(map[string]bool{}), ";") + strings.Join(appWrites, ",") + strings.Join(appAppends, ",") + refundFailureGrant
 }
 
 // grants are the statements that leave the role with exactly its privileges.
@@ -131,6 +136,9 @@ func grants(tables map[string]bool) []string {
 	}
 	if a := present(appAppends, tables); a != "" {
 		out = append(out, "GRANT INSERT ON "+a+" TO "+r)
+	}
+	if tables["refunds"] {
+		out = append(out, refundFailureGrant)
 	}
 	// The service calls the rollup and ledger functions; nothing else of
 	// PUBLIC's default EXECUTE matters here, as every other function is a

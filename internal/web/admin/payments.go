@@ -16,9 +16,17 @@ type PaymentsView struct {
 	External   []order.ExternalRefund
 	Mismatches []order.PaymentMismatch
 	Late       []order.PaidAfterCancel
+	Failed     []order.FailedRefund
+	// Returning is the failed refund whose return form was refused, with why.
+	Returning     string
+	ReturnedError string
 }
 
-func (s handlers) payments(c *fiber.Ctx) error {
+func (s handlers) payments(c *fiber.Ctx) error { return s.renderPayments(c, "", "") }
+
+// renderPayments shows the queue; returning and why name a refused return
+// form, shown again with its reason.
+func (s handlers) renderPayments(c *fiber.Ctx, returning, why string) error {
 	list, err := s.Orders.AwaitingTransfers(web.Ctx(c), web.ActorOf(c))
 	if err != nil {
 		return err
@@ -35,9 +43,14 @@ func (s handlers) payments(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	failed, err := s.Orders.FailedRefunds(web.Ctx(c), web.ActorOf(c))
+	if err != nil {
+		return err
+	}
 	p := s.Page(c, "")
 	p.Title = p.T("admin.payments")
-	p.Data = PaymentsView{Items: list, External: external, Mismatches: mismatches, Late: late}
+	p.Data = PaymentsView{Items: list, External: external, Mismatches: mismatches, Late: late, Failed: failed,
+		Returning: returning, ReturnedError: web.TrMsg(p, why)}
 	return s.HTML(c, "admin/payments", p)
 }
 
@@ -51,4 +64,23 @@ func (s handlers) confirm(c *fiber.Ctx) error {
 		return err
 	}
 	return c.Redirect("/admin/payments", fiber.StatusSeeOther)
+}
+
+// refundReturned records that a failed refund's money went back to the
+// buyer another way (a bank transfer), with its reference.
+func (s handlers) refundReturned(c *fiber.Ctx) error {
+	id, err := web.PathID(c, "id", "refund not found")
+	if err != nil {
+		return err
+	}
+	err = s.Orders.MarkRefundReturned(web.Ctx(c), web.ActorOf(c), id, c.FormValue("reference"))
+	if err == nil {
+		return c.Redirect("/admin/payments", fiber.StatusSeeOther)
+	}
+	fields, status, ok := web.FormErrorOr(s.Page(c, ""), err, "reference")
+	if !ok {
+		return err
+	}
+	c.Status(status)
+	return s.renderPayments(c, c.Params("id"), fields["reference"])
 }

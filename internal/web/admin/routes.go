@@ -36,6 +36,7 @@ func Routes(srv *web.Server) {
 	admin.Post("/orders/:id/refund", s.refund)
 	admin.Post("/orders/:id/refund-shipping", s.refundShipping)
 	admin.Post("/orders/:id/refund-whole", s.refundWhole)
+	admin.Post("/refunds/:id/returned", s.refundReturned)
 	admin.Post("/orders/:id/external-refunds/:refund_id", s.recordExternalRefund)
 	admin.Get("/feed", s.feed)
 }

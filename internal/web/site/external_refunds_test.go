@@ -269,3 +269,48 @@ func TestLatePaymentIsRefundedFromThePages(t *testing.T) {
 		t.Fatal("still listed after the refund")
 	}
 }
+
+// TestFailedRefundIsReturnedFromThePaymentsPage: a recorded Stripe refund
+// that Stripe could not pay out is listed on /admin/payments until the
+// administrator gives the reference of the bank transfer that returned the
+// money (through the service's own database role, which may change only
+// that of a refund).
+func TestFailedRefundIsReturnedFromThePaymentsPage(t *testing.T) {
+	s := webtest.Start(t)
+	w := ordertest.Seed(t, s.DB, order.Config{})
+	w.Lot(t, "100", "2026-09-01", "per_unit", 1000, 1, 1, 2)
+	o := dashboardRefunds(t, w, "pi_failed")
+	if _, err := w.Svc.Refund(t.Context(), w.Admin, int64(o.ID), order.RefundRequest{Reason: "破损",
+		Lines: []order.RefundLine{{LineID: o.Lines[0].ID, Quantity: 1, AmountFen: 3980}}},
+		func(context.Context, string, int64, string) (string, error) { return "re_failed", nil }); err != nil {
+		t.Fatal(err)
+	}
+	admin := s.LoginPage("admin@example.com", ordertest.Password)
+	app := order.NewService(s.DB.AppPool(t), order.Config{})
+	if err := app.ApplyStripeRefunds(t.Context(), order.StripeRefunds{EventID: "evt_failed", PaymentIntentID: "pi_failed", ChargeID: "ch",
+		Refunds: []order.StripeRefund{{ID: "re_failed", AmountFen: 3980, Status: "failed", Ours: true}}}); err != nil {
+		t.Fatalf("as the service's role: %v", err)
+	}
+	queue := admin.Do("GET", "/admin/payments", nil)
+	if !strings.Contains(string(queue.Body), "Stripe 未能退回的退款") || !strings.Contains(string(queue.Body), "re_failed") {
+		t.Fatalf("the failed refund is not listed:\n%s", queue.Body)
+	}
+	var refundID int64
+	s.DB.Pool.QueryRow(t.Context(), `SELECT id FROM refunds WHERE provider_ref = 're_failed'`).Scan(&refundID)
+	action := fmt.Sprintf("/admin/refunds/%d/returned", refundID)
+	csrf := webtest.CSRFField(queue.Body)
+	if r := admin.Do("POST", action, url.Values{"_csrf": {csrf}, "reference": {" "}}); r.Status != 422 ||
+		!strings.Contains(string(r.Body), "必填：银行转账流水号，最多 64 个字符") {
+		t.Fatalf("without a reference: %d", r.Status)
+	}
+	if r := admin.Do("POST", action, url.Values{"_csrf": {csrf}, "reference": {"农行对公 20261205-001"}}); r.Status != 303 {
+		t.Fatalf("returned: %d %s", r.Status, r.Body)
+	}
+	if q := string(admin.Do("GET", "/admin/payments", nil).Body); strings.Contains(q, "re_failed") {
+		t.Fatal("still listed after the money went back")
+	}
+	if _, err := s.DB.AppPool(t).Exec(t.Context(), `UPDATE refunds SET amount_fen = 1 WHERE id = $1`, refundID); err == nil ||
+		!strings.Contains(err.Error(), "permission denied") {
+		t.Fatalf("the service's role changed a refund's amount: %v", err)
+	}
+}
