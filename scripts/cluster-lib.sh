@@ -61,8 +61,18 @@ wait_until() {
 app_url() { # host port [extra query]
 	echo "postgres://market_app:$(secret market_app)@$1:$2/$DB_NAME?sslmode=disable${3:+&$3}"
 }
-owner_url() { echo "postgres:///$DB_NAME?host=$RUN&port=$PG_PRIMARY_PORT&user=postgres&sslmode=disable"; }
-admin_psql() { psql -X -q -v ON_ERROR_STOP=1 "postgres:///${2:-postgres}?host=$RUN&port=${3:-$PG_PRIMARY_PORT}&user=postgres" -c "$1"; }
+# urlencode percent-encodes a socket directory for a URL's query: a
+# checkout path with a space (or & or %) must reach marketctl's driver whole.
+urlencode() {
+	local s=$1 out="" c i
+	for ((i = 0; i < ${#s}; i++)); do
+		c=${s:i:1}
+		case $c in [a-zA-Z0-9/._~-]) out+=$c ;; *) out+=$(printf '%%%02X' "'$c") ;; esac
+	done
+	echo "$out"
+}
+owner_url() { echo "postgres:///$DB_NAME?host=$(urlencode "$RUN")&port=$PG_PRIMARY_PORT&user=postgres&sslmode=disable"; }
+admin_psql() { psql -X -q -v ON_ERROR_STOP=1 "postgres:///${2:-postgres}?host=$(urlencode "$RUN")&port=${3:-$PG_PRIMARY_PORT}&user=postgres" -c "$1"; }
 redis_seeds() {
 	if [ -n "$REDIS_NODES" ]; then echo "$REDIS_NODES"; return; fi
 	local out="" p

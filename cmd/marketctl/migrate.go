@@ -29,10 +29,15 @@ func migrateCmd(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		defer m.Close()
-		if err := m.Down(ctx); err != nil {
+		version, err := m.Down(ctx)
+		if err != nil {
 			return err
 		}
-		fmt.Fprintln(e.out, "rolled back one migration")
+		if version == 0 {
+			fmt.Fprintln(e.out, "no migration is applied: nothing to roll back")
+			return nil
+		}
+		fmt.Fprintf(e.out, "rolled back migration %05d\n", version)
 		return nil
 	case "status":
 		m, err := postgres.NewMigrator(e.infra.DB)

@@ -139,13 +139,17 @@ func (m *Migrator) Up(ctx context.Context) (int, error) {
 	return len(res), err
 }
 
-// Down rolls back the newest migration.
-func (m *Migrator) Down(ctx context.Context) error {
-	_, err := m.provider.Down(ctx)
+// Down rolls back the newest migration and returns its version; 0 when
+// none was applied.
+func (m *Migrator) Down(ctx context.Context) (int64, error) {
+	res, err := m.provider.Down(ctx)
 	if errors.Is(err, goose.ErrNoNextVersion) {
-		return nil
+		return 0, nil
 	}
-	return err
+	if err != nil || res == nil || res.Source == nil {
+		return 0, err
+	}
+	return res.Source.Version, nil
 }
 
 // DownTo rolls back every migration newer than version (tests of a
