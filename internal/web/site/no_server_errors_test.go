@@ -59,34 +59,51 @@ func TestBadPathsAndQueriesAreNeverServerErrors(t *testing.T) {
 			for _, b := range bad {
 				u := strings.ReplaceAll(p, "{}", b)
 				req, _ := http.NewRequest("GET", s.URL+u, nil)
-				req.Header.Set("X-CSRF-Token", c.CSRF)
-				resp, err := c.HTTP.Do(req)
-				if err != nil {
-					t.Errorf("%s %s: %v", role, u, err)
-					continue
-				}
-				body, _ := io.ReadAll(resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode >= 500 {
-					t.Errorf("%s GET %s -> %d %.200s", role, u, resp.StatusCode, body)
+				if status, body := statusOf(t, c, req); status >= 500 {
+					t.Errorf("%s GET %s -> %d %s", role, u, status, body)
 				}
 			}
 		}
 	}
 }
 
-// TestBadFormsAreNeverServerErrors: the pages' forms posted with huge,
-// negative, empty or malformed values, for each role: never a 500.
-func TestBadFormsAreNeverServerErrors(t *testing.T) {
+// sweepWorld is a server with a cooperative of three member households, a
+// lot, a paid order, and a co-op admin and an office user (the buyer and
+// the platform admin are the fixture's).
+func sweepWorld(t *testing.T) (*webtest.Server, *ordertest.World, order.Order) {
+	t.Helper()
 	s := webtest.Start(t)
 	w := ordertest.Seed(t, s.DB, order.Config{})
 	w.Lot(t, "100", "2026-09-01", "per_unit", 1000, 1, 1, 2)
 	ctx := context.Background()
 	s.DB.Pool.Exec(ctx, `INSERT INTO cooperative_members (cooperative_id, household_id) SELECT $1, unnest($2::bigint[])`, w.CoopID, w.Households)
 	o, _ := w.Place(t, 2)
-	w.Svc.ConfirmManual(ctx, w.Admin, int64(o.ID), "REF-9")
+	if _, err := w.Svc.ConfirmManual(ctx, w.Admin, int64(o.ID), "REF-9"); err != nil {
+		t.Fatal(err)
+	}
 	s.CreateUser("coop@coop.test", ordertest.Password, auth.Grant{Role: auth.RoleCoopAdmin, CooperativeID: w.CoopID})
 	s.CreateUser("office@office.test", ordertest.Password, auth.Grant{Role: auth.RoleOffice, RegionCode: "653224"})
+	return s, w, o
+}
+
+// statusOf sends req as c (its cookies and CSRF token) and returns the
+// answer's status and the start of its body.
+func statusOf(t *testing.T, c *webtest.Client, req *http.Request) (int, string) {
+	t.Helper()
+	req.Header.Set("X-CSRF-Token", c.CSRF)
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", req.Method, req.URL, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
+	return resp.StatusCode, string(body)
+}
+
+// TestBadFormsAreNeverServerErrors: the pages' forms posted with huge,
+// negative, empty or malformed values, for each role: never a 500.
+func TestBadFormsAreNeverServerErrors(t *testing.T) {
+	s, w, o := sweepWorld(t)
 	huge := []string{"99999999999999999999", "9223372036854775807", "3000000000", "-5", "1e9", "abc", "", "0.0001", "92233720368547758.07", "9999999999999.99"}
 	hh := fmt.Sprint(w.Households[0])
 	forms := map[string][]struct {
@@ -161,15 +178,8 @@ func TestBadFormsAreNeverServerErrors(t *testing.T) {
 				}
 				req, _ := http.NewRequest("POST", s.URL+path, strings.NewReader(v.Encode()))
 				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-				req.Header.Set("X-CSRF-Token", c.CSRF)
-				resp, err := c.HTTP.Do(req)
-				if err != nil {
-					t.Errorf("%s %s: %v", email, path, err)
-					continue
-				}
-				resp.Body.Close()
-				if resp.StatusCode >= 500 {
-					t.Errorf("%s POST %s %v -> %d", email, path, v, resp.StatusCode)
+				if status, _ := statusOf(t, c, req); status >= 500 {
+					t.Errorf("%s POST %s %v -> %d", email, path, v, status)
 				}
 			}
 		}
@@ -179,15 +189,8 @@ func TestBadFormsAreNeverServerErrors(t *testing.T) {
 // TestBadJSONIsNeverServerErrors: the API's writes sent huge, negative or
 // wrongly typed values, for each role: never a 500.
 func TestBadJSONIsNeverServerErrors(t *testing.T) {
-	s := webtest.Start(t)
-	w := ordertest.Seed(t, s.DB, order.Config{})
-	w.Lot(t, "100", "2026-09-01", "per_unit", 1000, 1, 1, 2)
+	s, w, o := sweepWorld(t)
 	ctx := context.Background()
-	s.DB.Pool.Exec(ctx, `INSERT INTO cooperative_members (cooperative_id, household_id) SELECT $1, unnest($2::bigint[])`, w.CoopID, w.Households)
-	o, _ := w.Place(t, 2)
-	w.Svc.ConfirmManual(ctx, w.Admin, int64(o.ID), "REF-9")
-	s.CreateUser("coop@coop.test", ordertest.Password, auth.Grant{Role: auth.RoleCoopAdmin, CooperativeID: w.CoopID})
-	s.CreateUser("office@office.test", ordertest.Password, auth.Grant{Role: auth.RoleOffice, RegionCode: "653224"})
 	hh := fmt.Sprint(w.Households[0])
 	co := fmt.Sprint(w.CoopID)
 	// The fixture's households hold placeholder personal data; a PATCH
@@ -240,15 +243,8 @@ func TestBadJSONIsNeverServerErrors(t *testing.T) {
 			body := strings.ReplaceAll(e.tmpl, "V", v)
 			req, _ := http.NewRequest(e.method, s.URL+e.path, strings.NewReader(body))
 			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set("X-CSRF-Token", c.CSRF)
-			resp, err := c.HTTP.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			b, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode >= 500 {
-				t.Errorf("%s %s %s -> %d %.100s", e.method, e.path, body, resp.StatusCode, b)
+			if status, answer := statusOf(t, c, req); status >= 500 {
+				t.Errorf("%s %s %s -> %d %s", e.method, e.path, body, status, answer)
 			}
 		}
 	}
