@@ -34,7 +34,19 @@ func (s *Service) Cancel(ctx context.Context, a auth.Actor, orderID int64) (Orde
 	if err := tx.Commit(ctx); err != nil {
 		return Order{}, err
 	}
-	return s.get(ctx, s.db, orderID)
+	o, err := s.get(ctx, s.db, orderID)
+	if err == nil {
+		s.cancelIntent(ctx, o.PaymentIntentID)
+	}
+	return o, err
+}
+
+// cancelIntent stops the online payment of an order just cancelled, when
+// it has one and the service can (Config.CancelIntent).
+func (s *Service) cancelIntent(ctx context.Context, intentID string) {
+	if intentID != "" && s.cfg.CancelIntent != nil {
+		s.cfg.CancelIntent(ctx, intentID)
+	}
 }
 
 // cancelLocked releases the order's allocations and marks it cancelled; the
@@ -103,7 +115,9 @@ func (s *Service) ExpireOne(ctx context.Context, id int64, now time.Time) (bool,
 	var buyer int64
 	var expires time.Time
 	var status Status
-	err = tx.QueryRow(ctx, `SELECT status, buyer_id, expires_at FROM orders WHERE id = $1 FOR UPDATE`, id).Scan(&status, &buyer, &expires)
+	var intent string
+	err = tx.QueryRow(ctx, `SELECT status, buyer_id, expires_at, coalesce(payment_intent_id, '') FROM orders WHERE id = $1 FOR UPDATE`,
+		id).Scan(&status, &buyer, &expires, &intent)
 	if err != nil {
 		return false, err
 	}
@@ -113,7 +127,11 @@ func (s *Service) ExpireOne(ctx context.Context, id int64, now time.Time) (bool,
 	if err := cancelLocked(ctx, tx, id, buyer, "order.expired"); err != nil {
 		return false, err
 	}
-	return true, tx.Commit(ctx)
+	if err := tx.Commit(ctx); err != nil {
+		return false, err
+	}
+	s.cancelIntent(ctx, intent)
+	return true, nil
 }
 
 // ShipRequest is what a cooperative sends when it hands a parcel over.

@@ -33,6 +33,12 @@ type Config struct {
 	// (a line holds at most MaxUnitsPerVariant too). Zero takes the
 	// defaults.
 	MaxUnpaidOrders, MaxUnitsPerVariant int
+	// CancelIntent, when set, cancels the online payment (a PaymentIntent)
+	// of an order cancelled or expired unpaid, after the cancellation
+	// commits, outside any transaction, so that the buyer cannot pay it any
+	// more. It reports its own failures: a payment it could not stop
+	// arrives as a late payment, which an admin refunds whole.
+	CancelIntent func(ctx context.Context, intentID string)
 }
 
 // Defaults of the holding limits (MARKET_MAX_UNPAID_ORDERS,

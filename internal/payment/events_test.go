@@ -84,6 +84,8 @@ func (f *fakeProvider) GetIntent(_ context.Context, id string) (payment.Intent, 
 	return payment.Intent{ID: id, Status: f.status}, f.err
 }
 
+func (f *fakeProvider) CancelIntent(context.Context, string) error { return nil }
+
 func (f *fakeProvider) Refunds(context.Context, string) ([]payment.RefundInfo, error) {
 	return f.refunds, f.err
 }

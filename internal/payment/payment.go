@@ -89,6 +89,11 @@ type Provider interface {
 	Refund(ctx context.Context, intentID string, amountFen int64, idempotencyKey string) (string, error)
 	// Refunds lists the refunds of a payment.
 	Refunds(ctx context.Context, intentID string) ([]RefundInfo, error)
+	// CancelIntent cancels the payment of an order that was cancelled or
+	// expired unpaid, so that the buyer can no longer pay it. One already
+	// paid cannot be: that payment arrives as a late payment, refunded whole
+	// (order.ApplyStripeEvent).
+	CancelIntent(ctx context.Context, id string) error
 	// ParseEvent verifies a signed webhook payload (the Stripe-Signature
 	// header) and decodes it. A bad or stale signature is an errs.Invalid
 	// error.

@@ -147,6 +147,17 @@ func (s *Stripe) Refund(ctx context.Context, intentID string, amountFen int64, i
 	return r.ID, nil
 }
 
+// CancelIntent implements Provider. Stripe refuses to cancel an intent that
+// succeeded or is processing (payment_intent_unexpected_state): a conflict.
+func (s *Stripe) CancelIntent(ctx context.Context, id string) error {
+	p := &stripe.PaymentIntentCancelParams{CancellationReason: stripe.String(string(stripe.PaymentIntentCancellationReasonAbandoned))}
+	p.Context = ctx
+	if _, err := s.api.PaymentIntents.Cancel(id, p); err != nil {
+		return stripeError("cancel the payment", err)
+	}
+	return nil
+}
+
 // maxListedRefunds bounds Refunds; a payment has a handful at most.
 const maxListedRefunds = 1000
 

@@ -189,3 +189,29 @@ func TestStripeRefusalIsConflict(t *testing.T) {
 		t.Fatalf("refused refund: %v", err)
 	}
 }
+
+// TestStripeCancelIntent: cancelling the payment of an abandoned order asks
+// Stripe to cancel the PaymentIntent as abandoned; Stripe's refusal (an
+// intent already paid) is a conflict, not an outage.
+func TestStripeCancelIntent(t *testing.T) {
+	p, rec := newProvider(t)
+	if err := p.CancelIntent(context.Background(), "pi_123"); err != nil {
+		t.Fatal(err)
+	}
+	if r := rec.last(t); r.Method != "POST" || r.Path != "/v1/payment_intents/pi_123/cancel" || r.Form.Get("cancellation_reason") != "abandoned" {
+		t.Fatalf("request %s %s %v", r.Method, r.Path, r.Form)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		io.WriteString(w, `{"error":{"type":"invalid_request_error","code":"payment_intent_unexpected_state","message":"already succeeded"}}`)
+	}))
+	defer srv.Close()
+	paid, err := payment.NewStripe(payment.StripeConfig{SecretKey: stripemock.Key, APIBase: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := paid.CancelIntent(context.Background(), "pi_paid"); !errs.Is(err, errs.Conflict) {
+		t.Fatalf("cancelling a paid intent: %v", err)
+	}
+}

@@ -107,7 +107,6 @@ func NewServices(cfg config.Config, db *pgxpool.Pool, rdb redis.UniversalClient,
 		Catalog:      catalog.New(db, media.NewDir(filepath.Join(cfg.DataDir, "uploads")), func(ctx context.Context) { pages.Bump(ctx, catalog.CacheNamespace) }),
 		Auth:         auth.NewService(users, sessions, auth.NewTokens(db), auth.NewLimiter(rdb, cfg.RedisPrefix), limits, log),
 		Regions:      region.NewStore(db),
-		Orders:       order.NewService(db, orderConfig(cfg, clk, outbox)),
 		Carts:        cart.New(db, rdb, cfg.RedisPrefix),
 		Ring:         ring,
 		Households:   household.NewService(db, ring),
@@ -126,6 +125,7 @@ func NewServices(cfg config.Config, db *pgxpool.Pool, rdb redis.UniversalClient,
 	if svc.Payments, err = paymentProvider(cfg, log); err != nil {
 		return nil, err
 	}
+	svc.Orders = order.NewService(db, orderConfig(cfg, clk, outbox, svc.Payments, log))
 	var jobOpts []jobs.Option
 	if outbox != nil {
 		svc.Feed = &feed.Sender{DB: db, URL: cfg.FeedURL, Secret: cfg.FeedSecret, Clock: clk, Log: log}
@@ -139,14 +139,22 @@ func NewServices(cfg config.Config, db *pgxpool.Pool, rdb redis.UniversalClient,
 
 // orderConfig turns settings into the order rules: bank transfer always,
 // Stripe when a key is set; the feed's events when there is a feed.
-func orderConfig(cfg config.Config, clk clock.Clock, outbox *feed.Outbox) order.Config {
+func orderConfig(cfg config.Config, clk clock.Clock, outbox *feed.Outbox, payments payment.Provider, log *slog.Logger) order.Config {
 	methods := []string{order.Manual}
-	if cfg.StripeSecretKey != "" {
-		methods = append(methods, order.Stripe)
-	}
-	return order.Config{TTL: cfg.OrderTTL, TransferTTL: cfg.TransferTTL, Methods: methods, Clock: clk, Feed: outbox,
+	oc := order.Config{TTL: cfg.OrderTTL, TransferTTL: cfg.TransferTTL, Clock: clk, Feed: outbox,
 		Payee:           order.Instructions{Payee: cfg.PayeeName, Bank: cfg.PayeeBank, Account: cfg.PayeeAccount},
 		MaxUnpaidOrders: cfg.MaxUnpaidOrders, MaxUnitsPerVariant: cfg.MaxUnitsPerVariant}
+	if payments != nil {
+		methods = append(methods, order.Stripe)
+		oc.CancelIntent = func(ctx context.Context, intentID string) {
+			if err := payments.CancelIntent(ctx, intentID); err != nil {
+				log.Warn("could not cancel the payment of a cancelled order; a late payment will be listed for refund",
+					"payment_intent", intentID, "err", err)
+			}
+		}
+	}
+	oc.Methods = methods
+	return oc
 }
 
 // paymentProvider is Stripe when a secret key is set (STRIPE_API_BASE points
