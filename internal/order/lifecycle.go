@@ -183,6 +183,14 @@ func (s *Service) Ship(ctx context.Context, a auth.Actor, orderID int64, req Shi
 	if shipped != nil {
 		return Order{}, errs.E(errs.Conflict, "this shipment was already sent")
 	}
+	var holdsGoods bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM order_lines WHERE shipment_id = $1 AND refunded_quantity < quantity)`,
+		shipmentID).Scan(&holdsGoods); err != nil {
+		return Order{}, err
+	}
+	if !holdsGoods {
+		return Order{}, errs.E(errs.Conflict, "every unit of this shipment was refunded: nothing is left to send")
+	}
 	if len(req.LineIDs) > 0 {
 		var foreign int
 		ids64 := make([]int64, len(req.LineIDs))

@@ -8,6 +8,7 @@ import (
 	"github.com/fupinmarket/market/internal/auth"
 	"github.com/fupinmarket/market/internal/order"
 	"github.com/fupinmarket/market/internal/order/ordertest"
+	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/platform/ids"
 )
 
@@ -132,6 +133,13 @@ func TestPartialRefundDoesNotStrandTheOrder(t *testing.T) {
 		if _, err := w.Svc.Refund(ctx, w.Admin, int64(o.ID), order.RefundRequest{Reason: "缺货",
 			Lines: []order.RefundLine{{LineID: theirs.ID, Quantity: theirs.Quantity, AmountFen: theirs.AmountFen}}}, nil); err != nil {
 			t.Fatal(err)
+		}
+		theirAdmin := auth.Actor{UserID: w.Buyer.UserID, Roles: []auth.Role{auth.RoleCoopAdmin}, CooperativeID: other.coop}
+		if _, err := w.Svc.Ship(ctx, theirAdmin, int64(o.ID), order.ShipRequest{Carrier: "中国邮政", TrackingNo: "YZ2"}); !errs.Is(err, errs.Conflict) {
+			t.Fatalf("shipping a shipment whose every unit was refunded: %v", err)
+		}
+		if list, err := w.Svc.CoopShipments(ctx, theirAdmin); err != nil || len(list) != 0 {
+			t.Fatalf("the other co-op's list: %+v %v, want nothing to send", list, err)
 		}
 		if got := ship(t, w, o, coop); got.Status != order.PartiallyRefunded || !got.AwaitsDelivery() {
 			t.Fatalf("the other shipment refunded, ours sent: %s, awaits delivery %v", got.Status, got.AwaitsDelivery())
