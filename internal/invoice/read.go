@@ -117,7 +117,7 @@ func (s *Service) ForOrg(ctx context.Context, a auth.Actor, orgID int64, limit i
 type Pending struct {
 	Request
 	OrderNumber string
-	AmountFen   int64 // the cooperative's part of the order: its goods and shipping
+	AmountFen   int64 // the cooperative's part of the order: its goods and shipping, net of refunds
 }
 
 // PendingFor lists the invoices the actor's cooperative has been asked for
@@ -126,8 +126,14 @@ func (s *Service) PendingFor(ctx context.Context, a auth.Actor) ([]Pending, erro
 	if !a.Has(auth.RoleCoopAdmin) || a.CooperativeID == 0 {
 		return nil, errs.E(errs.Forbidden, "only a cooperative's administrator issues invoices")
 	}
+	// The shipping refunded of an order is taken from its shipments' fees
+	// in the order of their cooperatives' ids (docs/DOMAIN.md): each
+	// cooperative invoices the fee it still keeps.
 	const q = `SELECT r.order_id, r.title, r.taxpayer_id, r.kind, r.email, r.requested_at, o.number,
-			sh.shipping_fen + coalesce((SELECT sum(ol.amount_fen - ol.refunded_fen) FROM order_lines ol WHERE ol.shipment_id = sh.id), 0)::bigint
+			(sh.shipping_fen - least(sh.shipping_fen, greatest(0,
+				(SELECT coalesce(sum(rf.shipping_fen), 0) FROM refunds rf WHERE rf.order_id = r.order_id)
+				- (SELECT coalesce(sum(x.shipping_fen), 0) FROM shipments x WHERE x.order_id = r.order_id AND x.cooperative_id < sh.cooperative_id)))
+			+ coalesce((SELECT sum(ol.amount_fen - ol.refunded_fen) FROM order_lines ol WHERE ol.shipment_id = sh.id), 0))::bigint
 		FROM invoice_requests r JOIN orders o ON o.id = r.order_id
 		JOIN shipments sh ON sh.order_id = r.order_id AND sh.cooperative_id = $1
 		WHERE NOT EXISTS (SELECT 1 FROM invoices i WHERE i.order_id = r.order_id AND i.cooperative_id = $1)

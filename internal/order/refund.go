@@ -143,13 +143,22 @@ func (s *Service) recordRefund(ctx context.Context, tx pgx.Tx, a auth.Actor, ord
 	return s.get(ctx, s.db, orderID)
 }
 
-// paidAfterCancel is an order cancelled (expired) before its payment
-// arrived: it is refunded whole, and nothing else.
-func paidAfterCancel(o Order) bool { return o.Status == Cancelled && o.Payment.Status == "succeeded" }
+// neverSold is an order whose payment arrived after it was cancelled
+// (expired): its stock went back and no household was credited, so it is
+// refunded line by line whole, and shipping as it comes; it stays
+// cancelled until its lines are all refunded. Nothing of it is attributed.
+func neverSold(o Order) bool { return o.Payment.Status == "succeeded" && o.PaidAt == nil }
+
+// mayRefund reports whether the order can be refunded at all: paid (at
+// whatever step), paid after it was cancelled, or refunded in its lines
+// with money (the shipping) still kept.
+func mayRefund(o Order) bool {
+	return refundable[o.Status] || neverSold(o) && o.Status == Cancelled || o.Status == Refunded && o.RefundableFen() > 0
+}
 
 // checkRefund validates the request against the order and returns the total.
 func checkRefund(o Order, req *RefundRequest) (int64, error) {
-	if !refundable[o.Status] && !paidAfterCancel(o) {
+	if !mayRefund(o) {
 		return 0, errs.E(errs.Conflict, "the order is %s and cannot be refunded", o.Status)
 	}
 	req.Reason = strings.TrimSpace(req.Reason)
@@ -193,10 +202,14 @@ func checkRefund(o Order, req *RefundRequest) (int64, error) {
 	if len(f) == 0 && total <= 0 {
 		f.Add("lines", "a refund must return some money")
 	}
-	if left := o.TotalFen - o.RefundedFen; len(f) == 0 && paidAfterCancel(o) && total != left {
-		// Its stock went back at expiry and no household was credited:
-		// every line and the shipping go back at once.
-		f.Add("lines", fmt.Sprintf("an order paid after it was cancelled is refunded whole: %d fen", left))
+	if neverSold(o) {
+		// Its stock went back at expiry: a line kept in part would be a
+		// sale that never happened.
+		for i, rl := range req.Lines {
+			if l, ok := byID[rl.LineID]; ok && (rl.Quantity != l.Quantity-l.RefundedQuantity || rl.AmountFen != l.AmountFen-l.RefundedFen) {
+				f.Add(fmt.Sprintf("lines[%d]", i), "an order paid after it was cancelled gives each line back whole")
+			}
+		}
 	}
 	if err := f.Err("the refund is not valid"); err != nil {
 		return 0, err
@@ -231,12 +244,15 @@ func applyRefund(ctx context.Context, tx pgx.Tx, a auth.Actor, o Order, req Refu
 			return 0, err
 		}
 	}
-	if _, err := attribution.Reconcile(ctx, tx, int64(o.ID), lineIDs, refundID, now); err != nil {
-		return 0, err
+	if o.PaidAt != nil { // an order never sold has no entries, nor may it get any
+		if _, err := attribution.Reconcile(ctx, tx, int64(o.ID), lineIDs, refundID, now); err != nil {
+			return 0, err
+		}
 	}
 	const qOrder = `UPDATE orders SET refunded_fen = refunded_fen + $2, updated_at = now(),
 			status = CASE WHEN NOT EXISTS (SELECT 1 FROM order_lines WHERE order_id = $1
-				AND (refunded_quantity < quantity OR refunded_fen < amount_fen)) THEN 'refunded' ELSE 'partially_refunded' END
+				AND (refunded_quantity < quantity OR refunded_fen < amount_fen)) THEN 'refunded'
+				WHEN status = 'cancelled' THEN 'cancelled' ELSE 'partially_refunded' END
 		WHERE id = $1`
 	if _, err := tx.Exec(ctx, qOrder, int64(o.ID), total); err != nil {
 		return 0, err

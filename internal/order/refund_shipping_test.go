@@ -3,13 +3,17 @@ package order_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/fupinmarket/market/internal/auth"
+	"github.com/fupinmarket/market/internal/invoice"
 	"github.com/fupinmarket/market/internal/order"
 	"github.com/fupinmarket/market/internal/order/ordertest"
 	"github.com/fupinmarket/market/internal/platform/errs"
+	"github.com/fupinmarket/market/internal/platform/ids"
 )
 
 // TestRefundsReturnTheShippingFee: a refund may return the shipping fee
@@ -91,8 +95,11 @@ func TestRefundsReturnTheShippingFee(t *testing.T) {
 
 // TestPaymentAfterExpiryIsRefundedWhole: a Stripe payment that arrives
 // after its order expired leaves the order cancelled (no sale, no entry),
-// says the money arrived, lists it for an administrator, and is refunded
-// whole, shipping included, and only whole.
+// says the money arrived and lists it for an administrator. Each line goes
+// back whole (a line kept in part, or its money back with its units kept,
+// would be a sale that never happened), the shipping as it comes, in one
+// refund or several (as the Stripe dashboard may make them); nothing is
+// ever attributed.
 func TestPaymentAfterExpiryIsRefundedWhole(t *testing.T) {
 	ctx := context.Background()
 	w := ordertest.New(t, order.Config{})
@@ -109,32 +116,119 @@ func TestPaymentAfterExpiryIsRefundedWhole(t *testing.T) {
 	if err != nil || got.Status != order.Cancelled || got.Payment.Status != "succeeded" || got.PaidAt != nil || got.RefundableFen() != o.TotalFen {
 		t.Fatalf("paid after expiry: %v %s %s paid_at %v", err, got.Status, got.Payment.Status, got.PaidAt)
 	}
-	late, err := w.Svc.PaidAfterCancelled(ctx, w.Admin)
-	if err != nil || len(late) != 1 || late[0].OrderID != o.ID || late[0].Reference != "pi_late" {
-		t.Fatalf("listed %+v %v", late, err)
+	listed := func(want int64) {
+		t.Helper()
+		late, err := w.Svc.PaidAfterCancelled(ctx, w.Admin)
+		switch {
+		case err != nil:
+			t.Fatal(err)
+		case want == 0 && len(late) != 0:
+			t.Fatalf("still listed: %+v", late)
+		case want > 0 && (len(late) != 1 || late[0].OrderID != o.ID || late[0].LeftFen != want || late[0].Reference != "pi_late"):
+			t.Fatalf("listed %+v, want ¥%d left", late, want)
+		}
 	}
-	_, err = w.Svc.Refund(ctx, w.Admin, int64(o.ID), order.RefundRequest{Reason: "取消后到账",
-		Lines: []order.RefundLine{{LineID: o.Lines[0].ID, Quantity: o.Lines[0].Quantity, AmountFen: o.Lines[0].AmountFen}}}, nil)
-	var e *errs.Error
-	if !errors.As(err, &e) || !strings.Contains(e.Fields["lines"], "refunded whole") {
-		t.Fatalf("the lines without the shipping: %v", err)
+	listed(o.TotalFen)
+	line := o.Lines[0]
+	for name, rl := range map[string]order.RefundLine{
+		"one unit of two":           {LineID: line.ID, Quantity: 1, AmountFen: line.AmountFen / 2},
+		"the money, the units kept": {LineID: line.ID, Quantity: 0, AmountFen: line.AmountFen},
+	} {
+		_, err := w.Svc.Refund(ctx, w.Admin, int64(o.ID), order.RefundRequest{Reason: "取消后到账", ShippingFen: o.ShippingFen,
+			Lines: []order.RefundLine{rl}}, nil)
+		var e *errs.Error
+		if !errors.As(err, &e) || !strings.Contains(e.Fields["lines[0]"], "whole") {
+			t.Fatalf("%s: %v, want the line refused", name, err)
+		}
 	}
-	var refunded int64
+	var stripe []int64
 	refund := func(_ context.Context, _ string, amount int64, _ string) (string, error) {
-		refunded = amount
-		return "re_late", nil
+		stripe = append(stripe, amount)
+		return fmt.Sprintf("re_late_%d", len(stripe)), nil
 	}
-	got, err = w.Svc.Refund(ctx, w.Admin, int64(o.ID), got.WholeRefund("取消后到账，整单退款"), refund)
-	if err != nil || got.Status != order.Refunded || got.RefundedFen != o.TotalFen || refunded != o.TotalFen {
-		t.Fatalf("whole refund: %v %s %d (Stripe %d)", err, got.Status, got.RefundedFen, refunded)
+	got, err = w.Svc.Refund(ctx, w.Admin, int64(o.ID), order.RefundRequest{Reason: "取消后到账：货款",
+		Lines: []order.RefundLine{{LineID: line.ID, Quantity: line.Quantity, AmountFen: line.AmountFen}}}, refund)
+	if err != nil || got.Status != order.Refunded || got.RefundedFen != line.AmountFen {
+		t.Fatalf("the lines back whole: %v %s %d", err, got.Status, got.RefundedFen)
 	}
+	listed(o.ShippingFen)
+	got, err = w.Svc.Refund(ctx, w.Admin, int64(o.ID), got.WholeRefund("取消后到账：运费"), refund)
+	if err != nil || got.Status != order.Refunded || got.RefundedFen != o.TotalFen || fmt.Sprint(stripe) != fmt.Sprint([]int64{line.AmountFen, o.ShippingFen}) {
+		t.Fatalf("then the shipping: %v %s %d (Stripe %v)", err, got.Status, got.RefundedFen, stripe)
+	}
+	listed(0)
 	var entries int
 	w.DB.Pool.QueryRow(ctx, `SELECT count(*) FROM attribution_entries WHERE order_id = $1`, int64(o.ID)).Scan(&entries)
 	if entries != 0 {
 		t.Fatalf("%d ledger entries for an order never sold", entries)
 	}
-	if late, _ := w.Svc.PaidAfterCancelled(ctx, w.Admin); len(late) != 0 {
-		t.Fatalf("still listed after the refund: %+v", late)
+	w.Audit(t)
+}
+
+// TestShippingRefundedAfterTheLines: every line refunded leaves the order
+// refunded, and the shipping it still keeps can be refunded after.
+func TestShippingRefundedAfterTheLines(t *testing.T) {
+	ctx := context.Background()
+	w := ordertest.New(t, order.Config{})
+	w.Lot(t, "100", "2026-09-01", "per_unit", 1000, 1, 1)
+	o, err := w.Place(t, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Svc.ConfirmManual(ctx, w.Admin, int64(o.ID), "REF-1"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := w.Svc.Refund(ctx, w.Admin, int64(o.ID), order.RefundRequest{Reason: "退货",
+		Lines: []order.RefundLine{{LineID: o.Lines[0].ID, Quantity: 2, AmountFen: 7960}}}, nil)
+	if err != nil || got.Status != order.Refunded || got.RefundableShippingFen() != 800 {
+		t.Fatalf("every line: %v %s, shipping left %d", err, got.Status, got.RefundableShippingFen())
+	}
+	got, err = w.Svc.Refund(ctx, w.Admin, int64(o.ID), order.RefundRequest{Reason: "退运费", ShippingFen: 800}, nil)
+	if err != nil || got.Status != order.Refunded || got.RefundedFen != o.TotalFen || got.RefundableFen() != 0 {
+		t.Fatalf("then the shipping: %v %s %d", err, got.Status, got.RefundedFen)
+	}
+	if _, err := w.Svc.Refund(ctx, w.Admin, int64(o.ID), order.RefundRequest{Reason: "再退", ShippingFen: 1}, nil); !errs.Is(err, errs.Conflict) {
+		t.Fatalf("a refund of an order refunded whole: %v", err)
 	}
 	w.Audit(t)
+}
+
+// TestInvoicesLeaveOutRefundedShipping: each cooperative is asked to
+// invoice its goods and the shipping it still keeps. Shipping refunded on an
+// order of two cooperatives is taken from their fees in the order of their
+// ids, so the invoices add up to what the buyer paid and kept.
+func TestInvoicesLeaveOutRefundedShipping(t *testing.T) {
+	ctx := context.Background()
+	w := ordertest.New(t, order.Config{})
+	w.Lot(t, "100", "2026-09-01", "per_unit", 1000, 1, 1)
+	other := secondCooperative(t, w)
+	w.DB.Pool.Exec(ctx, `UPDATE cooperatives SET shipping_flat_fen = 500 WHERE id = $1`, other.coop)
+	o, err := w.Svc.Place(ctx, w.Buyer, order.PlaceRequest{ShippingAddress: ordertest.Addr, PaymentMethod: "manual",
+		Items: []order.Item{{VariantID: ids.ID(w.VariantID), Quantity: 1}, {VariantID: ids.ID(other.variant), Quantity: 1}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.ShippingFen != 1300 || o.TotalFen != 3980+5000+1300 {
+		t.Fatalf("order: shipping %d, total %d", o.ShippingFen, o.TotalFen)
+	}
+	if _, err := w.Svc.ConfirmManual(ctx, w.Admin, int64(o.ID), "REF-1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Svc.Refund(ctx, w.Admin, int64(o.ID), order.RefundRequest{Reason: "运费减免", ShippingFen: 1000}, nil); err != nil {
+		t.Fatal(err)
+	}
+	inv := invoice.NewService(w.DB.Pool)
+	if _, err := inv.Ask(ctx, w.Buyer, int64(o.ID), invoice.RequestInput{Title: "某某单位", Kind: invoice.Normal, Email: "finance@example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	first, second := w.CoopID, other.coop // ids in the order the rule takes them
+	if first > second {
+		t.Fatalf("the fixture's co-op %d was made before %d", first, second)
+	}
+	for coop, want := range map[int64]int64{first: 3980 + 0, second: 5000 + 300} {
+		pending, err := inv.PendingFor(ctx, auth.Actor{UserID: w.Admin.UserID, Roles: []auth.Role{auth.RoleCoopAdmin}, CooperativeID: coop})
+		if err != nil || len(pending) != 1 || pending[0].AmountFen != want {
+			t.Errorf("co-op %d asked to invoice %+v (%v), want %d fen", coop, pending, err, want)
+		}
+	}
 }
