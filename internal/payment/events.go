@@ -40,10 +40,11 @@ const (
 // "succeeded then a late failed" both end paid. If the re-read fails the
 // error is returned (503) and Stripe retries the event later.
 //
-// charge.refunded: refunds made by this service are already in the ledger;
-// the payment's refunds are listed and those without our marker (made in the
-// Stripe dashboard) are handed to the order service, which surfaces each
-// once (outbox topic payment.refunded_externally).
+// charge.refunded, and a refund's later change (charge.refund.updated,
+// refund.updated, refund.failed): the payment's refunds are listed and
+// handed to the order service, which surfaces each made in the Stripe
+// dashboard once (outbox topic payment.refunded_externally) and marks each
+// of ours that Stripe could not pay out (payment.refund_failed).
 func Apply(ctx context.Context, p Provider, orders Orders, ev Event) (Result, error) {
 	switch ev.Type {
 	case EventIntentSucceeded, EventIntentFailed:
@@ -56,7 +57,10 @@ func Apply(ctx context.Context, p Provider, orders Orders, ev Event) (Result, er
 		}
 		return Applied, orders.ApplyStripeEvent(ctx, order.StripeEvent{ID: ev.ID, Type: ev.Type,
 			PaymentIntentID: ev.Intent.ID, Status: cur.Status, AmountFen: cur.AmountFen, Currency: cur.Currency})
-	case EventChargeRefunded:
+	case EventChargeRefunded, EventChargeRefundUpdated, EventRefundUpdated, EventRefundFailed:
+		// A refund's own event (it failed later) is handled as the charge's:
+		// the payment's refunds are listed again and handed over, and the
+		// order service marks ours that failed (order.refundFailed).
 		if ev.Charge == nil {
 			return Ignored, nil
 		}

@@ -155,3 +155,33 @@ func TestApplyChargeRefunded(t *testing.T) {
 		t.Fatalf("refunds %+v", got)
 	}
 }
+
+// TestRefundFailedLaterIsHandedOver: Stripe tells of a refund that failed
+// after it accepted it by the refund's own event (charge.refund.updated,
+// or refund.failed on recent API versions), not by charge.refunded. Each is
+// read and handed to the order service with the payment's refunds listed
+// again, so the order service sees the failure.
+func TestRefundFailedLaterIsHandedOver(t *testing.T) {
+	const secret = "whsec_unit"
+	p, err := payment.NewStripe(payment.StripeConfig{SecretKey: "sk_test_x", WebhookSecret: secret, APIBase: "http://127.0.0.1:1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, typ := range []string{payment.EventChargeRefundUpdated, payment.EventRefundFailed, payment.EventRefundUpdated} {
+		body := []byte(`{"id":"evt_` + typ + `","object":"event","type":"` + typ + `","created":1700000000,
+			"data":{"object":{"id":"re_F","object":"refund","amount":3980,"status":"failed","charge":"ch_1","payment_intent":"pi_1"}}}`)
+		ev, err := p.ParseEvent(body, sign(body, secret, time.Now()))
+		if err != nil || ev.Charge == nil || ev.Charge.PaymentIntentID != "pi_1" || ev.Charge.ID != "ch_1" {
+			t.Fatalf("%s: %+v %v", typ, ev, err)
+		}
+		listed := &fakeProvider{refunds: []payment.RefundInfo{{ID: "re_F", AmountFen: 3980, Status: "failed", Ours: true}}}
+		o := &fakeOrders{}
+		if res, err := payment.Apply(context.Background(), listed, o, ev); err != nil || res != payment.Applied || len(o.refunds) != 1 {
+			t.Fatalf("%s: %s %v %+v", typ, res, err, o.refunds)
+		}
+		if got := o.refunds[0]; got.EventID != "evt_"+typ || got.PaymentIntentID != "pi_1" || len(got.Refunds) != 1 ||
+			got.Refunds[0].Status != "failed" || !got.Refunds[0].Ours {
+			t.Fatalf("%s: handed %+v", typ, got)
+		}
+	}
+}

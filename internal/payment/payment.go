@@ -52,6 +52,12 @@ const (
 	EventIntentSucceeded = "payment_intent.succeeded"
 	EventIntentFailed    = "payment_intent.payment_failed"
 	EventChargeRefunded  = "charge.refunded"
+	// A refund's later change (it failed after Stripe accepted it) comes
+	// as one of these, not as charge.refunded: charge.refund.updated, and
+	// on recent API versions refund.updated and refund.failed.
+	EventChargeRefundUpdated = "charge.refund.updated"
+	EventRefundUpdated       = "refund.updated"
+	EventRefundFailed        = "refund.failed"
 )
 
 // Event is a verified webhook event.
@@ -62,7 +68,8 @@ type Event struct {
 	// Intent is the event's PaymentIntent as it was when the event was
 	// made (payment_intent.* events); its status may be stale.
 	Intent *Intent
-	// Charge is the event's charge (charge.* events).
+	// Charge is the event's charge (charge.* events), or for a refund's
+	// event the charge and payment it refunds.
 	Charge *Charge
 }
 

@@ -224,6 +224,18 @@ func decodeEvent(ev stripe.Event) (Event, error) {
 		if ch.PaymentIntent != nil {
 			out.Charge.PaymentIntentID = ch.PaymentIntent.ID
 		}
+	case EventChargeRefundUpdated, EventRefundUpdated, EventRefundFailed:
+		var r stripe.Refund
+		if err := json.Unmarshal(ev.Data.Raw, &r); err != nil || r.ID == "" {
+			return Event{}, errs.E(errs.Invalid, "the event's refund cannot be read")
+		}
+		out.Charge = &Charge{}
+		if r.Charge != nil {
+			out.Charge.ID = r.Charge.ID
+		}
+		if r.PaymentIntent != nil {
+			out.Charge.PaymentIntentID = r.PaymentIntent.ID
+		}
 	}
 	return out, nil
 }
