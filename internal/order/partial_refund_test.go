@@ -20,15 +20,7 @@ func TestPartialRefundDoesNotStrandTheOrder(t *testing.T) {
 	ctx := context.Background()
 	later := time.Now().Add(30 * 24 * time.Hour) // every period's cutoff has passed
 	setup := func(t *testing.T) (*ordertest.World, order.Order, auth.Actor) {
-		w := ordertest.New(t, order.Config{})
-		w.Lot(t, "100", "2026-09-01", "per_unit", 1000, 1, 1)
-		o, err := w.Place(t, 2)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := w.Svc.ConfirmManual(ctx, w.Admin, int64(o.ID), "REF-1"); err != nil {
-			t.Fatal(err)
-		}
+		w, o := paidTwoBoxes(t)
 		return w, o, auth.Actor{UserID: w.Buyer.UserID, Roles: []auth.Role{auth.RoleCoopAdmin}, CooperativeID: w.CoopID}
 	}
 	refundOne := func(t *testing.T, w *ordertest.World, o order.Order) order.Order {
@@ -148,6 +140,22 @@ func TestPartialRefundDoesNotStrandTheOrder(t *testing.T) {
 			t.Fatalf("confirm receipt: %v %s", err, got.Status)
 		}
 	})
+}
+
+// paidTwoBoxes is a world with an order of two boxes (2 × ¥39.80 and ¥8.00
+// of shipping) paid by bank transfer.
+func paidTwoBoxes(t *testing.T) (*ordertest.World, order.Order) {
+	t.Helper()
+	w := ordertest.New(t, order.Config{})
+	w.Lot(t, "100", "2026-09-01", "per_unit", 1000, 1, 1)
+	o, err := w.Place(t, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Svc.ConfirmManual(context.Background(), w.Admin, int64(o.ID), "REF-1"); err != nil {
+		t.Fatal(err)
+	}
+	return w, o
 }
 
 // secondCooperative adds another approved cooperative with a product, a

@@ -24,15 +24,7 @@ import (
 func TestRefundsReturnTheShippingFee(t *testing.T) {
 	ctx := context.Background()
 	paid := func(t *testing.T) (*ordertest.World, order.Order) {
-		w := ordertest.New(t, order.Config{})
-		w.Lot(t, "100", "2026-09-01", "per_unit", 1000, 1, 1)
-		o, err := w.Place(t, 2) // 2 × 39.80 + 8.00 shipping
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := w.Svc.ConfirmManual(ctx, w.Admin, int64(o.ID), "REF-1"); err != nil {
-			t.Fatal(err)
-		}
+		w, o := paidTwoBoxes(t)
 		if o.ShippingFen != 800 {
 			t.Fatalf("shipping %d, want 800", o.ShippingFen)
 		}
@@ -169,15 +161,7 @@ func TestPaymentAfterExpiryIsRefundedWhole(t *testing.T) {
 // refunded, and the shipping it still keeps can be refunded after.
 func TestShippingRefundedAfterTheLines(t *testing.T) {
 	ctx := context.Background()
-	w := ordertest.New(t, order.Config{})
-	w.Lot(t, "100", "2026-09-01", "per_unit", 1000, 1, 1)
-	o, err := w.Place(t, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.Svc.ConfirmManual(ctx, w.Admin, int64(o.ID), "REF-1"); err != nil {
-		t.Fatal(err)
-	}
+	w, o := paidTwoBoxes(t)
 	got, err := w.Svc.Refund(ctx, w.Admin, int64(o.ID), order.RefundRequest{Reason: "退货",
 		Lines: []order.RefundLine{{LineID: o.Lines[0].ID, Quantity: 2, AmountFen: 7960}}}, nil)
 	if err != nil || got.Status != order.Refunded || got.RefundableShippingFen() != 800 {
