@@ -83,12 +83,18 @@ var (
 	digitRun        = regexp.MustCompile(`[0-9]+`)
 	msgPatterns     = []*regexp.Regexp{regexp.MustCompile(`^column (\S+) appears twice$`)}
 	coopStateReason = regexp.MustCompile(`^cooperative ([0-9]+) is (\w+); only a cooperative that is (\w+) can be (\w+)$`)
+	// stateReason is "the order is shipped and cannot be paid" and the
+	// like: the state word is the catalog's status label.
+	stateReason = regexp.MustCompile(`^the (order|dividend) is ([a-z_]+)((?:;|,|:| and) .+)$`)
+	stateLabel  = map[string]string{"order": "status.", "dividend": "income.status."}
 )
 
 // TrMsg translates a domain message into the page's language: the catalog's
-// "msg.<message>" when it has one; else the message with its numbers as %s
-// ("must be at most %s characters"); else, for "reason: detail", both parts
-// on their own. Messages the catalog lacks stay in English.
+// "msg.<message>" when it has one; else, for a state's refusal ("the order
+// is paid and cannot be shipped"), its pattern with the state's label; else
+// the message with its numbers as %s ("must be at most %s characters");
+// else, for "reason: detail", both parts on their own. Messages the catalog
+// lacks stay in English.
 func TrMsg(p Page, msg string) string {
 	if t := p.exactMsg(msg); t != msg {
 		return t
@@ -99,6 +105,12 @@ func TrMsg(p Page, msg string) string {
 			return fmt.Sprintf(t, m[1], p.T("coop.status."+m[2]), p.T("coop.status."+m[3]), p.T("coop.step."+m[4]))
 		}
 		return msg
+	}
+	if m := stateReason.FindStringSubmatch(msg); m != nil {
+		key := "msg.the " + m[1] + " is %s" + m[3]
+		if t := p.T(key); t != key {
+			return fmt.Sprintf(t, p.T(stateLabel[m[1]]+m[2]))
+		}
 	}
 	for _, re := range msgPatterns {
 		if m := re.FindStringSubmatch(msg); m != nil {

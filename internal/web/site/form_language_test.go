@@ -165,3 +165,28 @@ func TestOrderFormsAnswerInTheUsersLanguage(t *testing.T) {
 	}
 	wantShown(t, "ship without a tracking number", r.Body, "必填，最多 40 个字符")
 }
+
+// TestStateRefusalsNameTheStateInTheUsersLanguage: a refusal because of an
+// order's state ("the order is paid; only unpaid orders can be cancelled")
+// says the state's label in the page's language.
+func TestStateRefusalsNameTheStateInTheUsersLanguage(t *testing.T) {
+	s := webtest.Start(t)
+	w := ordertest.Seed(t, s.DB, order.Config{})
+	w.Lot(t, "100", "2026-09-01", "per_unit", 1000, 1)
+	o, err := w.Place(t, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Svc.ConfirmManual(context.Background(), w.Admin, int64(o.ID), "REF-1"); err != nil {
+		t.Fatal(err)
+	}
+	buyer := s.LoginPage("buyer@example.com", ordertest.Password)
+	page := buyer.Do("GET", fmt.Sprintf("/orders/%d", o.ID), nil)
+	for lang, want := range map[string]string{"zh-CN": "订单状态为“已付款”，只有未付款的订单可以取消", "en": "the order is Paid; only unpaid orders can be cancelled"} {
+		buyer.Header.Set("Accept-Language", lang)
+		r := buyer.Do("POST", fmt.Sprintf("/orders/%d/cancel", o.ID), url.Values{"_csrf": {webtest.CSRFField(page.Body)}})
+		if r.Status != 409 || !strings.Contains(string(r.Body), want) {
+			t.Errorf("%s: %d, want 409 saying %q", lang, r.Status, want)
+		}
+	}
+}
