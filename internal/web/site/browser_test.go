@@ -76,7 +76,10 @@ func TestBrowserShopping(t *testing.T) {
 		shot("2-pavilion"),
 		chromedp.SendKeys(`#q`, "枣", chromedp.ByQuery),
 		chromedp.Submit(`#q`, chromedp.ByQuery),
-		chromedp.WaitVisible(`ul.products`, chromedp.ByQuery),
+		// The pavilion lists products in ul.products too: wait for the
+		// search page's own form, or the old page's list would answer and
+		// vanish under the next step ("No node with given id found").
+		chromedp.WaitVisible(`form.search-full ~ ul.products`, chromedp.ByQuery),
 		chromedp.Text("main", &results, chromedp.ByQuery),
 		shot("3-search"),
 		// A certified jujube product of 洛浦县 (the demo cooperative's).
