@@ -169,8 +169,9 @@ func (s *Service) Ship(ctx context.Context, a auth.Actor, orderID int64, req Shi
 	defer tx.Rollback(ctx)
 	var shipmentID int64
 	var shipped *time.Time
-	err = tx.QueryRow(ctx, `SELECT id, shipped_at FROM shipments WHERE order_id = $1 AND cooperative_id = $2`,
-		orderID, a.CooperativeID).Scan(&shipmentID, &shipped)
+	var holdsGoods bool
+	err = tx.QueryRow(ctx, `SELECT sh.id, sh.shipped_at, `+shipmentHoldsGoods+` FROM shipments sh WHERE sh.order_id = $1 AND sh.cooperative_id = $2`,
+		orderID, a.CooperativeID).Scan(&shipmentID, &shipped, &holdsGoods)
 	if err == pgx.ErrNoRows {
 		return Order{}, errNoOrder // another cooperative's order: reveal nothing
 	}
@@ -182,11 +183,6 @@ func (s *Service) Ship(ctx context.Context, a auth.Actor, orderID int64, req Shi
 	}
 	if shipped != nil {
 		return Order{}, errs.E(errs.Conflict, "this shipment was already sent")
-	}
-	var holdsGoods bool
-	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM order_lines WHERE shipment_id = $1 AND refunded_quantity < quantity)`,
-		shipmentID).Scan(&holdsGoods); err != nil {
-		return Order{}, err
 	}
 	if !holdsGoods {
 		return Order{}, errs.E(errs.Conflict, "every unit of this shipment was refunded: nothing is left to send")
@@ -226,14 +222,16 @@ func (s *Service) Ship(ctx context.Context, a auth.Actor, orderID int64, req Shi
 // from what happened (its shipments, delivered_at), and the next step
 // gives it that step's status; refunded_fen keeps showing the refund.
 const (
+	// shipmentHoldsGoods is whether shipment sh still holds a unit not
+	// refunded: one whose units were all refunded has nothing to send.
+	shipmentHoldsGoods = `EXISTS (SELECT 1 FROM order_lines gl WHERE gl.shipment_id = sh.id AND gl.refunded_quantity < gl.quantity)`
 	// awaitsDelivery is an order o whose buyer may confirm receipt
 	// (Order.AwaitsDelivery): shipped, or partially refunded with every
 	// shipment that still holds goods sent, and not yet delivered. A
 	// shipment whose goods were all refunded has nothing to send.
 	awaitsDelivery = `(o.status = 'shipped' OR o.status = 'partially_refunded' AND o.delivered_at IS NULL
 		AND EXISTS (SELECT 1 FROM shipments s WHERE s.order_id = o.id AND s.shipped_at IS NOT NULL)
-		AND NOT EXISTS (SELECT 1 FROM shipments s JOIN order_lines l ON l.shipment_id = s.id
-			WHERE s.order_id = o.id AND s.shipped_at IS NULL AND l.refunded_quantity < l.quantity))`
+		AND NOT EXISTS (SELECT 1 FROM shipments sh WHERE sh.order_id = o.id AND sh.shipped_at IS NULL AND ` + shipmentHoldsGoods + `))`
 	// awaitsCompletion is an order o delivered and not yet completed.
 	awaitsCompletion = `(o.status = 'delivered' OR o.status = 'partially_refunded' AND o.delivered_at IS NOT NULL
 		AND o.completed_at IS NULL)`

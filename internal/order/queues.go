@@ -59,8 +59,7 @@ const coopShipmentsQuery = `SELECT sh.id, o.id, o.number, o.status, o.paid_at, s
 		o.ship_name || ' ' || o.ship_phone || ' ' || o.ship_province || o.ship_city || o.ship_district || o.ship_detail
 	FROM shipments sh JOIN orders o ON o.id = sh.order_id
 	WHERE sh.cooperative_id = $1 AND o.paid_at IS NOT NULL AND o.status <> 'refunded'
-		AND (sh.shipped_at IS NOT NULL OR EXISTS (SELECT 1 FROM order_lines l
-			WHERE l.shipment_id = sh.id AND l.refunded_quantity < l.quantity))` // nothing to send once every unit was refunded
+		AND (sh.shipped_at IS NOT NULL OR ` + shipmentHoldsGoods + `)`
 
 // CoopShipments lists the cooperative's shipments of paid orders: those to
 // send first, then recently sent ones.
