@@ -123,12 +123,9 @@ func (s *Service) ConfirmManual(ctx context.Context, a auth.Actor, orderID int64
 	if !a.IsAdmin() {
 		return Order{}, errs.E(errs.Forbidden, "only a platform administrator confirms payments")
 	}
-	reference = strings.TrimSpace(reference)
-	if msg := text.CheckBidi(reference); msg != "" {
-		return Order{}, errs.Validation("the confirmation is not valid", map[string]string{"reference": msg})
-	}
-	if reference == "" || len(reference) > 64 || !textenc.Clean(reference, false) {
-		return Order{}, errs.Validation("the confirmation is not valid", map[string]string{"reference": "is required (the bank's transfer reference, at most 64 characters)"})
+	reference, problem := transferReference(reference)
+	if problem != "" {
+		return Order{}, errs.Validation("the confirmation is not valid", map[string]string{"reference": problem})
 	}
 	now := s.cfg.Clock.Now()
 	b := &pgx.Batch{}
@@ -154,6 +151,20 @@ func (s *Service) ConfirmManual(ctx context.Context, a auth.Actor, orderID int64
 		return Order{}, err
 	}
 	return *answer, nil
+}
+
+// transferReference trims a bank transfer's reference as an admin typed it
+// and says what is wrong with it, if anything: a payment's confirmation and
+// a failed refund's return both name the transfer by it.
+func transferReference(typed string) (reference, problem string) {
+	reference = strings.TrimSpace(typed)
+	if msg := text.CheckBidi(reference); msg != "" {
+		return reference, msg
+	}
+	if reference == "" || len(reference) > 64 || !textenc.Clean(reference, false) {
+		return reference, "is required (the bank's transfer reference, at most 64 characters)"
+	}
+	return reference, ""
 }
 
 // StripeEvent is a verified Stripe event about a PaymentIntent.

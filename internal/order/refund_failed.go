@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -12,7 +11,6 @@ import (
 	"github.com/fupinmarket/market/internal/auth"
 	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/platform/ids"
-	"github.com/fupinmarket/market/internal/platform/text"
 )
 
 // A recorded Stripe refund can fail afterwards (a closed card, a refused
@@ -72,9 +70,9 @@ func (s *Service) MarkRefundReturned(ctx context.Context, a auth.Actor, refundID
 	if !a.IsAdmin() {
 		return errs.E(errs.Forbidden, "only a platform administrator records payments")
 	}
-	reference = strings.TrimSpace(reference)
-	if msg := text.Problem(reference, false); reference == "" || len(reference) > 64 || msg != "" {
-		return errs.Validation("the return is not valid", map[string]string{"reference": "is required (the bank's transfer reference, at most 64 characters)"})
+	reference, problem := transferReference(reference)
+	if problem != "" {
+		return errs.Validation("the return is not valid", map[string]string{"reference": problem})
 	}
 	const q = `UPDATE refunds SET returned_at = $2, returned_reference = $3, returned_by = $4
 		WHERE id = $1 AND failed_at IS NOT NULL AND returned_at IS NULL`
