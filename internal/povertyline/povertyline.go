@@ -39,6 +39,7 @@ var provinceCode = regexp.MustCompile(`^[0-9]{2}0000$`)
 // far from overflowing.
 const (
 	FirstYear, LastYear = 2000, 2100
+	YearRule            = "must be between 2000 and 2100" // FirstYear and LastYear, said
 	MaxLineFen          = 100_000_000
 )
 
@@ -96,7 +97,7 @@ func (s *Store) Set(ctx context.Context, actor auth.Actor, l Line) (Line, error)
 		f.Add("province_code", "must be a 6-digit province code such as 650000")
 	}
 	if l.Year < FirstYear || l.Year > LastYear {
-		f.Add("year", "must be between 2000 and 2100")
+		f.Add("year", YearRule)
 	}
 	if l.PovertyLineFen <= 0 || l.PovertyLineFen > MaxLineFen {
 		f.Add("poverty_line_fen", "must be positive and at most ¥1,000,000")

@@ -15,7 +15,7 @@ import (
 func lineYear(c *fiber.Ctx) (string, int, error) {
 	year, err := strconv.Atoi(c.Params("year"))
 	if err != nil || year < povertyline.FirstYear || year > povertyline.LastYear {
-		return "", 0, &errs.Error{Kind: errs.Invalid, Message: "invalid year", Fields: map[string]string{"year": "must be between 2000 and 2100"}}
+		return "", 0, &errs.Error{Kind: errs.Invalid, Message: "invalid year", Fields: map[string]string{"year": povertyline.YearRule}}
 	}
 	return strings.TrimSpace(c.Params("province")), year, nil
 }
