@@ -92,3 +92,27 @@ func (s *Service) CoopShipment(ctx context.Context, a auth.Actor, orderID int64)
 	}
 	return sh, err
 }
+
+// PaidAfterCancel is an order whose payment arrived after it was cancelled
+// (it expired meanwhile): its stock went back, so the whole payment must.
+type PaidAfterCancel struct {
+	OrderID     ids.ID `json:"order_id"`
+	OrderNumber string `json:"order_number"`
+	LeftFen     int64  `json:"left_fen"` // what is not refunded yet
+	Reference   string `json:"reference"`
+}
+
+// PaidAfterCancelled lists, for a platform administrator, the orders paid
+// after they were cancelled that are not refunded whole yet.
+func (s *Service) PaidAfterCancelled(ctx context.Context, a auth.Actor) ([]PaidAfterCancel, error) {
+	if !a.IsAdmin() {
+		return nil, errs.E(errs.Forbidden, "only a platform administrator sees payments")
+	}
+	const q = `SELECT id, number, total_fen - refunded_fen, payment_reference FROM orders
+		WHERE payment_status = 'succeeded' AND paid_at IS NULL AND refunded_fen < total_fen ORDER BY updated_at LIMIT 200`
+	rows, err := s.db.Query(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[PaidAfterCancel])
+}
