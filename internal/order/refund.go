@@ -183,16 +183,21 @@ func checkRefund(o Order, req *RefundRequest) (int64, error) {
 	for i, rl := range req.Lines {
 		l, ok := byID[rl.LineID]
 		field := fmt.Sprintf("lines[%d]", i)
+		leftQty, leftFen := l.Quantity-l.RefundedQuantity, l.AmountFen-l.RefundedFen
 		switch {
 		case !ok || seen[rl.LineID]:
 			f.Add(field+".line_id", "is not a line of this order (or is named twice)")
-		case rl.Quantity < 0 || rl.Quantity > l.Quantity-l.RefundedQuantity:
-			f.Add(field+".quantity", fmt.Sprintf("must be between 0 and %d", l.Quantity-l.RefundedQuantity))
-		case rl.AmountFen < 0 || rl.AmountFen > l.AmountFen-l.RefundedFen:
-			f.Add(field+".amount_fen", fmt.Sprintf("must be between 0 and %d", l.AmountFen-l.RefundedFen))
+		case rl.Quantity < 0 || rl.Quantity > leftQty:
+			f.Add(field+".quantity", fmt.Sprintf("must be between 0 and %d", leftQty))
+		case rl.AmountFen < 0 || rl.AmountFen > leftFen:
+			f.Add(field+".amount_fen", fmt.Sprintf("must be between 0 and %d", leftFen))
 		case rl.AmountFen == 0 && rl.Quantity == 0:
 			f.Add(field, "refunds nothing")
-		case rl.Quantity == l.Quantity-l.RefundedQuantity && rl.AmountFen != l.AmountFen-l.RefundedFen:
+		case neverSold(o) && (rl.Quantity != leftQty || rl.AmountFen != leftFen):
+			// Its stock went back at expiry: a line kept in part would be a
+			// sale that never happened.
+			f.Add(field, "an order paid after it was cancelled gives each line back whole")
+		case rl.Quantity == leftQty && rl.AmountFen != leftFen:
 			f.Add(field+".amount_fen", "must refund the whole remaining amount when every unit is returned")
 		}
 		seen[rl.LineID] = true
@@ -201,15 +206,6 @@ func checkRefund(o Order, req *RefundRequest) (int64, error) {
 	total += req.ShippingFen
 	if len(f) == 0 && total <= 0 {
 		f.Add("lines", "a refund must return some money")
-	}
-	if neverSold(o) {
-		// Its stock went back at expiry: a line kept in part would be a
-		// sale that never happened.
-		for i, rl := range req.Lines {
-			if l, ok := byID[rl.LineID]; ok && (rl.Quantity != l.Quantity-l.RefundedQuantity || rl.AmountFen != l.AmountFen-l.RefundedFen) {
-				f.Add(fmt.Sprintf("lines[%d]", i), "an order paid after it was cancelled gives each line back whole")
-			}
-		}
 	}
 	if err := f.Err("the refund is not valid"); err != nil {
 		return 0, err
