@@ -49,8 +49,9 @@ var i6Checks = []struct{ name, q string }{
 		WHERE (w.a, w.op, w.w, w.s, w.p, w.r, w.m, w.cp, w.cm) IS DISTINCT FROM
 			(v.attributed_fen, v.operating_fen, v.wage_fen, v.asset_fen, v.paid_out_fen, v.households_reached,
 				v.members_reached, v.crossed_poverty, v.crossed_monitoring)
-			AND NOT (w.village_code IS NULL AND v.attributed_fen = 0 AND v.operating_fen = 0 AND v.wage_fen = 0
-				AND v.asset_fen = 0 AND v.paid_out_fen = 0 AND v.households_reached = 0) LIMIT 50`},
+			AND NOT (w.village_code IS NULL AND (v.attributed_fen, v.operating_fen, v.wage_fen, v.asset_fen, v.paid_out_fen,
+				v.households_reached, v.members_reached, v.crossed_poverty, v.crossed_monitoring) = (0, 0, 0, 0, 0, 0, 0, 0, 0))
+		LIMIT 50`},
 	{"village-month rollup", `
 		WITH want AS (
 			SELECT i.village_code, date_trunc('month', e.at AT TIME ZONE 'Asia/Shanghai')::date AS month,

@@ -140,11 +140,22 @@ func grants(tables map[string]bool) []string {
 	if tables["refunds"] {
 		out = append(out, refundFailureGrant)
 	}
-	// The service calls the rollup and ledger functions; nothing else of
-	// PUBLIC's default EXECUTE matters here, as every other function is a
-	// trigger's.
-	return append(out, "GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO "+r)
+	// The service calls the ledger's and the rollups' functions, which
+	// check what they are given; the owner's own helpers are the owner's
+	// alone (ownerOnly).
+	return append(out, "GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO "+r, revokeOwnerOnly)
 }
+
+// revokeOwnerOnly takes from the service's role the functions that only the
+// owner's functions call: bump_village adds whatever deltas it is given to a
+// village's figures (migration 00620 makes it run with its caller's rights
+// and takes it from PUBLIC). Guarded, as the role is granted on schemas of
+// every version.
+const revokeOwnerOnly = `DO $$ BEGIN
+	IF to_regprocedure('bump_village(bigint, text, integer, bigint, bigint, bigint, bigint)') IS NOT NULL THEN
+		REVOKE EXECUTE ON FUNCTION bump_village(bigint, text, integer, bigint, bigint, bigint, bigint) FROM ` + AppRole + `;
+	END IF;
+END $$`
 
 func present(names []string, tables map[string]bool) string {
 	var out []string
