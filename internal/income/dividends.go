@@ -191,7 +191,7 @@ func (s *Service) settle(ctx context.Context, a auth.Actor, coopID, dividendID i
 		// append_dividend (migration 00530) checks the split against the
 		// total and the members, and appends one entry per household.
 		if _, err := tx.Exec(ctx, `SELECT append_dividend($1)`, id); err != nil {
-			return Dividend{}, refused(err)
+			return Dividend{}, refused(err, dividendMemberLeft)
 		}
 		if err := s.feed.DividendTx(ctx, tx, id); err != nil {
 			return Dividend{}, err

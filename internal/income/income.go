@@ -15,6 +15,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -80,13 +81,29 @@ func members(ctx context.Context, db querier, coopID int64, households []int64) 
 	return out, err
 }
 
+// Refusals of the ledger's functions that a user can meet: a household
+// left the cooperative between a dividend's declaration and its
+// confirmation (or, rarely, while wages were recorded).
+const (
+	dividendMemberLeft = "a household of the split has left the cooperative since the dividend was declared; discard it and declare it again"
+	wageMemberLeft     = "a household of these wages has left the cooperative meanwhile; check the members and record the wages again"
+)
+
 // refused turns the ledger functions' refusals (check_violation) into a
-// conflict: the state changed under the request (a member left, a dividend
-// was confirmed twice).
-func refused(err error) error {
+// conflict: the state changed under the request. A member who left is said
+// in the user's words (memberLeft); any other refusal keeps the function's
+// message without its name.
+func refused(err error, memberLeft string) error {
 	var pg *pgconn.PgError
-	if errors.As(err, &pg) && pg.Code == "23514" {
-		return errs.E(errs.Conflict, "%s", pg.Message)
+	if !errors.As(err, &pg) || pg.Code != "23514" {
+		return err
 	}
-	return err
+	if strings.Contains(pg.Message, "is not a member of cooperative") {
+		return errs.E(errs.Conflict, "%s", memberLeft)
+	}
+	_, msg, found := strings.Cut(pg.Message, ": ")
+	if !found {
+		msg = pg.Message
+	}
+	return errs.E(errs.Conflict, "%s", msg)
 }

@@ -292,7 +292,7 @@ func insertWages(ctx context.Context, tx pgx.Tx, a auth.Actor, coopID int64, lis
 	// ledger itself.
 	if _, err := tx.Exec(ctx, `SELECT append_wages($1::bigint[], $2, $3::bigint[], $4::bigint[])`,
 		recorded, coopID, hh, amount); err != nil {
-		return nil, refused(err)
+		return nil, refused(err, wageMemberLeft)
 	}
 	return recorded, nil
 }

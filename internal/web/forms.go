@@ -81,6 +81,7 @@ func AddFormErrors(p Page, dst map[string]string, err error, kinds ...errs.Kind)
 
 var (
 	digitRun        = regexp.MustCompile(`[0-9]+`)
+	numberRun       = regexp.MustCompile(`[0-9]+(?:\.[0-9]+)?`) // a quantity such as 90.5 is one argument
 	msgPatterns     = []*regexp.Regexp{regexp.MustCompile(`^column (\S+) appears twice$`)}
 	coopStateReason = regexp.MustCompile(`^cooperative ([0-9]+) is (\w+); only a cooperative that is (\w+) can be (\w+)$`)
 	// stateReason is "the order is shipped and cannot be paid" and the
@@ -92,7 +93,8 @@ var (
 // TrMsg translates a domain message into the page's language: the catalog's
 // "msg.<message>" when it has one; else, for a state's refusal ("the order
 // is paid and cannot be shipped"), its pattern with the state's label; else
-// the message with its numbers as %s ("must be at most %s characters");
+// the message with its numbers as %s ("must be at most %s characters"; a
+// decimal such as 90.5 counts as one number when the digits alone do not match);
 // else, for "reason: detail", both parts on their own. Messages the catalog
 // lacks stay in English.
 func TrMsg(p Page, msg string) string {
@@ -120,14 +122,9 @@ func TrMsg(p Page, msg string) string {
 			}
 		}
 	}
-	if nums := digitRun.FindAllString(msg, -1); len(nums) > 0 {
-		tmpl := digitRun.ReplaceAllString(msg, "%s")
-		if t := p.exactMsg(tmpl); t != tmpl {
-			args := make([]any, len(nums))
-			for i, n := range nums {
-				args[i] = n
-			}
-			return fmt.Sprintf(t, args...)
+	for _, numbers := range []*regexp.Regexp{digitRun, numberRun} {
+		if t, ok := p.withNumbers(msg, numbers); ok {
+			return t
 		}
 	}
 	if head, detail, ok := strings.Cut(msg, ": "); ok {
@@ -140,6 +137,25 @@ func TrMsg(p Page, msg string) string {
 		}
 	}
 	return msg
+}
+
+// withNumbers translates msg by its catalog entry with every number (as
+// numbers finds them) in it a %s.
+func (p Page) withNumbers(msg string, numbers *regexp.Regexp) (string, bool) {
+	nums := numbers.FindAllString(msg, -1)
+	if len(nums) == 0 {
+		return msg, false
+	}
+	tmpl := numbers.ReplaceAllString(msg, "%s")
+	t := p.exactMsg(tmpl)
+	if t == tmpl {
+		return msg, false
+	}
+	args := make([]any, len(nums))
+	for i, n := range nums {
+		args[i] = n
+	}
+	return fmt.Sprintf(t, args...), true
 }
 
 // FieldView is what the "field" template of a form needs.

@@ -167,6 +167,8 @@ type CartView struct {
 	Groups      []CartGroup `json:"groups"`
 	ShippingFen int64       `json:"shipping_fen"`
 	GrandFen    int64       `json:"grand_total_fen"` // goods and shipping
+	// Errors are the quantity forms' refusals, by variant id (pages only).
+	Errors map[string]string `json:"-"`
 }
 
 // CartGroup is one cooperative's part of a cart: shipped together, with

@@ -1,10 +1,13 @@
 package shop
 
 import (
+	"errors"
 	"strconv"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/platform/ids"
 	"github.com/fupinmarket/market/internal/web"
 )
@@ -45,15 +48,33 @@ func (s handlers) cartAdd(c *fiber.Ctx) error {
 	return c.Redirect("/cart", fiber.StatusSeeOther)
 }
 
-// cartUpdate is the cart page's quantity form (0 removes).
+// cartUpdate is the cart page's quantity form (0 removes). A quantity box
+// left empty, or not a number the cart takes, is said beside its line.
 func (s handlers) cartUpdate(c *fiber.Ctx) error {
 	id, ok := ids.Parse(c.FormValue("variant_id"))
-	qty, err := strconv.Atoi(c.FormValue("quantity"))
-	if !ok || err != nil {
+	if !ok {
 		return fiber.ErrBadRequest
 	}
-	if err := s.Carts.Set(web.Ctx(c), s.CartOwner(c, true), int64(id), qty); err != nil {
-		return err
+	qty, err := strconv.Atoi(strings.TrimSpace(c.FormValue("quantity")))
+	if err != nil {
+		qty = -1 // refused by Set, with the cart's own rule
 	}
-	return c.Redirect("/cart", fiber.StatusSeeOther)
+	err = s.Carts.Set(web.Ctx(c), s.CartOwner(c, true), int64(id), qty)
+	var e *errs.Error
+	switch {
+	case err == nil:
+		return c.Redirect("/cart", fiber.StatusSeeOther)
+	case errors.As(err, &e) && e.Kind == errs.Invalid && e.Fields["quantity"] != "":
+		v, verr := s.Cart(c)
+		if verr != nil {
+			return verr
+		}
+		v.Errors = map[string]string{id.String(): e.Fields["quantity"]}
+		p := s.Page(c, "")
+		p.Title = p.T("cart.title")
+		p.Data = v
+		c.Status(fiber.StatusBadRequest)
+		return s.HTML(c, "shop/cart", p)
+	}
+	return err
 }
