@@ -123,13 +123,14 @@ func (s handlers) saveProduct(c *fiber.Ctx) error {
 	vid, sku, name, price, qty := args.PeekMulti("variant_id"), args.PeekMulti("sku"), args.PeekMulti("variant_name"),
 		args.PeekMulti("price"), args.PeekMulti("base_qty")
 	var variants []catalog.VariantInput
+	// The form's own errors are keyed by the editor's row i, where the page
+	// shows them; the domain's, by the sent variant, go through rowKey.
 	for i := range sku {
 		row := VariantRow{SKU: string(sku[i]), Name: formAt(name, i), Price: formAt(price, i), BaseQty: formAt(qty, i), ID: formAt(vid, i)}
 		f.Variants = append(f.Variants, row)
 		if strings.TrimSpace(row.SKU+row.Name+row.Price+row.BaseQty) == "" {
 			continue // an unused blank row
 		}
-		n := len(variants)
 		v := catalog.VariantInput{SKU: row.SKU, Name: row.Name}
 		if row.ID != "" {
 			if x, ok := ids.Parse(row.ID); ok {
@@ -138,12 +139,12 @@ func (s handlers) saveProduct(c *fiber.Ctx) error {
 		}
 		fen, err := parseCents(row.Price)
 		if err != nil {
-			f.Errors[fmt.Sprintf("variants[%d].price_fen", n)] = "must be an amount in yuan such as 12.80"
+			f.Errors[fmt.Sprintf("variants[%d].price_fen", i)] = "must be an amount in yuan such as 12.80"
 			fen = 1
 		}
 		v.PriceFen = fen
 		if q, err := catalog.ParseQty(row.BaseQty); err != nil {
-			f.Errors[fmt.Sprintf("variants[%d].base_qty", n)] = "must be a number with at most three decimals"
+			f.Errors[fmt.Sprintf("variants[%d].base_qty", i)] = "must be a number with at most three decimals"
 			v.BaseQty = 1
 		} else {
 			v.BaseQty = q
