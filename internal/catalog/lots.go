@@ -17,6 +17,27 @@ import (
 // TracePath is the public page a lot's QR code points at.
 func TracePath(code string) string { return "/trace/" + code }
 
+// baseUnitFixedReason is why a product's base unit stays as it is.
+const baseUnitFixedReason = "cannot change once lots are recorded in it"
+
+// baseUnitFixed reports whether changing product id's base unit from old to
+// next is to be refused: its lots, their contributions, trace pages and
+// per-unit income rules are counted in the old unit, and would silently
+// read 100.5 g where 100.5 kg were received. The caller holds the product's
+// row lock (ownedProduct), which CreateLot takes too, so no lot appears
+// between this check and the update.
+func baseUnitFixed(ctx context.Context, tx pgx.Tx, id int64, old, next string) (bool, error) {
+	if next == old {
+		return false, nil
+	}
+	const q = `SELECT EXISTS (SELECT 1 FROM lots WHERE product_id = $1)`
+	var has bool
+	if err := tx.QueryRow(ctx, q, id).Scan(&has); err != nil {
+		return false, fmt.Errorf("check lots: %w", err)
+	}
+	return has, nil
+}
+
 // CreateLot records a lot of a product of the actor's cooperative with the
 // member households' contributions, and gives it a trace code.
 func (s *Service) CreateLot(ctx context.Context, a auth.Actor, productID int64, in LotInput) (Lot, error) {

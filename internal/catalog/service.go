@@ -302,8 +302,19 @@ func (s *Service) UpdateProduct(ctx context.Context, a auth.Actor, id int64, p P
 			}
 		}
 	}
+	unitFixed, err := baseUnitFixed(ctx, tx, id, row.BaseUnit, in.BaseUnit)
+	if err != nil {
+		return Product{}, err
+	}
 	if len(f) > 0 {
+		if _, ok := f["base_unit"]; unitFixed && !ok {
+			f["base_unit"] = baseUnitFixedReason
+		}
 		return Product{}, errs.Validation("the product is not valid", f)
+	}
+	if unitFixed {
+		return Product{}, &errs.Error{Kind: errs.Conflict, Message: "the base unit cannot change once lots are recorded in it",
+			Fields: map[string]string{"base_unit": baseUnitFixedReason}}
 	}
 	const q = `UPDATE products SET title = $2, description = $3, category = $4, base_unit = $5, status = $6,
 			min_price_fen = $7, search_text = $8, search_grams = $9, title_ug = $10, title_en = $11,

@@ -166,8 +166,10 @@ func (s handlers) saveProduct(c *fiber.Ctx) error {
 				TitleUg: &f.TitleUg, TitleEn: &f.TitleEn, DescriptionUg: &f.DescriptionUg, DescriptionEn: &f.DescriptionEn})
 		}
 	}
+	// A refusal that names fields (invalid input; a base unit the product's
+	// lots fix) shows next to them; any other goes to the error page.
 	var e *errs.Error
-	if err != nil && (!errors.As(err, &e) || e.Kind != errs.Invalid) {
+	if err != nil && (!errors.As(err, &e) || !(e.Kind == errs.Invalid || e.Kind == errs.Conflict && len(e.Fields) > 0)) {
 		return err
 	}
 	if e != nil {
@@ -183,7 +185,13 @@ func (s handlers) saveProduct(c *fiber.Ctx) error {
 				existing = &p
 			}
 		}
-		return s.renderProductForm(c, f, existing)
+		if err := s.renderProductForm(c, f, existing); err != nil {
+			return err
+		}
+		if e != nil && e.Kind == errs.Conflict {
+			c.Status(fiber.StatusConflict)
+		}
+		return nil
 	}
 	return c.Redirect("/coop/products/"+prod.ID.String()+"?saved=1", fiber.StatusSeeOther)
 }
