@@ -33,7 +33,12 @@ func (s *Service) SetMembers(ctx context.Context, actor auth.Actor, id ids.ID, m
 	if len(members) > MaxMembers {
 		return nil, errs.Validation("too many members", map[string]string{"household_ids": fmt.Sprintf("at most %d", MaxMembers)})
 	}
-	today := time.Now()
+	// A join date is a day of the clock's zone (Beijing). Compared with
+	// the instant now, a date read as midnight UTC (08:00 in Beijing) was
+	// "after today" from 00:00 to 08:00 there, and today was refused; so
+	// both are dates, at midnight UTC.
+	y, mo, d := s.clock.Now().Date()
+	today := time.Date(y, mo, d, 0, 0, 0, 0, time.UTC)
 	seen := map[ids.ID]bool{}
 	hh := []int64{} // never NULL: an empty list removes every member
 	joined := []pgtype.Date{}
@@ -41,7 +46,7 @@ func (s *Service) SetMembers(ctx context.Context, actor auth.Actor, id ids.ID, m
 		if m.HouseholdID <= 0 {
 			return nil, errs.Validation("invalid members", map[string]string{"household_ids": "ids must be positive"})
 		}
-		if !m.JoinedOn.IsZero() && (m.JoinedOn.After(today) || m.JoinedOn.Year() < 2000) {
+		if !m.JoinedOn.IsZero() && (dateOf(m.JoinedOn).After(today) || m.JoinedOn.Year() < 2000) {
 			return nil, errs.Validation("invalid members", map[string]string{"joined_on": "must be a date from 2000 to today"})
 		}
 		if seen[m.HouseholdID] {
@@ -92,9 +97,9 @@ func (s *Service) SetMembers(ctx context.Context, actor auth.Actor, id ids.ID, m
 		return nil, fmt.Errorf("set members: %w", err)
 	}
 	const add = `INSERT INTO cooperative_members (cooperative_id, household_id, joined_on)
-		SELECT $1, x.id, coalesce(x.joined, current_date) FROM unnest($2::bigint[], $3::date[]) AS x(id, joined)
+		SELECT $1, x.id, coalesce(x.joined, $4) FROM unnest($2::bigint[], $3::date[]) AS x(id, joined)
 		ON CONFLICT (cooperative_id, household_id) DO NOTHING`
-	if _, err := tx.Exec(ctx, add, id, hh, joined); err != nil {
+	if _, err := tx.Exec(ctx, add, id, hh, joined, pgtype.Date{Time: today, Valid: true}); err != nil {
 		return nil, fmt.Errorf("set members: %w", err)
 	}
 	out, err := listMembers(ctx, tx, id)
@@ -105,6 +110,13 @@ func (s *Service) SetMembers(ctx context.Context, actor auth.Actor, id ids.ID, m
 		return nil, fmt.Errorf("set members: %w", err)
 	}
 	return out, nil
+}
+
+// dateOf is t's calendar date (in t's own zone, the date stored for it) at
+// midnight UTC.
+func dateOf(t time.Time) time.Time {
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
 // ListMembers returns the member households of cooperative id by household

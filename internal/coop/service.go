@@ -16,6 +16,7 @@ import (
 
 	"github.com/fupinmarket/market/internal/auth"
 	"github.com/fupinmarket/market/internal/idcheck"
+	"github.com/fupinmarket/market/internal/platform/clock"
 	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/platform/ids"
 	"github.com/fupinmarket/market/internal/platform/text"
@@ -23,10 +24,16 @@ import (
 )
 
 // Service runs the cooperative use cases. It is safe for concurrent use.
-type Service struct{ db *pgxpool.Pool }
+type Service struct {
+	db    *pgxpool.Pool
+	clock clock.Clock // members' join dates are days of its zone
+}
 
 // NewService returns a Service on db.
 func NewService(db *pgxpool.Pool) *Service { return &Service{db: db} }
+
+// SetClock sets the clock (the configured zone; tests pin the time).
+func (s *Service) SetClock(c clock.Clock) { s.clock = c }
 
 // Apply registers a cooperative in state applied for a signed-in user. The
 // credit code must pass GB 32100 and be new; the county must be a county.

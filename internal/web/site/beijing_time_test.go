@@ -74,6 +74,25 @@ func TestBeijingTime(t *testing.T) {
 			t.Fatalf("payout dated tomorrow: %d %s", r.Status, r.Body)
 		}
 	})
+
+	t.Run("a member who joined today is accepted", func(t *testing.T) {
+		s.CreateUser("members@coop.test", ordertest.Password, auth.Grant{Role: auth.RoleCoopAdmin, CooperativeID: w.CoopID})
+		coop, _ := s.Login("members@coop.test", ordertest.Password)
+		path := fmt.Sprintf("/api/v1/cooperatives/%d/members", w.CoopID)
+		members := func(joined string) map[string]any {
+			var ms []map[string]any
+			for _, h := range w.Households {
+				ms = append(ms, map[string]any{"household_id": fmt.Sprint(h), "joined_on": joined})
+			}
+			return map[string]any{"members": ms}
+		}
+		if r := coop.Do("PUT", path, members("2026-12-04")); r.Status != 200 {
+			t.Fatalf("members who joined on the Beijing day: %d %s", r.Status, r.Body)
+		}
+		if r := coop.Do("PUT", path, members("2026-12-05")); r.Status != 422 || !strings.Contains(string(r.Body), "joined_on") {
+			t.Fatalf("members who join tomorrow: %d %s", r.Status, r.Body)
+		}
+	})
 }
 
 // TestReportTodayIsTheBeijingDay: at 01:00 on New Year's Day in Beijing

@@ -122,6 +122,7 @@ func NewServices(cfg config.Config, db *pgxpool.Pool, rdb redis.UniversalClient,
 	svc.Catalog.UseReplica(p.Reads, p.Direct)
 	svc.Reports.UseReplica(p.Reads)
 	svc.Households.SetClock(clk)
+	svc.Coops.SetClock(clk)
 	if svc.Payments, err = paymentProvider(cfg, log); err != nil {
 		return nil, err
 	}
