@@ -63,6 +63,22 @@ var i6Checks = []struct{ name, q string }{
 		WHERE (w.a, w.op, w.w, w.s) IS DISTINCT FROM (m.attributed_fen, m.operating_fen, m.wage_fen, m.asset_fen)
 			AND NOT (w.a IS NULL AND m.attributed_fen = 0 AND m.operating_fen = 0 AND m.wage_fen = 0 AND m.asset_fen = 0)
 		LIMIT 50`},
+	// The dashboard's top products: a lot's entries under the village its
+	// household's year is filed under (household_year_income), as
+	// apply_pending_rollups and the rebuild file them, not the entry's own
+	// village.
+	{"village-product rollup", `
+		WITH want AS (
+			SELECT i.village_code, i.year, l.product_id, sum(e.amount_fen)::bigint AS a
+			FROM ` + settledEntries + `e JOIN household_year_income i ON i.household_id = e.household_id AND i.year = report_year(e.at)
+				JOIN lots l ON l.id = e.lot_id
+			GROUP BY 1, 2, 3)
+		SELECT 'village ' || coalesce(w.village_code, p.village_code) || ' year ' || coalesce(w.year, p.year)
+			|| ' product ' || coalesce(w.product_id, p.product_id)
+		FROM want w FULL JOIN village_product_rollup p
+			ON p.village_code = w.village_code AND p.year = w.year AND p.product_id = w.product_id
+		WHERE w.a IS DISTINCT FROM p.attributed_fen AND NOT (w.a IS NULL AND p.attributed_fen = 0)
+		LIMIT 50`},
 	{"cooperative balances", `
 		WITH raw AS (
 			SELECT cooperative_id, household_id, sum(amount_fen) AS a, sum(op) AS op, sum(wage) AS w, sum(asset) AS s,

@@ -164,3 +164,25 @@ func TestAuditFindsAStuckQueue(t *testing.T) {
 		t.Fatalf("audit: %v", v)
 	}
 }
+
+// TestAuditSeesAProductRollupThatLeftTheLedger: the dashboard's top
+// products read village_product_rollup, so I6 holds it to the ledger like
+// the other rollups, and names the village, year and product.
+func TestAuditSeesAProductRollupThatLeftTheLedger(t *testing.T) {
+	w := ordertest.New(t, order.Config{})
+	ctx := context.Background()
+	w.Lot(t, "100", "2026-09-01", "per_unit", 1000, 1)
+	payOrders(t, w, 1)
+	if err := attribution.ApplyPending(ctx, w.DB.Pool); err != nil {
+		t.Fatal(err)
+	}
+	w.Audit(t)
+	ordertest.Exec(t, w.DB, `UPDATE village_product_rollup SET attributed_fen = attributed_fen + 1000000 RETURNING 1::bigint`)
+	v, err := attribution.Audit(ctx, w.DB.Pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(v) != 1 || v[0].Invariant != "I6" || !strings.Contains(v[0].Detail, "village-product rollup differs from the ledger at village ") {
+		t.Fatalf("audit with a product rollup ¥10,000 above the ledger: %v", v)
+	}
+}
