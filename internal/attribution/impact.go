@@ -26,12 +26,19 @@ type Impact struct {
 	Counties   []CountyImpact `json:"counties"`
 }
 
-// OrderImpact sums the order's ledger (net of refunds) by county.
+// OrderImpact sums the order's ledger (net of refunds) by county. A
+// household is netted over all its entries before it counts: an entry keeps
+// the village the household had when it was written, so a refund after a
+// move lies in another village than the sale it takes back, and netting
+// per village would count the sale and drop the refund. A household with
+// something left is placed in the village of its first entry for the order
+// (a sale: where it lived when the order was paid), so the amount is the
+// ledger's net and each household is counted once.
 func OrderImpact(ctx context.Context, db *pgxpool.Pool, orderID int64) (Impact, error) {
 	const q = `WITH net AS (
-			SELECT household_id, village_code, sum(amount_fen) AS amount
+			SELECT household_id, (array_agg(village_code ORDER BY id))[1] AS village_code, sum(amount_fen) AS amount
 			FROM attribution_entries WHERE order_id = $1
-			GROUP BY household_id, village_code HAVING sum(amount_fen) > 0)
+			GROUP BY household_id HAVING sum(amount_fen) > 0)
 		SELECT r.code, r.name, sum(n.amount)::bigint, count(DISTINCT n.household_id)::int, count(DISTINCT n.village_code)::int
 		FROM net n JOIN regions r ON r.code = substr(n.village_code, 1, 6)
 		GROUP BY r.code, r.name ORDER BY sum(n.amount) DESC, r.code`
