@@ -66,6 +66,10 @@ func (s *Service) canRead(ctx context.Context, a auth.Actor, coopID int64) error
 	return err
 }
 
+// msgNotMember is the one answer for a household the cooperative may not
+// pay a wage to, whether it is another's or does not exist at all.
+const msgNotMember = "is not a member household of the cooperative"
+
 // members returns which of the households are members of the cooperative.
 func members(ctx context.Context, db querier, coopID int64, households []int64) (map[int64]bool, error) {
 	const q = `SELECT household_id FROM cooperative_members WHERE cooperative_id = $1 AND household_id = ANY ($2)`

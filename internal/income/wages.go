@@ -252,7 +252,7 @@ func (s *Service) checkMembers(ctx context.Context, tx pgx.Tx, coopID int64, lis
 	}
 	for i, in := range list {
 		if in.HouseholdID > 0 && in.Corrects == nil && !m[int64(in.HouseholdID)] {
-			f.Add(fieldOf(i)+"household_id", "is not a member household of the cooperative")
+			f.Add(fieldOf(i)+"household_id", msgNotMember)
 		}
 	}
 	return nil

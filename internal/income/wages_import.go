@@ -88,7 +88,7 @@ func (s *Service) ImportWages(ctx context.Context, a auth.Actor, coopID int64, r
 		}
 		return 0, b.error(b.f)
 	}
-	if err := b.resolve(ctx, s.db); err != nil {
+	if err := b.resolve(ctx, s.db, coopID); err != nil {
 		return 0, err
 	}
 	if _, err := s.recordWages(ctx, a, coopID, b.list, func(i int) string { return rowKey(b.rows[i], "") }, b.refuse); err != nil {
@@ -178,11 +178,20 @@ func fileFields(fields map[string]string) errs.FieldErrors {
 	return out
 }
 
-// resolve turns registry numbers into household ids.
-func (b *batch) resolve(ctx context.Context, db querier) error {
-	rows, err := db.Query(ctx, `SELECT registry_no, id FROM households WHERE registry_no = ANY ($1)`, b.regNos)
+// resolve turns registry numbers into household ids, looking only among
+// the cooperative's members: a file records original wages only (a
+// correction names its wage, through RecordWages), and those must go to
+// members. Looking in the whole registry would answer a registered
+// household of someone else differently from a number nobody has, and so
+// tell the cooperative which numbers exist (docs/DOMAIN.md, Privacy); both
+// now get the answer checkMembers gives.
+func (b *batch) resolve(ctx context.Context, db querier, coopID int64) error {
+	const q = `SELECT h.registry_no, h.id FROM households h
+		JOIN cooperative_members m ON m.household_id = h.id AND m.cooperative_id = $1
+		WHERE h.registry_no = ANY ($2)`
+	rows, err := db.Query(ctx, q, coopID, b.regNos)
 	if err != nil {
-		return err
+		return fmt.Errorf("resolve registry numbers: %w", err)
 	}
 	found := map[string]ids.ID{}
 	var no string
@@ -197,7 +206,7 @@ func (b *batch) resolve(ctx context.Context, db querier) error {
 		if id, ok := found[reg]; ok {
 			b.list[i].HouseholdID = id
 		} else {
-			b.add(b.rows[i], "registry_no", "no registered household has this number")
+			b.add(b.rows[i], "registry_no", msgNotMember)
 		}
 	}
 	return nil

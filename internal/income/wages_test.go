@@ -191,6 +191,44 @@ func TestWageBatchIsAllOrNothing(t *testing.T) {
 	w.settle(t)
 }
 
+// TestWageImportAnswersAStrangerLikeANumberNobodyHas: a cooperative learns
+// nothing of households that are not its members (docs/DOMAIN.md, Privacy),
+// so a wage file naming a registered household of someone else is refused
+// in the same words as one naming a number no household has, while its
+// members' numbers are recorded.
+func TestWageImportAnswersAStrangerLikeANumberNobodyHas(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	w.count(t, `INSERT INTO households (registry_no, village_code, members, status, baseline_income_fen, baseline_year,
+			head_name_enc, head_id_enc, head_id_hash, head_name_mask, head_id_mask, key_version)
+		SELECT 'OTHER-1', village_code, 3, 'poor', 300000, 2020, '\x01', '\x02', '\x0707', '阿**', '6532**********0000', 1
+		FROM households WHERE id = $1 RETURNING id`, w.Households[0])
+	var member string
+	if err := w.DB.Pool.QueryRow(ctx, `SELECT registry_no FROM households WHERE id = $1`, w.Households[0]).Scan(&member); err != nil {
+		t.Fatal(err)
+	}
+	file := func(reg string) *strings.Reader {
+		return strings.NewReader("户编号,开始日期,结束日期,工种,金额,发放日期,备注\n" +
+			reg + "," + w.clk.Today() + "," + w.clk.Today() + ",分拣,100.00," + w.clk.Today() + ",\n")
+	}
+	answer := func(reg string) string {
+		_, err := w.svc.ImportWages(ctx, w.admin, w.CoopID, file(reg))
+		var e *errs.Error
+		if !asErr(err, &e) || len(e.Fields) != 1 {
+			t.Fatalf("%s: %v", reg, err)
+		}
+		return e.Fields["row 1: registry_no"]
+	}
+	stranger, nobody := answer("OTHER-1"), answer("NO-SUCH-1")
+	if stranger != "is not a member household of the cooperative" || nobody != stranger {
+		t.Fatalf("a registered household of someone else: %q; a number nobody has: %q", stranger, nobody)
+	}
+	if n, err := w.svc.ImportWages(ctx, w.admin, w.CoopID, file(member)); err != nil || n != 1 {
+		t.Fatalf("a member's wage: %d recorded, %v", n, err)
+	}
+	w.settle(t)
+}
+
 func hasRowKey(fields map[string]string, row int) bool {
 	for k := range fields {
 		if strings.HasPrefix(k, fmt.Sprintf("row %d: ", row)) {

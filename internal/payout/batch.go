@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/fupinmarket/market/internal/attribution"
 	"github.com/fupinmarket/market/internal/auth"
 	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/platform/ids"
@@ -103,18 +104,9 @@ func (s *Service) ImportBatch(ctx context.Context, a auth.Actor, coopID int64, r
 	if len(list) == 0 && problems == 0 {
 		return 0, errs.Validation("invalid batch file", map[string]string{"file": "holds no payouts"})
 	}
-	// Registry numbers name the households.
-	found := map[string]ids.ID{}
-	if len(regNos) > 0 {
-		rows, err := s.db.Query(ctx, `SELECT registry_no, id FROM households WHERE registry_no = ANY($1)`, regNos)
-		if err != nil {
-			return 0, err
-		}
-		var no string
-		var id ids.ID
-		if _, err := pgx.ForEachRow(rows, []any{&no, &id}, func() error { found[no] = id; return nil }); err != nil {
-			return 0, err
-		}
+	found, err := s.households(ctx, coopID, regNos)
+	if err != nil {
+		return 0, err
 	}
 	for i, reg := range regNos {
 		if reg == "" {
@@ -123,7 +115,7 @@ func (s *Service) ImportBatch(ctx context.Context, a auth.Actor, coopID int64, r
 		if id, ok := found[reg]; ok {
 			list[i].HouseholdID = id
 		} else {
-			add(rowNos[i], "registry_no", "no registered household has this number")
+			add(rowNos[i], "registry_no", msgNoIncome)
 		}
 	}
 	if problems > 0 {
@@ -144,6 +136,40 @@ func (s *Service) ImportBatch(ctx context.Context, a auth.Actor, coopID int64, r
 		return 0, err
 	}
 	return len(list), nil
+}
+
+// msgNoIncome is the one answer for a household the cooperative has no
+// balance with, whether it is someone else's or does not exist at all.
+const msgNoIncome = "no income of this cooperative was attributed to this household"
+
+// households resolves registry numbers among the households the
+// cooperative has a balance with, the only ones Record pays: looking in the
+// whole registry would answer a registered household the cooperative never
+// brought income differently from a number nobody has, and so tell it
+// which numbers exist (docs/DOMAIN.md, Privacy); both now get Record's
+// answer. The queue is settled first, so that income paid a moment ago
+// counts, as it does in Record.
+func (s *Service) households(ctx context.Context, coopID int64, regNos []string) (map[string]ids.ID, error) {
+	found := map[string]ids.ID{}
+	if len(regNos) == 0 {
+		return found, nil
+	}
+	if err := attribution.Settle(ctx, s.db); err != nil {
+		return nil, err
+	}
+	const q = `SELECT h.registry_no, h.id FROM households h
+		JOIN coop_household_balance b ON b.household_id = h.id AND b.cooperative_id = $1
+		WHERE h.registry_no = ANY ($2)`
+	rows, err := s.db.Query(ctx, q, coopID, regNos)
+	if err != nil {
+		return nil, fmt.Errorf("resolve registry numbers: %w", err)
+	}
+	var no string
+	var id ids.ID
+	if _, err := pgx.ForEachRow(rows, []any{&no, &id}, func() error { found[no] = id; return nil }); err != nil {
+		return nil, err
+	}
+	return found, nil
 }
 
 func batchError(f errs.FieldErrors, problems int) error {

@@ -158,7 +158,7 @@ func (s *Service) Record(ctx context.Context, a auth.Actor, coopID int64, list [
 			// them too) from changing what is owed until this payout commits.
 			o, err := attribution.LockOwed(ctx, tx, coopID, int64(in.HouseholdID))
 			if errors.Is(err, attribution.ErrNothingOwed) {
-				f.Add(fieldOf(i)+"household_id", "no income of this cooperative was attributed to this household")
+				f.Add(fieldOf(i)+"household_id", msgNoIncome)
 				continue
 			}
 			if err != nil {

@@ -497,7 +497,7 @@ func TestPayoutsOverHTTP(t *testing.T) {
 		if res.Status != 422 {
 			t.Fatalf("batch page: %d", res.Status)
 		}
-		rptHas(t, "batch errors", res.Body, "没有以此编号登记的建档立卡户", `<td class="num">2</td>`)
+		rptHas(t, "batch errors", res.Body, "本合作社没有归属给该户的收益", `<td class="num">2</td>`)
 		sales := r.coop.Do("GET", "/coop/sales", nil)
 		rptHas(t, "sales page", sales.Body, "洛浦红枣", "159.20", "100.00", "T002", `href="/coop/orders"`, "<svg")
 	})
