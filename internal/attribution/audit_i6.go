@@ -36,6 +36,12 @@ var i6Checks = []struct{ name, q string }{
 		FROM want w FULL JOIN household_year_income i ON i.household_id = w.household_id AND i.year = w.year
 		WHERE (w.a, w.op, w.w, w.s, w.p) IS DISTINCT FROM (i.attributed_fen, i.operating_fen, i.wage_fen, i.asset_fen, i.paid_fen)
 		LIMIT 50`},
+	// A household's years are reported under its village (migration
+	// 00630): the registry moves them when it moves the household.
+	{"household-year village", `
+		SELECT 'household ' || i.household_id || ' year ' || i.year || ' filed under ' || i.village_code || ', registered in ' || h.village_code
+		FROM household_year_income i JOIN households h ON h.id = i.household_id
+		WHERE i.village_code <> h.village_code LIMIT 50`},
 	{"village-year rollup", `
 		WITH want AS (
 			SELECT i.village_code, i.year, sum(i.attributed_fen)::bigint AS a, sum(i.operating_fen)::bigint AS op,
