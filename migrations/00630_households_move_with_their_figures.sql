@@ -168,11 +168,13 @@ $function$;
 CREATE FUNCTION rollup_household_move() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
-    -- Entries still queued reach the rollups first, where the household was.
-    PERFORM apply_pending_rollups();
+    -- Entries still queued stay queued: the pass files them under the
+    -- household's village (now NEW's) with its baseline then. The old
+    -- village is locked too, so that a pass applying the household's
+    -- entries waits for this transaction.
     PERFORM pg_advisory_xact_lock(hashtextextended(x.v, 0)) FROM (
         SELECT village_code AS v FROM household_year_income WHERE household_id = NEW.id
-        UNION SELECT NEW.village_code ORDER BY 1) x;
+        UNION SELECT OLD.village_code UNION SELECT NEW.village_code ORDER BY 1) x;
     -- Each year leaves its village and joins the new one with its money,
     -- reach and crossings (the members and baseline as the rollups hold
     -- them: households_rollup, which fires after this trigger, moves those).
@@ -207,7 +209,8 @@ BEGIN
                 sum(CASE WHEN e.income_type = 'wage' THEN e.amount_fen ELSE 0 END)::bigint AS w,
                 sum(CASE WHEN e.income_type = 'asset' THEN e.amount_fen ELSE 0 END)::bigint AS s
             FROM attribution_entries e JOIN household_year_income i ON i.household_id = e.household_id AND i.year = report_year(e.at)
-            WHERE e.household_id = NEW.id AND i.village_code <> NEW.village_code GROUP BY 1, 2),
+            WHERE e.household_id = NEW.id AND i.village_code <> NEW.village_code
+                AND NOT EXISTS (SELECT 1 FROM rollup_pending q WHERE e.id = ANY (q.entry_ids)) GROUP BY 1, 2),
         leaving AS (
             UPDATE village_month_rollup r SET attributed_fen = r.attributed_fen - m.a, operating_fen = r.operating_fen - m.op,
                 wage_fen = r.wage_fen - m.w, asset_fen = r.asset_fen - m.s
@@ -221,7 +224,8 @@ BEGIN
             SELECT i.village_code AS was, i.year, l.product_id, sum(e.amount_fen)::bigint AS a
             FROM attribution_entries e JOIN household_year_income i ON i.household_id = e.household_id AND i.year = report_year(e.at)
             JOIN lots l ON l.id = e.lot_id
-            WHERE e.household_id = NEW.id AND i.village_code <> NEW.village_code GROUP BY 1, 2, 3),
+            WHERE e.household_id = NEW.id AND i.village_code <> NEW.village_code
+                AND NOT EXISTS (SELECT 1 FROM rollup_pending q WHERE e.id = ANY (q.entry_ids)) GROUP BY 1, 2, 3),
         leaving AS (
             UPDATE village_product_rollup r SET attributed_fen = r.attributed_fen - p.a
             FROM p WHERE r.village_code = p.was AND r.year = p.year AND r.product_id = p.product_id)
