@@ -16,10 +16,17 @@ import (
 type CartView = web.CartView
 
 func (s handlers) cart(c *fiber.Ctx) error {
+	return s.renderCart(c, nil)
+}
+
+// renderCart shows the cart page, with the quantity forms' refusals by
+// variant id (nil: none).
+func (s handlers) renderCart(c *fiber.Ctx, refusals map[string]string) error {
 	v, err := s.Cart(c)
 	if err != nil {
 		return err
 	}
+	v.Errors = refusals
 	p := s.Page(c, "")
 	p.Title = p.T("cart.title")
 	p.Data = v
@@ -65,16 +72,8 @@ func (s handlers) cartUpdate(c *fiber.Ctx) error {
 	case err == nil:
 		return c.Redirect("/cart", fiber.StatusSeeOther)
 	case errors.As(err, &e) && e.Kind == errs.Invalid && e.Fields["quantity"] != "":
-		v, verr := s.Cart(c)
-		if verr != nil {
-			return verr
-		}
-		v.Errors = map[string]string{id.String(): e.Fields["quantity"]}
-		p := s.Page(c, "")
-		p.Title = p.T("cart.title")
-		p.Data = v
 		c.Status(fiber.StatusBadRequest)
-		return s.HTML(c, "shop/cart", p)
+		return s.renderCart(c, map[string]string{id.String(): e.Fields["quantity"]})
 	}
 	return err
 }
