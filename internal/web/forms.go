@@ -80,9 +80,19 @@ func AddFormErrors(p Page, dst map[string]string, err error, kinds ...errs.Kind)
 }
 
 var (
-	digitRun        = regexp.MustCompile(`[0-9]+`)
-	numberRun       = regexp.MustCompile(`[0-9]+(?:\.[0-9]+)?`) // a quantity such as 90.5 is one argument
-	msgPatterns     = []*regexp.Regexp{regexp.MustCompile(`^column (\S+) appears twice$`)}
+	digitRun  = regexp.MustCompile(`[0-9]+`)
+	numberRun = regexp.MustCompile(`[0-9]+(?:\.[0-9]+)?`) // a quantity such as 90.5 is one argument
+	// msgPatterns are messages with a variable part: the catalog holds the
+	// key with each part a %s, and each part is translated on its own when
+	// the catalog has it (an action such as "refund the payment"), else shown
+	// as it is (a column's name, a list of codes).
+	msgPatterns = []msgPattern{
+		{regexp.MustCompile(`^column (\S+) appears twice$`), "column %s appears twice"},
+		{regexp.MustCompile(`^must be one of (.+)$`), "must be one of %s"},
+		{regexp.MustCompile(`^the payment provider cannot be reached to (.+); try again$`), "the payment provider cannot be reached to %s; try again"},
+		{regexp.MustCompile(`^the payment provider refused to ([^(]+) \((\S+)\)$`), "the payment provider refused to %s (%s)"},
+		{regexp.MustCompile(`^the payment provider refused to ([^(]+)$`), "the payment provider refused to %s"},
+	}
 	coopStateReason = regexp.MustCompile(`^cooperative ([0-9]+) is (\w+); only a cooperative that is (\w+) can be (\w+)$`)
 	// stateReason is "the order is shipped and cannot be paid" and the
 	// like: the state word is the catalog's status label.
@@ -114,12 +124,9 @@ func TrMsg(p Page, msg string) string {
 			return fmt.Sprintf(t, p.T(stateLabel[m[1]]+m[2]))
 		}
 	}
-	for _, re := range msgPatterns {
-		if m := re.FindStringSubmatch(msg); m != nil {
-			tmpl := strings.Replace(strings.Trim(re.String(), "^$"), `(\S+)`, "%s", 1)
-			if t := p.exactMsg(tmpl); t != tmpl {
-				return fmt.Sprintf(t, m[1])
-			}
+	for _, pat := range msgPatterns {
+		if t, ok := pat.translate(p, msg); ok {
+			return t
 		}
 	}
 	for _, numbers := range []*regexp.Regexp{digitRun, numberRun} {
@@ -137,6 +144,27 @@ func TrMsg(p Page, msg string) string {
 		}
 	}
 	return msg
+}
+
+type msgPattern struct {
+	re  *regexp.Regexp
+	key string
+}
+
+func (pat msgPattern) translate(p Page, msg string) (string, bool) {
+	m := pat.re.FindStringSubmatch(msg)
+	if m == nil {
+		return "", false
+	}
+	t := p.exactMsg(pat.key)
+	if t == pat.key {
+		return "", false
+	}
+	args := make([]any, len(m)-1)
+	for i, part := range m[1:] {
+		args[i] = p.exactMsg(part)
+	}
+	return fmt.Sprintf(t, args...), true
 }
 
 // withNumbers translates msg by its catalog entry with every number (as
