@@ -198,6 +198,9 @@ func (s *Service) Issue(ctx context.Context, a auth.Actor, orderID int64, number
 	if acc.coop == 0 {
 		return Invoice{}, errs.E(errs.Forbidden, "only a cooperative of the order issues its invoice")
 	}
+	if !acc.paid {
+		return Invoice{}, errs.E(errs.Conflict, "the order was refunded in full: it has no invoice to issue")
+	}
 	number = strings.TrimSpace(number)
 	f := errs.FieldErrors{}
 	if !numberPattern.MatchString(number) {

@@ -121,7 +121,8 @@ type Pending struct {
 }
 
 // PendingFor lists the invoices the actor's cooperative has been asked for
-// and has not issued, oldest request first.
+// and has not issued, oldest request first. An order refunded in full is
+// no longer invoiced (its buyer's page stops offering it, Issue refuses it).
 func (s *Service) PendingFor(ctx context.Context, a auth.Actor) ([]Pending, error) {
 	if !a.Has(auth.RoleCoopAdmin) || a.CooperativeID == 0 {
 		return nil, errs.E(errs.Forbidden, "only a cooperative's administrator issues invoices")
@@ -136,7 +137,8 @@ func (s *Service) PendingFor(ctx context.Context, a auth.Actor) ([]Pending, erro
 			+ coalesce((SELECT sum(ol.amount_fen - ol.refunded_fen) FROM order_lines ol WHERE ol.shipment_id = sh.id), 0))::bigint
 		FROM invoice_requests r JOIN orders o ON o.id = r.order_id
 		JOIN shipments sh ON sh.order_id = r.order_id AND sh.cooperative_id = $1
-		WHERE NOT EXISTS (SELECT 1 FROM invoices i WHERE i.order_id = r.order_id AND i.cooperative_id = $1)
+		WHERE o.status <> 'refunded'
+			AND NOT EXISTS (SELECT 1 FROM invoices i WHERE i.order_id = r.order_id AND i.cooperative_id = $1)
 		ORDER BY r.requested_at, r.order_id LIMIT 200`
 	rows, err := s.db.Query(ctx, q, a.CooperativeID)
 	if err != nil {
