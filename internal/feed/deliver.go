@@ -24,7 +24,13 @@ import (
 // with Secret. DeliverDue is one pass; the jobs package runs it every few
 // seconds.
 type Sender struct {
-	DB     *pgxpool.Pool
+	DB *pgxpool.Pool
+	// Direct, when set, is a connection to the primary without a
+	// transaction pooler (DATABASE_DIRECT_URL), on which the pass holds its
+	// session lock: through PgBouncer's transaction pooling the lock would
+	// stay on whichever server connection took it and the unlock go to
+	// another. Nil: DB, which is then direct.
+	Direct *pgxpool.Pool
 	URL    string
 	Secret string
 	Client *http.Client // default: a client with a 15 s timeout
@@ -73,7 +79,11 @@ type Pass struct {
 // transaction is held across an HTTP call.
 func (s *Sender) DeliverDue(ctx context.Context) (Pass, error) {
 	var pass Pass
-	conn, err := s.DB.Acquire(ctx)
+	locks := s.Direct
+	if locks == nil {
+		locks = s.DB
+	}
+	conn, err := locks.Acquire(ctx)
 	if err != nil {
 		return pass, err
 	}

@@ -129,7 +129,7 @@ func NewServices(cfg config.Config, db *pgxpool.Pool, rdb redis.UniversalClient,
 	svc.Orders = order.NewService(db, orderConfig(cfg, clk, outbox, svc.Payments, log))
 	var jobOpts []jobs.Option
 	if outbox != nil {
-		svc.Feed = &feed.Sender{DB: db, URL: cfg.FeedURL, Secret: cfg.FeedSecret, Clock: clk, Log: log}
+		svc.Feed = &feed.Sender{DB: db, Direct: p.Direct, URL: cfg.FeedURL, Secret: cfg.FeedSecret, Clock: clk, Log: log}
 		jobOpts = append(jobOpts, jobs.WithFeed(svc.Feed))
 	}
 	if svc.Jobs, err = jobs.NewClient(p.Direct, svc.Orders, log, jobSweepEvery, jobOpts...); err != nil {
