@@ -61,14 +61,19 @@
     return sn === 0 ? r : null;
   }
 
-  // readLeaf decodes the fields the page shows: the entry's id and amount.
+  // readLeaf decodes the fields the check needs: the entry's id, its order
+  // and its amount.
   function readLeaf(bytes) {
-    var v = new DataView(bytes.buffer), at = 0;
+    var v = new DataView(bytes.buffer), at = 0, ids = [];
     if (v.getUint8(at++) !== 1) throw new Error("unknown leaf version");
     var id = v.getBigInt64(at); at += 8;
-    for (var i = 0; i < 5; i++) at += v.getUint8(at) === 1 ? 9 : 1; // household, order, line, lot, cooperative
-    at += v.getUint8(at) === 1 ? 5 + v.getUint32(at + 1) : 1;      // village code
-    return { id: id, amount: v.getBigInt64(at) };
+    for (var i = 0; i < 5; i++) { // household, order, line, lot, cooperative
+      var present = v.getUint8(at) === 1;
+      ids.push(present ? v.getBigInt64(at + 1) : null);
+      at += present ? 9 : 1;
+    }
+    at += v.getUint8(at) === 1 ? 5 + v.getUint32(at + 1) : 1; // village code
+    return { id: id, order: ids[1], amount: v.getBigInt64(at) };
   }
 
   function yuan(fen) {
@@ -91,7 +96,10 @@
       var receipt = await getJSON(d.receipt);
       var proofs = receipt.proofs || [];
       if (proofs.length === 0) { say(d.none, {}, "none"); return; }
-      var seals = {}, sum = 0n;
+      // Only this order's entries count, each once: proofs of another
+      // order's sealed entries, or one proof twice, would verify against
+      // the seals and pad the sum.
+      var order = BigInt(d.order), seen = {}, seals = {}, sum = 0n;
       for (var i = 0; i < proofs.length; i++) {
         var p = proofs[i];
         if (!seals[p.seal_seq]) seals[p.seal_seq] = await getJSON(d.seal + p.seal_seq);
@@ -102,12 +110,17 @@
           say(d.fail, { entry: p.entry_id, seal: p.seal_seq }, "fail");
           return;
         }
+        if (entry.order !== order || seen[entry.id]) {
+          say(seen[entry.id] ? d.twice : d.otherOrder, { entry: p.entry_id, order: d.order }, "fail");
+          return;
+        }
+        seen[entry.id] = true;
         sum += entry.amount;
         var li = document.createElement("li");
         li.textContent = d.entryOk.replace("{entry}", p.entry_id).replace("{amount}", yuan(entry.amount)).replace("{seal}", p.seal_seq);
         list.appendChild(li);
       }
-      say(d.ok, { n: proofs.length }, "ok");
+      say(d.ok, { n: proofs.length, order: d.order }, "ok");
       var total = BigInt(receipt.amount_fen);
       sumLine.textContent = (sum === total ? d.sumAll : d.sumPart).replace("{sum}", yuan(sum)).replace("{total}", yuan(total));
     } catch (e) {

@@ -44,13 +44,14 @@ func (s handlers) impactCard(c *fiber.Ctx, p web.Page, im attribution.Impact, to
 // receipt's ledger proofs in the browser (static/verify.js) from the
 // receipt's JSON, fetched with Token.
 type ReceiptView struct {
-	Card  ImpactCard
-	Token string
+	Card    ImpactCard
+	Token   string
+	OrderID int64 // the order every proof's entry must name
 }
 
 func (s handlers) receipt(c *fiber.Ctx) error {
 	token := c.Params("token")
-	im, err := s.impactOf(web.Ctx(c), token)
+	orderID, im, err := s.impactOf(web.Ctx(c), token)
 	if err != nil {
 		return err
 	}
@@ -60,14 +61,14 @@ func (s handlers) receipt(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	p.Data = ReceiptView{Card: card, Token: token}
+	p.Data = ReceiptView{Card: card, Token: token, OrderID: orderID}
 	return s.HTML(c, "shop/receipt", p)
 }
 
 // receiptSVG is the receipt as a standalone picture to share.
 func (s handlers) receiptSVG(c *fiber.Ctx) error {
 	token := c.Params("token")
-	im, err := s.impactOf(web.Ctx(c), token)
+	_, im, err := s.impactOf(web.Ctx(c), token)
 	if err != nil {
 		return err
 	}
@@ -82,10 +83,13 @@ func (s handlers) receiptSVG(c *fiber.Ctx) error {
 	return c.SendString(svg)
 }
 
-func (s handlers) impactOf(ctx context.Context, token string) (attribution.Impact, error) {
+// impactOf is the impact of the order whose public receipt token is, and
+// the order's id.
+func (s handlers) impactOf(ctx context.Context, token string) (int64, attribution.Impact, error) {
 	id, err := s.Orders.IDByReceipt(ctx, token)
 	if err != nil {
-		return attribution.Impact{}, err
+		return 0, attribution.Impact{}, err
 	}
-	return attribution.OrderImpact(ctx, s.DB, id)
+	im, err := attribution.OrderImpact(ctx, s.DB, id)
+	return id, im, err
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"github.com/fupinmarket/market/internal/ledger"
@@ -205,5 +206,65 @@ func TestBrowserVerifiesAReceipt(t *testing.T) {
 	}
 	if !strings.Contains(said, fmt.Sprintf("Entry %d does not match", changed)) {
 		t.Fatalf("after the change the page says %q", said)
+	}
+}
+
+// TestBrowserRefusesAPaddedReceipt: proofs that hold against the seals
+// but are not this receipt's own (another order's sealed entry, or one of
+// its entries given twice) would pad the sum the page shows; the browser's
+// check refuses them and names the entry. The padding is done where a
+// dishonest server would do it, in the receipt's JSON, by wrapping fetch.
+func TestBrowserRefusesAPaddedReceipt(t *testing.T) {
+	s, _, o := sealedWorld(t)
+	var other string
+	s.DB.Pool.QueryRow(context.Background(), `SELECT receipt_token FROM orders WHERE id <> $1 AND status = 'paid'`, int64(o.ID)).Scan(&other)
+	var foreign int64
+	s.DB.Pool.QueryRow(context.Background(), `SELECT min(id) FROM attribution_entries WHERE order_id <> $1`, int64(o.ID)).Scan(&foreign)
+	var first int64
+	s.DB.Pool.QueryRow(context.Background(), `SELECT min(id) FROM attribution_entries WHERE order_id = $1`, int64(o.ID)).Scan(&first)
+	if other == "" || foreign == 0 || first == 0 {
+		t.Fatal("the sealed world has no second paid order")
+	}
+	pad := map[string]string{
+		"another order's entry": `fetch("/api/v1/receipts/` + other + `").then(function (r) { return r.json(); })
+			.then(function (o) { j.proofs.push(o.proofs[0]); return j; })`,
+		"an entry twice": `Promise.resolve(j).then(function (j) { j.proofs.push(j.proofs[0]); return j; })`,
+	}
+	want := map[string]string{
+		"another order's entry": fmt.Sprintf("Entry %d is not an entry of order %d", foreign, o.ID),
+		"an entry twice":        fmt.Sprintf("Entry %d is given twice", first),
+	}
+	for name, padding := range pad {
+		t.Run(name, func(t *testing.T) {
+			tab, _ := startBrowser(t)
+			wrap := `(function () {
+				var real = window.fetch;
+				window.fetch = function (url, opts) {
+					var r = real(url, opts);
+					if (String(url).indexOf("/api/v1/receipts/` + o.ReceiptToken + `") < 0) return r;
+					return r.then(function (resp) { return resp.json(); }).then(function (j) {
+						return ` + padding + `;
+					}).then(function (j) { return new Response(JSON.stringify(j), { headers: { "Content-Type": "application/json" } }); });
+				};
+			})();`
+			var said string
+			err := chromedp.Run(tab,
+				chromedp.ActionFunc(func(ctx context.Context) error {
+					_, err := cdppage.AddScriptToEvaluateOnNewDocument(wrap).Do(ctx)
+					return err
+				}),
+				chromedp.Navigate(s.URL+"/lang/en?next="+o.ReceiptURL),
+				chromedp.WaitVisible(`#ledger-verify button`, chromedp.ByQuery),
+				chromedp.Click(`#ledger-verify button`, chromedp.ByQuery),
+				chromedp.WaitVisible(`#ledger-verify[data-state="fail"]`, chromedp.ByQuery),
+				chromedp.Text(`#ledger-verify .verify-result`, &said, chromedp.ByQuery),
+			)
+			if err != nil {
+				t.Fatalf("verify: %v", err)
+			}
+			if !strings.Contains(said, want[name]) {
+				t.Fatalf("the page says %q, want %q", said, want[name])
+			}
+		})
 	}
 }
