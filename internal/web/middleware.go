@@ -85,7 +85,7 @@ func (s *Server) instrument(c *fiber.Ctx) error {
 	s.Log.LogAttrs(context.Background(), slog.LevelInfo, "http", slog.String("method", method),
 		slog.String("path", c.Path()), slog.String("route", route), slog.Int("status", status),
 		slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000), slog.Int("bytes", size),
-		slog.String("ip", c.IP()), slog.String("request_id", RequestIDOf(c)))
+		slog.String("ip", s.ClientAddr(c)), slog.String("request_id", RequestIDOf(c)))
 	return nil
 }
 

@@ -128,9 +128,8 @@ func New(d Deps) (*Server, error) {
 		// calls (and two TCP segments over loopback).
 		WriteBufferSize: 32 << 10,
 	}
-	if d.TrustProxy {
-		cfg.ProxyHeader = fiber.HeaderXForwardedFor
-	}
+	// No ProxyHeader: Fiber's c.IP() would answer the header's first
+	// address, which the client writes; ClientAddr reads the proxy's.
 	s.app = fiber.New(cfg)
 	s.app.Use(s.requestID, s.instrument, recover.New(), s.deadline, securityHeaders, s.locale, refuseControlCharacters, s.loadActor, s.csrf)
 	return s, nil

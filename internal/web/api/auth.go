@@ -48,7 +48,7 @@ func (s handlers) login(c *fiber.Ctx) error {
 	if err := web.BindJSON(c, &in); err != nil {
 		return err
 	}
-	a, err := s.Auth.Login(web.Ctx(c), in.Email, in.Password, c.IP())
+	a, err := s.Auth.Login(web.Ctx(c), in.Email, in.Password, s.ClientAddr(c))
 	if err != nil {
 		return err
 	}

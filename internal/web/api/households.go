@@ -94,7 +94,7 @@ func (s handlers) getHousehold(c *fiber.Ctx) error {
 		return err
 	}
 	reveal := c.Query("reveal") == "1" || c.Query("reveal") == "true"
-	h, err := s.Households.Get(web.Ctx(c), web.ActorOf(c), id, reveal, c.IP())
+	h, err := s.Households.Get(web.Ctx(c), web.ActorOf(c), id, reveal, s.ClientAddr(c))
 	if err != nil {
 		return err
 	}

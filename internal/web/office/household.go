@@ -31,7 +31,7 @@ func (s handlers) showHousehold(c *fiber.Ctx, reveal bool) error {
 		return err
 	}
 	a := web.ActorOf(c)
-	h, err := s.Households.Get(web.Ctx(c), a, ids.ID(id), reveal, c.IP())
+	h, err := s.Households.Get(web.Ctx(c), a, ids.ID(id), reveal, s.ClientAddr(c))
 	if err != nil {
 		return err
 	}

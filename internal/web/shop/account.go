@@ -27,7 +27,7 @@ func (s handlers) loginPage(c *fiber.Ctx) error {
 // the message in the page's language.
 func (s handlers) login(c *fiber.Ctx) error {
 	email, next := c.FormValue("email"), web.SafeNext(c.FormValue("next"))
-	a, err := s.Auth.Login(web.Ctx(c), email, c.FormValue("password"), c.IP())
+	a, err := s.Auth.Login(web.Ctx(c), email, c.FormValue("password"), s.ClientAddr(c))
 	if err == nil {
 		if _, err = s.StartSession(c, a.UserID, auth.NewLogin()); err == nil {
 			return c.Redirect(next, fiber.StatusSeeOther)

@@ -1,0 +1,53 @@
+package site_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/fupinmarket/market/internal/auth"
+	"github.com/fupinmarket/market/internal/config"
+	"github.com/fupinmarket/market/internal/web/webtest"
+)
+
+// TestLoginLimitsBehindAProxyCountTheAddressTheProxySaw: behind a proxy
+// (MARKET_TRUST_PROXY=true) the client's address is the one the proxy adds
+// to X-Forwarded-For, the last. What a client writes into the header
+// itself comes before it (HAProxy's "option forwardfor" adds a header line
+// after the client's; nginx's $proxy_add_x_forwarded_for appends to the
+// client's list) and must not give each guess a fresh budget.
+func TestLoginLimitsBehindAProxyCountTheAddressTheProxySaw(t *testing.T) {
+	s := webtest.Start(t, func(c *config.Config) {
+		c.TrustProxy = true
+		c.LoginLimitAccount = 100
+		c.LoginLimitClient = 3
+	})
+	s.CreateUser("victim@example.com", pw, auth.Grant{Role: auth.RoleBuyer})
+	// The attacker's address, as the proxy saw it: one for each proxy, so
+	// that each starts with a fresh budget.
+	for name, header := range map[string]func(i int) []string{
+		"HAProxy adds a header line": func(i int) []string { return []string{fmt.Sprintf("198.51.100.%d", i), "203.0.113.7"} },
+		"nginx appends to the list":  func(i int) []string { return []string{fmt.Sprintf("198.51.100.%d, 203.0.113.8", i)} },
+	} {
+		t.Run(name, func(t *testing.T) {
+			limited := false
+			for i := 1; i <= 10 && !limited; i++ {
+				c := s.Client()
+				c.Header["X-Forwarded-For"] = header(i)
+				r := c.Do("POST", "/api/v1/auth/login", map[string]string{"email": "victim@example.com", "password": "guess-number-" + fmt.Sprint(i)})
+				switch r.Status {
+				case 401:
+				case 429:
+					limited = true
+					if i != 4 {
+						t.Errorf("limited at attempt %d, want 4", i)
+					}
+				default:
+					t.Fatalf("attempt %d: %d %s", i, r.Status, r.Body)
+				}
+			}
+			if !limited {
+				t.Fatal("10 guesses from one address, each with another forged X-Forwarded-For, were never limited (limit 3)")
+			}
+		})
+	}
+}
