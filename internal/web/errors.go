@@ -180,6 +180,20 @@ func IsAPI(c *fiber.Ctx) bool {
 	return strings.HasPrefix(p, "/api/") || p == "/api" || strings.HasPrefix(p, "/webhooks/")
 }
 
+// RequireJSON lets through only a body declared JSON (Content-Type
+// application/json), for the API's calls that a visitor makes and that set
+// the session cookie (login, registration), which no CSRF token guards: a
+// cross-site HTML form can post them a JSON body as text/plain without a
+// preflight and sign the visitor's browser in to an account of its
+// choosing, whereas a cross-site application/json request needs a CORS
+// preflight that this server never grants.
+func RequireJSON(c *fiber.Ctx) error {
+	if !c.Is("json") {
+		return errs.E(errs.Invalid, "the body must be JSON (Content-Type: application/json)")
+	}
+	return c.Next()
+}
+
 // BindJSON decodes the request body into v; malformed JSON is a 400, and so
 // is a string holding control characters other than tabs and line breaks
 // (\u0000 …), named by its JSON path.

@@ -42,8 +42,8 @@ func Routes(srv *web.Server) error {
 
 	api := app.Group("/api/v1")
 	api.Get("/openapi.json", serveDocument(doc))
-	api.Post("/auth/register", s.register)
-	api.Post("/auth/login", s.login)
+	api.Post("/auth/register", web.RequireJSON, s.register)
+	api.Post("/auth/login", web.RequireJSON, s.login)
 	api.Post("/auth/logout", s.logout)
 	api.Post("/auth/logout-everywhere", s.RequireSignedIn, s.logoutEverywhere)
 	api.Get("/me", s.RequireSignedIn, s.me)
