@@ -100,14 +100,14 @@ func (s *Server) deadline(c *fiber.Ctx) error {
 
 // securityHeaders sets a strict CSP (everything is self-hosted; Stripe.js is
 // allowed on the checkout page by that handler) and the usual hardening.
-func securityHeaders(c *fiber.Ctx) error {
+func (s *Server) securityHeaders(c *fiber.Ctx) error {
 	c.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "+
 		"frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'")
 	c.Set("X-Content-Type-Options", "nosniff")
 	c.Set("X-Frame-Options", "DENY")
 	c.Set("Referrer-Policy", "strict-origin-when-cross-origin")
 	c.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-	if c.Protocol() == "https" {
+	if s.overTLS(c) {
 		c.Set("Strict-Transport-Security", "max-age=31536000")
 	}
 	return c.Next()
@@ -227,4 +227,12 @@ func (s *Server) csrf(c *fiber.Ctx) error {
 
 func tokenEqual(a, b string) bool {
 	return a != "" && b != "" && subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
+}
+
+// overTLS reports whether the browser reached the site over https: the
+// site's public address says so (a TLS proxy in front need not set
+// X-Forwarded-Proto, and a cookie without Secure would then travel in the
+// clear if the browser were ever led to http), or the request does.
+func (s *Server) overTLS(c *fiber.Ctx) bool {
+	return strings.HasPrefix(s.BaseURL, "https://") || c.Protocol() == "https"
 }

@@ -25,7 +25,7 @@ func (s *Server) Page(c *fiber.Ctx, title string) Page {
 		if p.CSRF == "" {
 			p.CSRF = auth.RandomToken(16)
 			c.Cookie(&fiber.Cookie{Name: csrfCookie, Value: p.CSRF, Path: "/", HTTPOnly: true,
-				SameSite: fiber.CookieSameSiteLaxMode, Secure: c.Protocol() == "https"})
+				SameSite: fiber.CookieSameSiteLaxMode, Secure: s.overTLS(c)})
 		}
 	}
 	return p

@@ -131,7 +131,7 @@ func New(d Deps) (*Server, error) {
 	// No ProxyHeader: Fiber's c.IP() would answer the header's first
 	// address, which the client writes; ClientAddr reads the proxy's.
 	s.app = fiber.New(cfg)
-	s.app.Use(s.requestID, s.instrument, recover.New(), s.deadline, securityHeaders, s.locale, refuseControlCharacters, s.loadActor, s.csrf)
+	s.app.Use(s.requestID, s.instrument, recover.New(), s.deadline, s.securityHeaders, s.locale, refuseControlCharacters, s.loadActor, s.csrf)
 	return s, nil
 }
 

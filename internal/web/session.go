@@ -84,7 +84,7 @@ func (s *Server) StartSession(c *fiber.Ctx, userID int64, login string) (auth.Se
 		return sess, err
 	}
 	c.Cookie(&fiber.Cookie{Name: sessionCookie, Value: sess.ID, Path: "/", HTTPOnly: true,
-		SameSite: fiber.CookieSameSiteLaxMode, Secure: c.Protocol() == "https"})
+		SameSite: fiber.CookieSameSiteLaxMode, Secure: s.overTLS(c)})
 	s.mergeVisitorCart(c, userID)
 	return sess, nil
 }
@@ -92,7 +92,7 @@ func (s *Server) StartSession(c *fiber.Ctx, userID int64, login string) (auth.Se
 // ClearSessionCookie tells the browser to forget its session.
 func (s *Server) ClearSessionCookie(c *fiber.Ctx) {
 	c.Cookie(&fiber.Cookie{Name: sessionCookie, Value: "", Path: "/", HTTPOnly: true,
-		SameSite: fiber.CookieSameSiteLaxMode, Expires: time.Unix(0, 0), Secure: c.Protocol() == "https"})
+		SameSite: fiber.CookieSameSiteLaxMode, Expires: time.Unix(0, 0), Secure: s.overTLS(c)})
 }
 
 // SignOut ends the login the request's credential belongs to: its bearer
@@ -139,7 +139,7 @@ func (s *Server) CartOwner(c *fiber.Ctx, create bool) cart.Owner {
 	if len(id) != 32 && create {
 		id = auth.RandomToken(16)
 		c.Cookie(&fiber.Cookie{Name: cartCookie, Value: id, Path: "/", HTTPOnly: true, MaxAge: int(cart.VisitorTTL.Seconds()),
-			SameSite: fiber.CookieSameSiteLaxMode, Secure: c.Protocol() == "https"})
+			SameSite: fiber.CookieSameSiteLaxMode, Secure: s.overTLS(c)})
 	}
 	return cart.Owner{VisitorID: id}
 }
