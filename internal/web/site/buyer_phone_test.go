@@ -1,0 +1,110 @@
+package site_test
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+
+	"github.com/fupinmarket/market/internal/order"
+	"github.com/fupinmarket/market/internal/order/ordertest"
+	"github.com/fupinmarket/market/internal/web/webtest"
+)
+
+// phoneTab opens a browser tab on s at a phone's width (390 px), in lang,
+// signed in as email (with ordertest's password) unless email is "".
+func phoneTab(t *testing.T, s *webtest.Server, lang, email string) context.Context {
+	t.Helper()
+	tab, _ := startBrowser(t)
+	err := chromedp.Run(tab, emulation.SetDeviceMetricsOverride(390, 844, 1, true),
+		chromedp.Navigate(s.URL+"/lang/"+lang+"?next=/login"))
+	if err == nil && email != "" {
+		err = chromedp.Run(tab,
+			chromedp.WaitVisible(`#email`, chromedp.ByQuery),
+			chromedp.SendKeys(`#email`, email, chromedp.ByQuery),
+			chromedp.SendKeys(`#password`, ordertest.Password, chromedp.ByQuery),
+			chromedp.Submit(`#password`, chromedp.ByQuery),
+			chromedp.WaitNotPresent(`#password`, chromedp.ByQuery))
+	}
+	if err != nil {
+		t.Fatalf("open a %s tab: %v", lang, err)
+	}
+	return tab
+}
+
+// placeTransfer places a bank-transfer order of the world's product as
+// buyer@example.com and returns its id.
+func placeTransfer(t *testing.T, s *webtest.Server, w *ordertest.World) string {
+	t.Helper()
+	buyer, _ := s.Login("buyer@example.com", ordertest.Password)
+	r := buyer.Do("POST", "/api/v1/orders", placeBody(w.VariantID, 1))
+	if r.Status != 201 {
+		t.Fatalf("place: %d %s", r.Status, r.Body)
+	}
+	var o struct {
+		ID string `json:"id"`
+	}
+	r.JSON(t, &o)
+	return o.ID
+}
+
+// TestTransferAccountReadsLeftToRight: the bank account a buyer copies to
+// pay by transfer is written in groups of digits (6228 4800 0000 0000 000).
+// On a right-to-left Uyghur page the groups, separated by spaces, were laid
+// out right to left: the phone showed 0000 0000 4800 6228, an account
+// number that is not the platform's. Whatever the page's direction, the
+// groups read left to right in the order they have.
+func TestTransferAccountReadsLeftToRight(t *testing.T) {
+	s := webtest.Start(t)
+	w := ordertest.Seed(t, s.DB, order.Config{})
+	w.Lot(t, "100", "2026-09-01", "per_unit", 1000, 1, 1, 2)
+	id := placeTransfer(t, s, w)
+	const groups = `(() => {
+	  const dd = [...document.querySelectorAll(".pay dd")].find(d => /\d{4} \d{4}/.test(d.textContent));
+	  if (!dd) return "[]";
+	  const walker = document.createTreeWalker(dd, NodeFilter.SHOW_TEXT);
+	  const out = []; let n;
+	  while ((n = walker.nextNode())) {
+	    for (const m of n.textContent.matchAll(/\d+/g)) {
+	      const r = document.createRange(); r.setStart(n, m.index); r.setEnd(n, m.index + m[0].length);
+	      const b = r.getBoundingClientRect(); out.push({g: m[0], top: Math.round(b.top), left: b.left});
+	    }
+	  }
+	  return JSON.stringify(out);
+	})()`
+	for _, lang := range []string{"zh-CN", "en", "ug"} {
+		tab := phoneTab(t, s, lang, "buyer@example.com")
+		var raw string
+		if err := chromedp.Run(tab, chromedp.Navigate(s.URL+"/orders/"+id), chromedp.WaitVisible(`section.pay`, chromedp.ByQuery),
+			chromedp.Evaluate(groups, &raw)); err != nil {
+			t.Fatalf("%s: %v", lang, err)
+		}
+		var gs []struct {
+			G         string
+			Top, Left float64
+		}
+		if err := json.Unmarshal([]byte(raw), &gs); err != nil || len(gs) < 2 {
+			t.Fatalf("%s: no grouped account number on the order page (%s)", lang, raw)
+		}
+		var logical, shown []string
+		for _, g := range gs {
+			logical = append(logical, g.G)
+		}
+		// As the eye reads the screen: line by line, each from the left.
+		sorted := append(gs[:0:0], gs...)
+		for i := 1; i < len(sorted); i++ {
+			for j := i; j > 0 && (sorted[j].Top < sorted[j-1].Top || sorted[j].Top == sorted[j-1].Top && sorted[j].Left < sorted[j-1].Left); j-- {
+				sorted[j], sorted[j-1] = sorted[j-1], sorted[j]
+			}
+		}
+		for _, g := range sorted {
+			shown = append(shown, g.G)
+		}
+		if strings.Join(shown, " ") != strings.Join(logical, " ") {
+			t.Errorf("%s: the account %s shows as %s", lang, strings.Join(logical, " "), strings.Join(shown, " "))
+		}
+	}
+}
