@@ -30,7 +30,8 @@ func (s handlers) region(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	p := s.Page(c, r.Name)
+	p := s.Page(c, "")
+	p.Title = r.NameIn(p.Lang)
 	p.Data = RegionView{ProductList: productList(c, page), Region: r, Trail: trail}
 	return s.HTML(c, "shop/region", p)
 }
@@ -128,7 +129,7 @@ func (s handlers) product(c *fiber.Ctx) error {
 				break
 			}
 		}
-		p.Title = prod.Title
+		p.Title = prod.TitleIn(p.Lang)
 		p.Data = ProductView{P: v, Owner: web.ActorOf(c).ManagesCoop(int64(prod.CooperativeID))}
 		return nil
 	})

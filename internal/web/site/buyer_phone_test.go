@@ -3,6 +3,8 @@ package site_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -105,6 +107,37 @@ func TestTransferAccountReadsLeftToRight(t *testing.T) {
 		}
 		if strings.Join(shown, " ") != strings.Join(logical, " ") {
 			t.Errorf("%s: the account %s shows as %s", lang, strings.Join(logical, " "), strings.Join(shown, " "))
+		}
+	}
+}
+
+// TestPageTitlesInVisitorsLanguage: the product page and a pavilion show
+// their heading in the visitor's language; the document's title (the
+// browser tab, a bookmark, a link shared in a chat) said the Chinese name.
+func TestPageTitlesInVisitorsLanguage(t *testing.T) {
+	s := webtest.Start(t)
+	w := ordertest.Seed(t, s.DB, order.Config{})
+	w.Lot(t, "100", "2026-09-01", "per_unit", 1000, 1, 1, 2)
+	if _, err := s.DB.Pool.Exec(context.Background(), `UPDATE products SET title_en = 'Lop jujubes', title_ug = 'لوپ چىلان' WHERE id = $1`, w.ProductID); err != nil {
+		t.Fatal(err)
+	}
+	title := regexp.MustCompile(`<title>([^<]*)</title>`)
+	for _, tc := range []struct{ lang, product, county string }{
+		{"en", "Lop jujubes", "Lop County"},
+		{"ug", "لوپ چىلان", "لوپ ناھىيىسى"},
+		{"zh-CN", "洛浦红枣", "洛浦县"},
+	} {
+		c := s.Client()
+		c.Do("GET", "/lang/"+tc.lang+"?next=/", nil)
+		for path, want := range map[string]string{fmt.Sprintf("/products/%d", w.ProductID): tc.product, "/regions/653224": tc.county} {
+			r := c.Do("GET", path, nil)
+			m := title.FindSubmatch(r.Body)
+			if r.Status != 200 || m == nil {
+				t.Fatalf("%s %s: %d", tc.lang, path, r.Status)
+			}
+			if !strings.HasPrefix(string(m[1]), want+" · ") {
+				t.Errorf("%s %s: <title>%s</title>, want it to start with %q", tc.lang, path, m[1], want)
+			}
 		}
 	}
 }
