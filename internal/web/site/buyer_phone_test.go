@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -140,4 +141,56 @@ func TestPageTitlesInVisitorsLanguage(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestFieldErrorsNameTheirInput: a refused form says what is wrong beside
+// each input, and the input says so too (aria-invalid, aria-describedby
+// naming the message), so that a screen reader reads the reason with the
+// field. The sign-up form and the order page's invoice request put the
+// reason next to the field with nothing tying the two together.
+func TestFieldErrorsNameTheirInput(t *testing.T) {
+	s := webtest.Start(t)
+	w := ordertest.Seed(t, s.DB, order.Config{})
+	w.Lot(t, "100", "2026-09-01", "per_unit", 1000, 1, 1, 2)
+	check := func(where string, page []byte, inputs ...string) {
+		t.Helper()
+		html := string(page)
+		for _, id := range inputs {
+			tag := regexp.MustCompile(`<input id="` + id + `"[^>]*>`).FindString(html)
+			if tag == "" {
+				t.Fatalf("%s: no input #%s in\n%s", where, id, html)
+			}
+			m := regexp.MustCompile(`aria-describedby="([^"]+)"`).FindStringSubmatch(tag)
+			if !strings.Contains(tag, `aria-invalid="true"`) || m == nil {
+				t.Errorf("%s: the refused input is not marked: %s", where, tag)
+				continue
+			}
+			if !regexp.MustCompile(`<p class="field-error" id="` + regexp.QuoteMeta(m[1]) + `">[^<]+</p>`).MatchString(html) {
+				t.Errorf("%s: #%s is described by #%s, which is not its message", where, id, m[1])
+			}
+		}
+	}
+
+	c := s.Client()
+	c.Do("GET", "/lang/ug?next=/", nil)
+	tok := webtest.CSRFField(c.Do("GET", "/register", nil).Body)
+	r := c.Do("POST", "/register", url.Values{"_csrf": {tok}, "name": {""}, "email": {"not-an-address"}, "password": {"short"}})
+	if r.Status != 422 {
+		t.Fatalf("register: %d", r.Status)
+	}
+	check("register", r.Body, "name", "email", "password")
+
+	id := placeTransfer(t, s, w)
+	admin, _ := s.Login("admin@example.com", ordertest.Password)
+	if res := admin.Do("POST", "/api/v1/orders/"+id+"/payments/confirm", map[string]string{"reference": "BANK-1"}); res.Status != 200 {
+		t.Fatalf("confirm: %d %s", res.Status, res.Body)
+	}
+	buyer := s.LoginPage("buyer@example.com", ordertest.Password)
+	tok = webtest.CSRFField(buyer.Do("GET", "/orders/"+id, nil).Body)
+	r = buyer.Do("POST", "/orders/"+id+"/invoice", url.Values{"_csrf": {tok}, "title": {""}, "kind": {"normal"},
+		"taxpayer_id": {"??"}, "email": {"not-an-address"}})
+	if r.Status != 400 && r.Status != 422 {
+		t.Fatalf("invoice request: %d %s", r.Status, r.Body)
+	}
+	check("invoice request", r.Body, "inv-title", "inv-tax", "inv-email")
 }
