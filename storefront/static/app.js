@@ -35,3 +35,8 @@ document.addEventListener("click", function (e) {
   var v = (parseInt(input.value, 10) || 1) + parseInt(b.getAttribute("data-step"), 10);
   input.value = Math.min(parseInt(input.max, 10) || 999, Math.max(parseInt(input.min, 10) || 1, v));
 });
+
+// Buttons only this file makes work come hidden: show them now, the copy
+// button only where the browser lets a page write to the clipboard.
+document.querySelectorAll("[data-step]").forEach(function (b) { b.hidden = false; });
+if (navigator.clipboard) document.querySelectorAll("[data-copy]").forEach(function (b) { b.hidden = false; });

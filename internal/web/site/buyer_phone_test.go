@@ -194,3 +194,49 @@ func TestFieldErrorsNameTheirInput(t *testing.T) {
 	}
 	check("invoice request", r.Body, "inv-title", "inv-tax", "inv-email")
 }
+
+// TestNoDeadButtonsWithoutScript: pages work without JavaScript (UI.md),
+// and a button that only a script brings to life must not show where no
+// script runs. The product page's quantity stepper (− and +) and the
+// impact card's "copy the link" showed, and did nothing when tapped, on a
+// phone with scripts off (or a receipt opened in a chat app's viewer
+// that runs none).
+func TestNoDeadButtonsWithoutScript(t *testing.T) {
+	s := webtest.Start(t)
+	w := ordertest.Seed(t, s.DB, order.Config{})
+	w.Lot(t, "100", "2026-09-01", "per_unit", 1000, 1, 1, 2)
+	id := placeTransfer(t, s, w)
+	admin, _ := s.Login("admin@example.com", ordertest.Password)
+	if res := admin.Do("POST", "/api/v1/orders/"+id+"/payments/confirm", map[string]string{"reference": "BANK-1"}); res.Status != 200 {
+		t.Fatalf("confirm: %d %s", res.Status, res.Body)
+	}
+	var token string
+	if err := s.DB.Pool.QueryRow(context.Background(), `SELECT receipt_token FROM orders WHERE id = $1`, id).Scan(&token); err != nil {
+		t.Fatal(err)
+	}
+	const dead = `JSON.stringify([...document.querySelectorAll('main button[type=button]')]
+	  .filter(b => b.getBoundingClientRect().width > 0).map(b => (b.getAttribute('aria-label') || b.innerText).trim()))`
+	pages := []string{fmt.Sprintf("/products/%d", w.ProductID), "/receipts/" + token, "/orders/" + id}
+	for _, script := range []bool{false, true} {
+		tab := phoneTab(t, s, "zh-CN", "buyer@example.com")
+		if err := chromedp.Run(tab, emulation.SetScriptExecutionDisabled(!script)); err != nil {
+			t.Fatal(err)
+		}
+		for _, path := range pages {
+			var raw string
+			if err := chromedp.Run(tab, chromedp.Navigate(s.URL+path), chromedp.WaitReady(`footer`, chromedp.ByQuery),
+				chromedp.Evaluate(dead, &raw)); err != nil {
+				t.Fatalf("%s: %v", path, err)
+			}
+			var shown []string
+			json.Unmarshal([]byte(raw), &shown)
+			if !script && len(shown) > 0 {
+				t.Errorf("%s without scripts shows buttons that do nothing: %q", path, shown)
+			}
+			// With scripts, the stepper is there to tap.
+			if script && strings.HasPrefix(path, "/products/") && len(shown) != 2 {
+				t.Errorf("%s with scripts: buttons %q, want the stepper's two", path, shown)
+			}
+		}
+	}
+}
