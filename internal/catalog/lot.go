@@ -8,6 +8,7 @@ import (
 
 	"github.com/fupinmarket/market/internal/attribution"
 	"github.com/fupinmarket/market/internal/platform/ids"
+	"github.com/fupinmarket/market/internal/platform/text"
 )
 
 // IncomeRule decides what of a sale from a lot reaches its households; it
@@ -147,4 +148,10 @@ type Trace struct {
 	Quantity        Qty     `json:"quantity"`
 	Certified       bool    `json:"certified"`
 	ProductVisible  bool    `json:"product_visible"`
+	// The product's title and the cooperative's, county's and prefecture's
+	// names in every language entered (the fields above are the Chinese).
+	Names            text.Names `json:"names"`
+	CooperativeNames text.Names `json:"cooperative_names"`
+	CountyNames      text.Names `json:"county_names"`
+	PrefectureNames  text.Names `json:"prefecture_names"`
 }

@@ -208,6 +208,7 @@ func (s *Service) Trace(ctx context.Context, code string) (Trace, error) {
 	}
 	const q = `SELECT l.id, l.trace_code, p.id, p.title, p.category, p.base_unit, c.id, c.name, p.county_code, cty.name,
 			coalesce(pref.name, ''), l.received_on::text, l.quantity, (p.status = 'active'),
+			p.title_ug, p.title_en, c.name_ug, c.name_en, cty.name_ug, cty.name_en, coalesce(pref.name_ug, ''), coalesce(pref.name_en, ''),
 			EXISTS (SELECT 1 FROM product_certifications pc WHERE pc.product_id = p.id AND pc.status = 'confirmed'
 				AND pc.valid_from <= $2 AND pc.valid_until >= $2)
 		FROM lots l JOIN products p ON p.id = l.product_id
@@ -219,13 +220,15 @@ func (s *Service) Trace(ctx context.Context, code string) (Trace, error) {
 	var lotID int64
 	err := s.reader().QueryRow(ctx, q, code, s.Today()).Scan(&lotID, &t.TraceCode, &t.ProductID, &t.ProductTitle, &t.Category,
 		&t.BaseUnit, &t.CooperativeID, &t.CooperativeName, &t.CountyCode, &t.CountyName, &t.PrefectureName, &t.ReceivedOn,
-		&t.Quantity, &t.ProductVisible, &t.Certified)
+		&t.Quantity, &t.ProductVisible, &t.Names.Ug, &t.Names.En, &t.CooperativeNames.Ug, &t.CooperativeNames.En,
+		&t.CountyNames.Ug, &t.CountyNames.En, &t.PrefectureNames.Ug, &t.PrefectureNames.En, &t.Certified)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Trace{}, errs.E(errs.NotFound, "no lot has this trace code")
 	}
 	if err != nil {
 		return Trace{}, fmt.Errorf("trace: %w", err)
 	}
+	t.Names.Zh, t.CooperativeNames.Zh, t.CountyNames.Zh, t.PrefectureNames.Zh = t.ProductTitle, t.CooperativeName, t.CountyName, t.PrefectureName
 	const qv = `SELECT v.code, v.name, count(*)::int FROM lot_contributions lc
 		JOIN households h ON h.id = lc.household_id JOIN regions v ON v.code = h.village_code
 		WHERE lc.lot_id = $1 GROUP BY v.code, v.name ORDER BY v.code`

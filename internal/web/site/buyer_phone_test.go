@@ -240,3 +240,55 @@ func TestNoDeadButtonsWithoutScript(t *testing.T) {
 		}
 	}
 }
+
+// TestTracePageInVisitorsLanguage: the trace page (what a buyer reaches by
+// scanning the code on a package) names the product, the cooperative and
+// the county in the visitor's language, as the product page does; it said
+// them in Chinese on English and Uyghur pages.
+func TestTracePageInVisitorsLanguage(t *testing.T) {
+	s := webtest.Start(t)
+	w := ordertest.Seed(t, s.DB, order.Config{})
+	lot := w.Lot(t, "100", "2026-09-01", "per_unit", 1000, 1, 1, 2)
+	ctx := context.Background()
+	if _, err := s.DB.Pool.Exec(ctx, `UPDATE products SET title_en = 'Lop jujubes', title_ug = 'لوپ چىلان' WHERE id = $1`, w.ProductID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DB.Pool.Exec(ctx, `UPDATE cooperatives SET name_en = 'Test Co-op', name_ug = 'سىناق كوپېراتىپى' WHERE id = $1`, w.CoopID); err != nil {
+		t.Fatal(err)
+	}
+	var code string
+	if err := s.DB.Pool.QueryRow(ctx, `SELECT trace_code FROM lots WHERE id = $1`, lot).Scan(&code); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		lang string
+		want []string
+	}{
+		{"en", []string{"Lop jujubes", "Test Co-op", "Lop County", "Hotan Prefecture"}},
+		{"ug", []string{"لوپ چىلان", "سىناق كوپېراتىپى", "لوپ ناھىيىسى", "خوتەن ۋىلايىتى"}},
+		{"zh-CN", []string{"洛浦红枣", "测试合作社", "洛浦县", "和田地区"}},
+	} {
+		c := s.Client()
+		c.Do("GET", "/lang/"+tc.lang+"?next=/", nil)
+		r := c.Do("GET", "/trace/"+code, nil)
+		main := string(r.Body)
+		if i := strings.Index(main, "<main"); i >= 0 {
+			main = main[i:]
+		}
+		if r.Status != 200 {
+			t.Fatalf("%s: %d", tc.lang, r.Status)
+		}
+		for _, want := range tc.want {
+			if !strings.Contains(main, want) {
+				t.Errorf("%s trace page lacks %q", tc.lang, want)
+			}
+		}
+		if tc.lang != "zh-CN" {
+			for _, zh := range []string{"洛浦红枣", "测试合作社", "洛浦县", "和田地区"} {
+				if strings.Contains(main, zh) {
+					t.Errorf("%s trace page says %q", tc.lang, zh)
+				}
+			}
+		}
+	}
+}
