@@ -188,8 +188,14 @@ func (s *Service) Ask(ctx context.Context, a auth.Actor, orderID int64, in Reque
 	return r, nil
 }
 
+// numberIndex keeps each cooperative's invoice numbers unique (migration
+// 00640): an issuer never gives two invoices one number.
+const numberIndex = "invoices_cooperative_number_key"
+
 // Issue records the invoice the actor's cooperative issued for its part of
-// the order: its number and PDF.
+// the order: its number and PDF. A number the cooperative has already
+// issued is a typing mistake, refused on the number field (the database's
+// unique index decides between two issues of one number at once).
 func (s *Service) Issue(ctx context.Context, a auth.Actor, orderID int64, number string, pdf []byte) (Invoice, error) {
 	acc, err := s.access(ctx, s.db, a, orderID)
 	if err != nil {
@@ -224,6 +230,9 @@ func (s *Service) Issue(ctx context.Context, a auth.Actor, orderID int64, number
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 		return Invoice{}, errs.E(errs.Conflict, "the buyer has not asked for an invoice")
+	case errors.As(err, &pg) && pg.Code == "23505" && pg.ConstraintName == numberIndex:
+		return Invoice{}, &errs.Error{Kind: errs.Conflict, Message: "the invoice number is already used",
+			Fields: map[string]string{"number": "your cooperative has already issued an invoice with this number: check the number typed"}}
 	case errors.As(err, &pg) && pg.Code == "23505":
 		return Invoice{}, errs.E(errs.Conflict, "your cooperative has already issued this order's invoice")
 	case err != nil:

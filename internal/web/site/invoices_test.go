@@ -3,6 +3,7 @@ package site_test
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"testing"
 
 	"github.com/fupinmarket/market/internal/auth"
@@ -146,4 +147,53 @@ func fieldsHave(t *testing.T, r *webtest.Response, fields ...string) bool {
 		}
 	}
 	return true
+}
+
+// TestInvoiceNumberRepeatedOverHTTP: a number the cooperative has already
+// issued, typed on another order's invoice, is refused with 409 on the
+// number field, by the API and by the co-op's orders page (the message
+// next to that order's number input), and nothing is written.
+func TestInvoiceNumberRepeatedOverHTTP(t *testing.T) {
+	ctx := context.Background()
+	s := webtest.Start(t)
+	w := ordertest.Seed(t, s.DB, order.Config{})
+	w.Lot(t, "100", "2026-09-01", "per_unit", 1000, 1, 1, 2)
+	var orders []int64
+	for range 2 {
+		o, err := w.Place(t, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.Svc.ConfirmManual(ctx, w.Admin, int64(o.ID), "REF"); err != nil {
+			t.Fatal(err)
+		}
+		orders = append(orders, int64(o.ID))
+	}
+	s.CreateUser("coop@coop.test", ordertest.Password, auth.Grant{Role: auth.RoleCoopAdmin, CooperativeID: w.CoopID})
+	buyer, _ := s.Login("buyer@example.com", ordertest.Password)
+	coop, _ := s.Login("coop@coop.test", ordertest.Password)
+	ask := map[string]any{"title": "和田地区机关事务管理局", "kind": "normal", "email": "finance@example.gov.cn"}
+	for _, id := range orders {
+		if r := buyer.Do("POST", fmt.Sprintf("/api/v1/orders/%d/invoice-request", id), ask); r.Status != 201 {
+			t.Fatalf("ask: %d %s", r.Status, r.Body)
+		}
+	}
+	number := map[string]string{"number": "12345678"}
+	if r := rptUpload(t, s, coop, fmt.Sprintf("/api/v1/orders/%d/invoices", orders[0]), samplePDF, number); r.Status != 201 {
+		t.Fatalf("issue: %d %s", r.Status, r.Body)
+	}
+	r := rptUpload(t, s, coop, fmt.Sprintf("/api/v1/orders/%d/invoices", orders[1]), samplePDF, number)
+	if r.Status != 409 || errorFields(t, r)["number"] == "" {
+		t.Errorf("the number again through the API: %d %s", r.Status, r.Body)
+	}
+	r = rptUpload(t, s, coop, fmt.Sprintf("/coop/orders/%d/invoice", orders[1]), samplePDF, number)
+	next := regexp.MustCompile(fmt.Sprintf(`id="no%d" name="number"[^>]*>\s*<p class="field-error">[^<]+</p>`, orders[1]))
+	if r.Status != 409 || !next.Match(r.Body) {
+		t.Errorf("the number again on the co-op's page: %d, no message at the number\n%s", r.Status, r.Body)
+	}
+	var n int
+	s.DB.Pool.QueryRow(ctx, `SELECT count(*) FROM invoices WHERE order_id = $1`, orders[1]).Scan(&n)
+	if n != 0 {
+		t.Errorf("%d invoices written for the refused number", n)
+	}
 }
