@@ -66,12 +66,33 @@ type Invoice struct {
 type State struct {
 	Request  *Request  `json:"request"`
 	Invoices []Invoice `json:"invoices"`
-	// Cooperatives is how many cooperatives the order has: an invoice each.
+	// Cooperatives is how many invoices the order is due: one per
+	// cooperative whose part of the order (its goods and the shipping it
+	// keeps, net of refunds) is more than nothing, or that issued one.
 	Cooperatives int `json:"cooperatives"`
 }
 
-// Issued reports whether every cooperative of the order has issued its
-// invoice.
+// shareSQL is a cooperative's part of an order in fen, for its shipment
+// sh: its lines net of their refunds, and its shipping fee less what the
+// order's refunded shipping takes from it. Refunded shipping (what the
+// order's refunds returned beside its lines) is taken from the shipments'
+// fees in the order of their cooperatives' ids (docs/DOMAIN.md): each
+// cooperative invoices the fee it still keeps.
+const shareSQL = `(sh.shipping_fen - least(sh.shipping_fen, greatest(0,
+		(SELECT so.refunded_fen - coalesce((SELECT sum(sl.refunded_fen) FROM order_lines sl WHERE sl.order_id = so.id), 0)
+			FROM orders so WHERE so.id = sh.order_id)
+		- (SELECT coalesce(sum(x.shipping_fen), 0) FROM shipments x WHERE x.order_id = sh.order_id AND x.cooperative_id < sh.cooperative_id)))
+	+ coalesce((SELECT sum(ol.amount_fen - ol.refunded_fen) FROM order_lines ol
+			WHERE ol.order_id = sh.order_id AND ol.shipment_id = sh.id), 0))::bigint`
+
+// dueSQL holds for a shipment sh whose cooperative owes the order an
+// invoice: its part is more than nothing, or it issued one (an invoice
+// issued stays, whatever is refunded after).
+const dueSQL = `(` + shareSQL + ` > 0
+	OR EXISTS (SELECT 1 FROM invoices di WHERE di.order_id = sh.order_id AND di.cooperative_id = sh.cooperative_id))`
+
+// Issued reports whether every cooperative the order is due an invoice
+// from has issued it.
 func (s State) Issued() bool { return s.Request != nil && len(s.Invoices) >= s.Cooperatives }
 
 // Service keeps invoices.
@@ -121,30 +142,33 @@ func (in *RequestInput) check() error {
 type access struct {
 	buyer, admin bool
 	coop         int64 // the actor's cooperative in the order, 0 if none
+	share        int64 // its part of the order, in fen (shareSQL)
 	paid         bool
-	coops        int
+	coops        int // the invoices due (dueSQL)
 }
 
 func (s *Service) access(ctx context.Context, q querier, a auth.Actor, orderID int64) (access, error) {
 	const sql = `SELECT o.buyer_id, coalesce(o.buyer_org_id, 0), o.paid_at IS NOT NULL AND o.status <> 'refunded',
-			array_agg(sh.cooperative_id ORDER BY sh.cooperative_id)
-		FROM orders o JOIN shipments sh ON sh.order_id = o.id WHERE o.id = $1 GROUP BY o.id`
+			array_agg(sh.cooperative_id ORDER BY sh.cooperative_id), array_agg(sh.share_fen ORDER BY sh.cooperative_id),
+			count(*) FILTER (WHERE sh.due)::int
+		FROM orders o JOIN (SELECT sh.order_id, sh.cooperative_id, ` + shareSQL + ` AS share_fen, ` + dueSQL + ` AS due
+			FROM shipments sh WHERE sh.order_id = $1) sh ON sh.order_id = o.id
+		WHERE o.id = $1 GROUP BY o.id`
 	var buyer, org int64
 	var acc access
-	var coops []int64
-	err := q.QueryRow(ctx, sql, orderID).Scan(&buyer, &org, &acc.paid, &coops)
+	var coops, shares []int64
+	err := q.QueryRow(ctx, sql, orderID).Scan(&buyer, &org, &acc.paid, &coops, &shares, &acc.coops)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return acc, errs.E(errs.NotFound, "order not found")
 	}
 	if err != nil {
 		return acc, fmt.Errorf("invoice access: %w", err)
 	}
-	acc.coops = len(coops)
 	acc.admin = a.IsAdmin()
 	acc.buyer = (a.UserID == buyer && buyer != 0) || (org != 0 && a.BuyerOrgID == org && a.Has(auth.RoleBuyerOrgAdmin))
-	for _, c := range coops {
+	for i, c := range coops {
 		if a.ManagesCoop(c) {
-			acc.coop = c
+			acc.coop, acc.share = c, shares[i]
 		}
 	}
 	if !acc.buyer && !acc.admin && acc.coop == 0 {
@@ -206,6 +230,9 @@ func (s *Service) Issue(ctx context.Context, a auth.Actor, orderID int64, number
 	}
 	if !acc.paid {
 		return Invoice{}, errs.E(errs.Conflict, "the order was refunded in full: it has no invoice to issue")
+	}
+	if acc.share <= 0 {
+		return Invoice{}, errs.E(errs.Conflict, "your cooperative's part of the order was refunded in full: it has no invoice to issue")
 	}
 	number = strings.TrimSpace(number)
 	f := errs.FieldErrors{}

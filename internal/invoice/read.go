@@ -85,7 +85,7 @@ type OrgRow struct {
 	Title       string
 	Kind        string
 	Issued      int // invoices issued
-	Cooperative int // cooperatives that issue one each
+	Cooperative int // invoices due: one per cooperative with a part left to invoice, or that issued one
 	Numbers     []string
 }
 
@@ -97,7 +97,7 @@ func (s *Service) ForOrg(ctx context.Context, a auth.Actor, orgID int64, limit i
 	}
 	const q = `SELECT o.id, o.number, u.name, o.total_fen, o.paid_at, r.order_id IS NOT NULL, coalesce(r.title, ''),
 			coalesce(r.kind, ''), (SELECT count(*) FROM invoices i WHERE i.order_id = o.id)::int,
-			(SELECT count(*) FROM shipments sh WHERE sh.order_id = o.id)::int,
+			(SELECT count(*) FROM shipments sh WHERE sh.order_id = o.id AND ` + dueSQL + `)::int,
 			coalesce((SELECT array_agg(i.number ORDER BY i.cooperative_id) FROM invoices i WHERE i.order_id = o.id), '{}')
 		FROM orders o JOIN users u ON u.id = o.buyer_id LEFT JOIN invoice_requests r ON r.order_id = o.id
 		WHERE o.buyer_org_id = $1 AND o.paid_at IS NOT NULL ORDER BY o.paid_at DESC, o.id DESC LIMIT $2`
@@ -122,24 +122,21 @@ type Pending struct {
 
 // PendingFor lists the invoices the actor's cooperative has been asked for
 // and has not issued, oldest request first. An order refunded in full is
-// no longer invoiced (its buyer's page stops offering it, Issue refuses it).
+// no longer invoiced (its buyer's page stops offering it, Issue refuses it),
+// nor is an order whose refunds took the cooperative's whole part.
 func (s *Service) PendingFor(ctx context.Context, a auth.Actor) ([]Pending, error) {
 	if !a.Has(auth.RoleCoopAdmin) || a.CooperativeID == 0 {
 		return nil, errs.E(errs.Forbidden, "only a cooperative's administrator issues invoices")
 	}
-	// The shipping refunded of an order is taken from its shipments' fees
-	// in the order of their cooperatives' ids (docs/DOMAIN.md): each
-	// cooperative invoices the fee it still keeps.
-	const q = `SELECT r.order_id, r.title, r.taxpayer_id, r.kind, r.email, r.requested_at, o.number,
-			(sh.shipping_fen - least(sh.shipping_fen, greatest(0,
-				(SELECT coalesce(sum(rf.shipping_fen), 0) FROM refunds rf WHERE rf.order_id = r.order_id)
-				- (SELECT coalesce(sum(x.shipping_fen), 0) FROM shipments x WHERE x.order_id = r.order_id AND x.cooperative_id < sh.cooperative_id)))
-			+ coalesce((SELECT sum(ol.amount_fen - ol.refunded_fen) FROM order_lines ol WHERE ol.shipment_id = sh.id), 0))::bigint
+	const q = `SELECT p.order_id, p.title, p.taxpayer_id, p.kind, p.email, p.requested_at, p.number, p.share_fen
+		FROM (SELECT r.order_id, r.title, r.taxpayer_id, r.kind, r.email, r.requested_at, o.number,
+			` + shareSQL + ` AS share_fen
 		FROM invoice_requests r JOIN orders o ON o.id = r.order_id
 		JOIN shipments sh ON sh.order_id = r.order_id AND sh.cooperative_id = $1
 		WHERE o.status <> 'refunded'
-			AND NOT EXISTS (SELECT 1 FROM invoices i WHERE i.order_id = r.order_id AND i.cooperative_id = $1)
-		ORDER BY r.requested_at, r.order_id LIMIT 200`
+			AND NOT EXISTS (SELECT 1 FROM invoices i WHERE i.order_id = r.order_id AND i.cooperative_id = $1)) p
+		WHERE p.share_fen > 0
+		ORDER BY p.requested_at, p.order_id LIMIT 200`
 	rows, err := s.db.Query(ctx, q, a.CooperativeID)
 	if err != nil {
 		return nil, fmt.Errorf("pending invoices: %w", err)
