@@ -18,7 +18,9 @@ func ledgerCmd(ctx context.Context, e *env, args []string) error {
 	}
 	switch args[0] {
 	case "seal":
-		seals, err := ledger.Sealer{DB: e.infra.DB}.Seal(ctx)
+		// It waits its turn: "nothing to seal" while marketd's job held the
+		// lock would be untrue, entries being left to seal.
+		seals, err := ledger.Sealer{DB: e.infra.DB, WaitTurn: true}.Seal(ctx)
 		if len(seals) > 0 {
 			first, last := seals[0], seals[len(seals)-1]
 			n := 0

@@ -67,3 +67,48 @@ func TestLedgerVerifyNamesATamperedEntry(t *testing.T) {
 		t.Fatal("an unknown ledger command passed")
 	}
 }
+
+// TestLedgerSealWaitsForAnotherSealer: while another sealer (marketd's job)
+// holds the seal lock, `marketctl ledger seal` waits its turn and then
+// seals what is left, rather than saying "nothing to seal" with entries
+// unsealed.
+func TestLedgerSealWaitsForAnotherSealer(t *testing.T) {
+	w := ordertest.New(t, order.Config{})
+	ctx := context.Background()
+	w.Lot(t, "100", "2026-09-01", "per_unit", 1000, 1, 1, 2)
+	o, err := w.Place(t, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Svc.ConfirmManual(ctx, w.Admin, int64(o.ID), "REF"); err != nil {
+		t.Fatal(err)
+	}
+	other, err := w.DB.Pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Rollback(ctx)
+	if _, err := other.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(0x6c6564676572)); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	e := &env{infra: &app.Infra{DB: w.DB.Pool}, out: &out}
+	done := make(chan error, 1)
+	go func() { done <- ledgerCmd(ctx, e, []string{"seal"}) }()
+	// The command is waiting once its lock request shows in pg_locks.
+	for waiting := false; !waiting; {
+		select {
+		case err := <-done:
+			t.Fatalf("seal returned while another sealer held the lock: %v %q", err, out.String())
+		default:
+		}
+		w.DB.Pool.QueryRow(ctx, `SELECT count(*) > 0 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
+			AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`).Scan(&waiting)
+	}
+	if err := other.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil || !strings.Contains(out.String(), "sealed 3 entries") {
+		t.Fatalf("seal after its turn: %v %q", err, out.String())
+	}
+}

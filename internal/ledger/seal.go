@@ -63,6 +63,10 @@ type Sealer struct {
 	DB    *pgxpool.Pool
 	Batch int
 	Wait  time.Duration
+	// WaitTurn makes the sealer wait while another one is writing a seal,
+	// then seal what is left. Without it (marketd's job, on every node)
+	// a sealer that finds another at work leaves the entries to it.
+	WaitTurn bool
 }
 
 // Seal seals every entry settled so far, in batches of at most Batch
@@ -143,15 +147,19 @@ func (s Sealer) settledBound(ctx context.Context) (int64, error) {
 const sealLock = 0x6c6564676572 // "ledger"
 
 // sealBatch seals the next at most Batch entries up to bound; ok is false
-// when there are none (or another sealer is at work).
+// when there are none (or another sealer is at work and WaitTurn is off).
 func (s Sealer) sealBatch(ctx context.Context, bound int64) (seal Seal, ok bool, err error) {
 	tx, err := s.DB.Begin(ctx)
 	if err != nil {
 		return Seal{}, false, err
 	}
 	defer tx.Rollback(ctx)
+	take := `SELECT pg_try_advisory_xact_lock($1)`
+	if s.WaitTurn {
+		take = `SELECT true FROM pg_advisory_xact_lock($1)`
+	}
 	var mine bool
-	if err := tx.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock($1)`, int64(sealLock)).Scan(&mine); err != nil || !mine {
+	if err := tx.QueryRow(ctx, take, int64(sealLock)).Scan(&mine); err != nil || !mine {
 		return Seal{}, false, err
 	}
 	last, err := lastSeal(ctx, tx)
