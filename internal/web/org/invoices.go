@@ -53,11 +53,14 @@ func (s handlers) invoicesCSV(c *fiber.Ctx) error {
 }
 
 // InvoiceState says where an order's invoicing stands: not asked for,
-// asked and n of m issued (one per cooperative of the order), or issued.
+// asked and n of m issued (one per cooperative of the order), issued, or
+// nothing left to invoice (refunded in full before any was issued).
 func InvoiceState(p web.Page, r invoice.OrgRow) string {
 	switch {
 	case !r.Requested:
 		return p.T("rpt.org.invoice.none")
+	case r.Cooperative == 0:
+		return p.T("rpt.org.invoice.nothing")
 	case r.Issued >= r.Cooperative:
 		return p.T("rpt.org.invoice.issued")
 	default:

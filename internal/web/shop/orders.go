@@ -39,8 +39,8 @@ type OrderView struct {
 	Card     ImpactCard
 	Invoices invoice.State
 	Form     InvoiceForm
-	// Invoiceable is whether an invoice may be asked for or shown: the
-	// order was paid and not wholly refunded.
+	// Invoiceable is whether the invoice section shows: the order was paid
+	// and not wholly refunded, or an invoice was asked for.
 	Invoiceable bool
 }
 
@@ -76,8 +76,11 @@ func (s handlers) renderOrder(c *fiber.Ctx, form InvoiceForm) error {
 	if form.Errors == nil {
 		form.Errors = map[string]string{}
 	}
-	p.Data = OrderView{Order: o, Card: card, Invoices: inv, Form: form,
-		Invoiceable: o.PaidAt != nil && o.Status != order.Refunded && o.Status != order.Cancelled}
+	// An invoice asked for before a full refund stays on the page, saying
+	// that nothing is left to invoice; the form is offered only while the
+	// order is paid and not refunded.
+	open := o.PaidAt != nil && o.Status != order.Refunded && o.Status != order.Cancelled
+	p.Data = OrderView{Order: o, Card: card, Invoices: inv, Form: form, Invoiceable: open || inv.Request != nil}
 	return s.HTML(c, "shop/order", p)
 }
 

@@ -208,3 +208,30 @@ func TestInstitutionInvoiceExport(t *testing.T) {
 		}
 	}
 }
+
+// TestInvoiceOfAnOrderRefundedInFullIsNothingToInvoice: an invoice asked
+// for an order that is then refunded in full before any cooperative issued
+// one is not "issued" in the institution's portal and export, nor silent on
+// the buyer's order page: both say there is nothing to invoice.
+func TestInvoiceOfAnOrderRefundedInFullIsNothingToInvoice(t *testing.T) {
+	o := newOrgWorld(t)
+	ord := o.paid(t, 1)
+	ask := map[string]any{"title": "和田地区机关食堂", "kind": "normal", "email": "cw@example.com"}
+	if res := o.buyer.Do("POST", fmt.Sprintf("/api/v1/orders/%d/invoice-request", ord.ID), ask); res.Status != 201 {
+		t.Fatalf("ask: %d %s", res.Status, res.Body)
+	}
+	var lines []order.RefundLine
+	for _, l := range ord.Lines {
+		lines = append(lines, order.RefundLine{LineID: l.ID, Quantity: l.Quantity, AmountFen: l.AmountFen})
+	}
+	if _, err := o.w.Svc.Refund(context.Background(), o.w.Admin, int64(ord.ID),
+		order.RefundRequest{Reason: "缺货", Lines: lines, ShippingFen: ord.ShippingFen}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if st := o.status(t, ord); st != "refunded" {
+		t.Fatalf("order is %s, not refunded", st)
+	}
+	rptHas(t, "portal", o.buyer.Do("GET", "/org", nil).Body, "无需开票（已全额退款）")
+	rptHas(t, "export", o.buyer.Do("GET", "/org/invoices.csv", nil).Body, "无需开票（已全额退款）")
+	rptHas(t, "order page", o.buyer.Do("GET", fmt.Sprintf("/orders/%d", ord.ID), nil).Body, "订单已全额退款，无需开具发票。")
+}
