@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"math"
 	"path"
 	"reflect"
+	"strconv"
 	"strings"
 
 	"github.com/fupinmarket/market/internal/auth"
@@ -168,17 +170,69 @@ func (p Page) OtherLangs() []LangLink {
 }
 
 // T translates key, formatting args into it when given.
+//
+// Plurals: a message that counts something ("%d registered households")
+// may have a singular form under "<key>.one" in the same catalog; T uses it
+// when the message's count is 1. The count is the first argument that is a
+// whole number: an integer of any type, or a string of digits (what num
+// prints, "1" or "1,234"); a price such as "7.20" or a date is not one. So
+// a key gets a ".one" form only when its first whole-number argument is
+// the count of the noun it inflects. Languages without a grammatical
+// plural give ".one" the same text as the key.
 func (p Page) T(key string, args ...any) string {
-	s, ok := p.catalog[key]
+	cat := p.catalog
+	s, ok := cat[key]
 	if !ok {
-		if s, ok = p.fallback[key]; !ok {
+		if cat = p.fallback; cat != nil {
+			s, ok = cat[key]
+		}
+		if !ok {
 			s = key
 		}
 	}
-	if len(args) > 0 {
-		return fmt.Sprintf(s, derefAll(args)...)
+	if len(args) == 0 {
+		return s
 	}
-	return s
+	args = derefAll(args)
+	if one, found := cat[key+".one"]; ok && found && countOf(args) == 1 {
+		s = one
+	}
+	return fmt.Sprintf(s, args...)
+}
+
+// countOf is a message's count (see T): its first whole-number argument,
+// or -1 when it has none.
+func countOf(args []any) int64 {
+	for _, a := range args {
+		v := reflect.ValueOf(a)
+		switch v.Kind() {
+		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+			return v.Int()
+		case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+			return int64(min(v.Uint(), math.MaxInt64))
+		case reflect.String:
+			if !wholeNumber(v.String()) {
+				continue
+			}
+			if n, err := strconv.ParseInt(strings.ReplaceAll(v.String(), ",", ""), 10, 64); err == nil {
+				return n
+			}
+		}
+	}
+	return -1
+}
+
+// wholeNumber reports whether s is digits, with commas between groups.
+func wholeNumber(s string) bool {
+	if s == "" || s[0] == ',' || s[len(s)-1] == ',' {
+		return false
+	}
+	for _, c := range s {
+		if (c < '0' || c > '9') && c != ',' {
+			return false
+		}
+	}
+	return true
 }
 
 // derefAll replaces pointers among a message's arguments by what they point
