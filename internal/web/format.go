@@ -20,6 +20,7 @@ func (r *Renderer) funcs() template.FuncMap {
 		"hasPrefix": strings.HasPrefix,
 		"upper":     strings.ToUpper,
 		"field":     formField,
+		"ltr":       LTR,
 		"num":       func(v any) string { return money.Group(anyInt(v)) },
 		"money":     func(v any) string { return money.GroupedYuan(anyInt(v)) },
 		"pct":       func(part, whole any) string { return money.Percent(anyInt(part), anyInt(whole)) },

@@ -180,6 +180,46 @@ func (p Page) OtherLangs() []LangLink {
 // the count of the noun it inflects. Languages without a grammatical
 // plural give ".one" the same text as the key.
 func (p Page) T(key string, args ...any) string {
+	if len(args) == 0 {
+		return p.text(key, nil)
+	}
+	args = derefAll(args)
+	return fmt.Sprintf(p.text(key, args), args...)
+}
+
+// TH is T for a message with marked-up arguments, such as a code isolated
+// left to right (LTR): the catalog's text and the arguments are escaped,
+// but for template.HTML arguments, which are kept as they are.
+func (p Page) TH(key string, args ...any) template.HTML {
+	args = derefAll(args)
+	s := template.HTMLEscapeString(p.text(key, args))
+	if len(args) == 0 {
+		return template.HTML(s)
+	}
+	safe := make([]any, len(args))
+	for i, a := range args {
+		switch v := reflect.ValueOf(a); {
+		case v.Kind() == reflect.String && v.Type() == reflect.TypeFor[template.HTML]():
+			safe[i] = v.String()
+		case v.CanInt() || v.CanUint() || v.CanFloat() || v.Kind() == reflect.Bool:
+			safe[i] = a // a number keeps its verb (%d)
+		default:
+			safe[i] = template.HTMLEscapeString(fmt.Sprint(a))
+		}
+	}
+	return template.HTML(fmt.Sprintf(s, safe...))
+}
+
+// LTR isolates s, a code read left to right whatever the page's direction
+// (a tracking number), and lets it break anywhere: a 40-character one
+// would otherwise push a phone's page sideways.
+func LTR(s string) template.HTML {
+	return template.HTML(`<bdi dir="ltr" class="ltr-code">` + template.HTMLEscapeString(s) + `</bdi>`)
+}
+
+// text is the catalog's text for key, in its singular form (key.one) when
+// args count one (see T); the key itself when no catalog has it.
+func (p Page) text(key string, args []any) string {
 	cat := p.catalog
 	s, ok := cat[key]
 	if !ok {
@@ -187,17 +227,15 @@ func (p Page) T(key string, args ...any) string {
 			s, ok = cat[key]
 		}
 		if !ok {
-			s = key
+			return key
 		}
 	}
-	if len(args) == 0 {
-		return s
+	if len(args) > 0 {
+		if one, found := cat[key+".one"]; found && countOf(args) == 1 {
+			return one
+		}
 	}
-	args = derefAll(args)
-	if one, found := cat[key+".one"]; ok && found && countOf(args) == 1 {
-		s = one
-	}
-	return fmt.Sprintf(s, args...)
+	return s
 }
 
 // countOf is a message's count (see T): its first whole-number argument,

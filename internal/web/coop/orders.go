@@ -1,6 +1,7 @@
 package coop
 
 import (
+	"html/template"
 	"net/url"
 	"strings"
 
@@ -24,8 +25,8 @@ type OrdersView struct {
 	ToShip, Shipped []order.CoopShipment
 	Invoices        []invoice.Pending
 	Shipping        cooperative.ShippingTerms
-	Done            string // the order just shipped, with carrier and number
-	Issued          string // the invoice just issued
+	Done            template.HTML // the order just shipped, with carrier and number (isolated left to right)
+	Issued          string        // the invoice just issued
 	Errors          map[string]string
 	// Typed is what a refused shipping form held (shown again instead of
 	// the stored terms); nil otherwise.
@@ -61,7 +62,7 @@ func (s handlers) renderOrders(c *fiber.Ctx, errors map[string]string, typed *Sh
 		}
 		v.Shipped = append(v.Shipped, sh)
 		if sh.OrderID.String() == c.Query("shipped") { // the order just shipped, said from what was stored
-			v.Done = sh.OrderNumber + " · " + sh.Carrier + " " + sh.TrackingNo
+			v.Done = web.LTR(sh.OrderNumber) + template.HTML(" · "+template.HTMLEscapeString(sh.Carrier)+" ") + web.LTR(sh.TrackingNo)
 		}
 	}
 	if v.Errors == nil {
