@@ -24,13 +24,17 @@ type CheckoutView struct {
 	ItemErrors []string
 	Error      string
 	Stripe     bool
+	// Method is the payment method checked: the one the buyer chose when
+	// the form comes back refused, if the page offers it; else bank
+	// transfer.
+	Method string
 }
 
 func (s handlers) checkoutPage(c *fiber.Ctx) error {
-	return s.renderCheckout(c, order.Address{}, nil, nil, "")
+	return s.renderCheckout(c, order.Address{}, order.Manual, nil, nil, "")
 }
 
-func (s handlers) renderCheckout(c *fiber.Ctx, addr order.Address, fields map[string]string, itemErrors []string, msg string) error {
+func (s handlers) renderCheckout(c *fiber.Ctx, addr order.Address, method string, fields map[string]string, itemErrors []string, msg string) error {
 	v, err := s.Cart(c)
 	if err != nil {
 		return err
@@ -40,7 +44,10 @@ func (s handlers) renderCheckout(c *fiber.Ctx, addr order.Address, fields map[st
 	}
 	p := s.Page(c, "")
 	p.Title = p.T("checkout.title")
-	p.Data = CheckoutView{Cart: v, Address: addr, Fields: fields, ItemErrors: itemErrors, Error: msg, Stripe: s.Payments != nil}
+	if method != order.Stripe || s.Payments == nil {
+		method = order.Manual
+	}
+	p.Data = CheckoutView{Cart: v, Address: addr, Fields: fields, ItemErrors: itemErrors, Error: msg, Stripe: s.Payments != nil, Method: method}
 	return s.HTML(c, "shop/checkout", p)
 }
 
@@ -59,7 +66,7 @@ func (s handlers) checkout(c *fiber.Ctx) error {
 	o, err := s.Orders.Place(web.Ctx(c), web.ActorOf(c), req)
 	if fields, msg, status, ok := web.FormError(s.Page(c, ""), err); ok {
 		c.Status(status)
-		return s.renderCheckout(c, addr, fields, itemErrors(s.Page(c, ""), fields, items), msg)
+		return s.renderCheckout(c, addr, req.PaymentMethod, fields, itemErrors(s.Page(c, ""), fields, items), msg)
 	}
 	if err != nil {
 		return err
