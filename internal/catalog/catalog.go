@@ -124,7 +124,11 @@ type Product struct {
 	DescriptionEn    string     `json:"description_en"`
 	Names            text.Names `json:"names"`
 	CooperativeNames text.Names `json:"cooperative_names"`
-	coopUg, coopEn   string     // scanned, then in CooperativeNames
+	// The county's and prefecture's names in every language entered (the
+	// ...Name fields are the Chinese).
+	CountyNames     text.Names `json:"county_names"`
+	PrefectureNames text.Names `json:"prefecture_names"`
+	coopUg, coopEn  string     // scanned, then in CooperativeNames
 }
 
 // TitleIn is the product's title in lang, Chinese when it has none there.
@@ -138,10 +142,24 @@ func (p Product) DescriptionIn(lang string) string {
 // CooperativeNameIn is the cooperative's name in lang.
 func (p Product) CooperativeNameIn(lang string) string { return p.CooperativeNames.In(lang) }
 
-// localize fills Names and CooperativeNames from the stored columns.
+// CountyNameIn is the county's name in lang, Chinese when it has none there.
+func (p Product) CountyNameIn(lang string) string {
+	return text.Names{Zh: p.CountyName, Ug: p.CountyNames.Ug, En: p.CountyNames.En}.In(lang)
+}
+
+// PrefectureNameIn is the prefecture's name in lang ("" when the county
+// has none), Chinese when it has none there.
+func (p Product) PrefectureNameIn(lang string) string {
+	return text.Names{Zh: p.PrefectureName, Ug: p.PrefectureNames.Ug, En: p.PrefectureNames.En}.In(lang)
+}
+
+// localize fills Names, CooperativeNames, CountyNames and PrefectureNames
+// from the stored columns (the regions' other languages are scanned into
+// CountyNames and PrefectureNames).
 func (p *Product) localize(coopUg, coopEn string) {
 	p.Names = text.Names{Zh: p.Title, Ug: p.TitleUg, En: p.TitleEn}
 	p.CooperativeNames = text.Names{Zh: p.CooperativeName, Ug: coopUg, En: coopEn}
+	p.CountyNames.Zh, p.PrefectureNames.Zh = p.CountyName, p.PrefectureName
 }
 
 // Shipping is what a cooperative charges to ship one order (包邮 from
@@ -217,6 +235,14 @@ type Certificate struct {
 	ValidFrom  string `json:"valid_from"`
 	ValidUntil string `json:"valid_until"`
 	Status     string `json:"status"`
+	// CountyNames is the certifying county's name in every language entered.
+	CountyNames text.Names `json:"county_names"`
+}
+
+// CountyNameIn is the certifying county's name in lang, Chinese when it
+// has none there.
+func (c Certificate) CountyNameIn(lang string) string {
+	return text.Names{Zh: c.CountyName, Ug: c.CountyNames.Ug, En: c.CountyNames.En}.In(lang)
 }
 
 // Origin is where a product's produce comes from: places and counts only.

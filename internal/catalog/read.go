@@ -25,7 +25,8 @@ const (
 		coalesce(pref.name, ''), p.title, p.description, p.category, p.base_unit, p.status, p.min_price_fen,
 		p.created_at, p.updated_at, (p.status = 'active' AND c.status = 'approved') AS visible,
 		p.title_ug, p.title_en, p.description_ug, p.description_en, c.name_ug, c.name_en,
-		c.shipping_flat_fen, c.shipping_free_from_fen`
+		c.shipping_flat_fen, c.shipping_free_from_fen,
+		cty.name_ug, cty.name_en, coalesce(pref.name_ug, ''), coalesce(pref.name_en, '')`
 	productFrom = `
 	FROM products p JOIN cooperatives c ON c.id = p.cooperative_id
 	JOIN regions cty ON cty.code = p.county_code
@@ -51,7 +52,8 @@ func (p *Product) scanTargets() []any {
 	return []any{&p.ID, &p.CooperativeID, &p.CooperativeName, &p.CountyCode, &p.CountyName, &p.PrefectureCode,
 		&p.PrefectureName, &p.Title, &p.Description, &p.Category, &p.BaseUnit, &p.Status, &p.MinPriceFen,
 		&p.CreatedAt, &p.UpdatedAt, &p.Visible, &p.TitleUg, &p.TitleEn, &p.DescriptionUg, &p.DescriptionEn,
-		&p.coopUg, &p.coopEn, &p.Shipping.FeeFen, &p.Shipping.FreeOverFen}
+		&p.coopUg, &p.coopEn, &p.Shipping.FeeFen, &p.Shipping.FreeOverFen,
+		&p.CountyNames.Ug, &p.CountyNames.En, &p.PrefectureNames.Ug, &p.PrefectureNames.En}
 }
 
 // GetProduct returns a product with its variants, stock, images,
@@ -181,7 +183,7 @@ func (s *Service) fill(ctx context.Context, ps []Product, allVariants bool) erro
 		return fmt.Errorf("images: %w", err)
 	}
 	const qCert = `SELECT DISTINCT ON (pc.product_id) pc.product_id, pc.id, pc.certificate_no, pc.county_code, r.name,
-			pc.valid_from::text, pc.valid_until::text, pc.status
+			pc.valid_from::text, pc.valid_until::text, pc.status, r.name_ug, r.name_en
 		FROM product_certifications pc JOIN regions r ON r.code = pc.county_code
 		WHERE pc.product_id = ANY($1) AND pc.status = 'confirmed' AND pc.valid_from <= $2 AND pc.valid_until >= $2
 		ORDER BY pc.product_id, pc.valid_until DESC, pc.id DESC`
@@ -191,10 +193,12 @@ func (s *Service) fill(ctx context.Context, ps []Product, allVariants bool) erro
 	}
 	for rows.Next() {
 		var c Certificate
-		if err := rows.Scan(&pid, &c.ID, &c.Number, &c.CountyCode, &c.CountyName, &c.ValidFrom, &c.ValidUntil, &c.Status); err != nil {
+		if err := rows.Scan(&pid, &c.ID, &c.Number, &c.CountyCode, &c.CountyName, &c.ValidFrom, &c.ValidUntil, &c.Status,
+			&c.CountyNames.Ug, &c.CountyNames.En); err != nil {
 			rows.Close()
 			return fmt.Errorf("certificates: %w", err)
 		}
+		c.CountyNames.Zh = c.CountyName
 		p := &ps[at[pid]]
 		p.Certificate, p.Certified = &c, true
 	}

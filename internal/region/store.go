@@ -74,11 +74,23 @@ type ListedCounty struct {
 	Name           string
 	PrefectureCode string
 	PrefectureName string
+	// The curated names, empty where there is none (NameIn falls back).
+	NameUg, NameEn                     string
+	PrefectureNameUg, PrefectureNameEn string
+}
+
+// NameIn is the county's name in lang.
+func (c ListedCounty) NameIn(lang string) string { return NamesOf(c.Name, c.NameUg, c.NameEn).In(lang) }
+
+// PrefectureNameIn is its prefecture's name in lang.
+func (c ListedCounty) PrefectureNameIn(lang string) string {
+	return NamesOf(c.PrefectureName, c.PrefectureNameUg, c.PrefectureNameEn).In(lang)
 }
 
 // ListedCounties returns the counties under listed supervision, by code.
 func (s *Store) ListedCounties(ctx context.Context) ([]ListedCounty, error) {
-	const q = `SELECT c.code, c.name, p.code, p.name FROM regions c JOIN regions p ON p.code = c.parent_code
+	const q = `SELECT c.code, c.name, p.code, p.name, c.name_ug, c.name_en, p.name_ug, p.name_en
+		FROM regions c JOIN regions p ON p.code = c.parent_code
 		WHERE c.level = 'county' AND c.listed_supervision ORDER BY c.code`
 	rows, err := s.db.Query(ctx, q)
 	if err != nil {
@@ -91,9 +103,9 @@ func (s *Store) ListedCounties(ctx context.Context) ([]ListedCounty, error) {
 // counties were under listed supervision.
 func (s *Store) Prefectures(ctx context.Context) ([]PrefectureSummary, error) {
 	const q = `SELECT p.code, p.name,
-			count(c.code) FILTER (WHERE c.listed_supervision)::int AS listed
+			count(c.code) FILTER (WHERE c.listed_supervision)::int AS listed, p.name_ug, p.name_en
 		FROM regions p LEFT JOIN regions c ON c.parent_code = p.code AND c.level = 'county'
-		WHERE p.level = 'prefecture' GROUP BY p.code, p.name ORDER BY listed DESC, p.code`
+		WHERE p.level = 'prefecture' GROUP BY p.code, p.name, p.name_ug, p.name_en ORDER BY listed DESC, p.code`
 	rows, err := s.db.Query(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("list prefectures: %w", err)
@@ -106,6 +118,12 @@ type PrefectureSummary struct {
 	Code           string
 	Name           string
 	ListedCounties int
+	NameUg, NameEn string // curated, empty where there is none
+}
+
+// NameIn is the prefecture's name in lang.
+func (p PrefectureSummary) NameIn(lang string) string {
+	return NamesOf(p.Name, p.NameUg, p.NameEn).In(lang)
 }
 
 // Ancestors lists the regions above code, top first, in one query (the

@@ -1,0 +1,152 @@
+package site_test
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/fupinmarket/market/internal/catalog"
+	"github.com/fupinmarket/market/internal/order"
+	"github.com/fupinmarket/market/internal/order/ordertest"
+	"github.com/fupinmarket/market/internal/web/webtest"
+)
+
+// namedWorld is ordertest's world whose product, 洛浦红枣, and cooperative,
+// 测试合作社, have English and Uyghur names, with a second product of the
+// cooperative, 和田核桃, that has none: pages in English or Uyghur must say
+// the first in the visitor's language and the second in Chinese.
+type namedWorld struct {
+	s        *webtest.Server
+	w        *ordertest.World
+	plainID  int64 // 和田核桃
+	plainVar int64
+}
+
+// The names the world's pages must show in each language, and the Chinese
+// ones that must not appear on an English or Uyghur page.
+var (
+	namedIn = map[string][]string{
+		"en":    {"Lop jujubes", "Test Co-op", "Lop County", "Hotan Prefecture"},
+		"ug":    {"لوپ چىلان", "سىناق كوپېراتىپى", "لوپ ناھىيىسى", "خوتەن ۋىلايىتى"},
+		"zh-CN": {"洛浦红枣", "测试合作社", "洛浦县", "和田地区"},
+	}
+	namedZh = []string{"洛浦红枣", "测试合作社", "洛浦县", "和田地区"}
+)
+
+func newNamedWorld(t *testing.T) *namedWorld {
+	t.Helper()
+	s := webtest.Start(t)
+	w := ordertest.Seed(t, s.DB, order.Config{})
+	w.Lot(t, "100", "2026-09-01", "per_unit", 1000, 1, 1, 2)
+	ctx := context.Background()
+	for _, q := range []string{
+		`UPDATE products SET title_en = 'Lop jujubes', title_ug = 'لوپ چىلان' WHERE id = $1`,
+		`UPDATE cooperatives SET name_en = 'Test Co-op', name_ug = 'سىناق كوپېراتىپى' WHERE id = (SELECT cooperative_id FROM products WHERE id = $1)`,
+	} {
+		if _, err := s.DB.Pool.Exec(ctx, q, w.ProductID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// ordertest writes no search terms; search finds the product by its title.
+	if _, err := s.DB.Pool.Exec(ctx, `UPDATE products SET search_text = $2, search_grams = $3 WHERE id = $1`,
+		w.ProductID, catalog.Fold("洛浦红枣"), catalog.Grams("洛浦红枣")); err != nil {
+		t.Fatal(err)
+	}
+	n := &namedWorld{s: s, w: w}
+	n.plainID = ordertest.Exec(t, s.DB, `INSERT INTO products (cooperative_id, county_code, title, category, base_unit, status, min_price_fen)
+		VALUES ($1, '653224', '和田核桃', 'dried_fruit', 'kg', 'active', 2500) RETURNING id`, w.CoopID)
+	n.plainVar = ordertest.Exec(t, s.DB, `INSERT INTO product_variants (product_id, sku, name, price_fen, base_qty)
+		VALUES ($1, 'HT-1', '1公斤袋', 2500, 1) RETURNING id`, n.plainID)
+	lot := ordertest.Exec(t, s.DB, `INSERT INTO lots (product_id, trace_code, quantity, remaining, received_on, income_kind, fen_per_unit)
+		VALUES ($1, 'plainwalnutlot01', 50, 50, '2026-09-02', 'per_unit', 300) RETURNING id`, n.plainID)
+	ordertest.Exec(t, s.DB, `INSERT INTO lot_contributions (lot_id, household_id, quantity) VALUES ($1, $2, 50) RETURNING lot_id`,
+		lot, w.Households[0])
+	return n
+}
+
+// inLanguage makes c read the site in lang.
+func inLanguage(t *testing.T, c *webtest.Client, lang string) {
+	t.Helper()
+	if r := c.Do("GET", "/lang/"+lang+"?next=/", nil); r.Status != 303 && r.Status != 302 {
+		t.Fatalf("/lang/%s: %d", lang, r.Status)
+	}
+}
+
+// mainOf fetches path and returns the page from its <main> on (the
+// language switcher and the document title come before).
+func mainOf(t *testing.T, c *webtest.Client, path string) string {
+	t.Helper()
+	r := c.Do("GET", path, nil)
+	if r.Status != 200 {
+		t.Fatalf("%s: %d %s", path, r.Status, r.Body)
+	}
+	b := string(r.Body)
+	if i := strings.Index(b, "<main"); i >= 0 {
+		b = b[i:]
+	}
+	return b
+}
+
+// saysIn checks that page says every want and, but in Chinese, none of
+// the Chinese names in zh.
+func saysIn(t *testing.T, where, lang, page string, want, zh []string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(page, w) {
+			t.Errorf("%s (%s) lacks %q", where, lang, w)
+		}
+	}
+	if lang == "zh-CN" {
+		return
+	}
+	for _, z := range zh {
+		if strings.Contains(page, z) {
+			t.Errorf("%s (%s) says %q", where, lang, z)
+		}
+	}
+}
+
+// TestCatalogPagesNamePlacesInVisitorsLanguage: product cards (home,
+// category, search) and the product page (breadcrumbs, origin line,
+// certificate) name the county and the prefecture in the visitor's
+// language, as the trace page does; the home page's pavilions and listed
+// counties too. They said them in Chinese on English and Uyghur pages.
+// A product with no English or Uyghur title keeps its Chinese one.
+func TestCatalogPagesNamePlacesInVisitorsLanguage(t *testing.T) {
+	n := newNamedWorld(t)
+	ordertest.Exec(t, n.s.DB, `INSERT INTO product_certifications (product_id, certificate_no, county_code, valid_from, valid_until,
+			status, certified_by, confirmed_by, confirmed_at)
+		VALUES ($1, 'XJ-LANG-0001', '653224', '2020-01-01', '2099-12-31', 'confirmed', $2, $2, now() - interval '1 hour') RETURNING id`,
+		n.w.ProductID, n.w.Admin.UserID)
+	for _, lang := range []string{"en", "ug", "zh-CN"} {
+		c := n.s.Client()
+		inLanguage(t, c, lang)
+		// Cards say the title, the county and the cooperative; the home
+		// page's pavilions and the product page the prefecture too.
+		for _, path := range []string{"/", fmt.Sprintf("/products/%d", n.w.ProductID)} {
+			saysIn(t, path, lang, mainOf(t, c, path), namedIn[lang], namedZh)
+		}
+		for _, path := range []string{"/categories/dried_fruit", "/search?q=" + url.QueryEscape("红枣")} {
+			saysIn(t, path, lang, mainOf(t, c, path), namedIn[lang][:3], namedZh)
+		}
+		for _, path := range []string{"/categories/dried_fruit", fmt.Sprintf("/products/%d", n.plainID)} {
+			if page := mainOf(t, c, path); !strings.Contains(page, "和田核桃") {
+				t.Errorf("%s (%s): the product with no translated title lost its Chinese one", path, lang)
+			}
+		}
+	}
+	var p struct {
+		CountyNames     struct{ Zh, Ug, En string } `json:"county_names"`
+		PrefectureNames struct{ Zh, Ug, En string } `json:"prefecture_names"`
+		Certificate     struct {
+			CountyNames struct{ Zh, En string } `json:"county_names"`
+		} `json:"certificate"`
+	}
+	n.s.Client().Do("GET", fmt.Sprintf("/api/v1/products/%d", n.w.ProductID), nil).JSON(t, &p)
+	if p.CountyNames.Zh != "洛浦县" || p.CountyNames.En != "Lop County" || p.PrefectureNames.Ug != "خوتەن ۋىلايىتى" ||
+		p.Certificate.CountyNames.En != "Lop County" {
+		t.Errorf("the API's product names its places %+v", p)
+	}
+}
