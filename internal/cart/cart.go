@@ -18,6 +18,7 @@ import (
 	"github.com/fupinmarket/market/internal/media"
 	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/platform/ids"
+	"github.com/fupinmarket/market/internal/platform/text"
 )
 
 // VisitorTTL is how long a visitor's cart is kept after its last change.
@@ -44,8 +45,22 @@ type Item struct {
 	CoopName    string `json:"cooperative_name"`
 	CoopID      ids.ID `json:"cooperative_id"`
 	Thumb       string `json:"thumb,omitempty"` // the product's first picture, small
+	// Names and CoopNames are the product's title and the cooperative's
+	// name in every language entered (Title and CoopName are the Chinese).
+	Names     text.Names `json:"names"`
+	CoopNames text.Names `json:"cooperative_names"`
 	// Shipping is the cooperative's terms, for the cart's shipping preview.
 	Shipping coop.ShippingTerms `json:"-"`
+}
+
+// TitleIn is the product's title in lang, Chinese when it has none there.
+func (i Item) TitleIn(lang string) string {
+	return text.Names{Zh: i.Title, Ug: i.Names.Ug, En: i.Names.En}.In(lang)
+}
+
+// CoopNameIn is the cooperative's name in lang, Chinese when it has none there.
+func (i Item) CoopNameIn(lang string) string {
+	return text.Names{Zh: i.CoopName, Ug: i.CoopNames.Ug, En: i.CoopNames.En}.In(lang)
 }
 
 // AmountFen is the item's price times quantity.
@@ -189,7 +204,7 @@ func (s *Store) Items(ctx context.Context, o Owner) ([]Item, error) {
 	const q = `SELECT v.id, p.id, p.title, v.name, v.price_fen,
 			v.active AND p.status = 'active' AND c.status = 'approved', c.name, c.id,
 			coalesce((SELECT i.storage_key FROM product_images i WHERE i.product_id = p.id ORDER BY i.position, i.id LIMIT 1), ''),
-			c.shipping_flat_fen, c.shipping_free_from_fen
+			c.shipping_flat_fen, c.shipping_free_from_fen, p.title_ug, p.title_en, c.name_ug, c.name_en
 		FROM product_variants v JOIN products p ON p.id = v.product_id JOIN cooperatives c ON c.id = p.cooperative_id
 		WHERE v.id = ANY($1) ORDER BY c.id, v.id`
 	rows, err := s.db.Query(ctx, q, variants)
@@ -200,7 +215,9 @@ func (s *Store) Items(ctx context.Context, o Owner) ([]Item, error) {
 		var it Item
 		var key string
 		err := r.Scan(&it.VariantID, &it.ProductID, &it.Title, &it.VariantName, &it.PriceFen, &it.Buyable, &it.CoopName,
-			&it.CoopID, &key, &it.Shipping.FlatFen, &it.Shipping.FreeFromFen)
+			&it.CoopID, &key, &it.Shipping.FlatFen, &it.Shipping.FreeFromFen, &it.Names.Ug, &it.Names.En,
+			&it.CoopNames.Ug, &it.CoopNames.En)
+		it.Names.Zh, it.CoopNames.Zh = it.Title, it.CoopName
 		if key != "" {
 			it.Thumb = "/media/" + media.ThumbName(key, media.ThumbWidths[0])
 		}

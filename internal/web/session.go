@@ -10,6 +10,7 @@ import (
 	"github.com/fupinmarket/market/internal/cart"
 	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/platform/ids"
+	"github.com/fupinmarket/market/internal/platform/text"
 )
 
 // RequireSignedIn answers 401 to visitors (API routes).
@@ -177,12 +178,19 @@ type CartGroup struct {
 	CooperativeID ids.ID      `json:"cooperative_id"`
 	Cooperative   string      `json:"cooperative_name"`
 	Items         []cart.Item `json:"-"`
-	ItemsFen      int64       `json:"items_fen"`
-	ShippingFen   int64       `json:"shipping_fen"`
-	FreeFromFen   *int64      `json:"free_from_fen,omitempty"`
+	// CooperativeNames is the cooperative's name in every language entered.
+	CooperativeNames text.Names `json:"cooperative_names"`
+	ItemsFen         int64      `json:"items_fen"`
+	ShippingFen      int64      `json:"shipping_fen"`
+	FreeFromFen      *int64     `json:"free_from_fen,omitempty"`
 	// ToFreeFen is what more of this cooperative's goods ships free (0: free
 	// already, or never).
 	ToFreeFen int64 `json:"to_free_shipping_fen"`
+}
+
+// CooperativeIn is the cooperative's name in lang, Chinese when it has none there.
+func (g CartGroup) CooperativeIn(lang string) string {
+	return text.Names{Zh: g.Cooperative, Ug: g.CooperativeNames.Ug, En: g.CooperativeNames.En}.In(lang)
 }
 
 // Cart reads the request's cart (the account's or the visitor's).
@@ -199,7 +207,8 @@ func (s *Server) Cart(c *fiber.Ctx) (CartView, error) {
 			continue
 		}
 		if n := len(out.Groups); n == 0 || out.Groups[n-1].CooperativeID != it.CoopID {
-			out.Groups = append(out.Groups, CartGroup{CooperativeID: it.CoopID, Cooperative: it.CoopName, FreeFromFen: it.Shipping.FreeFromFen})
+			out.Groups = append(out.Groups, CartGroup{CooperativeID: it.CoopID, Cooperative: it.CoopName,
+				CooperativeNames: it.CoopNames, FreeFromFen: it.Shipping.FreeFromFen})
 		}
 		g := &out.Groups[len(out.Groups)-1]
 		g.Items = append(g.Items, it)

@@ -89,7 +89,7 @@ func (s handlers) checkout(c *fiber.Ctx) error {
 func itemErrors(p web.Page, fields map[string]string, items []cart.Item) []string {
 	label := map[string]string{}
 	for i, it := range items {
-		name := it.Title + " " + it.VariantName
+		name := it.TitleIn(p.Lang) + " " + it.VariantName
 		label["variant "+it.VariantID.String()] = name
 		for _, f := range []string{"variant_id", "quantity"} {
 			label[fmt.Sprintf("items[%d].%s", i, f)] = name

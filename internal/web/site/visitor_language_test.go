@@ -150,3 +150,65 @@ func TestCatalogPagesNamePlacesInVisitorsLanguage(t *testing.T) {
 		t.Errorf("the API's product names its places %+v", p)
 	}
 }
+
+// TestCartAndCheckoutInVisitorsLanguage: the cart and the checkout page
+// name the products and the cooperatives in the visitor's language (the
+// cart held only the Chinese title and name), the title without a
+// translation in Chinese; so does checkout's refusal of an item short of
+// stock; and the cart's API answer carries the names.
+func TestCartAndCheckoutInVisitorsLanguage(t *testing.T) {
+	n := newNamedWorld(t)
+	c := n.s.LoginPage("buyer@example.com", ordertest.Password)
+	tok := webtest.CSRFField(c.Do("GET", "/cart", nil).Body)
+	if tok == "" {
+		tok = webtest.CSRFField(c.Do("GET", fmt.Sprintf("/products/%d", n.w.ProductID), nil).Body)
+	}
+	for _, v := range []int64{n.w.VariantID, n.plainVar} {
+		if r := c.Do("POST", "/cart/add", url.Values{"_csrf": {tok}, "variant_id": {fmt.Sprint(v)}, "quantity": {"1"}}); r.Status != 303 {
+			t.Fatalf("add to cart: %d %s", r.Status, r.Body)
+		}
+	}
+	names := func(lang string) []string { return append([]string{"和田核桃"}, namedIn[lang][:2]...) }
+	for _, lang := range []string{"en", "ug", "zh-CN"} {
+		inLanguage(t, c, lang)
+		for _, path := range []string{"/cart", "/checkout"} {
+			saysIn(t, path, lang, mainOf(t, c, path), names(lang), namedZh)
+		}
+	}
+	// 100 kg in 2.5 kg boxes: 41 boxes are more than there are.
+	if r := c.Do("POST", "/cart/update", url.Values{"_csrf": {tok}, "variant_id": {fmt.Sprint(n.w.VariantID)}, "quantity": {"41"}}); r.Status != 303 {
+		t.Fatalf("update the cart: %d %s", r.Status, r.Body)
+	}
+	for _, lang := range []string{"en", "ug"} {
+		inLanguage(t, c, lang)
+		page := c.Do("GET", "/checkout", nil)
+		r := c.Do("POST", "/checkout", url.Values{"_csrf": {webtest.CSRFField(page.Body)}, "name": {"李明"}, "phone": {"13912345678"},
+			"province": {"北京市"}, "city": {"北京市"}, "district": {"海淀区"}, "detail": {"中关村大街1号"}, "payment_method": {"manual"}})
+		if r.Status != 409 {
+			t.Fatalf("checkout short of stock (%s): %d", lang, r.Status)
+		}
+		b := string(r.Body)
+		if i := strings.Index(b, "<main"); i >= 0 {
+			b = b[i:]
+		}
+		saysIn(t, "refused checkout", lang, b, namedIn[lang][:1], namedZh[:1])
+	}
+	var cart struct {
+		Items []struct {
+			Title            string                      `json:"title"`
+			Names            struct{ Zh, Ug, En string } `json:"names"`
+			CooperativeNames struct{ Zh, Ug, En string } `json:"cooperative_names"`
+		} `json:"items"`
+	}
+	api, _ := n.s.Login("buyer@example.com", ordertest.Password)
+	api.Do("GET", "/api/v1/cart", nil).JSON(t, &cart)
+	found := false
+	for _, it := range cart.Items {
+		if it.Title == "洛浦红枣" {
+			found = it.Names.Zh == "洛浦红枣" && it.Names.En == "Lop jujubes" && it.CooperativeNames.Ug == "سىناق كوپېراتىپى"
+		}
+	}
+	if !found {
+		t.Errorf("the cart's API answer lacks the names: %+v", cart)
+	}
+}
