@@ -13,6 +13,7 @@ import (
 	"github.com/fupinmarket/market/internal/auth"
 	"github.com/fupinmarket/market/internal/coop"
 	"github.com/fupinmarket/market/internal/platform/ids"
+	"github.com/fupinmarket/market/internal/platform/text"
 )
 
 // shippingFee is the cooperative's flat fee, waived from its threshold.
@@ -67,10 +68,12 @@ func (s *Service) queueInsert(b *pgx.Batch, d *draft) {
 			RETURNING id, cooperative_id),
 		l AS (
 			INSERT INTO order_lines (order_id, shipment_id, variant_id, product_id, cooperative_id, title,
-				variant_name, quantity, base_qty, unit_price_fen, amount_fen)
-			SELECT o.id, s.id, u.variant, u.product, u.coop, u.title, u.name, u.qty, u.base::numeric / 1000, u.price, u.qty * u.price
-			FROM o, unnest($20::bigint[], $21::bigint[], $22::bigint[], $23::text[], $24::text[], $25::int[], $26::bigint[], $27::bigint[])
-				WITH ORDINALITY AS u(variant, product, coop, title, name, qty, base, price, ord)
+				variant_name, quantity, base_qty, unit_price_fen, amount_fen, names)
+			SELECT o.id, s.id, u.variant, u.product, u.coop, u.title, u.name, u.qty, u.base::numeric / 1000, u.price, u.qty * u.price,
+				jsonb_strip_nulls(jsonb_build_object('zh', u.title, 'ug', nullif(u.title_ug, ''), 'en', nullif(u.title_en, '')))
+			FROM o, unnest($20::bigint[], $21::bigint[], $22::bigint[], $23::text[], $24::text[], $25::int[], $26::bigint[], $27::bigint[],
+					$34::text[], $35::text[])
+				WITH ORDINALITY AS u(variant, product, coop, title, name, qty, base, price, title_ug, title_en, ord)
 			JOIN s ON s.cooperative_id = u.coop
 			ORDER BY u.ord
 			RETURNING id, variant_id),
@@ -87,7 +90,7 @@ func (s *Service) queueInsert(b *pgx.Batch, d *draft) {
 	b.Queue(q, o.takeLots, o.takeMilli, d.id, d.now, d.actor.UserID, d.actor.BuyerOrgID, o.itemsFen, o.shippingFen,
 		d.req.PaymentMethod, ad.Name, ad.Phone, ad.Province, ad.City, ad.District, ad.Detail, d.token,
 		d.now.Add(s.cfg.ttl(d.req.PaymentMethod)), o.coops, o.fees, o.variant, o.product, o.coop, o.title, o.name, o.qty, o.base, o.price,
-		o.aVariant, o.aLot, o.aPos, o.aMilli, notice, d.number()).QueryRow(func(row pgx.Row) error {
+		o.aVariant, o.aLot, o.aPos, o.aMilli, notice, d.number(), o.titleUg, o.titleEn).QueryRow(func(row pgx.Row) error {
 		var n int
 		var lines, lineVariants, ships, shipCoops []int64
 		if err := row.Scan(&n, &lines, &lineVariants, &ships, &shipCoops); err != nil {
@@ -133,7 +136,8 @@ func (d *draft) order(ttl time.Duration) Order {
 	for i := range o.Lines {
 		o.Lines[i] = Line{ID: ids.ID(d.lineIDs[i]), VariantID: ids.ID(r.variant[i]), ProductID: ids.ID(r.product[i]),
 			CooperativeID: ids.ID(r.coop[i]), Title: r.title[i], VariantName: r.name[i], Quantity: int(r.qty[i]),
-			UnitPriceFen: r.price[i], AmountFen: r.qty[i] * r.price[i], ShipmentID: ids.ID(d.shipmentIDs[r.coop[i]])}
+			UnitPriceFen: r.price[i], AmountFen: r.qty[i] * r.price[i], ShipmentID: ids.ID(d.shipmentIDs[r.coop[i]]),
+			Names: text.Names{Zh: r.title[i], Ug: r.titleUg[i], En: r.titleEn[i]}}
 	}
 	sort.Slice(o.Lines, func(i, j int) bool { return o.Lines[i].ID < o.Lines[j].ID })
 	for i, c := range r.coops {
@@ -151,6 +155,7 @@ type orderRows struct {
 	variant, product, coop, qty, base []int64
 	price                             []int64
 	title, name                       []string
+	titleUg, titleEn                  []string // the title in Uyghur and English, "" where none
 	aVariant, aLot, aPos, aMilli      []int64
 }
 
@@ -168,6 +173,7 @@ func newOrderRows(items []Item, variants map[int64]variantRow, allocs [][]alloca
 		o.variant, o.product, o.coop = append(o.variant, v.VariantID), append(o.product, v.ProductID), append(o.coop, v.CoopID)
 		o.qty, o.base, o.price = append(o.qty, int64(it.Quantity)), append(o.base, v.BaseMilli), append(o.price, v.PriceFen)
 		o.title, o.name = append(o.title, v.Title), append(o.name, v.Name)
+		o.titleUg, o.titleEn = append(o.titleUg, v.TitleUg), append(o.titleEn, v.TitleEn)
 		for pos, al := range allocs[i] {
 			o.aVariant, o.aLot = append(o.aVariant, v.VariantID), append(o.aLot, al.LotID)
 			o.aPos, o.aMilli = append(o.aPos, int64(pos)), append(o.aMilli, al.Milli)

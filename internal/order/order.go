@@ -128,6 +128,16 @@ type Line struct {
 	RefundedQuantity int    `json:"refunded_quantity"`
 	RefundedFen      int64  `json:"refunded_fen"`
 	ShipmentID       ids.ID `json:"shipment_id"`
+	// Names is the product's title as sold in every language it had then
+	// (Title is the Chinese); a line written before they were kept has
+	// only the Chinese.
+	Names text.Names `json:"names"`
+}
+
+// TitleIn is the line's title as sold, in lang; Chinese when the product
+// had none in lang.
+func (l Line) TitleIn(lang string) string {
+	return text.Names{Zh: l.Title, Ug: l.Names.Ug, En: l.Names.En}.In(lang)
 }
 
 // Shipment is the part of an order one cooperative sends.

@@ -81,6 +81,7 @@ type variantRow struct {
 	Buyable                      bool
 	FlatFen                      int64
 	FreeFromFen                  *int64
+	TitleUg, TitleEn             string // "" where none was entered
 }
 
 // Shortage names an item that cannot be served and what is available.
@@ -168,7 +169,8 @@ type variantSet struct {
 
 func queueVariants(b *pgx.Batch, items []Item) *variantSet {
 	const q = `SELECT v.id, p.id, c.id, p.title, v.name, v.price_fen, (v.base_qty * 1000)::bigint,
-			v.active AND p.status = 'active' AND c.status = 'approved', c.shipping_flat_fen, c.shipping_free_from_fen
+			v.active AND p.status = 'active' AND c.status = 'approved', c.shipping_flat_fen, c.shipping_free_from_fen,
+			p.title_ug, p.title_en
 		FROM product_variants v JOIN products p ON p.id = v.product_id JOIN cooperatives c ON c.id = p.cooperative_id
 		WHERE v.id = ANY($1)`
 	vs := &variantSet{byID: map[int64]variantRow{}}

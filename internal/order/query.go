@@ -58,7 +58,8 @@ func (s *Service) queueGet(b *pgx.Batch, id int64) *Order {
 			(SELECT coalesce(json_agg(json_build_object('id', l.id, 'variant_id', l.variant_id, 'product_id', l.product_id,
 					'cooperative_id', l.cooperative_id, 'title', l.title, 'variant_name', l.variant_name, 'quantity', l.quantity,
 					'unit_price_fen', l.unit_price_fen, 'amount_fen', l.amount_fen, 'refunded_quantity', l.refunded_quantity,
-					'refunded_fen', l.refunded_fen, 'shipment_id', l.shipment_id) ORDER BY l.id), '[]')
+					'refunded_fen', l.refunded_fen, 'shipment_id', l.shipment_id,
+					'names', coalesce(l.names, jsonb_build_object('zh', l.title))) ORDER BY l.id), '[]')
 				FROM order_lines l WHERE l.order_id = o.id),
 			(SELECT coalesce(json_agg(json_build_object('id', sh.id, 'cooperative_id', sh.cooperative_id,
 					'shipping_fen', sh.shipping_fen, 'carrier', sh.carrier, 'tracking_no', sh.tracking_no,

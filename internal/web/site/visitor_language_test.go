@@ -10,6 +10,7 @@ import (
 	"github.com/fupinmarket/market/internal/catalog"
 	"github.com/fupinmarket/market/internal/order"
 	"github.com/fupinmarket/market/internal/order/ordertest"
+	"github.com/fupinmarket/market/internal/platform/ids"
 	"github.com/fupinmarket/market/internal/web/webtest"
 )
 
@@ -210,5 +211,71 @@ func TestCartAndCheckoutInVisitorsLanguage(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("the cart's API answer lacks the names: %+v", cart)
+	}
+}
+
+// TestOrderLinesInVisitorsLanguage: the buyer's order page (and the
+// platform's order page) name each line's product in the visitor's
+// language, as it was sold: the order keeps the title in every language
+// the product had when the order was placed, so a title changed since
+// does not change the order. A line of a product with no translation, and
+// a line written before the names were kept, say the Chinese title. The
+// order's API answer carries the names.
+func TestOrderLinesInVisitorsLanguage(t *testing.T) {
+	n := newNamedWorld(t)
+	ctx := context.Background()
+	o, err := n.w.Svc.Place(ctx, n.w.Buyer, order.PlaceRequest{Items: []order.Item{
+		{VariantID: ids.ID(n.w.VariantID), Quantity: 1}, {VariantID: ids.ID(n.plainVar), Quantity: 1}},
+		ShippingAddress: ordertest.Addr, PaymentMethod: "manual"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, err := n.w.Place(t, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Renamed after the sale; and a line from before names were kept.
+	if _, err := n.s.DB.Pool.Exec(ctx, `UPDATE products SET title_en = 'Renamed jujubes', title_ug = 'باشقا نام' WHERE id = $1`, n.w.ProductID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.s.DB.Pool.Exec(ctx, `UPDATE order_lines SET names = NULL WHERE order_id = $1`, int64(old.ID)); err != nil {
+		t.Fatal(err)
+	}
+	buyer := n.s.LoginPage("buyer@example.com", ordertest.Password)
+	admin := n.s.LoginPage("admin@example.com", ordertest.Password)
+	for _, lang := range []string{"en", "ug", "zh-CN"} {
+		for who, c := range map[string]*webtest.Client{"buyer": buyer, "admin": admin} {
+			inLanguage(t, c, lang)
+			path := fmt.Sprintf("/orders/%d", o.ID)
+			if who == "admin" {
+				path = "/admin" + path
+			}
+			page := mainOf(t, c, path)
+			saysIn(t, who+" "+path, lang, page, append([]string{"和田核桃"}, namedIn[lang][0]), namedZh[:1])
+			if strings.Contains(page, "Renamed jujubes") || strings.Contains(page, "باشقا نام") {
+				t.Errorf("%s %s (%s) shows the title given after the sale", who, path, lang)
+			}
+		}
+		inLanguage(t, buyer, lang)
+		if page := mainOf(t, buyer, fmt.Sprintf("/orders/%d", old.ID)); !strings.Contains(page, "洛浦红枣") {
+			t.Errorf("an order line without names (%s) lacks its Chinese title", lang)
+		}
+	}
+	api, _ := n.s.Login("buyer@example.com", ordertest.Password)
+	var got struct {
+		Lines []struct {
+			Title string                      `json:"title"`
+			Names struct{ Zh, Ug, En string } `json:"names"`
+		} `json:"lines"`
+	}
+	api.Do("GET", fmt.Sprintf("/api/v1/orders/%d", o.ID), nil).JSON(t, &got)
+	if len(got.Lines) != 2 || got.Lines[0].Title != "洛浦红枣" || got.Lines[0].Names.En != "Lop jujubes" ||
+		got.Lines[0].Names.Ug != "لوپ چىلان" || got.Lines[1].Names.Zh != "和田核桃" || got.Lines[1].Names.En != "" {
+		t.Errorf("the order's lines in the API: %+v", got.Lines)
+	}
+	got.Lines = nil
+	api.Do("GET", fmt.Sprintf("/api/v1/orders/%d", old.ID), nil).JSON(t, &got)
+	if len(got.Lines) != 1 || got.Lines[0].Names.Zh != "洛浦红枣" || got.Lines[0].Names.En != "" {
+		t.Errorf("an old order's line in the API: %+v", got.Lines)
 	}
 }
