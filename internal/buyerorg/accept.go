@@ -10,6 +10,7 @@ import (
 	"github.com/fupinmarket/market/internal/order"
 	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/platform/ids"
+	"github.com/fupinmarket/market/internal/platform/text"
 )
 
 // AwaitingOrder is a member's delivered order to accept, with what it holds
@@ -29,6 +30,20 @@ type AwaitingItem struct {
 	Variant     string `json:"variant"`
 	Quantity    int    `json:"quantity"`
 	Cooperative string `json:"cooperative"`
+	// Names is the title as sold in every language the product had then
+	// (order.Line.Names); CooperativeNames the cooperative's names.
+	Names            text.Names `json:"names"`
+	CooperativeNames text.Names `json:"cooperative_names"`
+}
+
+// TitleIn is the item's title as sold, in lang; Chinese when it had none there.
+func (i AwaitingItem) TitleIn(lang string) string {
+	return text.Names{Zh: i.Title, Ug: i.Names.Ug, En: i.Names.En}.In(lang)
+}
+
+// CooperativeIn is the cooperative's name in lang, Chinese when it has none there.
+func (i AwaitingItem) CooperativeIn(lang string) string {
+	return text.Names{Zh: i.Cooperative, Ug: i.CooperativeNames.Ug, En: i.CooperativeNames.En}.In(lang)
 }
 
 // Awaiting lists the members' delivered orders waiting for acceptance,
@@ -39,7 +54,10 @@ func (s *Service) Awaiting(ctx context.Context, a auth.Actor, orgID int64) ([]Aw
 	}
 	const q = `SELECT o.id, o.number, u.name, o.total_fen - o.refunded_fen, o.delivered_at,
 			coalesce((SELECT json_agg(json_build_object('title', l.title, 'variant', l.variant_name,
-					'quantity', l.quantity - l.refunded_quantity, 'cooperative', c.name) ORDER BY l.id)
+					'quantity', l.quantity - l.refunded_quantity, 'cooperative', c.name,
+					'names', coalesce(l.names, jsonb_build_object('zh', l.title)),
+					'cooperative_names', jsonb_strip_nulls(jsonb_build_object('zh', c.name,
+						'ug', nullif(c.name_ug, ''), 'en', nullif(c.name_en, '')))) ORDER BY l.id)
 				FROM order_lines l JOIN cooperatives c ON c.id = l.cooperative_id
 				WHERE l.order_id = o.id AND l.quantity > l.refunded_quantity), '[]')
 		FROM orders o JOIN users u ON u.id = o.buyer_id

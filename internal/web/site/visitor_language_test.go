@@ -279,3 +279,25 @@ func TestOrderLinesInVisitorsLanguage(t *testing.T) {
 		t.Errorf("an old order's line in the API: %+v", got.Lines)
 	}
 }
+
+// TestOrgPortalInVisitorsLanguage: the buyer organisation's portal lists
+// the delivered orders to accept with each product's title as sold and
+// its cooperative's name in the visitor's language (they were Chinese on
+// English and Uyghur pages).
+func TestOrgPortalInVisitorsLanguage(t *testing.T) {
+	o := newOrgWorld(t)
+	ctx := context.Background()
+	for _, q := range []string{
+		`UPDATE products SET title_en = 'Lop jujubes', title_ug = 'لوپ چىلان' WHERE id = $1`,
+		`UPDATE cooperatives SET name_en = 'Test Co-op', name_ug = 'سىناق كوپېراتىپى' WHERE id = (SELECT cooperative_id FROM products WHERE id = $1)`,
+	} {
+		if _, err := o.s.DB.Pool.Exec(ctx, q, o.w.ProductID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	o.delivered(t, 1)
+	for _, lang := range []string{"en", "ug", "zh-CN"} {
+		inLanguage(t, o.buyer, lang)
+		saysIn(t, "/org", lang, mainOf(t, o.buyer, "/org"), namedIn[lang][:2], namedZh[:2])
+	}
+}
