@@ -89,7 +89,7 @@ func (s handlers) renderLotForm(c *fiber.Ctx, id int64, f LotForm) error {
 		return err
 	}
 	p := s.Page(c, "")
-	p.Title = p.T("coop.new_lot") + " · " + prod.Title
+	p.Title = p.T("coop.new_lot") + " · " + prod.TitleIn(p.Lang)
 	p.Data = LotView{Product: prod, Members: members, Form: f}
 	if len(f.Errors) > 0 {
 		c.Status(fiber.StatusUnprocessableEntity)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fupinmarket/market/internal/auth"
 	"github.com/fupinmarket/market/internal/catalog"
 	"github.com/fupinmarket/market/internal/order"
 	"github.com/fupinmarket/market/internal/order/ordertest"
@@ -299,5 +300,31 @@ func TestOrgPortalInVisitorsLanguage(t *testing.T) {
 	for _, lang := range []string{"en", "ug", "zh-CN"} {
 		inLanguage(t, o.buyer, lang)
 		saysIn(t, "/org", lang, mainOf(t, o.buyer, "/org"), namedIn[lang][:2], namedZh[:2])
+	}
+}
+
+// TestCoopLotPageTitleInVisitorsLanguage: the document title of the co-op's
+// "record a lot" page names the product in the visitor's language, as its
+// heading does (it said the Chinese title, which a co-op admin reading
+// Uyghur sees first in the tab and the history); Chinese where the product
+// has no title in that language.
+func TestCoopLotPageTitleInVisitorsLanguage(t *testing.T) {
+	n := newNamedWorld(t)
+	n.s.CreateUser("coop@coop.test", ordertest.Password, auth.Grant{Role: auth.RoleCoopAdmin, CooperativeID: n.w.CoopID})
+	c := n.s.LoginPage("coop@coop.test", ordertest.Password)
+	titleOf := func(path string) string {
+		r := c.Do("GET", path, nil)
+		if r.Status != 200 {
+			t.Fatalf("%s: %d", path, r.Status)
+		}
+		return regexpFind(string(r.Body), `<title>[^<]*</title>`)
+	}
+	for _, lang := range []string{"en", "ug", "zh-CN"} {
+		inLanguage(t, c, lang)
+		title := titleOf(fmt.Sprintf("/coop/products/%d/lots/new", n.w.ProductID))
+		saysIn(t, "lot page <title>", lang, title, namedIn[lang][:1], namedZh[:1])
+		if plain := titleOf(fmt.Sprintf("/coop/products/%d/lots/new", n.plainID)); !strings.Contains(plain, "和田核桃") {
+			t.Errorf("lot page <title> (%s) of a product without translations: %s", lang, plain)
+		}
 	}
 }
