@@ -6,6 +6,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/fupinmarket/market/internal/platform/text"
 )
 
 // CountyImpact is what one county's households earned from an order.
@@ -15,6 +17,14 @@ type CountyImpact struct {
 	AmountFen  int64  `json:"amount_fen"`
 	Households int    `json:"households"`
 	Villages   int    `json:"villages"`
+	// Names is the county's name in every language curated (Name is the
+	// Chinese).
+	Names text.Names `json:"names"`
+}
+
+// NameIn is the county's name in lang, Chinese when it has none there.
+func (c CountyImpact) NameIn(lang string) string {
+	return text.Names{Zh: c.Name, Ug: c.Names.Ug, En: c.Names.En}.In(lang)
 }
 
 // Impact says how much of an order reached how many registered households in
@@ -39,14 +49,20 @@ func OrderImpact(ctx context.Context, db *pgxpool.Pool, orderID int64) (Impact, 
 			SELECT household_id, (array_agg(village_code ORDER BY id))[1] AS village_code, sum(amount_fen) AS amount
 			FROM attribution_entries WHERE order_id = $1
 			GROUP BY household_id HAVING sum(amount_fen) > 0)
-		SELECT r.code, r.name, sum(n.amount)::bigint, count(DISTINCT n.household_id)::int, count(DISTINCT n.village_code)::int
+		SELECT r.code, r.name, sum(n.amount)::bigint, count(DISTINCT n.household_id)::int, count(DISTINCT n.village_code)::int,
+			r.name_ug, r.name_en
 		FROM net n JOIN regions r ON r.code = substr(n.village_code, 1, 6)
-		GROUP BY r.code, r.name ORDER BY sum(n.amount) DESC, r.code`
+		GROUP BY r.code, r.name, r.name_ug, r.name_en ORDER BY sum(n.amount) DESC, r.code`
 	rows, err := db.Query(ctx, q, orderID)
 	if err != nil {
 		return Impact{}, fmt.Errorf("order impact: %w", err)
 	}
-	counties, err := pgx.CollectRows(rows, pgx.RowToStructByPos[CountyImpact])
+	counties, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (CountyImpact, error) {
+		var c CountyImpact
+		err := r.Scan(&c.Code, &c.Name, &c.AmountFen, &c.Households, &c.Villages, &c.Names.Ug, &c.Names.En)
+		c.Names.Zh = c.Name
+		return c, err
+	})
 	if err != nil {
 		return Impact{}, err
 	}

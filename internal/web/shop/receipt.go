@@ -32,7 +32,7 @@ func (s handlers) impactCard(c *fiber.Ctx, p web.Page, im attribution.Impact, to
 	card.QR = qr.SVG(p.T("receipt.qr_alt"))
 	ch := web.YuanChart(p, "chart-reached", p.T("receipt.chart"), p.T("receipt.chart_legend"))
 	for _, ct := range im.Counties {
-		ch.Labels = append(ch.Labels, ct.Name)
+		ch.Labels = append(ch.Labels, ct.NameIn(p.Lang))
 		ch.Values = append(ch.Values, ct.AmountFen)
 		ch.Texts = append(ch.Texts, "¥"+web.YuanValue(ct.AmountFen)+" · "+p.T("impact.households", ct.Households))
 	}

@@ -43,7 +43,7 @@ func receiptSVG(p web.Page, im attribution.Impact, url string) (string, error) {
 		}
 		y := 180 + i*48
 		w := 260 * ct.AmountFen / top
-		fmt.Fprintf(&b, `<text x="32" y="%d" font-size="16" fill="#1f2a1f">%s</text>`, y+16, esc(ct.Name))
+		fmt.Fprintf(&b, `<text x="32" y="%d" font-size="16" fill="#1f2a1f">%s</text>`, y+16, esc(ct.NameIn(p.Lang)))
 		fmt.Fprintf(&b, `<rect x="32" y="%d" width="260" height="12" rx="6" fill="#dbe8d5"/><rect x="32" y="%d" width="%d" height="12" rx="6" fill="#2f6b3a"/>`, y+24, y+24, max(w, 4))
 		fmt.Fprintf(&b, `<text x="304" y="%d" font-size="15" fill="#5b6b5b">¥%s · %s</text>`, y+35, money.GroupedYuan(ct.AmountFen), esc(p.T("impact.households", ct.Households)))
 	}

@@ -328,3 +328,48 @@ func TestCoopLotPageTitleInVisitorsLanguage(t *testing.T) {
 		}
 	}
 }
+
+// TestReceiptInVisitorsLanguage: the public impact receipt, the SVG card
+// made of it and the order page's impact card name the counties the
+// order reached in the visitor's language (they were Chinese on English
+// and Uyghur pages); the receipt's API answer carries the names.
+func TestReceiptInVisitorsLanguage(t *testing.T) {
+	n := newNamedWorld(t)
+	ctx := context.Background()
+	o, err := n.w.Place(t, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.w.Svc.ConfirmManual(ctx, n.w.Admin, int64(o.ID), "REF-"+o.Number); err != nil {
+		t.Fatal(err)
+	}
+	buyer := n.s.LoginPage("buyer@example.com", ordertest.Password)
+	visitor := n.s.Client()
+	county := map[string]string{"en": "Lop County", "ug": "لوپ ناھىيىسى", "zh-CN": "洛浦县"}
+	for _, lang := range []string{"en", "ug", "zh-CN"} {
+		inLanguage(t, visitor, lang)
+		inLanguage(t, buyer, lang)
+		pages := map[string]string{
+			"receipt":    mainOf(t, visitor, "/receipts/"+o.ReceiptToken),
+			"order page": mainOf(t, buyer, fmt.Sprintf("/orders/%d", o.ID)),
+		}
+		svg := visitor.Do("GET", "/receipts/"+o.ReceiptToken+".svg", nil)
+		if svg.Status != 200 {
+			t.Fatalf("receipt card: %d", svg.Status)
+		}
+		pages["receipt card"] = string(svg.Body)
+		for what, page := range pages {
+			saysIn(t, what, lang, page, []string{county[lang]}, []string{"洛浦县"})
+		}
+	}
+	var im struct {
+		Counties []struct {
+			Name  string                      `json:"name"`
+			Names struct{ Zh, Ug, En string } `json:"names"`
+		} `json:"counties"`
+	}
+	n.s.Client().Do("GET", "/api/v1/receipts/"+o.ReceiptToken, nil).JSON(t, &im)
+	if len(im.Counties) != 1 || im.Counties[0].Name != "洛浦县" || im.Counties[0].Names.En != "Lop County" {
+		t.Errorf("the receipt's counties in the API: %+v", im.Counties)
+	}
+}
