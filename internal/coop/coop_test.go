@@ -138,9 +138,11 @@ func TestLifecycleGuards(t *testing.T) {
 		kind  errs.Kind
 	}{
 		{"recommend", StatusApplied, hotanOff, ""},
-		{"recommend", StatusApplied, yarkOff, errs.Forbidden},
+		// Those who may not see an applied cooperative meet one that does
+		// not exist; the platform sees it, and is refused.
+		{"recommend", StatusApplied, yarkOff, errs.NotFound},
 		{"recommend", StatusApplied, admin, errs.Forbidden},
-		{"recommend", StatusApplied, buyer, errs.Forbidden},
+		{"recommend", StatusApplied, buyer, errs.NotFound},
 		{"recommend", StatusApplied, auth.Actor{}, errs.Unauthenticated},
 		{"recommend", StatusRecommended, lopOff, errs.Conflict},
 		{"recommend", StatusApproved, lopOff, errs.Conflict},
@@ -160,6 +162,10 @@ func TestLifecycleGuards(t *testing.T) {
 		{"suspend", StatusRejected, admin, errs.Conflict},
 		{"suspend", StatusSuspended, admin, errs.Conflict},
 		{"suspend", StatusApproved, lopOff, errs.Forbidden},
+		{"suspend", StatusApproved, yarkOff, errs.Forbidden}, // an approved cooperative is public
+		{"approve", StatusRecommended, yarkOff, errs.NotFound},
+		{"reject", StatusRecommended, buyer, errs.NotFound},
+		{"suspend", StatusSuspended, yarkOff, errs.NotFound},
 	}
 	for _, tt := range tests {
 		t.Run(tt.op+" from "+string(tt.from), func(t *testing.T) {

@@ -83,7 +83,8 @@ func (s *Service) Suspend(ctx context.Context, actor auth.Actor, id ids.ID, reas
 }
 
 // transition locks the cooperative, checks who may take st and that it is in
-// st.from, applies it and records the event, in one transaction.
+// st.from, applies it and records the event, in one transaction. An actor
+// who may not see the cooperative is answered as if it did not exist.
 func (s *Service) transition(ctx context.Context, actor auth.Actor, id ids.ID, st step, reason string) (Cooperative, error) {
 	if actor.Anonymous() {
 		return Cooperative{}, errs.E(errs.Unauthenticated, "sign in to %s a cooperative", st.verb)
@@ -98,7 +99,7 @@ func (s *Service) transition(ctx context.Context, actor auth.Actor, id ids.ID, s
 		return Cooperative{}, err
 	}
 	if !st.allowed(actor, c) {
-		return Cooperative{}, errs.E(errs.Forbidden, "only %s may %s this cooperative", st.who, st.verb)
+		return Cooperative{}, refuse(actor, c, fmt.Sprintf("only %s may %s this cooperative", st.who, st.verb))
 	}
 	if c.Status != st.from {
 		return Cooperative{}, errs.E(errs.Conflict, "cooperative %s is %s; only a cooperative that is %s can be %sed",
@@ -137,7 +138,7 @@ func lock(ctx context.Context, tx pgx.Tx, id ids.ID) (Cooperative, error) {
 	}
 	c, err := pgx.CollectExactlyOneRow(rows, scanCoop)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return Cooperative{}, errs.E(errs.NotFound, "cooperative %s not found", id)
+		return Cooperative{}, ErrNotFound
 	}
 	if err != nil {
 		return Cooperative{}, fmt.Errorf("lock cooperative: %w", err)
@@ -155,14 +156,15 @@ func recordEvent(ctx context.Context, tx pgx.Tx, id ids.ID, from, to Status, act
 }
 
 // Events lists the lifecycle steps of cooperative id, oldest first, for
-// those who govern it or administer it.
+// those who govern it or administer it; to anyone else the cooperative does
+// not exist (ErrNotFound), even an approved one.
 func (s *Service) Events(ctx context.Context, actor auth.Actor, id ids.ID) ([]Event, error) {
 	c, err := s.Get(ctx, actor, id)
 	if err != nil {
 		return nil, err
 	}
 	if !governs(actor, c.CountyCode) && !actor.ManagesCoop(int64(id)) {
-		return nil, errs.E(errs.Forbidden, "only its offices and administrators see a cooperative's history")
+		return nil, ErrNotFound
 	}
 	const q = `SELECT id, coalesce(from_status, ''), to_status, actor_user_id, reason, at
 		FROM cooperative_events WHERE cooperative_id = $1 ORDER BY id`

@@ -66,7 +66,7 @@ func (s *Service) SetMembers(ctx context.Context, actor auth.Actor, id ids.ID, m
 		return nil, err
 	}
 	if !officeHolds(actor, c.CountyCode) && !actor.ManagesCoop(int64(id)) {
-		return nil, errs.E(errs.Forbidden, "only the cooperative's administrator or its county's office manage its members")
+		return nil, refuse(actor, c, "only the cooperative's administrator or its county's office manage its members")
 	}
 	if c.Status == StatusRejected {
 		return nil, errs.E(errs.Conflict, "cooperative %s was rejected", id)
@@ -121,17 +121,18 @@ func dateOf(t time.Time) time.Time {
 
 // ListMembers returns the member households of cooperative id by household
 // id, for its coop_admin, the offices whose jurisdiction holds its county and
-// platform administrators.
+// platform administrators; to anyone else the cooperative does not exist
+// (ErrNotFound).
 func (s *Service) ListMembers(ctx context.Context, actor auth.Actor, id ids.ID) ([]Membership, error) {
 	const q = `SELECT county_code FROM cooperatives WHERE id = $1`
 	var county string
 	if err := s.db.QueryRow(ctx, q, id).Scan(&county); errors.Is(err, pgx.ErrNoRows) {
-		return nil, errs.E(errs.NotFound, "cooperative %s not found", id)
+		return nil, ErrNotFound
 	} else if err != nil {
 		return nil, fmt.Errorf("list members: %w", err)
 	}
 	if !governs(actor, county) && !actor.ManagesCoop(int64(id)) {
-		return nil, errs.E(errs.Forbidden, "only the cooperative's administrator and its offices see its members")
+		return nil, ErrNotFound // to a stranger, the cooperative does not exist
 	}
 	return listMembers(ctx, s.db, id)
 }

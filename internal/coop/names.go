@@ -39,7 +39,7 @@ func (s *Service) SetNames(ctx context.Context, a auth.Actor, id ids.ID, in Name
 		return Cooperative{}, err
 	}
 	if tag.RowsAffected() == 0 {
-		return Cooperative{}, errs.E(errs.NotFound, "cooperative %s not found", id)
+		return Cooperative{}, ErrNotFound
 	}
 	return s.Get(ctx, a, id)
 }

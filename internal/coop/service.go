@@ -120,7 +120,7 @@ func (s *Service) Get(ctx context.Context, actor auth.Actor, id ids.ID) (Coopera
 	}
 	c, err := pgx.CollectExactlyOneRow(rows, scanCoop)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return Cooperative{}, errs.E(errs.NotFound, "cooperative %s not found", id)
+		return Cooperative{}, ErrNotFound
 	}
 	if err != nil {
 		return Cooperative{}, fmt.Errorf("get cooperative: %w", err)

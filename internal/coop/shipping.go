@@ -29,13 +29,16 @@ func (t ShippingTerms) FeeFor(subtotalFen int64) int64 {
 	return t.FlatFen
 }
 
-// Shipping returns a cooperative's terms (anyone may read them).
-func (s *Service) Shipping(ctx context.Context, coopID int64) (ShippingTerms, error) {
-	const q = `SELECT shipping_flat_fen, shipping_free_from_fen FROM cooperatives WHERE id = $1`
+// Shipping returns a cooperative's terms to whoever may see the cooperative
+// (anyone, once it is approved); to anyone else it does not exist
+// (ErrNotFound).
+func (s *Service) Shipping(ctx context.Context, a auth.Actor, coopID int64) (ShippingTerms, error) {
+	const q = `SELECT id, status, county_code, shipping_flat_fen, shipping_free_from_fen FROM cooperatives WHERE id = $1`
 	var t ShippingTerms
-	err := s.db.QueryRow(ctx, q, coopID).Scan(&t.FlatFen, &t.FreeFromFen)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return t, errs.E(errs.NotFound, "cooperative not found")
+	var c Cooperative
+	err := s.db.QueryRow(ctx, q, coopID).Scan(&c.ID, &c.Status, &c.CountyCode, &t.FlatFen, &t.FreeFromFen)
+	if errors.Is(err, pgx.ErrNoRows) || err == nil && !Visible(a, c) {
+		return ShippingTerms{}, ErrNotFound
 	}
 	return t, err
 }
@@ -60,5 +63,5 @@ func (s *Service) SetShipping(ctx context.Context, a auth.Actor, coopID int64, t
 	if _, err := s.db.Exec(ctx, q, coopID, t.FlatFen, t.FreeFromFen); err != nil {
 		return t, err
 	}
-	return s.Shipping(ctx, coopID)
+	return s.Shipping(ctx, a, coopID)
 }

@@ -54,16 +54,13 @@ func CanWrite(a auth.Actor, coopID int64) error {
 }
 
 // canRead: the cooperative's administrator, an office governing its county,
-// platform administrators.
+// platform administrators; to anyone else the cooperative does not exist
+// (coop.ErrNotFound).
 func (s *Service) canRead(ctx context.Context, a auth.Actor, coopID int64) error {
 	if a.Anonymous() {
 		return errs.E(errs.Unauthenticated, "sign in first")
 	}
-	ok, err := coop.Oversees(ctx, s.db, a, coopID)
-	if err == nil && !ok {
-		err = errs.E(errs.Forbidden, "you may not see this cooperative's wages and dividends")
-	}
-	return err
+	return coop.Oversee(ctx, s.db, a, coopID)
 }
 
 // msgNotMember is the one answer for a household the cooperative may not

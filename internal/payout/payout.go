@@ -69,13 +69,10 @@ func (s *Service) WithFeed(o *feed.Outbox) *Service {
 	return &c
 }
 
-// canRead: the cooperative's admin, an office governing its county, admins.
+// canRead: the cooperative's admin, an office governing its county, admins;
+// to anyone else the cooperative does not exist (coop.ErrNotFound).
 func (s *Service) canRead(ctx context.Context, a auth.Actor, coopID int64) error {
-	ok, err := coop.Oversees(ctx, s.db, a, coopID)
-	if err == nil && !ok {
-		err = errs.E(errs.Forbidden, "you may not see this cooperative's payouts")
-	}
-	return err
+	return coop.Oversee(ctx, s.db, a, coopID)
 }
 
 // Input is one payout to record.

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/fupinmarket/market/internal/auth"
+	"github.com/fupinmarket/market/internal/coop"
 	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/platform/ids"
 	"github.com/fupinmarket/market/internal/platform/postgres"
@@ -202,20 +203,21 @@ type HouseholdShare struct {
 }
 
 // CoopSales reads a cooperative's year for its administrator, an office
-// governing its county or a platform admin.
+// governing its county or a platform admin; to anyone else the cooperative
+// does not exist (coop.ErrNotFound).
 func (s *Service) CoopSales(ctx context.Context, a auth.Actor, coopID int64, year int) (CoopSales, error) {
 	out := CoopSales{CooperativeID: ids.ID(coopID), Year: year, ByMonth: make([]SalesMonth, 12),
 		Products: []ProductSales{}, Households: []HouseholdShare{}}
 	var county string
 	err := s.reader().QueryRow(ctx, `SELECT name, county_code FROM cooperatives WHERE id = $1`, coopID).Scan(&out.Name, &county)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return out, errs.E(errs.NotFound, "cooperative not found")
+		return out, coop.ErrNotFound
 	}
 	if err != nil {
 		return out, err
 	}
 	if !a.ManagesCoop(coopID) && !a.IsAdmin() && !(a.Has(auth.RoleOffice) && a.Governs(county)) {
-		return out, errs.E(errs.Forbidden, "you may not see this cooperative's sales")
+		return out, coop.ErrNotFound // to a stranger, the cooperative does not exist
 	}
 	if err := s.settled(ctx); err != nil {
 		return out, err

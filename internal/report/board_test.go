@@ -2,9 +2,11 @@ package report_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 
 	"github.com/fupinmarket/market/internal/auth"
+	"github.com/fupinmarket/market/internal/coop"
 	"github.com/fupinmarket/market/internal/order"
 	"github.com/fupinmarket/market/internal/order/ordertest"
 	"github.com/fupinmarket/market/internal/platform/clock"
@@ -72,7 +74,7 @@ func TestBoardCoverageAndCoopSales(t *testing.T) {
 		len(sales.Products) != 1 || sales.Products[0].AttributedFen != 7500 || sales.Products[0].Units != 3 || len(sales.Households) != 3 {
 		t.Fatalf("sales %+v", sales)
 	}
-	if _, err := svc.CoopSales(ctx, county, w.CoopID, year); !errs.Is(err, errs.Forbidden) {
+	if _, err := svc.CoopSales(ctx, county, w.CoopID, year); !errors.Is(err, coop.ErrNotFound) { // to a stranger, it does not exist
 		t.Fatalf("another county's office: %v", err)
 	}
 	if _, err := svc.CoopSales(ctx, office, w.CoopID, year); err != nil {

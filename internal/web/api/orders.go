@@ -164,7 +164,7 @@ func (s handlers) shipping(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	t, err := s.Coops.Shipping(web.Ctx(c), id)
+	t, err := s.Coops.Shipping(web.Ctx(c), web.ActorOf(c), id)
 	if err != nil {
 		return err
 	}

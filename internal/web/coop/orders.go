@@ -46,7 +46,7 @@ func (s handlers) renderOrders(c *fiber.Ctx, errors map[string]string, typed *Sh
 	if err != nil {
 		return err
 	}
-	terms, err := s.Coops.Shipping(ctx, a.CooperativeID)
+	terms, err := s.Coops.Shipping(ctx, a, a.CooperativeID)
 	if err != nil {
 		return err
 	}

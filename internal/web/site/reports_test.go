@@ -127,7 +127,8 @@ type rptSummary struct {
 
 // TestReportJurisdictionMatrix: every report, export and page answers the
 // offices governing the region, refuses the office of another county, the
-// cooperative and buyers (403), and sends visitors to sign in.
+// cooperative and buyers (403; a cooperative's payouts are not found by an
+// office that does not govern it), and sends visitors to sign in.
 func TestReportJurisdictionMatrix(t *testing.T) {
 	r := newRptWorld(t)
 	r.paid(t, 4) // 10 kg → ¥100.00 attributed: 25.00, 25.00, 50.00
@@ -150,7 +151,8 @@ func TestReportJurisdictionMatrix(t *testing.T) {
 		// A household outside the jurisdiction is not found: its existence is not revealed.
 		{"/api/v1/households/" + hh + "/income", want{200, 404, 403, 403, 200, 401}},
 		{"/api/v1/cooperatives/owed", want{200, 200, 403, 403, 200, 401}},
-		{"/api/v1/cooperatives/" + coop + "/payouts", want{200, 403, 200, 403, 200, 401}},
+		// A cooperative's books do not exist for an office that does not govern it.
+		{"/api/v1/cooperatives/" + coop + "/payouts", want{200, 404, 200, 403, 200, 401}},
 		{"/office", want{200, 200, 403, 403, 200, 303}},
 		{"/office/regions/653224", want{200, 403, 403, 403, 200, 303}},
 		{"/office/regions/" + r.village, want{200, 403, 403, 403, 200, 303}},
