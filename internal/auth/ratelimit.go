@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"net/netip"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -21,6 +22,27 @@ type Limiter struct {
 // running ahead of another's cannot shorten a back-off that the other set.
 func NewLimiter(rdb redis.UniversalClient, prefix string) *Limiter {
 	return &Limiter{rdb: rdb, prefix: prefix + "rl:"}
+}
+
+// ClientNetwork is what a per-address rate limit counts a client address
+// by: an IPv4 address whole, an IPv4-mapped IPv6 address as the IPv4
+// address it maps, and an IPv6 address by its /64 (a customer's usual
+// allocation, every address of which it may use: counted alone, each would
+// bring a fresh budget). Anything that is not an address is kept as it is.
+func ClientNetwork(addr string) string {
+	ip, err := netip.ParseAddr(addr)
+	if err != nil {
+		return addr
+	}
+	ip = ip.Unmap().WithZone("")
+	if ip.Is4() {
+		return ip.String()
+	}
+	p, err := ip.Prefix(64)
+	if err != nil {
+		return addr
+	}
+	return p.String()
 }
 
 // key is the Redis key of a counter, its name a hash tag: whatever a

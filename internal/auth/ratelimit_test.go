@@ -149,3 +149,73 @@ func TestClientAddressLimit(t *testing.T) {
 		t.Errorf("another address: %v", err)
 	}
 }
+
+// TestIPv6ClientsAreLimitedByTheirSlash64: a customer is given a /64 of
+// IPv6 addresses and may use any of them, so the login limits count an
+// IPv6 client by its /64: every address of one /64 draws on one budget,
+// per client and per account alike, and another /64 has its own. An IPv4
+// client is counted by its whole address, and an IPv4-mapped IPv6 address
+// as the IPv4 address it maps.
+func TestIPv6ClientsAreLimitedByTheirSlash64(t *testing.T) {
+	limited := func(err error) bool { return errs.Is(err, errs.RateLimited) }
+	t.Run("per client", func(t *testing.T) {
+		svc, ctx := newService(t, auth.LoginLimits{PerAccount: 100, PerClient: 3, Window: 15 * time.Minute})
+		for i, addr := range []string{"2001:db8:1:2::1", "2001:db8:1:2:ffff:ffff:ffff:fffe", "2001:db8:1:2:a::b"} {
+			if _, err := svc.Login(ctx, fmt.Sprintf("nobody%d@example.com", i), "x", addr); limited(err) {
+				t.Fatalf("attempt %d from %s: %v", i+1, addr, err)
+			}
+		}
+		if _, err := svc.Login(ctx, "nobody@example.com", "x", "2001:db8:1:2:1234:5678:9abc:def0"); !limited(err) {
+			t.Errorf("a fourth address of the /64: %v, want rate limited", err)
+		}
+		if _, err := svc.Login(ctx, "owner@example.com", password, "2001:db8:1:3::1"); err != nil {
+			t.Errorf("another /64: %v", err)
+		}
+		for i := range 3 {
+			if _, err := svc.Login(ctx, "nobody@example.com", "x", "192.0.2.1"); limited(err) {
+				t.Fatalf("IPv4 attempt %d: %v", i+1, err)
+			}
+		}
+		if _, err := svc.Login(ctx, "nobody@example.com", "x", "::ffff:192.0.2.1"); !limited(err) {
+			t.Errorf("the IPv4-mapped form of a spent IPv4 address: %v, want rate limited", err)
+		}
+		if _, err := svc.Login(ctx, "owner@example.com", password, "192.0.2.2"); err != nil {
+			t.Errorf("the next IPv4 address: %v", err)
+		}
+	})
+	t.Run("per account", func(t *testing.T) {
+		svc, ctx := newService(t, auth.LoginLimits{PerAccount: 3, PerClient: 100, Window: 15 * time.Minute})
+		for i := range 3 {
+			addr := fmt.Sprintf("2001:db8:5:6:%x::1", i+1)
+			if _, err := svc.Login(ctx, "owner@example.com", "wrong", addr); !errs.Is(err, errs.Unauthenticated) {
+				t.Fatalf("wrong password %d from %s: %v", i+1, addr, err)
+			}
+		}
+		// Three failures start the back-off: the next attempt from any
+		// address of the /64 waits it out.
+		if _, err := svc.Login(ctx, "owner@example.com", password, "2001:db8:5:6:4::1"); !limited(err) {
+			t.Errorf("the account from a fourth address of the /64: %v, want rate limited", err)
+		}
+		if _, err := svc.Login(ctx, "owner@example.com", password, "2001:db8:5:7::1"); err != nil {
+			t.Errorf("the owner from another /64: %v", err)
+		}
+	})
+}
+
+func TestClientNetwork(t *testing.T) {
+	for addr, want := range map[string]string{
+		"192.0.2.1":                          "192.0.2.1",
+		"::ffff:192.0.2.1":                   "192.0.2.1",
+		"2001:db8:1:2:3:4:5:6":               "2001:db8:1:2::/64",
+		"2001:DB8:1:2:ffff:ffff:ffff:ffff":   "2001:db8:1:2::/64",
+		"2001:db8:1:3::":                     "2001:db8:1:3::/64",
+		"fe80::1%eth0":                       "fe80::/64",
+		"0.0.0.0":                            "0.0.0.0",
+		"not an address":                     "not an address",
+		"2001:0db8:0001:0002:0000:0000:0:01": "2001:db8:1:2::/64",
+	} {
+		if got := auth.ClientNetwork(addr); got != want {
+			t.Errorf("ClientNetwork(%q) = %q, want %q", addr, got, want)
+		}
+	}
+}

@@ -61,13 +61,15 @@ var errBadCredentials = errs.E(errs.Unauthenticated, "email or password is incor
 // increment and compare in Redis), so parallel guesses cannot all slip
 // under a limit: per client address, PerClient attempts per window; per
 // account and address, PerAccount failures, then one attempt per back-off
-// that doubles up to Window. A success forgets the account's streak from
+// that doubles up to Window. An IPv6 address counts as its /64, with every
+// other address of it (ClientNetwork). A success forgets the account's streak from
 // that address. Nothing is locked for everyone: the owner, or an admin,
 // signing in from another address is not slowed by an attacker's guesses.
 func (s *Service) Login(ctx context.Context, email, password, clientAddr string) (Actor, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
-	pairKey := "login:pair:" + pairID(email, clientAddr)
-	ok, wait, err := s.limiter.Take(ctx, "login:addr:"+clientAddr, s.limits.PerClient, s.limits.Window)
+	client := ClientNetwork(clientAddr)
+	pairKey := "login:pair:" + pairID(email, client)
+	ok, wait, err := s.limiter.Take(ctx, "login:addr:"+client, s.limits.PerClient, s.limits.Window)
 	if err == nil && ok {
 		ok, wait, err = s.limiter.Reserve(ctx, pairKey, Backoff{Free: s.limits.PerAccount,
 			Base: loginBackoffBase, Cap: s.limits.Window, Forget: 2 * s.limits.Window})
@@ -102,10 +104,10 @@ func (s *Service) Login(ctx context.Context, email, password, clientAddr string)
 	return s.Users.Actor(ctx, id)
 }
 
-// pairID names an account and a client address in rate-limit keys without
-// writing the email into Redis.
-func pairID(email, clientAddr string) string {
-	h := sha256.Sum256([]byte(email + "\x00" + clientAddr))
+// pairID names an account and a client network (ClientNetwork) in
+// rate-limit keys without writing the email into Redis.
+func pairID(email, client string) string {
+	h := sha256.Sum256([]byte(email + "\x00" + client))
 	return hex.EncodeToString(h[:16])
 }
 

@@ -40,7 +40,7 @@ type Config struct {
 	SessionIdle          time.Duration // MARKET_SESSION_IDLE
 	SessionMax           time.Duration // MARKET_SESSION_MAX
 	LoginLimitAccount    int           // MARKET_LOGIN_LIMIT_ACCOUNT failed logins per account and client address before back-off
-	LoginLimitClient     int           // MARKET_LOGIN_LIMIT_CLIENT login attempts per client address per window
+	LoginLimitClient     int           // MARKET_LOGIN_LIMIT_CLIENT login attempts per client address (IPv6: per /64) per window
 	LoginLimitWindow     time.Duration // MARKET_LOGIN_LIMIT_WINDOW
 	OrderTTL             time.Duration // MARKET_ORDER_TTL unpaid orders paid online expire after this
 	TransferTTL          time.Duration // MARKET_TRANSFER_TTL unpaid bank-transfer orders expire after this
@@ -113,7 +113,7 @@ func (c *Config) settings() []setting {
 		{"session-idle", "MARKET_SESSION_IDLE", "a session ends after this long unused", dur(&c.SessionIdle), "2h", false},
 		{"session-max", "MARKET_SESSION_MAX", "a session ends this long after login whatever its use", dur(&c.SessionMax), "168h", false},
 		{"login-limit-account", "MARKET_LOGIN_LIMIT_ACCOUNT", "failed logins of one account from one client address before each further attempt waits a back-off that doubles up to the window", num(&c.LoginLimitAccount), "5", false},
-		{"login-limit-client", "MARKET_LOGIN_LIMIT_CLIENT", "login attempts allowed per client address per window", num(&c.LoginLimitClient), "30", false},
+		{"login-limit-client", "MARKET_LOGIN_LIMIT_CLIENT", "login attempts allowed per client address (IPv6: per /64) per window", num(&c.LoginLimitClient), "30", false},
 		{"login-limit-window", "MARKET_LOGIN_LIMIT_WINDOW", "window of the per-address login limit, and the longest back-off", dur(&c.LoginLimitWindow), "15m", false},
 		{"order-ttl", "MARKET_ORDER_TTL", "unpaid orders paid online (card, Alipay, WeChat Pay) expire after this", dur(&c.OrderTTL), "30m", false},
 		{"transfer-ttl", "MARKET_TRANSFER_TTL", "unpaid bank-transfer orders expire after this (a finance office needs days)", dur(&c.TransferTTL), "72h", false},

@@ -51,3 +51,31 @@ func TestLoginLimitsBehindAProxyCountTheAddressTheProxySaw(t *testing.T) {
 		})
 	}
 }
+
+// TestLoginLimitsCountAnIPv6ClientByItsSlash64: a client given a /64 (the
+// usual allocation) that takes a new address for each guess still draws on
+// one budget; another /64 has its own.
+func TestLoginLimitsCountAnIPv6ClientByItsSlash64(t *testing.T) {
+	s := webtest.Start(t, func(c *config.Config) {
+		c.TrustProxy = true
+		c.LoginLimitAccount = 100
+		c.LoginLimitClient = 3
+	})
+	s.CreateUser("victim@example.com", pw, auth.Grant{Role: auth.RoleBuyer})
+	login := func(addr, password string) int {
+		c := s.Client()
+		c.Header["X-Forwarded-For"] = []string{addr}
+		return c.Do("POST", "/api/v1/auth/login", map[string]string{"email": "victim@example.com", "password": password}).Status
+	}
+	for i := 1; i <= 3; i++ {
+		if st := login(fmt.Sprintf("2001:db8:77:1:%x::1", i), "guess-number-"+fmt.Sprint(i)); st != 401 {
+			t.Fatalf("guess %d: %d, want 401", i, st)
+		}
+	}
+	if st := login("2001:db8:77:1:ffff::1", "guess-number-4"); st != 429 {
+		t.Errorf("a fourth guess from another address of the /64: %d, want 429", st)
+	}
+	if st := login("2001:db8:77:2::1", pw); st != 200 {
+		t.Errorf("the owner from another /64: %d, want 200", st)
+	}
+}
