@@ -14,13 +14,19 @@ document.querySelectorAll("main table:not(.keep)").forEach(function (table) {
   for (var i = 0; i < head.cells.length; i++) {
     for (var n = 0; n < (head.cells[i].colSpan || 1); n++) names.push(head.cells[i].innerText.trim());
   }
-  for (var b = 0; b < table.tBodies.length; b++) {
-    var rows = table.tBodies[b].rows;
+  // A footer of totals for several columns too (a footer of one total,
+  // "Total ¥…", reads without; a footer's row heading names itself).
+  var groups = Array.prototype.slice.call(table.tBodies);
+  if (table.tFoot) groups.push(table.tFoot);
+  for (var b = 0; b < groups.length; b++) {
+    var rows = groups[b].rows;
     for (var r = 0; r < rows.length; r++) {
+      var foot = groups[b] === table.tFoot;
+      if (foot && rows[r].querySelectorAll("td").length < 2) continue;
       var col = 0;
       for (var c = 0; c < rows[r].cells.length; c++) {
         var cell = rows[r].cells[c];
-        if (names[col] && !cell.hasAttribute("data-label")) cell.setAttribute("data-label", names[col]);
+        if (names[col] && !(foot && cell.tagName === "TH") && !cell.hasAttribute("data-label")) cell.setAttribute("data-label", names[col]);
         col += cell.colSpan || 1;
       }
     }
