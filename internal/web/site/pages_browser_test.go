@@ -78,6 +78,7 @@ func newDemoWorld(t *testing.T) *demoWorld {
 		"member":      `SELECT min(m.household_id)::text FROM member_shares m JOIN user_roles r ON r.cooperative_id = m.cooperative_id JOIN users u ON u.id = r.user_id WHERE u.email = 'coop@demo.local'`,
 		"to_ship":     `SELECT max(sh.order_id)::text FROM shipments sh JOIN orders o ON o.id = sh.order_id JOIN user_roles r ON r.cooperative_id = sh.cooperative_id JOIN users u ON u.id = r.user_id WHERE u.email = 'coop@demo.local' AND o.paid_at IS NOT NULL AND o.status <> 'refunded'`,
 		"org_orderid": `SELECT coalesce(max(o.id), 0)::text FROM orders o WHERE o.buyer_org_id IS NOT NULL`,
+		"org":         `SELECT min(id)::text FROM buyer_orgs`,
 	} {
 		var v string
 		if err := db.QueryRow(ctx, q).Scan(&v); err != nil {
@@ -88,7 +89,12 @@ func newDemoWorld(t *testing.T) *demoWorld {
 	return w
 }
 
-// routes is every page each role opens, the primary action of each.
+// routes is every page each role opens, the primary action of each: every
+// GET page of internal/web/{shop,coop,office,org,admin}/routes.go for the
+// audience that uses it (and the office's pages as a platform
+// administrator sees them, masked), plus the error page. The buyer's
+// payment page (/checkout/pay/:id) is added by the walk once it has placed
+// an order.
 func (w *demoWorld) routes() []page {
 	id := w.ids
 	public := []page{
@@ -105,6 +111,7 @@ func (w *demoWorld) routes() []page {
 		{"", "/login", "form button[type=submit]"},
 		{"", "/register", "form button[type=submit]"},
 		{"", "/cart", "main a"},
+		{"", "/products/999999999", "main h1"}, // the error page
 	}
 	out := append([]page{}, public...)
 	for _, p := range []page{
@@ -115,6 +122,7 @@ func (w *demoWorld) routes() []page {
 		{"buyer", "/orders", "table a"},
 		{"buyer", "/orders/" + id["order"], ".impact-receipt"},
 		{"buyer", "/org", "main a.button"},
+		{"buyer", "/org/new", "main form button"},
 		{"coop", "/coop", "a.button.primary"},
 		{"coop", "/coop/orders", "main form button, main p"},
 		{"coop", "/coop/orders/" + id["to_ship"] + "/ship", "main h1"},
@@ -148,8 +156,20 @@ func (w *demoWorld) routes() []page {
 		{"admin", "/admin/cooperatives", "main"},
 		{"admin", "/admin/feed", "main h1"},
 		{"admin", "/office", ".year-form button"},
+		{"admin", "/office/regions/653224", ".year-form button"},
+		{"admin", "/office/regions/" + id["village"], ".year-form button"},
+		{"admin", "/office/listed", ".year-form button"},
+		{"admin", "/office/households", "form button"},
+		{"admin", "/office/households/" + id["household"], "main"},
+		{"admin", "/office/households/" + id["household"] + "/income", ".year-form button"},
+		{"admin", "/office/cooperatives", "main"},
+		{"admin", "/office/certifications", "main"},
+		{"admin", "/org?org=" + id["org"], "main h1"},
 	} {
 		out = append(out, p)
+	}
+	if id["org_orderid"] != "0" { // an order bought for the organisation, as its administrator sees it
+		out = append(out, page{"org", "/orders/" + id["org_orderid"], "main h1"})
 	}
 	return out
 }
@@ -159,29 +179,90 @@ var roleEmails = map[string]string{"buyer": "buyer@demo.local", "coop": "coop@de
 
 // pageCheck is what the browser measures of a rendered page.
 type pageCheck struct {
-	Status       int      `json:"status"`
-	ScrollWidth  int      `json:"scrollWidth"`
-	InnerWidth   int      `json:"innerWidth"`
-	Text         string   `json:"text"`
-	Primary      string   `json:"primary"` // "" when on screen, else why not
-	SmallTargets []string `json:"smallTargets"`
-	SmallChart   []string `json:"smallChart"`
-	NarrowInputs []string `json:"narrowInputs"` // text boxes too narrow to read what is typed
-	Inner        string   `json:"inner"`        // a box that scrolls sideways inside the page
-	Dir          string   `json:"dir"`
-	Lang         string   `json:"lang"`
+	Status       int       `json:"status"`
+	ScrollWidth  int       `json:"scrollWidth"` // the page's width: the root's scrollWidth
+	Screen       int       `json:"screen"`      // the layout viewport's width: the root's clientWidth
+	InnerWidth   int       `json:"innerWidth"`
+	Outside      []outside `json:"outside"`   // the outermost boxes past the screen's edges, furthest first
+	Scrollers    []outside `json:"scrollers"` // boxes that scroll sideways inside the page without being a labelled, focusable region
+	Text         string    `json:"text"`
+	Primary      string    `json:"primary"` // "" when on screen, else why not
+	SmallTargets []string  `json:"smallTargets"`
+	SmallChart   []string  `json:"smallChart"`
+	NarrowInputs []string  `json:"narrowInputs"` // text boxes too narrow to read what is typed
+	Dir          string    `json:"dir"`
+	Lang         string    `json:"lang"`
+}
+
+// outside is a box that does not fit the screen: which element (its tag,
+// id and classes, with two ancestors), where its edges are and its text.
+type outside struct {
+	El    string `json:"el"`
+	Left  int    `json:"left"`
+	Right int    `json:"right"`
+	Text  string `json:"text"`
+}
+
+func (o outside) String() string {
+	return fmt.Sprintf("%s [%d..%d px, %d wide] %q", o.El, o.Left, o.Right, o.Right-o.Left, o.Text)
 }
 
 // measure runs in the page: overflow, the primary action's box, tap
 // targets under 44 px and chart text under 12 px.
+//
+// The screen is the root's clientWidth, the layout viewport. Not
+// window.innerWidth: with a phone's emulation (a mobile viewport) Chromium
+// widens the visual viewport to the content when a page is too wide, so
+// innerWidth grows with the page and scrollWidth > innerWidth never fires.
+// Besides the root's scrollWidth, every box is measured: one whose right
+// edge is past the screen or whose left edge is before it (a right-to-left
+// page overflows to the left) makes the page scroll sideways, unless a box
+// around it clips or scrolls it. A box may scroll sideways inside the page
+// only as a region people can reach and read: role="region", a label and
+// tabindex="0".
 const measure = `(() => {
-  const out = {dir: document.documentElement.dir, lang: document.documentElement.lang,
-    scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth,
-    text: document.body.innerText, primary: "", smallTargets: [], smallChart: [], narrowInputs: []};
+  const root = document.documentElement, screen = root.clientWidth;
+  // The screen's edges, in the coordinates boxes are measured in: the root's
+  // box is as wide as the screen, and a page too wide extends past it (to the
+  // right, or to the left on a right-to-left page).
+  const x0 = root.getBoundingClientRect().left, x1 = x0 + screen;
+  const out = {dir: root.dir, lang: root.lang, scrollWidth: root.scrollWidth, screen: screen, innerWidth: window.innerWidth,
+    text: document.body.innerText, primary: "", outside: [], scrollers: [], smallTargets: [], smallChart: [], narrowInputs: []};
+  const name = e => { let s = e.tagName.toLowerCase(); if (e.id) s += "#" + e.id;
+    const c = typeof e.className === "string" ? e.className.trim() : (e.getAttribute("class") || "").trim();
+    if (c) s += "." + c.split(/\s+/).join("."); return s; };
+  const path = e => { const p = []; for (let n = e; n && n !== document.body && p.length < 3; n = n.parentElement) p.unshift(name(n)); return p.join(" > "); };
+  const text = e => (e.textContent || "").replace(/\s+/g, " ").trim().slice(0, 40);
+  // An ancestor that clips or scrolls what overflows it keeps it off the page's width.
+  const held = e => { for (let n = e.parentElement; n && n !== document.body && n !== root; n = n.parentElement) {
+    if (getComputedStyle(n).overflowX !== "visible") return true; } return false; };
+  const off = new Set();
+  for (const e of document.body.querySelectorAll("*")) {
+    const r = e.getBoundingClientRect();
+    if (r.width === 0 && r.height === 0) continue;
+    if (r.right <= x1 + 1 && r.left >= x0 - 1) continue;
+    if (getComputedStyle(e).position === "fixed" || held(e)) continue;
+    off.add(e);
+  }
+  const outer = [...off].filter(e => !off.has(e.parentElement));
+  const by = e => { const r = e.getBoundingClientRect(); return Math.max(r.right - x1, x0 - r.left); };
+  outer.sort((a, b) => by(b) - by(a));
+  out.outside = outer.slice(0, 6).map(e => { const r = e.getBoundingClientRect();
+    return {el: path(e), left: Math.round(r.left - x0), right: Math.round(r.right - x0), text: text(e)}; });
+  for (const e of document.body.querySelectorAll("*")) {
+    const st = getComputedStyle(e);
+    if ((st.overflowX === "auto" || st.overflowX === "scroll") && e.scrollWidth > e.clientWidth + 1) {
+      const region = e.getAttribute("role") === "region" && e.getAttribute("tabindex") === "0" &&
+        (e.getAttribute("aria-label") || e.getAttribute("aria-labelledby"));
+      const r = e.getBoundingClientRect();
+      if (!region) out.scrollers.push({el: path(e) + " scrolls inside by " + (e.scrollWidth - e.clientWidth) + " px",
+        left: Math.round(r.left - x0), right: Math.round(r.right - x0), text: text(e)});
+    }
+  }
   const el = PRIMARY ? [...document.querySelectorAll(PRIMARY)].find(e => e.getBoundingClientRect().width > 0) : null;
   if (PRIMARY && !el) out.primary = "missing";
   if (el) { const r = el.getBoundingClientRect();
-    if (r.left < -1 || r.right > window.innerWidth + 1) out.primary = "off screen sideways: " + Math.round(r.left) + ".." + Math.round(r.right); }
+    if (r.left < x0 - 1 || r.right > x1 + 1) out.primary = "off screen sideways: " + Math.round(r.left - x0) + ".." + Math.round(r.right - x0); }
   const tappable = 'main button, main select, main textarea, main input:not([type=hidden]):not([type=checkbox]):not([type=radio]):not([type=file]), main a.button, header a, header button';
   for (const e of document.querySelectorAll(tappable)) {
     const r = e.getBoundingClientRect();
@@ -195,21 +276,17 @@ const measure = `(() => {
     const m = t.getScreenCTM(); const fs = parseFloat(getComputedStyle(t).fontSize);
     if (m && fs * m.a < 11.5) { out.smallChart.push(t.textContent.slice(0, 20) + "@" + (fs * m.a).toFixed(1)); }
   }
-  for (const e of document.querySelectorAll('main *')) {
-    const st = getComputedStyle(e);
-    if ((st.overflowX === 'auto' || st.overflowX === 'scroll') && e.scrollWidth > e.clientWidth + 1) {
-      out.scrollWidth = Math.max(out.scrollWidth, window.innerWidth + e.scrollWidth - e.clientWidth);
-      out.inner = (e.className || e.tagName) + " scrolls inside by " + (e.scrollWidth - e.clientWidth);
-    }
-  }
-  out.smallTargets = out.smallTargets.slice(0, 8); out.smallChart = out.smallChart.slice(0, 5);
+  out.smallTargets = out.smallTargets.slice(0, 8); out.smallChart = out.smallChart.slice(0, 5); out.scrollers = out.scrollers.slice(0, 4);
   return JSON.stringify(out);
 })()`
 
-// TestEveryPageFitsAPhone walks every page of every role at 390 px (a
-// phone) and 1280 px: no page scrolls sideways, its primary action is on
-// screen, no formatting error or untranslated catalog key shows, and on the
-// phone tap targets are at least 44 px and chart text at least 12 px.
+// TestEveryPageFitsAPhone walks every page of every audience (visitor,
+// buyer, cooperative, office, buyer organisation, platform administrator)
+// in each language (zh-CN, en, and ug right to left) at 390 px (a phone)
+// and 1280 px: no page scrolls sideways (measured against the layout
+// viewport, see measure), its primary action is on screen, no formatting
+// error or untranslated catalog key shows, and on the phone tap targets are
+// at least 44 px and chart text at least 12 px.
 func TestEveryPageFitsAPhone(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser walk")
@@ -218,62 +295,49 @@ func TestEveryPageFitsAPhone(t *testing.T) {
 	keys := catalogKeys(t)
 	shots := os.Getenv("MARKET_SCREENSHOTS") // a directory: save the phone pages there
 	byRole := map[string][]page{}
+	var roles []string
 	for _, p := range w.routes() {
+		if _, ok := byRole[p.role]; !ok {
+			roles = append(roles, p.role)
+		}
 		byRole[p.role] = append(byRole[p.role], p)
 	}
-	for role, pages := range byRole {
-		t.Run("role="+role, func(t *testing.T) {
-			tab, _ := startBrowser(t)
-			if err := chromedp.Run(tab, chromedp.Navigate(w.s.URL+"/lang/zh-CN?next=/login")); err != nil {
-				t.Fatal(err)
-			}
-			if role != "" {
-				email := roleEmails[role]
-				if role == "buyer" {
-					email = w.ids["buyer"] // a demo buyer with a paid order
+	for _, role := range roles {
+		for _, lang := range web.Languages {
+			t.Run("role="+cmp.Or(role, "visitor")+"/lang="+lang, func(t *testing.T) {
+				pages := byRole[role]
+				tab, _ := startBrowser(t)
+				if err := chromedp.Run(tab, chromedp.Navigate(w.s.URL+"/lang/"+lang+"?next=/login")); err != nil {
+					t.Fatal(err)
 				}
-				signIn(t, tab, email)
-			}
-			if role == "buyer" { // something in the cart, for the cart and checkout pages
-				w.addToCart(t, tab)
-			}
-			for _, width := range []int64{390, 1280} {
-				for _, p := range pages {
-					c := visit(t, tab, w.s.URL+p.path, width, p.primary)
-					where := fmt.Sprintf("%s at %d px", p.path, width)
-					checkPage(t, where, c, keys, width == 390)
-					if shots != "" && width == 390 {
-						screenshot(t, tab, shots, role, p.path)
+				if role != "" {
+					email := roleEmails[role]
+					if role == "buyer" {
+						email = w.ids["buyer"] // a demo buyer with a paid order
+					}
+					signIn(t, tab, email)
+				}
+				if role == "buyer" { // place an order (the page that says how to pay), then fill the cart again for the cart and checkout pages
+					w.addToCart(t, tab)
+					pay := placeOrder(t, tab)
+					pages = append(pages, page{role, pay, ".pay-deadline, main h1"})
+					w.addToCart(t, tab)
+				}
+				for _, width := range []int64{390, 1280} {
+					for _, p := range pages {
+						c := visit(t, tab, w.s.URL+p.path, width, p.primary)
+						where := fmt.Sprintf("%s in %s at %d px", p.path, lang, width)
+						if want := map[bool]string{true: "rtl", false: "ltr"}[lang == "ug"]; c.Dir != want || c.Lang != lang {
+							t.Errorf("%s: <html lang=%q dir=%q>, want %s and %s", where, c.Lang, c.Dir, lang, want)
+						}
+						checkPage(t, where, c, keys, width == 390)
+						if shots != "" && width == 390 {
+							screenshot(t, tab, shots, cmp.Or(role, "visitor")+"-"+lang, p.path)
+						}
 					}
 				}
-			}
-			if role == "buyer" { // place the cart's order: the page that says how to pay
-				pay := placeOrder(t, tab)
-				for _, width := range []int64{390, 1280} {
-					checkPage(t, pay+fmt.Sprintf(" at %d px", width), visit(t, tab, w.s.URL+pay, width, ".pay-deadline, main h1"), keys, width == 390)
-				}
-				pages = append(pages, page{role, pay, ".pay-deadline, main h1"})
-				w.addToCart(t, tab) // again, for the cart and checkout in Uyghur
-			}
-			// The same pages in Uyghur, right to left, on the phone.
-			if err := chromedp.Run(tab, chromedp.Navigate(w.s.URL+"/lang/ug?next=/")); err != nil {
-				t.Fatal(err)
-			}
-			for _, p := range pages {
-				c := visit(t, tab, w.s.URL+p.path, 390, p.primary)
-				where := fmt.Sprintf("%s in Uyghur at 390 px", p.path)
-				if c.Dir != "rtl" || c.Lang != "ug" {
-					t.Errorf("%s: <html lang=%q dir=%q>, want ug and rtl", where, c.Lang, c.Dir)
-				}
-				checkPage(t, where, c, keys, true)
-				if shots != "" {
-					screenshot(t, tab, shots, cmp.Or(role, "visitor")+"-ug", p.path)
-				}
-			}
-			if err := chromedp.Run(tab, chromedp.Navigate(w.s.URL+"/lang/zh-CN?next=/")); err != nil {
-				t.Fatal(err)
-			}
-		})
+			})
+		}
 	}
 }
 
@@ -361,8 +425,16 @@ func visit(t *testing.T, tab context.Context, url string, width int64, primary s
 
 func checkPage(t *testing.T, where string, c pageCheck, keys []string, phone bool) {
 	t.Helper()
-	if c.ScrollWidth > c.InnerWidth {
-		t.Errorf("%s scrolls sideways: %d px wide in %d %s", where, c.ScrollWidth, c.InnerWidth, c.Inner)
+	if c.ScrollWidth > c.Screen || len(c.Outside) > 0 {
+		var widest []string
+		for _, o := range c.Outside {
+			widest = append(widest, o.String())
+		}
+		t.Errorf("%s scrolls sideways: the page is %d px wide on a %d px screen (innerWidth %d); boxes past the edge, furthest first:\n\t%s",
+			where, c.ScrollWidth, c.Screen, c.InnerWidth, strings.Join(widest, "\n\t"))
+	}
+	for _, o := range c.Scrollers {
+		t.Errorf("%s: a box scrolls sideways inside the page but is not a labelled region one can focus (role=region, aria-label, tabindex=0): %s", where, o)
 	}
 	if c.Primary != "" {
 		t.Errorf("%s: primary action %s", where, c.Primary)
