@@ -10,6 +10,7 @@ import (
 	"github.com/fupinmarket/market/internal/auth"
 	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/platform/ids"
+	"github.com/fupinmarket/market/internal/platform/text"
 )
 
 // AwaitingTransfer is an unpaid bank-transfer order in the admin's queue.
@@ -47,8 +48,25 @@ type CoopShipment struct {
 	ShippedAt   *time.Time `json:"shipped_at"`
 	Carrier     string     `json:"carrier"`
 	TrackingNo  string     `json:"tracking_no"`
-	Items       string     `json:"items"`
+	Items       string     `json:"items"` // the lines in one Chinese string (Lines has them apart)
 	ShipTo      string     `json:"ship_to"`
+	// Lines are what to pack, one per order line, by line.
+	Lines []ShipmentLine `json:"lines"`
+}
+
+// ShipmentLine is one line of a shipment: the product's title as sold
+// (order.Line.Names), the variant and the quantity left after refunds.
+type ShipmentLine struct {
+	Title    string     `json:"title"`
+	Names    text.Names `json:"names"`
+	Variant  string     `json:"variant"`
+	Quantity int        `json:"quantity"`
+}
+
+// TitleIn is the line's title as sold, in lang; Chinese when the product
+// had none in lang.
+func (l ShipmentLine) TitleIn(lang string) string {
+	return text.Names{Zh: l.Title, Ug: l.Names.Ug, En: l.Names.En}.In(lang)
 }
 
 // coopShipmentsQuery reads a cooperative's shipments of paid orders ($1:
@@ -56,7 +74,10 @@ type CoopShipment struct {
 const coopShipmentsQuery = `SELECT sh.id, o.id, o.number, o.status, o.paid_at, sh.shipped_at, sh.carrier, sh.tracking_no,
 		(SELECT string_agg(ol.title || ' ' || ol.variant_name || ' ×' || (ol.quantity - ol.refunded_quantity), '；' ORDER BY ol.id)
 			FROM order_lines ol WHERE ol.shipment_id = sh.id),
-		o.ship_name || ' ' || o.ship_phone || ' ' || o.ship_province || o.ship_city || o.ship_district || o.ship_detail
+		o.ship_name || ' ' || o.ship_phone || ' ' || o.ship_province || o.ship_city || o.ship_district || o.ship_detail,
+		coalesce((SELECT json_agg(json_build_object('title', ol.title, 'names', coalesce(ol.names, jsonb_build_object('zh', ol.title)),
+				'variant', ol.variant_name, 'quantity', ol.quantity - ol.refunded_quantity) ORDER BY ol.id)
+			FROM order_lines ol WHERE ol.shipment_id = sh.id), '[]')
 	FROM shipments sh JOIN orders o ON o.id = sh.order_id
 	WHERE sh.cooperative_id = $1 AND o.paid_at IS NOT NULL AND o.status <> 'refunded'
 		AND (sh.shipped_at IS NOT NULL OR ` + shipmentHoldsGoods + `)`

@@ -1,0 +1,105 @@
+package site_test
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/fupinmarket/market/internal/auth"
+	"github.com/fupinmarket/market/internal/order"
+	"github.com/fupinmarket/market/internal/order/ordertest"
+	"github.com/fupinmarket/market/internal/platform/ids"
+	"github.com/fupinmarket/market/internal/web/webtest"
+)
+
+// paidBoth places and confirms an order of one box of the named world's
+// product (洛浦红枣, translated) and one bag of its plain one (和田核桃, not).
+func (n *namedWorld) paidBoth(t *testing.T) order.Order {
+	t.Helper()
+	ctx := context.Background()
+	o, err := n.w.Svc.Place(ctx, n.w.Buyer, order.PlaceRequest{Items: []order.Item{
+		{VariantID: ids.ID(n.w.VariantID), Quantity: 1}, {VariantID: ids.ID(n.plainVar), Quantity: 1}},
+		ShippingAddress: ordertest.Addr, PaymentMethod: "manual"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.w.Svc.ConfirmManual(ctx, n.w.Admin, int64(o.ID), "REF-"+o.Number); err != nil {
+		t.Fatal(err)
+	}
+	return o
+}
+
+// coopAdmin logs the named world's cooperative administrator in.
+func (n *namedWorld) coopAdmin(t *testing.T) *webtest.Client {
+	t.Helper()
+	n.s.CreateUser("coop@coop.test", ordertest.Password, auth.Grant{Role: auth.RoleCoopAdmin, CooperativeID: n.w.CoopID})
+	return n.s.LoginPage("coop@coop.test", ordertest.Password)
+}
+
+// TestCoopShipmentsInVisitorsLanguage: the cooperative's shipment queue
+// (to ship and shipped) and the ship page name each line's product by its
+// title as sold, in the visitor's language (they were one Chinese string);
+// a product with no translation, and a line written before the names were
+// kept, keep the Chinese title; a title given after the sale does not show.
+func TestCoopShipmentsInVisitorsLanguage(t *testing.T) {
+	n := newNamedWorld(t)
+	ctx := context.Background()
+	o := n.paidBoth(t)
+	old, err := n.w.Place(t, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.w.Svc.ConfirmManual(ctx, n.w.Admin, int64(old.ID), "REF-"+old.Number); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{`UPDATE order_lines SET names = NULL WHERE order_id = $1`,
+		`UPDATE products SET title_en = 'Renamed jujubes', title_ug = 'باشقا نام' WHERE id = (SELECT min(product_id) FROM order_lines WHERE order_id = $1)`} {
+		if _, err := n.s.DB.Pool.Exec(ctx, q, int64(old.ID)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := n.coopAdmin(t)
+	check := func(lang, what, page string) {
+		t.Helper()
+		saysIn(t, what, lang, page, []string{namedIn[lang][0], "和田核桃"}, nil)
+		if strings.Contains(page, "Renamed jujubes") || strings.Contains(page, "باشقا نام") {
+			t.Errorf("%s (%s) shows the title given after the sale", what, lang)
+		}
+	}
+	for _, lang := range []string{"en", "ug", "zh-CN"} {
+		inLanguage(t, c, lang)
+		ship := mainOf(t, c, fmt.Sprintf("/coop/orders/%d/ship", o.ID))
+		check(lang, "ship page", ship)
+		saysIn(t, "ship page", lang, ship, nil, namedZh[:1])
+		queue := mainOf(t, c, "/coop/orders")
+		check(lang, "/coop/orders", queue)
+		// The old order's line has no names: its Chinese title, in every language.
+		if strings.Count(queue, "洛浦红枣") != map[bool]int{true: 2, false: 1}[lang == "zh-CN"] {
+			t.Errorf("/coop/orders (%s): 洛浦红枣 %d times", lang, strings.Count(queue, "洛浦红枣"))
+		}
+		if page := mainOf(t, c, fmt.Sprintf("/coop/orders/%d/ship", old.ID)); !strings.Contains(page, "洛浦红枣") {
+			t.Errorf("ship page of a line without names (%s) lacks its Chinese title", lang)
+		}
+	}
+	// Shipped, the order is listed with what was sent.
+	shipPath := fmt.Sprintf("/coop/orders/%d/ship", o.ID)
+	if r := c.Do("POST", shipPath, url.Values{"_csrf": {webtest.CSRFField(c.Do("GET", shipPath, nil).Body)},
+		"carrier": {"顺丰速运"}, "tracking_no": {"SF1234567890"}}); r.Status != 303 {
+		t.Fatalf("ship: %d %s", r.Status, r.Body)
+	}
+	for _, lang := range []string{"en", "ug"} {
+		inLanguage(t, c, lang)
+		page := mainOf(t, c, "/coop/orders")
+		i := strings.Index(page, "SF1234567890")
+		if i < 0 {
+			t.Fatalf("/coop/orders (%s) lacks the shipped order", lang)
+		}
+		j := strings.LastIndex(page[:i], o.Number)
+		if j < 0 {
+			t.Fatalf("/coop/orders (%s): the shipped order's number", lang)
+		}
+		saysIn(t, "shipped list", lang, page[j:i], []string{namedIn[lang][0], "和田核桃"}, namedZh[:1])
+	}
+}
