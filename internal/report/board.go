@@ -13,6 +13,7 @@ import (
 	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/platform/ids"
 	"github.com/fupinmarket/market/internal/platform/postgres"
+	"github.com/fupinmarket/market/internal/platform/text"
 	"github.com/fupinmarket/market/internal/region"
 )
 
@@ -159,6 +160,7 @@ func (s *Service) ListedBoard(ctx context.Context, a auth.Actor, year int) ([]Li
 type CoopSales struct {
 	CooperativeID ids.ID           `json:"cooperative_id"`
 	Name          string           `json:"name"`
+	Names         text.Names       `json:"names"` // the cooperative's name in every language entered (Name is the Chinese)
 	Year          int              `json:"year"`
 	Orders        int              `json:"orders"`
 	Shipped       int              `json:"shipped"`
@@ -170,6 +172,11 @@ type CoopSales struct {
 	Households    []HouseholdShare `json:"households"`
 }
 
+// NameIn is the cooperative's name in lang, Chinese when it has none there.
+func (c CoopSales) NameIn(lang string) string {
+	return text.Names{Zh: c.Name, Ug: c.Names.Ug, En: c.Names.En}.In(lang)
+}
+
 // SalesMonth is one month of a cooperative's sales.
 type SalesMonth struct {
 	Month         int   `json:"month"`
@@ -178,13 +185,23 @@ type SalesMonth struct {
 	AttributedFen int64 `json:"attributed_fen"`
 }
 
-// ProductSales is one product's year at a cooperative.
+// ProductSales is one product's year at a cooperative. It is named by the
+// product's title now (Title the Chinese, Names every language entered),
+// not the titles its lines were sold under: the report is about the
+// product, and a product renamed during the year stays one row, under one
+// name.
 type ProductSales struct {
-	ProductID     ids.ID `json:"product_id"`
-	Title         string `json:"title"`
-	Units         int    `json:"units"`
-	SalesFen      int64  `json:"sales_fen"`
-	AttributedFen int64  `json:"attributed_fen"`
+	ProductID     ids.ID     `json:"product_id"`
+	Title         string     `json:"title"`
+	Units         int        `json:"units"`
+	SalesFen      int64      `json:"sales_fen"`
+	AttributedFen int64      `json:"attributed_fen"`
+	Names         text.Names `json:"names"`
+}
+
+// TitleIn is the product's title in lang, Chinese when it has none there.
+func (p ProductSales) TitleIn(lang string) string {
+	return text.Names{Zh: p.Title, Ug: p.Names.Ug, En: p.Names.En}.In(lang)
 }
 
 // HouseholdShare is what a cooperative's sales brought one household: in
@@ -209,7 +226,9 @@ func (s *Service) CoopSales(ctx context.Context, a auth.Actor, coopID int64, yea
 	out := CoopSales{CooperativeID: ids.ID(coopID), Year: year, ByMonth: make([]SalesMonth, 12),
 		Products: []ProductSales{}, Households: []HouseholdShare{}}
 	var county string
-	err := s.reader().QueryRow(ctx, `SELECT name, county_code FROM cooperatives WHERE id = $1`, coopID).Scan(&out.Name, &county)
+	err := s.reader().QueryRow(ctx, `SELECT name, county_code, name_ug, name_en FROM cooperatives WHERE id = $1`, coopID).
+		Scan(&out.Name, &county, &out.Names.Ug, &out.Names.En)
+	out.Names.Zh = out.Name
 	if errors.Is(err, pgx.ErrNoRows) {
 		return out, coop.ErrNotFound
 	}
@@ -255,16 +274,23 @@ func (s *Service) CoopSales(ctx context.Context, a auth.Actor, coopID int64, yea
 	if err := rows.Err(); err != nil {
 		return out, err
 	}
-	const qProducts = `SELECT ol.product_id, min(ol.title), sum(ol.quantity - ol.refunded_quantity)::int,
-			sum(ol.amount_fen - ol.refunded_fen)::bigint, 0::bigint
+	const qProducts = `SELECT ol.product_id, p.title, sum(ol.quantity - ol.refunded_quantity)::int,
+			sum(ol.amount_fen - ol.refunded_fen)::bigint, p.title_ug, p.title_en
 		FROM shipments sh JOIN orders o ON o.id = sh.order_id JOIN order_lines ol ON ol.shipment_id = sh.id
+			JOIN products p ON p.id = ol.product_id
 		WHERE sh.cooperative_id = $1 AND o.paid_at >= $2 AND o.paid_at < $3
-		GROUP BY ol.product_id ORDER BY 4 DESC, 1`
+		GROUP BY ol.product_id, p.title, p.title_ug, p.title_en ORDER BY 4 DESC, 1`
 	rows, err = s.reader().Query(ctx, qProducts, coopID, from, to)
 	if err != nil {
 		return out, err
 	}
-	if out.Products, err = pgx.CollectRows(rows, pgx.RowToStructByPos[ProductSales]); err != nil {
+	out.Products, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (ProductSales, error) {
+		var p ProductSales
+		err := r.Scan(&p.ProductID, &p.Title, &p.Units, &p.SalesFen, &p.Names.Ug, &p.Names.En)
+		p.Names.Zh = p.Title
+		return p, err
+	})
+	if err != nil {
 		return out, err
 	}
 	// Attribution: the ledger entries of the cooperative's households (found

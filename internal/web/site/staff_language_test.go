@@ -103,3 +103,23 @@ func TestCoopShipmentsInVisitorsLanguage(t *testing.T) {
 		saysIn(t, "shipped list", lang, page[j:i], []string{namedIn[lang][0], "和田核桃"}, namedZh[:1])
 	}
 }
+
+// TestCoopSalesInVisitorsLanguage: the cooperative's sales report names
+// itself and each product in the visitor's language (they were Chinese,
+// the products by a title their lines were sold under); a product with no
+// translation keeps its Chinese title. The report is about the product,
+// so it names the product as it is called now, not as it was sold.
+func TestCoopSalesInVisitorsLanguage(t *testing.T) {
+	n := newNamedWorld(t)
+	n.paidBoth(t)
+	c := n.coopAdmin(t)
+	for _, lang := range []string{"en", "ug", "zh-CN"} {
+		inLanguage(t, c, lang)
+		saysIn(t, "/coop/sales", lang, mainOf(t, c, "/coop/sales"), append([]string{"和田核桃"}, namedIn[lang][:2]...), namedZh[:2])
+	}
+	if _, err := n.s.DB.Pool.Exec(context.Background(), `UPDATE products SET title_en = 'Lop red jujubes' WHERE id = $1`, n.w.ProductID); err != nil {
+		t.Fatal(err)
+	}
+	inLanguage(t, c, "en")
+	saysIn(t, "/coop/sales after a rename", "en", mainOf(t, c, "/coop/sales"), []string{"Lop red jujubes"}, namedZh[:2])
+}
