@@ -4,6 +4,8 @@ import (
 	"context"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/fupinmarket/market/internal/platform/text"
 )
 
 // CountyTotal is a county's year on the public impact page.
@@ -13,6 +15,14 @@ type CountyTotal struct {
 	Listed            bool   `json:"listed_supervision"`
 	AttributedFen     int64  `json:"attributed_fen"`
 	HouseholdsReached int    `json:"households_reached"`
+	// Names is the county's name in every language curated (Name is the
+	// Chinese).
+	Names text.Names `json:"names"`
+}
+
+// NameIn is the county's name in lang, Chinese when it has none there.
+func (c CountyTotal) NameIn(lang string) string {
+	return text.Names{Zh: c.Name, Ug: c.Names.Ug, En: c.Names.En}.In(lang)
 }
 
 // PublicCounties returns every county's income from the platform's sales
@@ -22,9 +32,9 @@ type CountyTotal struct {
 // Counts and places only: nothing identifies a person.
 func (s *Service) PublicCounties(ctx context.Context, year int) ([]CountyTotal, error) {
 	const q = `SELECT c.code, c.name, c.listed_supervision, sum(i.operating_fen)::bigint,
-			count(*) FILTER (WHERE i.operating_fen > 0)::int
+			count(*) FILTER (WHERE i.operating_fen > 0)::int, c.name_ug, c.name_en
 		FROM household_year_income i JOIN regions c ON c.code = substr(i.village_code, 1, 6)
-		WHERE i.year = $1 GROUP BY c.code, c.name, c.listed_supervision
+		WHERE i.year = $1 GROUP BY c.code, c.name, c.listed_supervision, c.name_ug, c.name_en
 		HAVING sum(i.operating_fen) > 0 ORDER BY 4 DESC, c.code`
 	if err := s.settled(ctx); err != nil {
 		return nil, err
@@ -33,7 +43,12 @@ func (s *Service) PublicCounties(ctx context.Context, year int) ([]CountyTotal, 
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, pgx.RowToStructByPos[CountyTotal])
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (CountyTotal, error) {
+		var c CountyTotal
+		err := r.Scan(&c.Code, &c.Name, &c.Listed, &c.AttributedFen, &c.HouseholdsReached, &c.Names.Ug, &c.Names.En)
+		c.Names.Zh = c.Name
+		return c, err
+	})
 }
 
 // YearTotal sums the public figures of a year: the income sales brought,

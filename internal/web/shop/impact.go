@@ -44,7 +44,7 @@ func (s handlers) impact(c *fiber.Ctx) error {
 			counties.Note = p.T("rpt.chart.top_n", topCounties, len(im.Counties))
 			break
 		}
-		counties.Labels = append(counties.Labels, ct.Name)
+		counties.Labels = append(counties.Labels, ct.NameIn(p.Lang))
 		counties.Values = append(counties.Values, ct.AttributedFen)
 	}
 	ranking := make([]RankRow, len(im.Ranking))

@@ -123,3 +123,42 @@ func TestCoopSalesInVisitorsLanguage(t *testing.T) {
 	inLanguage(t, c, "en")
 	saysIn(t, "/coop/sales after a rename", "en", mainOf(t, c, "/coop/sales"), []string{"Lop red jujubes"}, namedZh[:2])
 }
+
+// TestPublicImpactInVisitorsLanguage: the public impact page names the
+// counties its sales reached, in its chart and its table, in the visitor's
+// language (they were Chinese on English and Uyghur pages); a county with
+// no name curated in a language keeps the Chinese one there. The public
+// impact's API answer carries the names.
+func TestPublicImpactInVisitorsLanguage(t *testing.T) {
+	n := newNamedWorld(t)
+	n.paidBoth(t)
+	visitor := n.s.Client()
+	county := map[string]string{"en": "Lop County", "ug": "لوپ ناھىيىسى", "zh-CN": "洛浦县"}
+	for _, lang := range []string{"en", "ug", "zh-CN"} {
+		inLanguage(t, visitor, lang)
+		page := mainOf(t, visitor, "/impact")
+		saysIn(t, "/impact", lang, page, []string{county[lang]}, []string{"洛浦县"})
+		// The chart and the table.
+		if strings.Count(page, county[lang]) < 2 {
+			t.Errorf("/impact (%s) names the county %d times, want the chart and the table", lang, strings.Count(page, county[lang]))
+		}
+	}
+	var im struct {
+		Counties []struct {
+			Name  string                      `json:"name"`
+			Names struct{ Zh, Ug, En string } `json:"names"`
+		} `json:"counties"`
+	}
+	n.s.Client().Do("GET", "/api/v1/impact/public", nil).JSON(t, &im)
+	if len(im.Counties) != 1 || im.Counties[0].Name != "洛浦县" || im.Counties[0].Names.Zh != "洛浦县" ||
+		im.Counties[0].Names.En != "Lop County" || im.Counties[0].Names.Ug != "لوپ ناھىيىسى" {
+		t.Errorf("the public impact's counties in the API: %+v", im.Counties)
+	}
+	if _, err := n.s.DB.Pool.Exec(context.Background(), `UPDATE regions SET name_en = '' WHERE code = '653224'`); err != nil {
+		t.Fatal(err)
+	}
+	inLanguage(t, visitor, "en")
+	if page := mainOf(t, visitor, "/impact"); !strings.Contains(page, "洛浦县") {
+		t.Errorf("/impact (en): a county with no English name lost its Chinese one")
+	}
+}
