@@ -240,11 +240,17 @@ func (s *Service) Statement(ctx context.Context, a auth.Actor, coopID int64) (St
 
 // CoopOwed is a cooperative's total owed, for offices.
 type CoopOwed struct {
-	ID            ids.ID `json:"id"`
-	Name          string `json:"name"`
-	AttributedFen int64  `json:"attributed_fen"`
-	PaidFen       int64  `json:"paid_fen"`
-	OwedFen       int64  `json:"owed_fen"`
+	ID            ids.ID     `json:"id"`
+	Name          string     `json:"name"`
+	AttributedFen int64      `json:"attributed_fen"`
+	PaidFen       int64      `json:"paid_fen"`
+	OwedFen       int64      `json:"owed_fen"`
+	Names         text.Names `json:"names"` // the name in every language entered (Name is the Chinese)
+}
+
+// NameIn is the cooperative's name in lang, Chinese when it has none there.
+func (c CoopOwed) NameIn(lang string) string {
+	return text.Names{Zh: c.Name, Ug: c.Names.Ug, En: c.Names.En}.In(lang)
 }
 
 // OwedByCoop lists the cooperatives in the office's jurisdiction with what
@@ -277,7 +283,7 @@ func OwedByCoopIn(ctx context.Context, db postgres.Querier, a auth.Actor) ([]Coo
 		return nil, err
 	}
 	const q = `SELECT c.id, c.name, coalesce(sum(b.attributed_fen), 0)::bigint, coalesce(sum(b.paid_fen), 0)::bigint,
-			coalesce(sum(b.attributed_fen - b.paid_fen), 0)::bigint
+			coalesce(sum(b.attributed_fen - b.paid_fen), 0)::bigint, c.name_ug, c.name_en
 		FROM cooperatives c LEFT JOIN coop_household_balance b ON b.cooperative_id = c.id
 		WHERE c.county_code LIKE $1 || '%' AND c.status IN ('approved', 'suspended')
 		GROUP BY c.id, c.name ORDER BY 5 DESC, c.id`
@@ -285,7 +291,12 @@ func OwedByCoopIn(ctx context.Context, db postgres.Querier, a auth.Actor) ([]Coo
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, pgx.RowToStructByPos[CoopOwed])
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (CoopOwed, error) {
+		var c CoopOwed
+		err := r.Scan(&c.ID, &c.Name, &c.AttributedFen, &c.PaidFen, &c.OwedFen, &c.Names.Ug, &c.Names.En)
+		c.Names.Zh = c.Name
+		return c, err
+	})
 }
 
 // CanRecord: only the cooperative's administrator records its payouts

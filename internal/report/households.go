@@ -14,6 +14,7 @@ import (
 	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/platform/ids"
 	"github.com/fupinmarket/market/internal/platform/postgres"
+	"github.com/fupinmarket/market/internal/platform/text"
 	"github.com/fupinmarket/market/internal/region"
 )
 
@@ -162,19 +163,29 @@ func collect(rows pgx.Rows) ([]HouseholdRow, error) {
 // its wage and the kind of work; a dividend its dividend and year. The ids
 // an entry does not have are null.
 type Entry struct {
-	OrderID      *ids.ID   `json:"order_id"`
-	OrderNumber  string    `json:"order_number"`
-	LineID       *ids.ID   `json:"line_id"`
-	LotID        *ids.ID   `json:"lot_id"`
-	WageID       *ids.ID   `json:"wage_id"`
-	DividendID   *ids.ID   `json:"dividend_id"`
-	ProductTitle string    `json:"product_title"`
-	WageKind     string    `json:"wage_kind,omitempty"`
-	DividendYear int       `json:"dividend_year,omitempty"`
-	Kind         string    `json:"kind"`
-	IncomeType   string    `json:"income_type"`
-	AmountFen    int64     `json:"amount_fen"`
-	At           time.Time `json:"at"`
+	OrderID      *ids.ID `json:"order_id"`
+	OrderNumber  string  `json:"order_number"`
+	LineID       *ids.ID `json:"line_id"`
+	LotID        *ids.ID `json:"lot_id"`
+	WageID       *ids.ID `json:"wage_id"`
+	DividendID   *ids.ID `json:"dividend_id"`
+	ProductTitle string  `json:"product_title"`
+	// ProductNames is the title as sold in every language the product had
+	// then (order_lines.names; ProductTitle is the Chinese); empty for wage
+	// and dividend entries.
+	ProductNames text.Names `json:"product_names"`
+	WageKind     string     `json:"wage_kind,omitempty"`
+	DividendYear int        `json:"dividend_year,omitempty"`
+	Kind         string     `json:"kind"`
+	IncomeType   string     `json:"income_type"`
+	AmountFen    int64      `json:"amount_fen"`
+	At           time.Time  `json:"at"`
+}
+
+// ProductTitleIn is the title the entry's line was sold under, in lang;
+// Chinese when the product had none in lang ("" for a wage or dividend).
+func (e Entry) ProductTitleIn(lang string) string {
+	return text.Names{Zh: e.ProductTitle, Ug: e.ProductNames.Ug, En: e.ProductNames.En}.In(lang)
 }
 
 // HouseholdIncome is a household's entries and totals for a year, in total
@@ -210,6 +221,7 @@ func (s *Service) HouseholdIncome(ctx context.Context, a auth.Actor, id int64, y
 		return HouseholdIncome{}, fmt.Errorf("household row: %w", err)
 	}
 	const q = `SELECT e.order_id, coalesce(o.number, ''), e.line_id, e.lot_id, e.wage_id, e.dividend_id, coalesce(ol.title, ''),
+			coalesce(ol.names, jsonb_build_object('zh', coalesce(ol.title, ''))),
 			coalesce(w.kind, ''), coalesce(d.year, 0), e.kind, e.income_type, e.amount_fen, e.at
 		FROM attribution_entries e LEFT JOIN orders o ON o.id = e.order_id LEFT JOIN order_lines ol ON ol.id = e.line_id
 		LEFT JOIN wages w ON w.id = e.wage_id LEFT JOIN dividends d ON d.id = e.dividend_id

@@ -18,6 +18,7 @@ import (
 	"github.com/fupinmarket/market/internal/platform/clock"
 	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/platform/postgres"
+	"github.com/fupinmarket/market/internal/platform/text"
 	"github.com/fupinmarket/market/internal/region"
 )
 
@@ -212,17 +213,29 @@ func monthly(ctx context.Context, db postgres.Querier, r region.Region, year int
 
 // ProductShare is a product's attributed income in the region.
 type ProductShare struct {
-	ProductID     int64  `json:"product_id"`
-	Title         string `json:"title"`
-	AttributedFen int64  `json:"attributed_fen"`
+	ProductID     int64      `json:"product_id"`
+	Title         string     `json:"title"`
+	AttributedFen int64      `json:"attributed_fen"`
+	Names         text.Names `json:"names"` // the product's title in every language entered (Title is the Chinese)
+}
+
+// TitleIn is the product's title in lang, Chinese when it has none there.
+func (p ProductShare) TitleIn(lang string) string {
+	return text.Names{Zh: p.Title, Ug: p.Names.Ug, En: p.Names.En}.In(lang)
 }
 
 func topProducts(ctx context.Context, db postgres.Querier, r region.Region, year, limit int) ([]ProductShare, error) {
-	const q = `SELECT p.id, p.title, sum(r.attributed_fen)::bigint FROM village_product_rollup r JOIN products p ON p.id = r.product_id
+	const q = `SELECT p.id, p.title, sum(r.attributed_fen)::bigint, p.title_ug, p.title_en
+		FROM village_product_rollup r JOIN products p ON p.id = r.product_id
 		WHERE r.village_code LIKE $1 || '%' AND r.year = $2 GROUP BY p.id, p.title ORDER BY 3 DESC, p.id LIMIT $3`
 	rows, err := db.Query(ctx, q, region.Prefix(r.Code, r.Level), year, limit)
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, pgx.RowToStructByPos[ProductShare])
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (ProductShare, error) {
+		var p ProductShare
+		err := row.Scan(&p.ProductID, &p.Title, &p.AttributedFen, &p.Names.Ug, &p.Names.En)
+		p.Names.Zh = p.Title
+		return p, err
+	})
 }

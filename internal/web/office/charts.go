@@ -33,7 +33,7 @@ func dashboardCharts(p web.Page, monthly []report.Month, top []report.ProductSha
 	products := web.YuanChart(p, "chart-products", p.T("rpt.chart.products"), p.T("rpt.chart.attributed"))
 	products.Color = web.ChartGold
 	for _, t := range top {
-		products.Labels = append(products.Labels, t.Title)
+		products.Labels = append(products.Labels, t.TitleIn(p.Lang))
 		products.Values = append(products.Values, t.AttributedFen)
 	}
 	return []template.HTML{months.VerticalBars(), products.HorizontalBars(), coverageChart(p, coverage).HorizontalBars()}

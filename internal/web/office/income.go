@@ -64,9 +64,9 @@ func (s handlers) householdIncome(c *fiber.Ctx) error {
 	for i := range inc.Entries {
 		inc.Entries[i].At = s.Clock.In(inc.Entries[i].At)
 	}
-	orders, products, wages, dividends := incomeBreakdown(inc.Entries)
 	h := inc.Household
 	p := s.Page(c, "")
+	orders, products, wages, dividends := incomeBreakdown(inc.Entries, p.Lang)
 	p.Title = p.T("rpt.income.title", h.RegistryNo)
 	byMonth := make([]int64, 0, len(inc.ByMonth))
 	for _, m := range inc.ByMonth {
@@ -82,8 +82,9 @@ func (s handlers) householdIncome(c *fiber.Ctx) error {
 
 // incomeBreakdown sums the sales entries by order (in the order they came)
 // and by product (largest net first), refunds being negative entries, and
-// lists the wage and dividend entries apart.
-func incomeBreakdown(entries []report.Entry) (orders []*IncomeOrder, products []*IncomeProduct, wages, dividends []report.Entry) {
+// lists the wage and dividend entries apart. Products are named by their
+// titles as sold, in lang.
+func incomeBreakdown(entries []report.Entry, lang string) (orders []*IncomeOrder, products []*IncomeProduct, wages, dividends []report.Entry) {
 	byOrder := map[ids.ID]*IncomeOrder{}
 	byProduct := map[string]*IncomeProduct{}
 	for _, e := range entries {
@@ -103,14 +104,15 @@ func incomeBreakdown(entries []report.Entry) (orders []*IncomeOrder, products []
 			byOrder[*e.OrderID] = o
 			orders = append(orders, o)
 		}
+		title := e.ProductTitleIn(lang)
 		pr := byProduct[e.ProductTitle]
 		if pr == nil {
-			pr = &IncomeProduct{Title: e.ProductTitle}
+			pr = &IncomeProduct{Title: title}
 			byProduct[e.ProductTitle] = pr
 			products = append(products, pr)
 		}
-		if !slices.Contains(o.Products, e.ProductTitle) {
-			o.Products = append(o.Products, e.ProductTitle)
+		if !slices.Contains(o.Products, title) {
+			o.Products = append(o.Products, title)
 		}
 		if e.Kind == "refund" {
 			o.RefundFen += e.AmountFen

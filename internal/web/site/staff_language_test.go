@@ -162,3 +162,53 @@ func TestPublicImpactInVisitorsLanguage(t *testing.T) {
 		t.Errorf("/impact (en): a county with no English name lost its Chinese one")
 	}
 }
+
+// TestOfficePagesInVisitorsLanguage: the office dashboard's top products
+// chart and its list of what cooperatives owe, and a household's income
+// page (its products, orders and entries), name the products and the
+// cooperative in the visitor's language (they were Chinese); the income
+// page says the title as sold. A product with no translation keeps its
+// Chinese title. The API answers behind them carry the names.
+func TestOfficePagesInVisitorsLanguage(t *testing.T) {
+	n := newNamedWorld(t)
+	n.paidBoth(t)
+	n.s.CreateUser("hotan@office.test", ordertest.Password, auth.Grant{Role: auth.RoleOffice, RegionCode: "653200"})
+	c := n.s.LoginPage("hotan@office.test", ordertest.Password)
+	income := fmt.Sprintf("/office/households/%d/income", n.w.Households[0])
+	for _, lang := range []string{"en", "ug", "zh-CN"} {
+		inLanguage(t, c, lang)
+		saysIn(t, "/office", lang, mainOf(t, c, "/office"), append([]string{"和田核桃"}, namedIn[lang][:2]...), namedZh[:2])
+		page := mainOf(t, c, income)
+		saysIn(t, income, lang, page, []string{"和田核桃", namedIn[lang][0]}, namedZh[:1])
+		// The products table, the orders table and the entries.
+		if k := strings.Count(page, namedIn[lang][0]); k < 3 {
+			t.Errorf("%s (%s) names the product %d times, want the products, the orders and the entries", income, lang, k)
+		}
+	}
+	api, _ := n.s.Login("hotan@office.test", ordertest.Password)
+	var owed struct {
+		Items []struct {
+			Name  string                      `json:"name"`
+			Names struct{ Zh, Ug, En string } `json:"names"`
+		} `json:"items"`
+	}
+	api.Do("GET", "/api/v1/cooperatives/owed", nil).JSON(t, &owed)
+	if len(owed.Items) != 1 || owed.Items[0].Name != "测试合作社" || owed.Items[0].Names.En != "Test Co-op" || owed.Items[0].Names.Ug != "سىناق كوپېراتىپى" {
+		t.Errorf("what cooperatives owe, in the API: %+v", owed.Items)
+	}
+	var inc struct {
+		Entries []struct {
+			ProductTitle string                      `json:"product_title"`
+			ProductNames struct{ Zh, Ug, En string } `json:"product_names"`
+		} `json:"entries"`
+	}
+	api.Do("GET", fmt.Sprintf("/api/v1/households/%d/income", n.w.Households[0]), nil).JSON(t, &inc)
+	var named, plain bool
+	for _, e := range inc.Entries {
+		named = named || e.ProductTitle == "洛浦红枣" && e.ProductNames.Zh == "洛浦红枣" && e.ProductNames.En == "Lop jujubes"
+		plain = plain || e.ProductTitle == "和田核桃" && e.ProductNames.Zh == "和田核桃" && e.ProductNames.En == ""
+	}
+	if !named || !plain {
+		t.Errorf("a household's entries in the API: %+v", inc.Entries)
+	}
+}
