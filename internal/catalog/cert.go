@@ -14,6 +14,7 @@ import (
 	"github.com/fupinmarket/market/internal/auth"
 	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/platform/ids"
+	"github.com/fupinmarket/market/internal/platform/text"
 	"github.com/fupinmarket/market/internal/region"
 )
 
@@ -31,6 +32,20 @@ type Certification struct {
 	Status        string     `json:"status"`
 	CertifiedAt   time.Time  `json:"certified_at"`
 	ConfirmedAt   *time.Time `json:"confirmed_at"`
+	// The product's title and the cooperative's name in every language
+	// entered (ProductTitle and Cooperative are the Chinese).
+	ProductNames     text.Names `json:"product_names"`
+	CooperativeNames text.Names `json:"cooperative_names"`
+}
+
+// ProductTitleIn is the product's title in lang, Chinese when it has none there.
+func (c Certification) ProductTitleIn(lang string) string {
+	return text.Names{Zh: c.ProductTitle, Ug: c.ProductNames.Ug, En: c.ProductNames.En}.In(lang)
+}
+
+// CooperativeIn is the cooperative's name in lang, Chinese when it has none there.
+func (c Certification) CooperativeIn(lang string) string {
+	return text.Names{Zh: c.Cooperative, Ug: c.CooperativeNames.Ug, En: c.CooperativeNames.En}.In(lang)
 }
 
 // CertificationInput is what a county office records.
@@ -77,11 +92,14 @@ func (s *Service) Certify(ctx context.Context, a auth.Actor, productID int64, in
 		return Certification{}, err
 	}
 	defer tx.Rollback(ctx)
-	const qp = `SELECT p.county_code, p.title, p.cooperative_id, c.name FROM products p JOIN cooperatives c ON c.id = p.cooperative_id
+	const qp = `SELECT p.county_code, p.title, p.cooperative_id, c.name, p.title_ug, p.title_en, c.name_ug, c.name_en
+		FROM products p JOIN cooperatives c ON c.id = p.cooperative_id
 		WHERE p.id = $1`
 	var county, title, coopName string
 	var coopID ids.ID
-	err = tx.QueryRow(ctx, qp, productID).Scan(&county, &title, &coopID, &coopName)
+	var pn, cn text.Names
+	err = tx.QueryRow(ctx, qp, productID).Scan(&county, &title, &coopID, &coopName, &pn.Ug, &pn.En, &cn.Ug, &cn.En)
+	pn.Zh, cn.Zh = title, coopName
 	if errors.Is(err, pgx.ErrNoRows) || (err == nil && !a.Governs(county)) {
 		return Certification{}, errs.E(errs.NotFound, "product %d not found", productID)
 	}
@@ -91,7 +109,7 @@ func (s *Service) Certify(ctx context.Context, a auth.Actor, productID int64, in
 	const q = `INSERT INTO product_certifications (product_id, certificate_no, county_code, valid_from, valid_until, certified_by)
 		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id, certified_at`
 	c := Certification{ProductID: ids.ID(productID), ProductTitle: title, CooperativeID: coopID, Cooperative: coopName, CertificateNo: in.CertificateNo, CountyCode: county,
-		ValidFrom: in.ValidFrom, ValidUntil: in.ValidUntil, Status: "certified"}
+		ValidFrom: in.ValidFrom, ValidUntil: in.ValidUntil, Status: "certified", ProductNames: pn, CooperativeNames: cn}
 	err = tx.QueryRow(ctx, q, productID, in.CertificateNo, county, from, until, a.UserID).Scan(&c.ID, &c.CertifiedAt)
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) && pe.Code == "23505" {
@@ -146,13 +164,15 @@ func (s *Service) ConfirmCertification(ctx context.Context, a auth.Actor, id int
 }
 
 const certSelect = `SELECT pc.id, pc.product_id, p.title, p.cooperative_id, co.name, pc.certificate_no, pc.county_code,
-		pc.valid_from::text, pc.valid_until::text, pc.status, pc.certified_at, pc.confirmed_at
+		pc.valid_from::text, pc.valid_until::text, pc.status, pc.certified_at, pc.confirmed_at,
+		p.title_ug, p.title_en, co.name_ug, co.name_en
 	FROM product_certifications pc JOIN products p ON p.id = pc.product_id JOIN cooperatives co ON co.id = p.cooperative_id`
 
 func scanCert(r pgx.CollectableRow) (Certification, error) {
 	var c Certification
 	err := r.Scan(&c.ID, &c.ProductID, &c.ProductTitle, &c.CooperativeID, &c.Cooperative, &c.CertificateNo, &c.CountyCode, &c.ValidFrom, &c.ValidUntil,
-		&c.Status, &c.CertifiedAt, &c.ConfirmedAt)
+		&c.Status, &c.CertifiedAt, &c.ConfirmedAt, &c.ProductNames.Ug, &c.ProductNames.En, &c.CooperativeNames.Ug, &c.CooperativeNames.En)
+	c.ProductNames.Zh, c.CooperativeNames.Zh = c.ProductTitle, c.Cooperative
 	return c, err
 }
 

@@ -212,3 +212,34 @@ func TestOfficePagesInVisitorsLanguage(t *testing.T) {
 		t.Errorf("a household's entries in the API: %+v", inc.Entries)
 	}
 }
+
+// TestOfficeCertificationsInVisitorsLanguage: the office's certification
+// page names each certificate's product and cooperative, and the products
+// offered for a new certificate, in the visitor's language (they were
+// Chinese); a product with no translation keeps its Chinese title. The
+// certifications' API answer carries the names.
+func TestOfficeCertificationsInVisitorsLanguage(t *testing.T) {
+	n := newNamedWorld(t)
+	ordertest.Exec(t, n.s.DB, `INSERT INTO product_certifications (product_id, certificate_no, county_code, valid_from, valid_until,
+			status, certified_by) VALUES ($1, 'XJ-LANG-0002', '653224', '2020-01-01', '2099-12-31', 'certified', $2) RETURNING id`,
+		n.w.ProductID, n.w.Admin.UserID)
+	n.s.CreateUser("lop@office.test", ordertest.Password, auth.Grant{Role: auth.RoleOffice, RegionCode: "653224"})
+	c := n.s.LoginPage("lop@office.test", ordertest.Password)
+	for _, lang := range []string{"en", "ug", "zh-CN"} {
+		inLanguage(t, c, lang)
+		saysIn(t, "/office/certifications", lang, mainOf(t, c, "/office/certifications"),
+			append([]string{"和田核桃"}, namedIn[lang][:2]...), namedZh[:2])
+	}
+	api, _ := n.s.Login("lop@office.test", ordertest.Password)
+	var list struct {
+		Items []struct {
+			ProductNames     struct{ Zh, Ug, En string } `json:"product_names"`
+			CooperativeNames struct{ Zh, Ug, En string } `json:"cooperative_names"`
+		} `json:"items"`
+	}
+	api.Do("GET", "/api/v1/certifications", nil).JSON(t, &list)
+	if len(list.Items) != 1 || list.Items[0].ProductNames.En != "Lop jujubes" || list.Items[0].ProductNames.Zh != "洛浦红枣" ||
+		list.Items[0].CooperativeNames.Ug != "سىناق كوپېراتىپى" {
+		t.Errorf("the certifications in the API: %+v", list.Items)
+	}
+}
