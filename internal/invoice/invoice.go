@@ -31,6 +31,14 @@ const (
 	Special = "special"
 )
 
+// Kinds of issued invoice: the blue-letter invoice (蓝字发票) a cooperative
+// issues for its part of an order, and the red-letter ones (红字发票, credit
+// notes) it issues when its part is refunded after.
+const (
+	Blue = "blue"
+	Red  = "red"
+)
+
 // MaxPDFBytes bounds an uploaded invoice.
 const MaxPDFBytes = 5 << 20
 
@@ -58,6 +66,8 @@ type Invoice struct {
 	OrderID       ids.ID    `json:"order_id"`
 	CooperativeID ids.ID    `json:"cooperative_id"`
 	Number        string    `json:"number"`
+	Kind          string    `json:"kind"`       // blue or red
+	AmountFen     int64     `json:"amount_fen"` // what it covers: the part it was issued for (blue), what the part fell by (red)
 	URL           string    `json:"url"`
 	IssuedAt      time.Time `json:"issued_at"`
 }
@@ -70,6 +80,10 @@ type State struct {
 	// cooperative whose part of the order (its goods and the shipping it
 	// keeps, net of refunds) is more than nothing, or that issued one.
 	Cooperatives int `json:"cooperatives"`
+	// RedDueFen is what the order's cooperatives (the actor's, for a
+	// cooperative) owe in red-letter invoices: how far their parts fell
+	// below their invoices (blue less red) through refunds made after.
+	RedDueFen int64 `json:"red_due_fen"`
 }
 
 // shareSQL is a cooperative's part of an order in fen, for its shipment
@@ -91,9 +105,28 @@ const shareSQL = `(sh.shipping_fen - least(sh.shipping_fen, greatest(0,
 const dueSQL = `(` + shareSQL + ` > 0
 	OR EXISTS (SELECT 1 FROM invoices di WHERE di.order_id = sh.order_id AND di.cooperative_id = sh.cooperative_id))`
 
+// owedSQL is what a shipment sh's cooperative owes the order in red-letter
+// invoices, in fen: how far its part (shareSQL) is below what its invoices
+// cover, its blue invoice less its red ones; nothing before its blue one.
+const owedSQL = `greatest(0, coalesce((SELECT sum(CASE WHEN oi.kind = 'red' THEN -oi.amount_fen ELSE oi.amount_fen END)
+		FROM invoices oi WHERE oi.order_id = sh.order_id AND oi.cooperative_id = sh.cooperative_id), 0) - ` + shareSQL + `)::bigint`
+
 // Issued reports whether every cooperative the order is due an invoice
-// from has issued it.
-func (s State) Issued() bool { return s.Request != nil && len(s.Invoices) >= s.Cooperatives }
+// from has issued it, and no red-letter invoice is owed.
+func (s State) Issued() bool {
+	return s.Request != nil && s.BlueCount() >= s.Cooperatives && s.RedDueFen == 0
+}
+
+// BlueCount is how many blue-letter invoices were issued.
+func (s State) BlueCount() int {
+	n := 0
+	for _, inv := range s.Invoices {
+		if inv.Kind == Blue {
+			n++
+		}
+	}
+	return n
+}
 
 // Service keeps invoices.
 type Service struct{ db *pgxpool.Pool }
@@ -143,6 +176,8 @@ type access struct {
 	buyer, admin bool
 	coop         int64 // the actor's cooperative in the order, 0 if none
 	share        int64 // its part of the order, in fen (shareSQL)
+	owed         int64 // the red-letter invoice it owes, in fen (owedSQL)
+	owedAll      int64 // every cooperative's owedSQL
 	paid         bool
 	coops        int // the invoices due (dueSQL)
 }
@@ -150,14 +185,15 @@ type access struct {
 func (s *Service) access(ctx context.Context, q querier, a auth.Actor, orderID int64) (access, error) {
 	const sql = `SELECT o.buyer_id, coalesce(o.buyer_org_id, 0), o.paid_at IS NOT NULL AND o.status <> 'refunded',
 			array_agg(sh.cooperative_id ORDER BY sh.cooperative_id), array_agg(sh.share_fen ORDER BY sh.cooperative_id),
-			count(*) FILTER (WHERE sh.due)::int
-		FROM orders o JOIN (SELECT sh.order_id, sh.cooperative_id, ` + shareSQL + ` AS share_fen, ` + dueSQL + ` AS due
+			array_agg(sh.owed_fen ORDER BY sh.cooperative_id), count(*) FILTER (WHERE sh.due)::int
+		FROM orders o JOIN (SELECT sh.order_id, sh.cooperative_id, ` + shareSQL + ` AS share_fen, ` + dueSQL + ` AS due,
+			` + owedSQL + ` AS owed_fen
 			FROM shipments sh WHERE sh.order_id = $1) sh ON sh.order_id = o.id
 		WHERE o.id = $1 GROUP BY o.id`
 	var buyer, org int64
 	var acc access
-	var coops, shares []int64
-	err := q.QueryRow(ctx, sql, orderID).Scan(&buyer, &org, &acc.paid, &coops, &shares, &acc.coops)
+	var coops, shares, owed []int64
+	err := q.QueryRow(ctx, sql, orderID).Scan(&buyer, &org, &acc.paid, &coops, &shares, &owed, &acc.coops)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return acc, errs.E(errs.NotFound, "order not found")
 	}
@@ -168,8 +204,9 @@ func (s *Service) access(ctx context.Context, q querier, a auth.Actor, orderID i
 	acc.buyer = (a.UserID == buyer && buyer != 0) || (org != 0 && a.BuyerOrgID == org && a.Has(auth.RoleBuyerOrgAdmin))
 	for i, c := range coops {
 		if a.ManagesCoop(c) {
-			acc.coop, acc.share = c, shares[i]
+			acc.coop, acc.share, acc.owed = c, shares[i], owed[i]
 		}
+		acc.owedAll += owed[i]
 	}
 	if !acc.buyer && !acc.admin && acc.coop == 0 {
 		return acc, errs.E(errs.NotFound, "order not found")
@@ -180,6 +217,9 @@ func (s *Service) access(ctx context.Context, q querier, a auth.Actor, orderID i
 type querier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
+
+// redDueMessage refuses a red-letter invoice no refund calls for.
+const redDueMessage = "no red-letter invoice is due: your cooperative's part of the order has not fallen below its invoices"
 
 // Ask records the request of an order's buyer (or their institution's
 // admin). An order is invoiced once it is paid; a second request is a
@@ -216,23 +256,59 @@ func (s *Service) Ask(ctx context.Context, a auth.Actor, orderID int64, in Reque
 // 00640): an issuer never gives two invoices one number.
 const numberIndex = "invoices_cooperative_number_key"
 
-// Issue records the invoice the actor's cooperative issued for its part of
-// the order: its number and PDF. A number the cooperative has already
-// issued is a typing mistake, refused on the number field (the database's
-// unique index decides between two issues of one number at once).
+// Issue records the blue-letter invoice the actor's cooperative issued for
+// its part of the order (IssueKind).
 func (s *Service) Issue(ctx context.Context, a auth.Actor, orderID int64, number string, pdf []byte) (Invoice, error) {
-	acc, err := s.access(ctx, s.db, a, orderID)
+	return s.IssueKind(ctx, a, orderID, Blue, number, pdf)
+}
+
+// IssueKind records an invoice the actor's cooperative issued for the
+// order, with its number and PDF. A blue-letter invoice (kind blue, or
+// empty) covers the cooperative's part of the order at this moment; a
+// red-letter one (kind red) what the part fell by since its invoices (blue
+// less the reds before), refused when it did not fall. The amount is the
+// server's, never typed. A number the cooperative has already issued is a
+// typing mistake, refused on the number field (the database's unique index
+// decides between two issues of one number at once). The order is locked
+// while its part is read and the invoice written, so that a refund or
+// another issue of the order comes before or after, whole.
+func (s *Service) IssueKind(ctx context.Context, a auth.Actor, orderID int64, kind, number string, pdf []byte) (inv Invoice, err error) {
+	if kind == "" {
+		kind = Blue
+	}
+	tx, err := s.db.Begin(ctx)
+	if err != nil {
+		return Invoice{}, fmt.Errorf("issue invoice: %w", err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, `SELECT 1 FROM orders WHERE id = $1 FOR NO KEY UPDATE`, orderID); err != nil {
+		return Invoice{}, fmt.Errorf("issue invoice: %w", err)
+	}
+	acc, err := s.access(ctx, tx, a, orderID)
 	if err != nil {
 		return Invoice{}, err
 	}
 	if acc.coop == 0 {
 		return Invoice{}, errs.E(errs.Forbidden, "only a cooperative of the order issues its invoice")
 	}
-	if !acc.paid {
-		return Invoice{}, errs.E(errs.Conflict, "the order was refunded in full: it has no invoice to issue")
-	}
-	if acc.share <= 0 {
-		return Invoice{}, errs.E(errs.Conflict, "your cooperative's part of the order was refunded in full: it has no invoice to issue")
+	amount := acc.share
+	switch kind {
+	case Blue:
+		if !acc.paid {
+			return Invoice{}, errs.E(errs.Conflict, "the order was refunded in full: it has no invoice to issue")
+		}
+		if acc.share <= 0 {
+			return Invoice{}, errs.E(errs.Conflict, "your cooperative's part of the order was refunded in full: it has no invoice to issue")
+		}
+	case Red:
+		if acc.owed <= 0 {
+			return Invoice{}, &errs.Error{Kind: errs.Conflict, Message: redDueMessage,
+				Fields: map[string]string{"kind": redDueMessage}}
+		}
+		amount = acc.owed
+	default:
+		return Invoice{}, &errs.Error{Kind: errs.Invalid, Message: "the invoice is not valid",
+			Fields: map[string]string{"kind": "must be blue or red"}}
 	}
 	number = strings.TrimSpace(number)
 	f := errs.FieldErrors{}
@@ -248,11 +324,11 @@ func (s *Service) Issue(ctx context.Context, a auth.Actor, orderID int64, number
 	if err := f.Err("the invoice is not valid"); err != nil {
 		return Invoice{}, err
 	}
-	const q = `INSERT INTO invoices (order_id, cooperative_id, number, pdf, issued_by)
-		SELECT r.order_id, $2, $3, $4, $5 FROM invoice_requests r WHERE r.order_id = $1
+	const q = `INSERT INTO invoices (order_id, cooperative_id, number, pdf, issued_by, kind, amount_fen)
+		SELECT r.order_id, $2, $3, $4, $5, $6, $7 FROM invoice_requests r WHERE r.order_id = $1
 		RETURNING id, issued_at`
-	inv := Invoice{OrderID: ids.ID(orderID), CooperativeID: ids.ID(acc.coop), Number: number}
-	err = s.db.QueryRow(ctx, q, orderID, acc.coop, number, pdf, a.UserID).Scan(&inv.ID, &inv.IssuedAt)
+	inv = Invoice{OrderID: ids.ID(orderID), CooperativeID: ids.ID(acc.coop), Number: number, Kind: kind, AmountFen: amount}
+	err = tx.QueryRow(ctx, q, orderID, acc.coop, number, pdf, a.UserID, kind, amount).Scan(&inv.ID, &inv.IssuedAt)
 	var pg *pgconn.PgError
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
@@ -263,6 +339,9 @@ func (s *Service) Issue(ctx context.Context, a auth.Actor, orderID int64, number
 	case errors.As(err, &pg) && pg.Code == "23505":
 		return Invoice{}, errs.E(errs.Conflict, "your cooperative has already issued this order's invoice")
 	case err != nil:
+		return Invoice{}, fmt.Errorf("issue invoice: %w", err)
+	}
+	if err := tx.Commit(ctx); err != nil {
 		return Invoice{}, fmt.Errorf("issue invoice: %w", err)
 	}
 	inv.URL = PDFURL(inv.OrderID, inv.ID)
