@@ -308,7 +308,7 @@ func (s *Service) IssueKind(ctx context.Context, a auth.Actor, orderID int64, ki
 		amount = acc.owed
 	default:
 		return Invoice{}, &errs.Error{Kind: errs.Invalid, Message: "the invoice is not valid",
-			Fields: map[string]string{"kind": "must be blue or red"}}
+			Fields: map[string]string{"kind": "must be blue or red"}, Unprocessable: true}
 	}
 	number = strings.TrimSpace(number)
 	f := errs.FieldErrors{}

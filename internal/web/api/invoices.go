@@ -25,7 +25,8 @@ func (s handlers) askInvoice(c *fiber.Ctx) error {
 }
 
 // issueInvoice takes a cooperative's invoice: multipart `number` and `file`
-// (the PDF).
+// (the PDF), and `kind`: blue (the default) or red, the red-letter invoice
+// owed since a refund (its amount is the server's).
 func (s handlers) issueInvoice(c *fiber.Ctx) error {
 	id, err := web.OrderID(c)
 	if err != nil {
@@ -35,7 +36,7 @@ func (s handlers) issueInvoice(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	inv, err := s.Invoices.Issue(web.Ctx(c), web.ActorOf(c), id, c.FormValue("number"), pdf)
+	inv, err := s.Invoices.IssueKind(web.Ctx(c), web.ActorOf(c), id, c.FormValue("kind"), c.FormValue("number"), pdf)
 	if err != nil {
 		return err
 	}

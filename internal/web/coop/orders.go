@@ -127,7 +127,9 @@ func (s handlers) ship(c *fiber.Ctx) error {
 	return s.renderShip(c, v)
 }
 
-// issueInvoice takes the cooperative's invoice of an order: number and PDF.
+// issueInvoice takes the cooperative's invoice of an order: number and PDF,
+// and kind (red for the red-letter invoice a refund made it owe; its amount
+// is the server's).
 func (s handlers) issueInvoice(c *fiber.Ctx) error {
 	id, err := web.OrderID(c)
 	if err != nil {
@@ -136,7 +138,7 @@ func (s handlers) issueInvoice(c *fiber.Ctx) error {
 	pdf, err := web.FileUpload(c, "file", invoice.MaxPDFBytes)
 	if err == nil {
 		var inv invoice.Invoice
-		if inv, err = s.Invoices.Issue(web.Ctx(c), web.ActorOf(c), id, c.FormValue("number"), pdf); err == nil {
+		if inv, err = s.Invoices.IssueKind(web.Ctx(c), web.ActorOf(c), id, c.FormValue("kind"), c.FormValue("number"), pdf); err == nil {
 			return c.Redirect("/coop/orders?issued="+url.QueryEscape(inv.Number)+"#invoices", fiber.StatusSeeOther)
 		}
 	}

@@ -18,7 +18,8 @@ const maxExportInvoices = 20000
 
 // invoicesCSV exports the invoicing of every paid order of the
 // organisation's members (newest first), for its finance office: one row
-// per order, with its state and the invoice numbers issued. Headers and
+// per order, with its state and the invoice numbers issued (blue, then the
+// red-letter ones in a column of their own). Headers and
 // states are in the page's language; times in Beijing.
 func (s handlers) invoicesCSV(c *fiber.Ctx) error {
 	id, err := orgOf(c)
@@ -34,14 +35,15 @@ func (s handlers) invoicesCSV(c *fiber.Ctx) error {
 	b.WriteString("\uFEFF")       // Excel opens UTF-8 with a byte-order mark as UTF-8
 	w := textenc.NewCSVWriter(&b) // titles are typed by buyers: no cell runs as a formula
 	w.Write([]string{p.T("orders.number"), p.T("rpt.col.buyer"), p.T("rpt.org.col.amount_yuan"), p.T("rpt.org.col.paid_at"),
-		p.T("invoice.f_title"), p.T("invoice.f_kind"), p.T("rpt.org.col.invoice_state"), p.T("rpt.org.col.invoice_numbers")})
+		p.T("invoice.f_title"), p.T("invoice.f_kind"), p.T("rpt.org.col.invoice_state"), p.T("rpt.org.col.invoice_numbers"),
+		p.T("rpt.org.col.red_invoice_numbers")})
 	for _, r := range rows {
 		kind := ""
 		if r.Requested {
 			kind = p.T("invoice.kind." + r.Kind)
 		}
 		w.Write([]string{r.Number, r.Buyer, money.Yuan(r.TotalFen), s.Clock.In(r.PaidAt).Format("2006-01-02 15:04"),
-			r.Title, kind, InvoiceState(p, r), strings.Join(r.Numbers, " ")})
+			r.Title, kind, InvoiceState(p, r), strings.Join(r.Numbers, " "), strings.Join(r.RedNumbers(), " ")})
 	}
 	w.Flush()
 	if err := w.Error(); err != nil {
@@ -53,18 +55,21 @@ func (s handlers) invoicesCSV(c *fiber.Ctx) error {
 }
 
 // InvoiceState says where an order's invoicing stands: not asked for,
-// asked and n of m issued (one per cooperative of the order), issued, or
-// nothing left to invoice (refunded in full before any was issued).
+// asked and n of m issued (one per cooperative of the order), a red-letter
+// invoice owed (a refund after the invoices), issued, or nothing left to
+// invoice (refunded in full before any was issued).
 func InvoiceState(p web.Page, r invoice.OrgRow) string {
 	switch {
 	case !r.Requested:
 		return p.T("rpt.org.invoice.none")
 	case r.Cooperative == 0:
 		return p.T("rpt.org.invoice.nothing")
-	case r.Issued >= r.Cooperative:
-		return p.T("rpt.org.invoice.issued")
-	default:
+	case r.Issued < r.Cooperative:
 		return p.T("rpt.org.invoice.pending", r.Issued, r.Cooperative)
+	case r.RedDue > 0:
+		return p.T("rpt.org.invoice.red_due")
+	default:
+		return p.T("rpt.org.invoice.issued")
 	}
 }
 
