@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/fupinmarket/market/internal/platform/text"
 )
 
 // Names returns the names of the regions with the given codes; unknown codes
@@ -22,6 +24,32 @@ func (s *Store) Names(ctx context.Context, codes []string) (map[string]string, e
 	var code, name string
 	_, err = pgx.ForEachRow(rows, []any{&code, &name}, func() error {
 		out[code] = name
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("region names: %w", err)
+	}
+	return out, nil
+}
+
+// StoredNames returns the names of the regions with the given codes as
+// stored (the Chinese, and the Uyghur and English where there are some):
+// pages pick one with text.Names.In, the Chinese where a language has none.
+// Unknown codes are left out.
+func (s *Store) StoredNames(ctx context.Context, codes []string) (map[string]text.Names, error) {
+	out := make(map[string]text.Names, len(codes))
+	if len(codes) == 0 {
+		return out, nil
+	}
+	const q = `SELECT code, name, name_ug, name_en FROM regions WHERE code = ANY($1)`
+	rows, err := s.db.Query(ctx, q, codes)
+	if err != nil {
+		return nil, fmt.Errorf("region names: %w", err)
+	}
+	var code string
+	var n text.Names
+	_, err = pgx.ForEachRow(rows, []any{&code, &n.Zh, &n.Ug, &n.En}, func() error {
+		out[code] = n
 		return nil
 	})
 	if err != nil {

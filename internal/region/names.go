@@ -5,6 +5,8 @@ import (
 	"unicode"
 
 	"github.com/mozillazg/go-pinyin"
+
+	"github.com/fupinmarket/market/internal/platform/text"
 )
 
 // Names is a place's name in the three languages of the service. Zh is
@@ -44,6 +46,22 @@ func (r Region) Names() Names { return NamesOf(r.Name, r.NameUg, r.NameEn) }
 
 // NameIn is the region's name in lang.
 func (r Region) NameIn(lang string) string { return r.Names().In(lang) }
+
+// Stored is the region's names as stored: the Chinese, and the Uyghur and
+// English where the regions table has them (no romanisation filled in).
+func (r Region) Stored() text.Names { return text.Names{Zh: r.Name, Ug: r.NameUg, En: r.NameEn} }
+
+// StoredNameIn is the region's name in lang as the office pages say it:
+// the name stored in lang, the Chinese where none is (text.Names' fallback,
+// as the catalog's product pages, the receipt and the public impact page
+// name a county). A village keeps its name as stored in every language, as
+// on the trace and the product page.
+func (r Region) StoredNameIn(lang string) string {
+	if r.Level == Village {
+		return r.Name
+	}
+	return r.Stored().In(lang)
+}
 
 // Names of the child region, with fallbacks.
 func (c Child) Names() Names { return NamesOf(c.Name, c.NameUg, c.NameEn) }

@@ -79,9 +79,24 @@ type ListedCounty struct {
 	Code           string `json:"code"`
 	Name           string `json:"name"`
 	PrefectureName string `json:"prefecture_name"`
-	Households     int    `json:"households"`
+	// The county's and its prefecture's names in every language stored
+	// (Name and PrefectureName are the Chinese).
+	Names           text.Names `json:"names"`
+	PrefectureNames text.Names `json:"prefecture_names"`
+	Households      int        `json:"households"`
 	Figures
 	Villages []VillageFigures `json:"villages"`
+}
+
+// NameIn is the county's name in lang, Chinese when it has none there.
+func (c ListedCounty) NameIn(lang string) string {
+	return text.Names{Zh: c.Name, Ug: c.Names.Ug, En: c.Names.En}.In(lang)
+}
+
+// PrefectureNameIn is its prefecture's name in lang, Chinese when it has
+// none there.
+func (c ListedCounty) PrefectureNameIn(lang string) string {
+	return text.Names{Zh: c.PrefectureName, Ug: c.PrefectureNames.Ug, En: c.PrefectureNames.En}.In(lang)
 }
 
 // ListedBoard returns the listed-supervision counties of the actor's
@@ -98,14 +113,16 @@ func (s *Service) ListedBoard(ctx context.Context, a auth.Actor, year int) ([]Li
 	if a.IsAdmin() {
 		prefix = ""
 	}
-	rows, err := s.reader().Query(ctx, `SELECT c.code, c.name, coalesce(p.name, '') FROM regions c LEFT JOIN regions p ON p.code = c.parent_code
+	rows, err := s.reader().Query(ctx, `SELECT c.code, c.name, coalesce(p.name, ''), c.name_ug, c.name_en, coalesce(p.name_ug, ''), coalesce(p.name_en, '')
+		FROM regions c LEFT JOIN regions p ON p.code = c.parent_code
 		WHERE c.level = 'county' AND c.listed_supervision AND c.code LIKE $1 || '%' ORDER BY c.code`, prefix)
 	if err != nil {
 		return nil, err
 	}
 	counties, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (ListedCounty, error) {
 		var c ListedCounty
-		err := row.Scan(&c.Code, &c.Name, &c.PrefectureName)
+		err := row.Scan(&c.Code, &c.Name, &c.PrefectureName, &c.Names.Ug, &c.Names.En, &c.PrefectureNames.Ug, &c.PrefectureNames.En)
+		c.Names.Zh, c.PrefectureNames.Zh = c.Name, c.PrefectureName
 		c.Villages = []VillageFigures{}
 		return c, err
 	})

@@ -74,17 +74,37 @@ type Child struct {
 	Code  string       `json:"code"`
 	Name  string       `json:"name"`
 	Level region.Level `json:"level"`
+	// Names is the region's name in every language stored (Name is the
+	// Chinese).
+	Names text.Names `json:"names"`
 	Figures
 }
+
+// NameIn is the sub-region's name in lang, Chinese when it has none there;
+// a village's as stored.
+func (c Child) NameIn(lang string) string { return placeNameIn(c.Level, c.Name, c.Names, lang) }
 
 // Summary is a region's figures with its children's.
 type Summary struct {
 	Region string       `json:"region"`
 	Name   string       `json:"name"`
 	Level  region.Level `json:"level"`
-	Year   int          `json:"year"`
+	// Names is the region's name in every language stored (Name is the
+	// Chinese).
+	Names text.Names `json:"names"`
+	Year  int        `json:"year"`
 	Figures
 	Children []Child `json:"children"`
+}
+
+// NameIn is the region's name in lang, Chinese when it has none there; a
+// village's as stored.
+func (s Summary) NameIn(lang string) string { return placeNameIn(s.Level, s.Name, s.Names, lang) }
+
+// placeNameIn is a region's name in lang as region.Region's StoredNameIn
+// says it: the stored name in lang, else the Chinese; a village's as stored.
+func placeNameIn(level region.Level, zh string, n text.Names, lang string) string {
+	return region.Region{Name: zh, Level: level, NameUg: n.Ug, NameEn: n.En}.StoredNameIn(lang)
 }
 
 // Service reads the reports.
@@ -157,7 +177,7 @@ func (s *Service) Summary(ctx context.Context, a auth.Actor, code string, year i
 }
 
 func summary(ctx context.Context, db postgres.Querier, r region.Region, year int) (Summary, error) {
-	out := Summary{Region: r.Code, Name: r.Name, Level: r.Level, Year: year, Children: []Child{}}
+	out := Summary{Region: r.Code, Name: r.Name, Level: r.Level, Names: r.Stored(), Year: year, Children: []Child{}}
 	if r.Level == region.Village {
 		err := db.QueryRow(ctx, `SELECT `+figureSums+` FROM village_year_rollup WHERE village_code = $1 AND year = $2`,
 			r.Code, year).Scan(out.Figures.dest()...)
@@ -167,14 +187,15 @@ func summary(ctx context.Context, db postgres.Querier, r region.Region, year int
 	n := r.Level.ChildDigits()
 	// Children are listed whether or not they have figures yet, so an office
 	// sees the villages no sale has reached.
-	const q = `WITH kids AS (SELECT code, name, level FROM regions WHERE parent_code = $1),
+	const q = `WITH kids AS (SELECT code, name, level, name_ug, name_en FROM regions WHERE parent_code = $1),
 		sums AS (SELECT rpad(substr(village_code, 1, $3), CASE WHEN $3 <= 6 THEN 6 ELSE $3 END, '0') AS code,
 				sum(attributed_fen)::bigint a, sum(operating_fen)::bigint op, sum(wage_fen)::bigint w,
 				sum(asset_fen)::bigint s, sum(paid_out_fen)::bigint p, sum(households_reached)::int h,
 				sum(members_reached)::int m, sum(crossed_poverty)::int cp, sum(crossed_monitoring)::int cm
 			FROM village_year_rollup WHERE village_code LIKE $2 || '%' AND year = $4 GROUP BY 1)
 		SELECT k.code, k.name, k.level, coalesce(s.a, 0), coalesce(s.op, 0), coalesce(s.w, 0), coalesce(s.s, 0),
-			coalesce(s.p, 0), coalesce(s.h, 0), coalesce(s.m, 0), coalesce(s.cp, 0), coalesce(s.cm, 0)
+			coalesce(s.p, 0), coalesce(s.h, 0), coalesce(s.m, 0), coalesce(s.cp, 0), coalesce(s.cm, 0),
+			k.name_ug, k.name_en
 		FROM kids k LEFT JOIN sums s ON s.code = k.code ORDER BY coalesce(s.a, 0) DESC, k.code`
 	rows, err := db.Query(ctx, q, r.Code, region.Prefix(r.Code, r.Level), n, year)
 	if err != nil {
@@ -183,9 +204,10 @@ func summary(ctx context.Context, db postgres.Querier, r region.Region, year int
 	defer rows.Close()
 	for rows.Next() {
 		var c Child
-		if err := rows.Scan(append([]any{&c.Code, &c.Name, &c.Level}, c.Figures.dest()...)...); err != nil {
+		if err := rows.Scan(append(append([]any{&c.Code, &c.Name, &c.Level}, c.Figures.dest()...), &c.Names.Ug, &c.Names.En)...); err != nil {
 			return out, err
 		}
+		c.Names.Zh = c.Name
 		c.finish()
 		out.Figures.add(c.Figures)
 		out.Children = append(out.Children, c)

@@ -11,6 +11,7 @@ import (
 	"github.com/fupinmarket/market/internal/catalog"
 	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/platform/ids"
+	"github.com/fupinmarket/market/internal/platform/text"
 	"github.com/fupinmarket/market/internal/region"
 	"github.com/fupinmarket/market/internal/web"
 )
@@ -33,7 +34,7 @@ type CertsView struct {
 // CertRow is a certificate as the list shows it.
 type CertRow struct {
 	catalog.Certification
-	Issuer      string // the certifying county's name
+	Issuer      text.Names // the certifying county's name as stored (the page picks the visitor's language)
 	StatusLabel string
 	Expired     bool
 	CanConfirm  bool
@@ -165,7 +166,7 @@ func (s handlers) certRows(c *fiber.Ctx, p web.Page, list []catalog.Certificatio
 	for i, ce := range list {
 		codes[i] = ce.CountyCode
 	}
-	names, err := s.Regions.Names(web.Ctx(c), codes)
+	names, err := s.Regions.StoredNames(web.Ctx(c), codes)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/fupinmarket/market/internal/coop"
 	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/platform/ids"
+	"github.com/fupinmarket/market/internal/platform/text"
 	"github.com/fupinmarket/market/internal/web"
 )
 
@@ -29,7 +30,7 @@ type CoopsView struct {
 // CoopRow is a cooperative in the review queue with what the actor may do.
 type CoopRow struct {
 	coop.Cooperative
-	County       string
+	County       text.Names // the county's name as stored (the page picks the visitor's language)
 	StatusLabel  string
 	AppliedOn    string
 	CanRecommend bool
@@ -140,7 +141,7 @@ func (s handlers) coopRows(c *fiber.Ctx, p web.Page, list []coop.Cooperative) ([
 	for i, co := range list {
 		codes[i] = co.CountyCode
 	}
-	names, err := s.Regions.Names(web.Ctx(c), codes)
+	names, err := s.Regions.StoredNames(web.Ctx(c), codes)
 	if err != nil {
 		return nil, err
 	}

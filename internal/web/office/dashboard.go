@@ -75,7 +75,7 @@ func (s handlers) dashboard(c *fiber.Ctx) error {
 	sortChildren(sum.Children, v.Sort)
 	v.Summary = sum
 	p := s.Page(c, "")
-	p.Title = p.T("rpt.dashboard") + " · " + sum.Name
+	p.Title = p.T("rpt.dashboard") + " · " + sum.NameIn(p.Lang)
 	v.Action = make([]ActionRow, len(d.Action))
 	for i, h := range d.Action {
 		v.Action[i] = ActionRow{HouseholdRow: h, GapFen: max(h.MonitoringLineFen-h.ProjectedFen, 0)}

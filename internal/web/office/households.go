@@ -98,7 +98,7 @@ func (s handlers) renderHouseholds(c *fiber.Ctx, p web.Page, f HouseholdFilter, 
 	if err != nil {
 		return err
 	}
-	opts, err := s.regionOptions(c, web.ActorOf(c))
+	opts, err := s.regionOptions(c, web.ActorOf(c), p.Lang)
 	if err != nil {
 		return err
 	}
@@ -154,7 +154,7 @@ var levelDepth = map[region.Level]int{region.Province: 0, region.Prefecture: 1, 
 // jurisdiction down to its townships (villages too for a township or
 // village office), all prefectures and counties for a platform
 // administrator.
-func (s handlers) regionOptions(c *fiber.Ctx, a auth.Actor) ([]RegionOption, error) {
+func (s handlers) regionOptions(c *fiber.Ctx, a auth.Actor, lang string) ([]RegionOption, error) {
 	levels := []region.Level{region.Province, region.Prefecture, region.County}
 	prefix := a.OfficePrefix()
 	if prefix != "" {
@@ -174,7 +174,7 @@ func (s handlers) regionOptions(c *fiber.Ctx, a auth.Actor) ([]RegionOption, err
 		if top < 0 {
 			top = d
 		}
-		out = append(out, RegionOption{Code: r.Code, Label: strings.Repeat("\u00a0\u00a0", max(0, d-top)) + r.Name})
+		out = append(out, RegionOption{Code: r.Code, Label: strings.Repeat("\u00a0\u00a0", max(0, d-top)) + r.StoredNameIn(lang)})
 	}
 	return out, nil
 }

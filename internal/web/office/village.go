@@ -6,6 +6,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/fupinmarket/market/internal/platform/text"
 	"github.com/fupinmarket/market/internal/region"
 	"github.com/fupinmarket/market/internal/web"
 )
@@ -22,7 +23,7 @@ type VillageView struct {
 
 // TownshipGroup is a county and its townships, for the village form.
 type TownshipGroup struct {
-	County    string
+	County    text.Names // as stored; empty for a township office's own township
 	Townships []region.Region
 }
 
@@ -64,7 +65,7 @@ func (s handlers) renderVillageForm(c *fiber.Ctx, p web.Page, v VillageView) err
 	for _, r := range rs {
 		switch {
 		case r.Level == region.County:
-			v.Groups = append(v.Groups, TownshipGroup{County: r.Name})
+			v.Groups = append(v.Groups, TownshipGroup{County: r.Stored()})
 		case len(v.Groups) == 0:
 			// A township office: its own township, without a county heading.
 			v.Groups = append(v.Groups, TownshipGroup{})

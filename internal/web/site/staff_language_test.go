@@ -243,3 +243,111 @@ func TestOfficeCertificationsInVisitorsLanguage(t *testing.T) {
 		t.Errorf("the certifications in the API: %+v", list.Items)
 	}
 }
+
+// TestOfficeRegionsInVisitorsLanguage: the office pages name prefectures,
+// counties and townships in the visitor's language (they were Chinese on
+// English and Uyghur pages): the dashboard's crumbs, heading and
+// sub-regions, the listed-counties board (county and prefecture), a
+// household's village trail, the region filter of the registry, the new
+// village form, the certifying county and the review queue's county. A
+// village keeps its name as stored; a region with no name stored in a
+// language shows the Chinese one there, as the catalog's product pages and
+// the public impact page do.
+func TestOfficeRegionsInVisitorsLanguage(t *testing.T) {
+	n := newNamedWorld(t)
+	n.paidBoth(t)
+	ordertest.Exec(t, n.s.DB, `INSERT INTO product_certifications (product_id, certificate_no, county_code, valid_from, valid_until,
+			status, certified_by) VALUES ($1, 'XJ-LANG-0003', '653224', '2020-01-01', '2099-12-31', 'certified', $2) RETURNING id`,
+		n.w.ProductID, n.w.Admin.UserID)
+	// The households' village, 测试村, is in 城区街道, whose English name is
+	// stored (the seed's romanisation) and whose Uyghur is not.
+	var village, township, townEn string
+	if err := n.s.DB.Pool.QueryRow(context.Background(), `SELECT v.code, v.parent_code, t.name_en FROM households h
+		JOIN regions v ON v.code = h.village_code JOIN regions t ON t.code = v.parent_code WHERE h.id = $1`,
+		n.w.Households[0]).Scan(&village, &township, &townEn); err != nil {
+		t.Fatal(err)
+	}
+	if townEn == "" || strings.Contains(townEn, "城区") {
+		t.Fatalf("the township's English name is %q", townEn)
+	}
+	// 洛浦县北京工业园区, a township of the county with no Uyghur name, says
+	// 洛浦县 on a Uyghur page by right; give it one so the county's shows.
+	ordertest.Exec(t, n.s.DB, `UPDATE regions SET name_ug = 'لوپ بېيجىڭ سانائەت رايونى' WHERE code = '653224403' RETURNING 1`)
+	places := map[string][]string{ // prefecture, county, township
+		"en":    {"Hotan Prefecture", "Lop County", townEn},
+		"ug":    {"خوتەن ۋىلايىتى", "لوپ ناھىيىسى", "城区街道"},
+		"zh-CN": {"和田地区", "洛浦县", "城区街道"},
+	}
+	n.s.CreateUser("hotan@office.test", ordertest.Password, auth.Grant{Role: auth.RoleOffice, RegionCode: "653200"})
+	n.s.CreateUser("lop@office.test", ordertest.Password, auth.Grant{Role: auth.RoleOffice, RegionCode: "653224"})
+	hotan := n.s.LoginPage("hotan@office.test", ordertest.Password)
+	lop := n.s.LoginPage("lop@office.test", ordertest.Password)
+	admin := n.s.LoginPage("admin@example.com", ordertest.Password)
+	for _, lang := range []string{"en", "ug", "zh-CN"} {
+		p := places[lang]
+		// The Chinese names a page in lang must not say (the township's
+		// only in English: it has no Uyghur name).
+		zh := []string{"和田地区", "洛浦县", "城区街道"}
+		if lang == "ug" {
+			zh = zh[:2]
+		}
+		upTo := func(k int) []string { return zh[:min(k, len(zh))] }
+		for _, c := range []*webtest.Client{hotan, lop, admin} {
+			inLanguage(t, c, lang)
+		}
+		checks := []struct {
+			c          *webtest.Client
+			path       string
+			want, zh   []string
+			keepsPlace bool // names the village 测试村
+		}{
+			{hotan, "/office", p[:2], upTo(2), false},
+			{hotan, "/office/regions/653224", p, zh, false},
+			{hotan, "/office/regions/" + township, p, zh, true},
+			{hotan, "/office/regions/" + village, p, zh, true},
+			{hotan, "/office/listed", p[:2], upTo(2), true},
+			{hotan, fmt.Sprintf("/office/households/%d", n.w.Households[0]), p, zh, true},
+			{hotan, "/office/households", p, zh, true},
+			{lop, "/office/villages/new", p[1:], zh[1:], false},
+			{hotan, "/office/cooperatives?status=all", p[1:2], zh[1:2], false},
+			{lop, "/office/certifications", p[1:2], zh[1:2], false},
+			{admin, "/admin/cooperatives?status=all", p[1:2], zh[1:2], false},
+		}
+		for _, ck := range checks {
+			page := mainOf(t, ck.c, ck.path)
+			saysIn(t, ck.path, lang, page, ck.want, ck.zh)
+			if ck.keepsPlace && !strings.Contains(page, "测试村") {
+				t.Errorf("%s (%s): the village lost its name as stored (测试村)", ck.path, lang)
+			}
+		}
+	}
+	// A county with no English name stored keeps its Chinese one, as on
+	// the product page and the public impact page.
+	if _, err := n.s.DB.Pool.Exec(context.Background(), `UPDATE regions SET name_en = '' WHERE code = '653224'`); err != nil {
+		t.Fatal(err)
+	}
+	inLanguage(t, hotan, "en")
+	for _, path := range []string{"/office", "/office/regions/653224", "/office/listed"} {
+		if page := mainOf(t, hotan, path); !strings.Contains(page, "洛浦县") {
+			t.Errorf("%s (en): a county with no English name lost its Chinese one", path)
+		}
+	}
+	api, _ := n.s.Login("hotan@office.test", ordertest.Password)
+	var sum struct {
+		Names    struct{ Zh, Ug, En string } `json:"names"`
+		Children []struct {
+			Code  string                      `json:"code"`
+			Names struct{ Zh, Ug, En string } `json:"names"`
+		} `json:"children"`
+	}
+	api.Do("GET", "/api/v1/attribution/summary?region=653200", nil).JSON(t, &sum)
+	var lopNames struct{ Zh, Ug, En string }
+	for _, ch := range sum.Children {
+		if ch.Code == "653224" {
+			lopNames = ch.Names
+		}
+	}
+	if sum.Names.Zh != "和田地区" || sum.Names.En != "Hotan Prefecture" || lopNames.Zh != "洛浦县" || lopNames.Ug != "لوپ ناھىيىسى" {
+		t.Errorf("the summary's names in the API: %+v, Lop %+v", sum.Names, lopNames)
+	}
+}
