@@ -11,6 +11,7 @@ import (
 	"github.com/fupinmarket/market/internal/attribution"
 	"github.com/fupinmarket/market/internal/platform/ids"
 	"github.com/fupinmarket/market/internal/platform/postgres"
+	"github.com/fupinmarket/market/internal/platform/text"
 )
 
 // Status is the outbox at a glance: how many events were delivered, how
@@ -36,6 +37,14 @@ type Blocked struct {
 	LastError     string     `json:"last_error"`
 	NextAttempt   *time.Time `json:"next_attempt_at"`
 	Pending       int64      `json:"pending"`
+	// Names is the cooperative's name in every language entered (Name is
+	// the Chinese).
+	Names text.Names `json:"names"`
+}
+
+// NameIn is the cooperative's name in lang, Chinese when it has none there.
+func (b Blocked) NameIn(lang string) string {
+	return text.Names{Zh: b.Name, Ug: b.Names.Ug, En: b.Names.En}.In(lang)
 }
 
 // ReadStatus reads the outbox's status at now.
@@ -54,7 +63,8 @@ func ReadStatus(ctx context.Context, db postgres.Querier, now time.Time) (Status
 			SELECT DISTINCT ON (cooperative_id) cooperative_id, seq, type, attempts, last_error, next_attempt_at
 			FROM feed_events WHERE delivered_at IS NULL ORDER BY cooperative_id, seq)
 		SELECT h.cooperative_id, coalesce(c.name, ''), h.seq, h.type, h.attempts, h.last_error, h.next_attempt_at,
-			(SELECT count(*) FROM feed_events e WHERE e.cooperative_id = h.cooperative_id AND e.delivered_at IS NULL)
+			(SELECT count(*) FROM feed_events e WHERE e.cooperative_id = h.cooperative_id AND e.delivered_at IS NULL),
+			coalesce(c.name_ug, ''), coalesce(c.name_en, '')
 		FROM heads h LEFT JOIN cooperatives c ON c.id = h.cooperative_id
 		WHERE h.attempts > 0 ORDER BY h.attempts DESC, h.cooperative_id LIMIT 50`
 	rows, err := db.Query(ctx, qBlocked)
@@ -64,8 +74,9 @@ func ReadStatus(ctx context.Context, db postgres.Querier, now time.Time) (Status
 	st.Blocked, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Blocked, error) {
 		var b Blocked
 		var seq int64
-		err := r.Scan(&b.CooperativeID, &b.Name, &seq, &b.Type, &b.Attempts, &b.LastError, &b.NextAttempt, &b.Pending)
-		b.EventID = EventID(seq)
+		err := r.Scan(&b.CooperativeID, &b.Name, &seq, &b.Type, &b.Attempts, &b.LastError, &b.NextAttempt, &b.Pending,
+			&b.Names.Ug, &b.Names.En)
+		b.EventID, b.Names.Zh = EventID(seq), b.Name
 		return b, err
 	})
 	if st.Blocked == nil {

@@ -351,3 +351,25 @@ func TestOfficeRegionsInVisitorsLanguage(t *testing.T) {
 		t.Errorf("the summary's names in the API: %+v, Lop %+v", sum.Names, lopNames)
 	}
 }
+
+// TestAdminPagesNameCooperativesInVisitorsLanguage: the platform's feed
+// page (the cooperatives whose feed is held up) and the cooperative review
+// queue, at /admin/cooperatives and /office/cooperatives, name the
+// cooperative in the visitor's language (they said its Chinese name on
+// English and Uyghur pages).
+func TestAdminPagesNameCooperativesInVisitorsLanguage(t *testing.T) {
+	n := newNamedWorld(t)
+	ordertest.Exec(t, n.s.DB, `INSERT INTO feed_events (cooperative_id, type, occurred_at, data, attempts, last_error)
+		VALUES ($1, 'sale.paid', now(), '{}', 2, 'connection refused') RETURNING seq`, n.w.CoopID)
+	n.s.CreateUser("hotan@office.test", ordertest.Password, auth.Grant{Role: auth.RoleOffice, RegionCode: "653200"})
+	office := n.s.LoginPage("hotan@office.test", ordertest.Password)
+	admin := n.s.LoginPage("admin@example.com", ordertest.Password)
+	for _, lang := range []string{"en", "ug", "zh-CN"} {
+		inLanguage(t, admin, lang)
+		inLanguage(t, office, lang)
+		for _, path := range []string{"/admin/feed", "/admin/cooperatives?status=all"} {
+			saysIn(t, path, lang, mainOf(t, admin, path), namedIn[lang][1:2], namedZh[1:2])
+		}
+		saysIn(t, "/office/cooperatives", lang, mainOf(t, office, "/office/cooperatives?status=all"), namedIn[lang][1:2], namedZh[1:2])
+	}
+}
