@@ -99,9 +99,12 @@ const shareSQL = `(sh.shipping_fen - least(sh.shipping_fen, greatest(0,
 			WHERE ol.order_id = sh.order_id AND ol.shipment_id = sh.id), 0))::bigint`
 
 // dueSQL holds for a shipment sh whose cooperative owes the order an
-// invoice: its part is more than nothing, or it issued one (an invoice
-// issued stays, whatever is refunded after).
-const dueSQL = `(` + shareSQL + ` > 0
+// invoice: its part is more than nothing and the order is paid and not
+// refunded (as Issue and PendingFor require: an order whose lines were all
+// refunded is 'refunded' even when its shipping fee was kept), or it issued
+// one (an invoice issued stays, whatever is refunded after).
+const dueSQL = `((` + shareSQL + ` > 0
+		AND EXISTS (SELECT 1 FROM orders dueo WHERE dueo.id = sh.order_id AND dueo.paid_at IS NOT NULL AND dueo.status <> 'refunded'))
 	OR EXISTS (SELECT 1 FROM invoices di WHERE di.order_id = sh.order_id AND di.cooperative_id = sh.cooperative_id))`
 
 // owedSQL is what a shipment sh's cooperative owes the order in red-letter
