@@ -73,18 +73,7 @@ func (s *Service) IssueKind(ctx context.Context, a auth.Actor, orderID int64, ki
 		return Invoice{}, &errs.Error{Kind: errs.Invalid, Message: "the invoice is not valid",
 			Fields: map[string]string{"kind": "must be blue or red"}, Unprocessable: true}
 	}
-	number = strings.TrimSpace(number)
-	f := errs.FieldErrors{}
-	if !numberPattern.MatchString(number) {
-		f.Add("number", "must be the invoice number: up to 40 letters, digits and dashes")
-	}
-	switch {
-	case len(pdf) > MaxPDFBytes:
-		return Invoice{}, &errs.Error{Kind: errs.TooLarge, Message: "the file is larger than 5 MB", Fields: map[string]string{"file": "must be at most 5 MB"}}
-	case !bytes.HasPrefix(pdf, []byte("%PDF-")):
-		f.Add("file", "must be a PDF file")
-	}
-	if err := f.Err("the invoice is not valid"); err != nil {
+	if number, err = checkDocument(number, pdf); err != nil {
 		return Invoice{}, err
 	}
 	const q = `INSERT INTO invoices (order_id, cooperative_id, number, pdf, issued_by, kind, amount_fen)
@@ -109,4 +98,21 @@ func (s *Service) IssueKind(ctx context.Context, a auth.Actor, orderID int64, ki
 	}
 	inv.URL = PDFURL(inv.OrderID, inv.ID)
 	return inv, nil
+}
+
+// checkDocument checks an uploaded invoice: its number (trimmed, returned)
+// and its PDF.
+func checkDocument(number string, pdf []byte) (string, error) {
+	number = strings.TrimSpace(number)
+	f := errs.FieldErrors{}
+	if !numberPattern.MatchString(number) {
+		f.Add("number", "must be the invoice number: up to 40 letters, digits and dashes")
+	}
+	switch {
+	case len(pdf) > MaxPDFBytes:
+		return "", &errs.Error{Kind: errs.TooLarge, Message: "the file is larger than 5 MB", Fields: map[string]string{"file": "must be at most 5 MB"}}
+	case !bytes.HasPrefix(pdf, []byte("%PDF-")):
+		f.Add("file", "must be a PDF file")
+	}
+	return number, f.Err("the invoice is not valid")
 }
