@@ -23,7 +23,14 @@ var ErrNotFound = errs.E(errs.NotFound, "cooperative not found")
 // govern its county (its offices, platform administrators). It is the rule
 // of Get and List.
 func Visible(a auth.Actor, c Cooperative) bool {
-	return c.Status == StatusApproved || governs(a, c.CountyCode) || a.ManagesCoop(int64(c.ID))
+	return c.Status == StatusApproved || oversees(a, int64(c.ID), c.CountyCode)
+}
+
+// oversees reports whether a may see the books of cooperative id in county:
+// its administrator, and those who govern the county (its offices,
+// platform administrators).
+func oversees(a auth.Actor, id int64, county string) bool {
+	return a.ManagesCoop(id) || governs(a, county)
 }
 
 // refuse is the refusal of an action on c that a may not take: Forbidden
@@ -50,7 +57,7 @@ func Oversee(ctx context.Context, db postgres.Querier, a auth.Actor, coopID int6
 	if err != nil {
 		return err
 	}
-	if a.ManagesCoop(coopID) || a.IsAdmin() || a.Has(auth.RoleOffice) && a.Governs(county) {
+	if oversees(a, coopID, county) {
 		return nil
 	}
 	return ErrNotFound
