@@ -198,9 +198,11 @@ func (p Page) TH(key string, args ...any) template.HTML {
 	}
 	safe := make([]any, len(args))
 	for i, a := range args {
+		if h, ok := a.(template.HTML); ok {
+			safe[i] = string(h)
+			continue
+		}
 		switch v := reflect.ValueOf(a); {
-		case v.Kind() == reflect.String && v.Type() == reflect.TypeFor[template.HTML]():
-			safe[i] = v.String()
 		case v.CanInt() || v.CanUint() || v.CanFloat() || v.Kind() == reflect.Bool:
 			safe[i] = a // a number keeps its verb (%d)
 		default:
