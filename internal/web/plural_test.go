@@ -69,11 +69,55 @@ func TestEnglishCatalogSingulars(t *testing.T) {
 		{"trace.households_n", []any{1}, "1 registered household"},
 		{"trace.households_n", []any{2}, "2 registered households"},
 		{"product.lot_line", []any{"2020-10-20", 1}, "Received on 2020-10-20 from 1 registered household."},
-		{"receipt.reached", []any{1, 1, 1}, "1 registered household · 1 village · 1 county"},
-		{"impact.line", []any{"7.20", 1, 1}, "This purchase put ¥7.20 into the income of 1 registered household in 1 village."},
+		{"count.households", []any{1}, "1 registered household"},
+		{"count.villages", []any{1}, "1 village"},
+		{"count.counties", []any{1}, "1 county"},
+		{"count.villages", []any{3}, "3 villages"},
+		{"ledger.stats", []any{"1", 42}, "1 seal covers the ledger up to entry 42."},
+		{"ledger.unsealed", []any{"1"}, "1 newer entry waits for the next seal."},
+		{"ledger.unsealed", []any{"12"}, "12 newer entries wait for the next seal."},
 	} {
 		if got := p.T(tc.key, tc.args...); got != tc.want {
 			t.Errorf("T(%q, %v) = %q, want %q", tc.key, tc.args, got, tc.want)
 		}
+	}
+}
+
+// A message that counts several things inflects each noun by its own
+// count: five households in one village, not "1 villages".
+func TestEachCountedNounTakesItsOwnNumber(t *testing.T) {
+	r, err := NewRenderer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := Page{Lang: "en"}
+	r.localize(&p)
+	line := p.T("impact.line", "7.20", p.T("count.households", 5), p.T("count.villages", 1))
+	if want := "This purchase put ¥7.20 into the income of 5 registered households in 1 village."; line != want {
+		t.Errorf("impact line = %q, want %q", line, want)
+	}
+	line = p.T("impact.line", "7.20", p.T("count.households", 1), p.T("count.villages", 1))
+	if want := "This purchase put ¥7.20 into the income of 1 registered household in 1 village."; line != want {
+		t.Errorf("impact line = %q, want %q", line, want)
+	}
+	for _, tc := range []struct {
+		key  string
+		n    int
+		want string
+	}{
+		{"receipt.households", 1, "registered household"},
+		{"receipt.households", 5, "registered households"},
+		{"receipt.villages", 1, "village"},
+		{"receipt.counties", 2, "counties"},
+	} {
+		if got := p.Noun(tc.key, tc.n); got != tc.want {
+			t.Errorf("Noun(%q, %d) = %q, want %q", tc.key, tc.n, got, tc.want)
+		}
+	}
+	zh := Page{Lang: "zh-CN"}
+	r.localize(&zh)
+	line = zh.T("impact.line", "7.20", zh.T("count.households", 5), zh.T("count.villages", 1))
+	if want := "这笔订单为 1 个村的 5 户建档立卡户带来了 ¥7.20 的收入。"; line != want {
+		t.Errorf("zh impact line = %q, want %q", line, want)
 	}
 }

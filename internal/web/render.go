@@ -187,6 +187,15 @@ func (p Page) T(key string, args ...any) string {
 	return fmt.Sprintf(p.text(key, args), args...)
 }
 
+// Noun is key's text, a noun a figure is shown beside ("registered
+// households" after a bold 5), in its singular form ("<key>.one") when n
+// is 1. A message that counts several things ("5 households in 1
+// village") is put together from one counted message per noun, since T
+// inflects only for its first count.
+func (p Page) Noun(key string, n int) string {
+	return p.text(key, []any{n})
+}
+
 // TH is T for a message with marked-up arguments, such as a code isolated
 // left to right (LTR): the catalog's text and the arguments are escaped,
 // but for template.HTML arguments, which are kept as they are.

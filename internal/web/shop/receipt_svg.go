@@ -29,7 +29,7 @@ func receiptSVG(p web.Page, im attribution.Impact, url string) (string, error) {
 	if im.AmountFen > 0 {
 		fmt.Fprintf(&b, `<text x="32" y="112" font-size="44" font-weight="bold" fill="#a3361f">¥%s</text>`, money.GroupedYuan(im.AmountFen))
 		fmt.Fprintf(&b, `<text x="32" y="146" font-size="18" fill="#1f2a1f">%s</text>`,
-			esc(p.T("receipt.reached", im.Households, im.Villages, len(im.Counties))))
+			esc(p.T("count.households", im.Households)+" · "+p.T("count.villages", im.Villages)+" · "+p.T("count.counties", len(im.Counties))))
 	} else {
 		fmt.Fprintf(&b, `<text x="32" y="120" font-size="18" fill="#1f2a1f">%s</text>`, esc(p.T("receipt.pending")))
 	}
