@@ -181,13 +181,15 @@ type access struct {
 	owed         int64 // the red-letter invoice it owes, in fen (owedSQL)
 	owedAll      int64 // every cooperative's owedSQL
 	paid         bool
-	coops        int // the invoices due (dueSQL)
+	coops        int  // the invoices due (dueSQL)
+	due          bool // the actor's cooperative owes the order an invoice (dueSQL)
 }
 
 func (s *Service) access(ctx context.Context, q querier, a auth.Actor, orderID int64) (access, error) {
 	const sql = `SELECT o.buyer_id, coalesce(o.buyer_org_id, 0), o.paid_at IS NOT NULL AND o.status <> 'refunded',
 			array_agg(sh.cooperative_id ORDER BY sh.cooperative_id), array_agg(sh.share_fen ORDER BY sh.cooperative_id),
-			array_agg(sh.owed_fen ORDER BY sh.cooperative_id), count(*) FILTER (WHERE sh.due)::int
+			array_agg(sh.owed_fen ORDER BY sh.cooperative_id), array_agg(sh.due ORDER BY sh.cooperative_id),
+			count(*) FILTER (WHERE sh.due)::int
 		FROM orders o JOIN (SELECT sh.order_id, sh.cooperative_id, ` + shareSQL + ` AS share_fen, ` + dueSQL + ` AS due,
 			` + owedSQL + ` AS owed_fen
 			FROM shipments sh WHERE sh.order_id = $1) sh ON sh.order_id = o.id
@@ -195,7 +197,8 @@ func (s *Service) access(ctx context.Context, q querier, a auth.Actor, orderID i
 	var buyer, org int64
 	var acc access
 	var coops, shares, owed []int64
-	err := q.QueryRow(ctx, sql, orderID).Scan(&buyer, &org, &acc.paid, &coops, &shares, &owed, &acc.coops)
+	var due []bool
+	err := q.QueryRow(ctx, sql, orderID).Scan(&buyer, &org, &acc.paid, &coops, &shares, &owed, &due, &acc.coops)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return acc, errs.E(errs.NotFound, "order not found")
 	}
@@ -206,7 +209,7 @@ func (s *Service) access(ctx context.Context, q querier, a auth.Actor, orderID i
 	acc.buyer = (a.UserID == buyer && buyer != 0) || (org != 0 && a.BuyerOrgID == org && a.Has(auth.RoleBuyerOrgAdmin))
 	for i, c := range coops {
 		if a.ManagesCoop(c) {
-			acc.coop, acc.share, acc.owed = c, shares[i], owed[i]
+			acc.coop, acc.share, acc.owed, acc.due = c, shares[i], owed[i], due[i]
 		}
 		acc.owedAll += owed[i]
 	}

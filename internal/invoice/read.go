@@ -15,7 +15,8 @@ import (
 
 // Of is an order's invoicing as the actor may see it: the buyer, their
 // institution, a platform admin see every cooperative's invoice; a
-// cooperative sees the request and its own.
+// cooperative sees the request, its own invoices and what it owes (its
+// Cooperatives is 1 or 0).
 func (s *Service) Of(ctx context.Context, a auth.Actor, orderID int64) (State, error) {
 	acc, err := s.access(ctx, s.db, a, orderID)
 	if err != nil {
@@ -34,7 +35,12 @@ func (s *Service) Of(ctx context.Context, a auth.Actor, orderID int64) (State, e
 	st.Request = &r
 	mine := int64(0)
 	if !acc.buyer && !acc.admin {
-		mine, st.RedDueFen = acc.coop, acc.owed
+		// A cooperative sees its own invoicing: the one invoice it owes, if
+		// any, beside its own invoices, so Issued says whether it is done.
+		mine, st.RedDueFen, st.Cooperatives = acc.coop, acc.owed, 0
+		if acc.due {
+			st.Cooperatives = 1
+		}
 	}
 	const qi = `SELECT id, order_id, cooperative_id, number, kind, amount_fen, issued_at FROM invoices
 		WHERE order_id = $1 AND ($2 = 0 OR cooperative_id = $2) ORDER BY cooperative_id, id`
@@ -181,4 +187,19 @@ func (s *Service) PendingFor(ctx context.Context, a auth.Actor) ([]Pending, erro
 		err := row.Scan(&p.OrderID, &p.Title, &p.TaxpayerID, &p.Kind, &p.Email, &p.RequestedAt, &p.OrderNumber, &p.Red, &p.AmountFen)
 		return p, err
 	})
+}
+
+// OrderNumber is an order's number for whoever may see its invoicing: a
+// page names the order a refusal is about after the order has left the
+// lists that would name it (refunded in full).
+func (s *Service) OrderNumber(ctx context.Context, a auth.Actor, orderID int64) (string, error) {
+	if _, err := s.access(ctx, s.db, a, orderID); err != nil {
+		return "", err
+	}
+	const q = `SELECT number FROM orders WHERE id = $1`
+	var number string
+	if err := s.db.QueryRow(ctx, q, orderID).Scan(&number); err != nil {
+		return "", fmt.Errorf("order number: %w", err)
+	}
+	return number, nil
 }

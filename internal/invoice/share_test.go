@@ -155,3 +155,41 @@ func TestCooperativeRefundedOfItsWholeShareIsNotAskedForAnInvoice(t *testing.T) 
 		}
 	})
 }
+
+// TestCooperativeSeesItsOwnInvoicing: in an order of two cooperatives, each
+// one's view of the invoicing counts the one invoice it owes, not the
+// order's two, so a cooperative that issued its own reads as done while
+// the other is still asked; the buyer still waits for both.
+func TestCooperativeSeesItsOwnInvoicing(t *testing.T) {
+	ctx := context.Background()
+	w := ordertest.New(t, order.Config{})
+	w.Lot(t, "100", "2026-09-01", "per_unit", 1000, 1, 1)
+	other := newSecondCoop(t, w, 500)
+	svc := invoice.NewService(w.DB.Pool)
+	coopA := coopAdmin(t, w, "a@coop.test", w.CoopID)
+	coopB := coopAdmin(t, w, "b@coop.test", other.coop)
+	o := invoicedOrder(t, w, svc, w.VariantID, other.variant)
+	if _, err := svc.Issue(ctx, coopA, int64(o.ID), "20260001", samplePDF); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name       string
+		actor      auth.Actor
+		due, blues int
+		issued     bool
+	}{
+		{"the co-op that issued", coopA, 1, 1, true},
+		{"the co-op still asked", coopB, 1, 0, false},
+		{"the buyer", w.Buyer, 2, 1, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st, err := svc.Of(ctx, tc.actor, int64(o.ID))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Cooperatives != tc.due || st.BlueCount() != tc.blues || st.Issued() != tc.issued {
+				t.Errorf("due %d, issued %d, done %v; want %d, %d, %v", st.Cooperatives, st.BlueCount(), st.Issued(), tc.due, tc.blues, tc.issued)
+			}
+		})
+	}
+}

@@ -3,6 +3,8 @@ package coop
 import (
 	"html/template"
 	"net/url"
+	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -28,6 +30,7 @@ type OrdersView struct {
 	Done            template.HTML // the order just shipped, with carrier and number (isolated left to right)
 	Issued          string        // the invoice just issued
 	Errors          map[string]string
+	Alerts          []OrderAlert // refusals of invoice forms no longer on the page (orphanErrors)
 	// Typed is what a refused shipping form held (shown again instead of
 	// the stored terms); nil otherwise.
 	Typed *ShippingTyped
@@ -68,11 +71,43 @@ func (s handlers) renderOrders(c *fiber.Ctx, errors map[string]string, typed *Sh
 	if v.Errors == nil {
 		v.Errors = map[string]string{}
 	}
+	v.Alerts = orphanErrors(v.Errors, pending, func(id int64) string {
+		number, _ := s.Invoices.OrderNumber(ctx, a, id) // none when the actor may not see the order
+		return number
+	})
 	p := s.Page(c, "")
 	p.Title = p.T("coop.orders")
 	p.Data = v
 	return s.HTML(c, "coop/orders", p)
 }
+
+// orphanErrors are the refusals of invoice forms no longer on the page: the
+// order left the queue (refunded, or issued from another tab) between the
+// page's opening and its form's sending. Each is said at the page's top
+// after the order's number, since its form, where it would show, is gone.
+func orphanErrors(errors map[string]string, pending []invoice.Pending, numberOf func(orderID int64) string) []OrderAlert {
+	shown := map[string]bool{}
+	for _, p := range pending {
+		shown[p.OrderID.String()] = true
+	}
+	var out []OrderAlert
+	for key, msg := range errors {
+		id, _, ok := strings.Cut(key, ".")
+		if !ok || shown[id] {
+			continue
+		}
+		orderID, err := strconv.ParseInt(id, 10, 64)
+		if err != nil { // not an order's field ("ship.flat_yuan")
+			continue
+		}
+		out = append(out, OrderAlert{OrderNumber: numberOf(orderID), Message: msg})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].OrderNumber+out[i].Message < out[j].OrderNumber+out[j].Message })
+	return out
+}
+
+// OrderAlert is a refusal about an order whose form is no longer shown.
+type OrderAlert struct{ OrderNumber, Message string }
 
 // ShipView is the one screen of shipping an order: what to pack, where to,
 // the carrier and the tracking number.

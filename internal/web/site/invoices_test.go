@@ -197,3 +197,30 @@ func TestInvoiceNumberRepeatedOverHTTP(t *testing.T) {
 		t.Errorf("%d invoices written for the refused number", n)
 	}
 }
+
+// A co-op's orders page opened before the order left its invoice queue (a
+// refund in full): issuing from it is refused, and the page it shows again
+// says why at its top, naming the order, since the order's form is gone.
+func TestStaleInvoiceFormSaysWhyItWasRefused(t *testing.T) {
+	ctx := context.Background()
+	iw := newInvoiceWorld(t)
+	ask := map[string]any{"title": "和田地区机关事务管理局", "kind": "normal", "email": "finance@example.gov.cn"}
+	if r := iw.buyer.Do("POST", iw.path("/invoice-request"), ask); r.Status != 201 {
+		t.Fatalf("ask: %d %s", r.Status, r.Body)
+	}
+	var number string
+	var lineID, amount, shipping int64
+	var qty int
+	iw.s.DB.Pool.QueryRow(ctx, `SELECT o.number, o.shipping_fen, l.id, l.quantity, l.amount_fen
+		FROM orders o JOIN order_lines l ON l.order_id = o.id WHERE o.id = $1`, iw.orderID).Scan(&number, &shipping, &lineID, &qty, &amount)
+	refund := map[string]any{"reason": "damaged", "shipping_fen": shipping,
+		"lines": []map[string]any{{"line_id": lineID, "quantity": qty, "amount_fen": amount}}}
+	if r := iw.admin.Do("POST", iw.path("/refunds"), refund); r.Status >= 300 {
+		t.Fatalf("refund: %d %s", r.Status, r.Body)
+	}
+	r := rptUpload(t, iw.s, iw.coop, fmt.Sprintf("/coop/orders/%d/invoice", iw.orderID), samplePDF, map[string]string{"number": "87654321"})
+	alert := regexp.MustCompile(`<p class="error" role="alert"><bdi dir="ltr">` + regexp.QuoteMeta(number) + `</bdi>: [^<]+</p>`)
+	if r.Status != 409 || !alert.Match(r.Body) {
+		t.Errorf("issuing from a stale page: %d, want 409 and an alert naming order %s\n%s", r.Status, number, r.Body)
+	}
+}
