@@ -100,10 +100,12 @@ func (s *Service) IssueKind(ctx context.Context, a auth.Actor, orderID int64, ki
 	return inv, nil
 }
 
-// checkDocument checks an uploaded invoice: its number (trimmed, returned)
-// and its PDF.
+// checkDocument checks an uploaded invoice: its number (trimmed and in
+// capitals, returned) and its PDF.
 func checkDocument(number string, pdf []byte) (string, error) {
-	number = strings.TrimSpace(number)
+	// Letters in capitals, as tax documents print them: a number is one
+	// number however it is typed (the unique index compares bytes).
+	number = strings.ToUpper(strings.TrimSpace(number))
 	f := errs.FieldErrors{}
 	if !numberPattern.MatchString(number) {
 		f.Add("number", "must be the invoice number: up to 40 letters, digits and dashes")

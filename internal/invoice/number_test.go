@@ -89,3 +89,25 @@ func repeatedNumber(err error) bool {
 	var e *errs.Error
 	return errors.As(err, &e) && e.Kind == errs.Conflict && e.Fields["number"] != ""
 }
+
+// TestInvoiceNumberIgnoresLetterCase: a number with letters is one number
+// however it is typed, so "fp-0001" after "FP-0001" is the same mistake,
+// and the number is kept in capitals as the tax documents print it.
+func TestInvoiceNumberIgnoresLetterCase(t *testing.T) {
+	ctx := context.Background()
+	w := ordertest.New(t, order.Config{})
+	w.Lot(t, "100", "2026-09-01", "per_unit", 1000, 1, 1)
+	svc := invoice.NewService(w.DB.Pool)
+	coop := coopAdmin(t, w, "coop@coop.test", w.CoopID)
+	first, second := invoicedOrder(t, w, svc, w.VariantID), invoicedOrder(t, w, svc, w.VariantID)
+	inv, err := svc.Issue(ctx, coop, int64(first.ID), " fp-0001 ", samplePDF)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inv.Number != "FP-0001" {
+		t.Errorf("number kept as %q, want FP-0001", inv.Number)
+	}
+	if _, err := svc.Issue(ctx, coop, int64(second.ID), "Fp-0001", samplePDF); !repeatedNumber(err) {
+		t.Errorf("the number again in other letter case: %v, want a conflict on the number", err)
+	}
+}
