@@ -21,10 +21,23 @@ func (s *Server) ClientAddr(c *fiber.Ctx) string {
 		if n := len(lines); n > 0 {
 			list := string(lines[n-1])
 			last := strings.TrimSpace(list[strings.LastIndexByte(list, ',')+1:])
-			if ip := net.ParseIP(last); ip != nil {
+			if ip := forwardedIP(last); ip != nil {
 				return ip.String()
 			}
 		}
 	}
 	return c.Context().RemoteIP().String()
+}
+
+// forwardedIP is the address of an X-Forwarded-For entry, written bare or,
+// by some proxies, with the client's port ("203.0.113.7:51000",
+// "[2001:db8::7]:443"); nil when it is neither.
+func forwardedIP(entry string) net.IP {
+	if ip := net.ParseIP(entry); ip != nil {
+		return ip
+	}
+	if host, _, err := net.SplitHostPort(entry); err == nil {
+		return net.ParseIP(host)
+	}
+	return nil
 }

@@ -79,3 +79,39 @@ func TestLoginLimitsCountAnIPv6ClientByItsSlash64(t *testing.T) {
 		t.Errorf("the owner from another /64: %d, want 200", st)
 	}
 }
+
+// TestProxyAddressWithAPort: some proxies write the client's address with
+// its port ("203.0.113.7:51000", "[2001:db8::7]:443"). The address is
+// still the client's, not the proxy's: one client limited for its guesses
+// leaves another client behind the same proxy its own budget.
+func TestProxyAddressWithAPort(t *testing.T) {
+	for _, tc := range []struct{ name, guesser, other string }{
+		{"IPv4", "203.0.113.7:51000", "203.0.113.9:52000"},
+		{"IPv6", "[2001:db8:1::7]:443", "[2001:db8:2::9]:443"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := webtest.Start(t, func(c *config.Config) {
+				c.TrustProxy = true
+				c.LoginLimitAccount = 100
+				c.LoginLimitClient = 3
+			})
+			s.CreateUser("victim@example.com", pw, auth.Grant{Role: auth.RoleBuyer})
+			login := func(addr string) int {
+				c := s.Client()
+				c.Header["X-Forwarded-For"] = []string{addr}
+				return c.Do("POST", "/api/v1/auth/login", map[string]string{"email": "victim@example.com", "password": "a-wrong-guess"}).Status
+			}
+			for i := 1; i <= 3; i++ {
+				if st := login(tc.guesser); st != 401 {
+					t.Fatalf("guess %d: %d, want 401", i, st)
+				}
+			}
+			if st := login(tc.guesser); st != 429 {
+				t.Errorf("the guesser's fourth guess: %d, want 429", st)
+			}
+			if st := login(tc.other); st != 401 {
+				t.Errorf("another client behind the proxy: %d, want 401 (its own budget)", st)
+			}
+		})
+	}
+}
