@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/fupinmarket/market/internal/platform/errs"
 )
 
@@ -37,6 +39,7 @@ type Service struct {
 	limiter  *Limiter
 	limits   LoginLimits
 	log      *slog.Logger
+	siteURL  string // what mailed links start with (SetSiteURL)
 	// checks counts password hashes computed at login (wrong, right and
 	// unknown accounts alike): what the rate limits bound.
 	checks atomic.Int64
@@ -111,9 +114,13 @@ func pairID(email, client string) string {
 	return hex.EncodeToString(h[:16])
 }
 
-// Register creates a buyer account and returns its actor.
+// Register creates a buyer account and returns its actor. Its address is
+// unconfirmed: the link that confirms it is mailed in the same
+// transaction (verify.go).
 func (s *Service) Register(ctx context.Context, n NewUser) (Actor, error) {
-	id, err := s.Users.Create(ctx, n, Grant{Role: RoleBuyer})
+	id, err := s.Users.create(ctx, n, false, func(tx pgx.Tx, id int64, email string) error {
+		return s.queueVerification(ctx, tx, id, email)
+	}, Grant{Role: RoleBuyer})
 	if err != nil {
 		return Actor{}, err
 	}

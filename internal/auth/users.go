@@ -61,7 +61,15 @@ func (n *NewUser) Validate() error {
 }
 
 // Create stores a user with grants in one transaction and returns its id.
+// The account is made by whoever runs the service (an administrator, the
+// CLI, the demo), who gave its address: the address counts as confirmed.
 func (u *Users) Create(ctx context.Context, n NewUser, grants ...Grant) (int64, error) {
+	return u.create(ctx, n, true, nil, grants...)
+}
+
+// create stores a user, its address confirmed or not, runs then (when
+// given) in the same transaction, and returns the user's id.
+func (u *Users) create(ctx context.Context, n NewUser, confirmed bool, then func(tx pgx.Tx, id int64, email string) error, grants ...Grant) (int64, error) {
 	if err := n.Validate(); err != nil {
 		return 0, err
 	}
@@ -74,9 +82,10 @@ func (u *Users) Create(ctx context.Context, n NewUser, grants ...Grant) (int64, 
 		return 0, err
 	}
 	defer tx.Rollback(ctx)
-	const q = `INSERT INTO users (email, name, password_hash) VALUES ($1, $2, $3) RETURNING id`
+	const q = `INSERT INTO users (email, name, password_hash, email_verified_at)
+		VALUES ($1, $2, $3, CASE WHEN $4 THEN now() END) RETURNING id`
 	var id int64
-	if err := tx.QueryRow(ctx, q, n.Email, n.Name, hash).Scan(&id); err != nil {
+	if err := tx.QueryRow(ctx, q, n.Email, n.Name, hash, confirmed).Scan(&id); err != nil {
 		var pe *pgconn.PgError
 		if errors.As(err, &pe) && pe.Code == "23505" {
 			return 0, errs.Validation("the account details are not valid", map[string]string{"email": "is already registered"})
@@ -85,6 +94,11 @@ func (u *Users) Create(ctx context.Context, n NewUser, grants ...Grant) (int64, 
 	}
 	for _, g := range grants {
 		if err := GrantTx(ctx, tx, id, g); err != nil {
+			return 0, err
+		}
+	}
+	if then != nil {
+		if err := then(tx, id, n.Email); err != nil {
 			return 0, err
 		}
 	}
@@ -122,11 +136,12 @@ func GrantTx(ctx context.Context, tx pgx.Tx, userID int64, g Grant) error {
 
 // EnsureUserTx returns the id of the account with email, creating it with
 // name and passwordHash (from HashPassword) when there is none; an existing
-// account keeps its name and password. It is for loaders that create many
+// account keeps its name and password. Its address counts as confirmed,
+// as Create's. It is for loaders that create many
 // accounts of one password (the demo) and hash it once: Create spends a
 // deliberately slow hash per account.
 func EnsureUserTx(ctx context.Context, tx pgx.Tx, email, name, passwordHash string) (int64, error) {
-	const q = `INSERT INTO users (email, name, password_hash) VALUES ($1, $2, $3)
+	const q = `INSERT INTO users (email, name, password_hash, email_verified_at) VALUES ($1, $2, $3, now())
 		ON CONFLICT (email) DO UPDATE SET email = excluded.email RETURNING id`
 	var id int64
 	if err := tx.QueryRow(ctx, q, email, name, passwordHash).Scan(&id); err != nil {

@@ -34,7 +34,10 @@ type Org struct {
 }
 
 // Service runs the buyer organisation use cases.
-type Service struct{ db *pgxpool.Pool }
+type Service struct {
+	db      *pgxpool.Pool
+	siteURL string // what mailed links start with (SetSiteURL)
+}
 
 // NewService returns the service.
 func NewService(db *pgxpool.Pool) *Service { return &Service{db: db} }

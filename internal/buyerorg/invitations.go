@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/fupinmarket/market/internal/auth"
+	mailer "github.com/fupinmarket/market/internal/mail"
 	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/platform/ids"
 )
@@ -39,14 +40,60 @@ func (s *Service) Invite(ctx context.Context, a auth.Actor, orgID int64, email s
 	if addr, err := mail.ParseAddress(email); err != nil || addr.Address != email || len(email) > 254 {
 		return errs.Validation("the invitation is not valid", map[string]string{"email": "must be a valid email address"})
 	}
+	tx, err := s.db.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx)
 	const q = `INSERT INTO buyer_org_invitations (buyer_org_id, email, invited_by, expires_at)
 		VALUES ($1, $2, nullif($3::bigint, 0), now() + $4::interval)
 		ON CONFLICT (buyer_org_id, email) WHERE accepted_at IS NULL
-		DO UPDATE SET expires_at = excluded.expires_at, invited_by = excluded.invited_by`
-	if _, err := s.db.Exec(ctx, q, orgID, email, a.UserID, fmt.Sprintf("%d seconds", int(InvitationTTL.Seconds()))); err != nil {
+		DO UPDATE SET expires_at = excluded.expires_at, invited_by = excluded.invited_by
+		RETURNING (SELECT name FROM buyer_orgs WHERE id = $1)`
+	var orgName string
+	if err := tx.QueryRow(ctx, q, orgID, email, a.UserID, fmt.Sprintf("%d seconds", int(InvitationTTL.Seconds()))).Scan(&orgName); err != nil {
 		return fmt.Errorf("invite: %w", err)
 	}
-	return nil
+	if err := mailer.Queue(ctx, tx, invitationMail(email, orgName, s.siteURL)); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
+}
+
+// SetSiteURL gives the site's public address, which mailed links start with.
+func (s *Service) SetSiteURL(base string) { s.siteURL = base }
+
+// invitationMail tells the invitee, in the service's three languages, where
+// to accept: the organisation page once signed in (or signed up) with the
+// invited address, confirmed.
+func invitationMail(email, org, site string) mailer.Message {
+	link := site + "/org"
+	return mailer.Message{To: email, Subject: "扶贫集市：" + org + " 邀请您加入 · Fupin Market: an invitation from " + org,
+		Body: org + " 邀请您以这个邮箱加入其在扶贫集市的采购单位（14 天内有效）。用这个邮箱登录或注册并确认邮箱后，在下面的页面接受邀请：\n" + link + "\n\n" +
+			org + " سىزنى بۇ ئېلخەت ئادرېسى بىلەن يار-يۆلەك بازىرىدىكى ئورنىغا قوشۇلۇشقا تەكلىپ قىلدى (14 كۈن ئىچىدە كۈچكە ئىگە). بۇ ئادرېس بىلەن كىرىپ ياكى تىزىملىتىپ، ئادرېسنى جەزملىگەندىن كېيىن، تۆۋەندىكى بەتتە تەكلىپنى قوبۇل قىلىڭ:\n" + link + "\n\n" +
+			org + " invites you, at this address, to join its organisation on Fupin Market (for 14 days). Sign in or sign up with this address, confirm it, then accept on this page:\n" + link + "\n\n" +
+			"如果您不认识这个单位，请忽略这封邮件。 · بۇ ئورۇننى تونۇمىسىڭىز، بۇ ئېلخەتكە پەرۋا قىلماڭ. · If you do not know this organisation, ignore this message.\n"}
+}
+
+// ErrUnconfirmedEmail refuses what is addressed to an email (invitations)
+// to an account that has not confirmed it: anybody may sign up with any
+// address.
+var ErrUnconfirmedEmail = errs.E(errs.Forbidden, "confirm your email address first: open the link mailed to it, or have a new one mailed")
+
+// confirmedEmail is the actor's address when the account has confirmed it.
+func confirmedEmail(ctx context.Context, q interface {
+	QueryRow(context.Context, string, ...any) pgx.Row
+}, a auth.Actor) (string, error) {
+	var email string
+	var ok bool
+	const sql = `SELECT email, email_verified_at IS NOT NULL FROM users WHERE id = $1`
+	if err := q.QueryRow(ctx, sql, a.UserID).Scan(&email, &ok); err != nil {
+		return "", fmt.Errorf("confirmed email: %w", err)
+	}
+	if !ok {
+		return "", ErrUnconfirmedEmail
+	}
+	return email, nil
 }
 
 // Invitation is an organisation's pending invitation of the actor.
@@ -64,10 +111,14 @@ func (s *Service) Invitations(ctx context.Context, a auth.Actor) ([]Invitation, 
 	if a.Anonymous() {
 		return nil, errs.E(errs.Unauthenticated, "sign in first")
 	}
+	email, err := confirmedEmail(ctx, s.db, a)
+	if err != nil {
+		return nil, err
+	}
 	const q = `SELECT i.id, o.id, o.name, o.kind, i.created_at, i.expires_at
 		FROM buyer_org_invitations i JOIN buyer_orgs o ON o.id = i.buyer_org_id
 		WHERE i.email = $1 AND i.accepted_at IS NULL AND i.expires_at > now() ORDER BY i.id DESC LIMIT 50`
-	rows, err := s.db.Query(ctx, q, strings.ToLower(a.Email))
+	rows, err := s.db.Query(ctx, q, email)
 	if err != nil {
 		return nil, err
 	}
@@ -90,10 +141,14 @@ func (s *Service) AcceptInvitation(ctx context.Context, a auth.Actor, id int64) 
 		return Org{}, err
 	}
 	defer tx.Rollback(ctx)
+	email, err := confirmedEmail(ctx, tx, a)
+	if err != nil {
+		return Org{}, err
+	}
 	var o Org
 	const q = `SELECT o.id, o.name, o.kind, o.public_ranking FROM buyer_org_invitations i JOIN buyer_orgs o ON o.id = i.buyer_org_id
 		WHERE i.id = $1 AND i.email = $2 AND i.accepted_at IS NULL AND i.expires_at > now() FOR UPDATE OF i`
-	err = tx.QueryRow(ctx, q, id, strings.ToLower(a.Email)).Scan(&o.ID, &o.Name, &o.Kind, &o.PublicRanking)
+	err = tx.QueryRow(ctx, q, id, email).Scan(&o.ID, &o.Name, &o.Kind, &o.PublicRanking)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Org{}, errNoInvitation
 	}

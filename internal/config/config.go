@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/mail"
 	"net/url"
 	"os"
 	"strings"
@@ -54,6 +55,8 @@ type Config struct {
 	Timezone             string        // MARKET_TIMEZONE: the zone people read and type dates in
 	FeedURL              string        // MARKET_FEED_URL: the supervising platform's endpoint for the sales feed; empty: no feed
 	FeedSecret           string        // MARKET_FEED_SECRET: the key the feed's events are signed with (HMAC-SHA256)
+	SMTPURL              string        // MARKET_SMTP_URL: the mail server (smtp://user:password@host:587, smtps://…); empty writes mail to the log
+	MailFrom             string        // MARKET_MAIL_FROM: the address mail is sent from; empty: noreply@ the base URL's host
 	// Now replaces the system clock (tests pin the time; no flag or
 	// variable sets it).
 	Now func() time.Time
@@ -127,6 +130,8 @@ func (c *Config) settings() []setting {
 		{"payee-account", "MARKET_PAYEE_ACCOUNT", "account number shown for bank transfers", str(&c.PayeeAccount), "6228 4800 0000 0000 000", false},
 		{"feed-url", "MARKET_FEED_URL", "supervising platform's URL the sales feed is POSTed to (docs/FEED.md); empty: no feed", str(&c.FeedURL), "", true},
 		{"feed-secret", "MARKET_FEED_SECRET", "key the feed's events are signed with (X-Market-Signature)", str(&c.FeedSecret), "", true},
+		{"smtp-url", "MARKET_SMTP_URL", "mail server the service's mail (invitations, address confirmations) is sent through: smtp://user:password@host:587 (STARTTLS) or smtps://user:password@host:465; empty writes each message to the log instead", str(&c.SMTPURL), "", true},
+		{"mail-from", "MARKET_MAIL_FROM", "address the service's mail is sent from; empty: noreply@ the base URL's host", str(&c.MailFrom), "", false},
 	}
 }
 
@@ -217,6 +222,18 @@ func (c *Config) validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		return fmt.Errorf("log-level must be debug, info, warn or error")
+	}
+	if c.SMTPURL != "" {
+		u, err := url.Parse(c.SMTPURL)
+		if err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
+			return fmt.Errorf("smtp-url must be an smtp:// or smtps:// URL with a host")
+		}
+	}
+	if c.MailFrom == "" {
+		c.MailFrom = "noreply@" + u.Hostname()
+	}
+	if a, err := mail.ParseAddress(c.MailFrom); err != nil || a.Name != "" || a.Address != c.MailFrom {
+		return fmt.Errorf("mail-from must be an e-mail address alone, such as noreply@market.example")
 	}
 	if c.FeedURL != "" {
 		u, err := url.Parse(c.FeedURL)
@@ -323,6 +340,10 @@ func valueOf(c *Config, name string) string {
 		return c.FeedURL
 	case "feed-secret":
 		return c.FeedSecret
+	case "smtp-url":
+		return c.SMTPURL
+	case "mail-from":
+		return c.MailFrom
 	}
 	return ""
 }

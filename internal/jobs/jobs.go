@@ -26,6 +26,7 @@ import (
 	"github.com/fupinmarket/market/internal/attribution"
 	"github.com/fupinmarket/market/internal/feed"
 	"github.com/fupinmarket/market/internal/ledger"
+	"github.com/fupinmarket/market/internal/mail"
 	"github.com/fupinmarket/market/internal/order"
 )
 
@@ -162,10 +163,47 @@ func (w *feedWorker) Timeout(*river.Job[FeedArgs]) time.Duration { return 2 * ti
 // feedQueue runs the delivery passes one at a time, apart from the others.
 const feedQueue = "feed"
 
+// MailEvery is how often the mail outbox is sent: a message leaves at most
+// this long after its transaction commits (or its back-off ends).
+const MailEvery = 5 * time.Second
+
+// MailArgs sends the mail outbox's due messages (mail.Sender.SendDue).
+type MailArgs struct{}
+
+// Kind names the job.
+func (MailArgs) Kind() string { return "send_mail" }
+
+type mailWorker struct {
+	river.WorkerDefaults[MailArgs]
+	sender *mail.Sender
+	log    *slog.Logger
+}
+
+// Work sends one batch; messages the server refused wait their back-off.
+func (w *mailWorker) Work(ctx context.Context, job *river.Job[MailArgs]) error {
+	pass, err := w.sender.SendDue(ctx)
+	if pass.Sent > 0 || pass.Failed > 0 {
+		w.log.Info("mail", "sent", pass.Sent, "failed", pass.Failed)
+	}
+	return err
+}
+
+// Timeout leaves a batch time for a slow mail server.
+func (w *mailWorker) Timeout(*river.Job[MailArgs]) time.Duration { return 5 * time.Minute }
+
+// mailQueue sends one batch at a time, apart from the other work.
+const mailQueue = "mail"
+
 // Option adds to the client's work.
 type Option func(*options)
 
-type options struct{ feed *feed.Sender }
+type options struct {
+	feed *feed.Sender
+	mail *mail.Sender
+}
+
+// WithMail sends the mail outbox with sender every MailEvery.
+func WithMail(sender *mail.Sender) Option { return func(o *options) { o.mail = sender } }
 
 // WithFeed delivers the sales feed with sender every FeedEvery.
 func WithFeed(sender *feed.Sender) Option { return func(o *options) { o.feed = sender } }
@@ -200,6 +238,13 @@ func NewClient(db *pgxpool.Pool, orders *order.Service, log *slog.Logger, sweepE
 		queues[feedQueue] = river.QueueConfig{MaxWorkers: 1}
 		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(FeedEvery),
 			func() (river.JobArgs, *river.InsertOpts) { return FeedArgs{}, &river.InsertOpts{Queue: feedQueue} },
+			&river.PeriodicJobOpts{RunOnStart: true}))
+	}
+	if o.mail != nil {
+		river.AddWorker(workers, &mailWorker{sender: o.mail, log: log})
+		queues[mailQueue] = river.QueueConfig{MaxWorkers: 1}
+		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(MailEvery),
+			func() (river.JobArgs, *river.InsertOpts) { return MailArgs{}, &river.InsertOpts{Queue: mailQueue} },
 			&river.PeriodicJobOpts{RunOnStart: true}))
 	}
 	return river.NewClient(riverpgxv5.New(db), &river.Config{Logger: log, Queues: queues, Workers: workers, PeriodicJobs: periodic})

@@ -20,7 +20,7 @@ const AppRole = "market_app"
 var (
 	// appWrites are the tables the service inserts, changes and deletes in.
 	appWrites = []string{
-		"api_tokens", "buyer_org_invitations", "buyer_org_members", "buyer_org_targets", "buyer_orgs", "cart_items", "cooperative_members",
+		"api_tokens", "buyer_org_invitations", "email_verifications", "mail_outbox", "buyer_org_members", "buyer_org_targets", "buyer_orgs", "cart_items", "cooperative_members",
 		"cooperatives", "dividends", "feed_events", "households", "lots", "order_allocations", "order_lines", "orders", "outbox",
 		"poverty_lines", "product_certifications", "product_images", "product_variants", "products", "regions",
 		"shipments", "stripe_external_refunds", "user_roles", "users",

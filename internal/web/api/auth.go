@@ -103,3 +103,28 @@ func (s handlers) logoutEverywhere(c *fiber.Ctx) error {
 func (s handlers) me(c *fiber.Ctx) error {
 	return c.JSON(meOf(web.ActorOf(c)))
 }
+
+// verifyEmail confirms the address a mailed link's token was made for
+// (POST /auth/verify-email {token}); anyone holding the link may, signed
+// in or not, as opening the link does.
+func (s handlers) verifyEmail(c *fiber.Ctx) error {
+	var in struct {
+		Token string `json:"token"`
+	}
+	if err := web.BindJSON(c, &in); err != nil {
+		return err
+	}
+	if _, err := s.Auth.VerifyEmail(web.Ctx(c), in.Token); err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"verified": true})
+}
+
+// resendVerification mails the signed-in account a new confirmation link
+// (202; 409 once confirmed, 429 within a minute of the last).
+func (s handlers) resendVerification(c *fiber.Ctx) error {
+	if err := s.Auth.ResendVerification(web.Ctx(c), web.ActorOf(c)); err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"mailed": true})
+}

@@ -46,6 +46,8 @@ func Routes(srv *web.Server) error {
 	api.Post("/auth/login", web.RequireJSON, s.login)
 	api.Post("/auth/logout", s.logout)
 	api.Post("/auth/logout-everywhere", s.RequireSignedIn, s.logoutEverywhere)
+	api.Post("/auth/verify-email", web.RequireJSON, s.verifyEmail)
+	api.Post("/auth/verify-email/resend", s.RequireSignedIn, s.resendVerification)
 	api.Get("/me", s.RequireSignedIn, s.me)
 	api.Get("/regions/:code", s.region)
 

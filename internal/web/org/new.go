@@ -1,6 +1,8 @@
 package org
 
 import (
+	"errors"
+
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/fupinmarket/market/internal/auth"
@@ -25,6 +27,10 @@ type NewView struct {
 	OrgAdmin    bool
 	Member      *buyerorg.Org // the organisation the account buys for, nil for none
 	Invitations []buyerorg.Invitation
+	// Unconfirmed: the account has not confirmed its address, so no
+	// invitation is shown; the page offers to mail the link again.
+	Unconfirmed bool
+	Email       string
 	Done        string // which change the notice confirms, "" for none
 }
 
@@ -51,7 +57,8 @@ func (s handlers) renderNew(c *fiber.Ctx, f NewForm, fieldErrs map[string]string
 		fieldErrs = map[string]string{}
 	}
 	invitations, err := s.BuyerOrgs.Invitations(web.Ctx(c), a)
-	if err != nil {
+	unconfirmed := errors.Is(err, buyerorg.ErrUnconfirmedEmail)
+	if err != nil && !unconfirmed {
 		return err
 	}
 	for i := range invitations {
@@ -60,7 +67,7 @@ func (s handlers) renderNew(c *fiber.Ctx, f NewForm, fieldErrs map[string]string
 	p := s.Page(c, "")
 	p.Title = p.T("rpt.org.new.title")
 	v := NewView{Form: f, Kinds: buyerorg.Kinds, Errors: fieldErrs, OrgAdmin: a.Has(auth.RoleBuyerOrgAdmin),
-		Invitations: invitations, Done: doneNotice(c.Query("done"))}
+		Invitations: invitations, Unconfirmed: unconfirmed, Email: a.Email, Done: doneNotice(c.Query("done"))}
 	if isMember {
 		v.Member = &member
 	}

@@ -158,7 +158,7 @@ func charts(p web.Page, pr buyerorg.Progress, year int) []template.HTML {
 // value names a catalog key, so nothing else is let through.
 func doneNotice(done string) string {
 	switch done {
-	case "target", "invited", "accepted", "created", "joined", "left":
+	case "target", "invited", "accepted", "created", "joined", "left", "verified", "mailed", "not_mailed":
 		return done
 	}
 	return ""

@@ -99,3 +99,26 @@ func (s handlers) logoutEverywhere(c *fiber.Ctx) error {
 	}
 	return c.Redirect("/", fiber.StatusSeeOther)
 }
+
+// verifyEmail is where a confirmation mail's link leads: the address is
+// confirmed and the organisation page, where invitations now show, says
+// so (a visitor not signed in signs in first). A used or expired link is
+// the error page's 404, in the visitor's language.
+func (s handlers) verifyEmail(c *fiber.Ctx) error {
+	if _, err := s.Auth.VerifyEmail(web.Ctx(c), c.Query("token")); err != nil {
+		return err
+	}
+	return c.Redirect("/org?done=verified", fiber.StatusSeeOther)
+}
+
+// resendVerification mails a new confirmation link; the organisation page
+// says it was sent, or why not.
+func (s handlers) resendVerification(c *fiber.Ctx) error {
+	if err := s.Auth.ResendVerification(web.Ctx(c), web.ActorOf(c)); err != nil {
+		if !errs.Is(err, errs.RateLimited) && !errs.Is(err, errs.Conflict) {
+			return err
+		}
+		return c.Redirect("/org?done=not_mailed", fiber.StatusSeeOther)
+	}
+	return c.Redirect("/org?done=mailed", fiber.StatusSeeOther)
+}

@@ -31,6 +31,8 @@ func Routes(srv *web.Server) {
 	app.Post("/login", s.login)
 	app.Get("/register", s.registerPage)
 	app.Post("/register", s.register)
+	app.Get("/account/verify", s.verifyEmail)
+	app.Post("/account/verify/resend", s.SignedInPage, s.resendVerification)
 	app.Post("/logout", s.logout)
 	app.Post("/logout-everywhere", s.SignedInPage, s.logoutEverywhere)
 

@@ -21,6 +21,7 @@ import (
 	"github.com/fupinmarket/market/internal/income"
 	"github.com/fupinmarket/market/internal/invoice"
 	"github.com/fupinmarket/market/internal/jobs"
+	"github.com/fupinmarket/market/internal/mail"
 	"github.com/fupinmarket/market/internal/media"
 	"github.com/fupinmarket/market/internal/order"
 	"github.com/fupinmarket/market/internal/payment"
@@ -56,6 +57,8 @@ type Services struct {
 	Payments     payment.Provider // Stripe, nil when it is off
 	// Feed delivers the sales feed (nil when MARKET_FEED_URL is empty).
 	Feed *feed.Sender
+	// Mail sends the mail outbox (by SMTP, or to the log without a server).
+	Mail *mail.Sender
 }
 
 // jobSweepEvery bounds how late after its deadline an unpaid order expires.
@@ -119,6 +122,8 @@ func NewServices(cfg config.Config, db *pgxpool.Pool, rdb redis.UniversalClient,
 		Income:       income.NewService(db, clk, outbox),
 	}
 	svc.Catalog.SetClock(clk)
+	svc.Auth.SetSiteURL(cfg.BaseURL)
+	svc.BuyerOrgs.SetSiteURL(cfg.BaseURL)
 	svc.Catalog.UseReplica(p.Reads, p.Direct)
 	svc.Reports.UseReplica(p.Reads)
 	svc.Households.SetClock(clk)
@@ -132,6 +137,8 @@ func NewServices(cfg config.Config, db *pgxpool.Pool, rdb redis.UniversalClient,
 		svc.Feed = &feed.Sender{DB: db, Direct: p.Direct, URL: cfg.FeedURL, Secret: cfg.FeedSecret, Clock: clk, Log: log}
 		jobOpts = append(jobOpts, jobs.WithFeed(svc.Feed))
 	}
+	svc.Mail = mail.NewSender(db, mail.Server{URL: cfg.SMTPURL, From: cfg.MailFrom}, log)
+	jobOpts = append(jobOpts, jobs.WithMail(svc.Mail))
 	if svc.Jobs, err = jobs.NewClient(p.Direct, svc.Orders, log, jobSweepEvery, jobOpts...); err != nil {
 		return nil, fmt.Errorf("job client: %w", err)
 	}

@@ -1,0 +1,125 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/fupinmarket/market/internal/mail"
+	"github.com/fupinmarket/market/internal/platform/errs"
+)
+
+// An account's email address is confirmed when its owner opens the link
+// mailed to it (migration 00670). What is addressed to an address — an
+// organisation's invitation — reaches an account only once the account
+// has confirmed it: anybody may sign up with any address, so an
+// unconfirmed one proves nothing.
+
+// VerificationTTL is how long a confirmation link works.
+const VerificationTTL = 72 * time.Hour
+
+// resendEvery bounds how often an account has a confirmation mailed.
+const resendEvery = time.Minute
+
+// SetSiteURL gives the site's public address, which mailed links start with
+// (MARKET_BASE_URL; never taken from a request).
+func (s *Service) SetSiteURL(base string) { s.siteURL = base }
+
+// queueVerification makes a confirmation token for the account's address
+// and queues the mail with its link, in tx.
+func (s *Service) queueVerification(ctx context.Context, tx pgx.Tx, userID int64, email string) error {
+	tok := RandomToken(32)
+	const q = `INSERT INTO email_verifications (token_hash, user_id, email, expires_at) VALUES ($1, $2, $3, now() + $4::interval)`
+	if _, err := tx.Exec(ctx, q, hashToken(tok), userID, email, VerificationTTL.String()); err != nil {
+		return fmt.Errorf("verification token: %w", err)
+	}
+	link := s.siteURL + "/account/verify?token=" + url.QueryEscape(tok)
+	return mail.Queue(ctx, tx, VerificationMail(email, link))
+}
+
+// VerificationMail is the message that confirms an address, in the three
+// languages of the service (the account's language is not known to mail).
+func VerificationMail(email, link string) mail.Message {
+	return mail.Message{To: email, Subject: "扶贫集市：请确认您的邮箱 · Fupin Market: confirm your email address",
+		Body: "您好！请打开下面的链接，确认这个邮箱属于您的扶贫集市账户（72 小时内有效）：\n" + link + "\n\n" +
+			"ياخشىمۇسىز! بۇ ئېلخەت ئادرېسىنىڭ يار-يۆلەك بازىرىدىكى ھېساباتىڭىزغا تەۋە ئىكەنلىكىنى جەزملەش ئۈچۈن تۆۋەندىكى ئۇلانمىنى ئېچىڭ (72 سائەت ئىچىدە كۈچكە ئىگە):\n" + link + "\n\n" +
+			"Hello! Open the link below to confirm that this address belongs to your Fupin Market account (it works for 72 hours):\n" + link + "\n\n" +
+			"如果您没有注册，请忽略这封邮件。 · ئەگەر تىزىملاتمىغان بولسىڭىز، بۇ ئېلخەتكە پەرۋا قىلماڭ. · If you did not sign up, ignore this message.\n"}
+}
+
+// VerifyEmail confirms the address a token was mailed to, if the account
+// still has that address, and returns the account's id. The token is used
+// up with every other token of the account.
+func (s *Service) VerifyEmail(ctx context.Context, tok string) (int64, error) {
+	bad := errs.E(errs.NotFound, "this confirmation link is not valid: it is used, expired, or for another address")
+	if len(tok) != 64 {
+		return 0, bad
+	}
+	tx, err := s.Users.db.Begin(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback(ctx)
+	const q = `UPDATE users u SET email_verified_at = coalesce(u.email_verified_at, now())
+		FROM email_verifications v
+		WHERE v.token_hash = $1 AND v.expires_at > now() AND u.id = v.user_id AND u.email = v.email
+		RETURNING u.id`
+	var id int64
+	err = tx.QueryRow(ctx, q, hashToken(tok)).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, bad
+	}
+	if err != nil {
+		return 0, fmt.Errorf("verify email: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM email_verifications WHERE user_id = $1`, id); err != nil {
+		return 0, fmt.Errorf("verify email: %w", err)
+	}
+	return id, tx.Commit(ctx)
+}
+
+// EmailVerified reports whether the account has confirmed its address.
+func (u *Users) EmailVerified(ctx context.Context, userID int64) (bool, error) {
+	var ok bool
+	const q = `SELECT email_verified_at IS NOT NULL FROM users WHERE id = $1`
+	if err := u.db.QueryRow(ctx, q, userID).Scan(&ok); err != nil {
+		return false, fmt.Errorf("email verified: %w", err)
+	}
+	return ok, nil
+}
+
+// ResendVerification mails the actor a new confirmation link: at most one
+// a minute, none once the address is confirmed.
+func (s *Service) ResendVerification(ctx context.Context, a Actor) error {
+	if a.Anonymous() {
+		return errs.E(errs.Unauthenticated, "sign in first")
+	}
+	tx, err := s.Users.db.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx)
+	// The account's row is locked so that two resends at once count as two.
+	const q = `SELECT u.email, u.email_verified_at IS NOT NULL,
+			coalesce((SELECT max(v.created_at) > now() - $2::interval FROM email_verifications v WHERE v.user_id = u.id), false)
+		FROM users u WHERE u.id = $1 FOR UPDATE`
+	var email string
+	var verified, recent bool
+	if err := tx.QueryRow(ctx, q, a.UserID, resendEvery.String()).Scan(&email, &verified, &recent); err != nil {
+		return fmt.Errorf("resend verification: %w", err)
+	}
+	switch {
+	case verified:
+		return errs.E(errs.Conflict, "your email address is already confirmed")
+	case recent:
+		return errs.E(errs.RateLimited, "a confirmation link was mailed less than a minute ago: check your mailbox")
+	}
+	if err := s.queueVerification(ctx, tx, a.UserID, email); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
+}

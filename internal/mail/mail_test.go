@@ -1,0 +1,105 @@
+package mail_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/fupinmarket/market/internal/dbtest"
+	"github.com/fupinmarket/market/internal/mail"
+	"github.com/fupinmarket/market/internal/mail/mailtest"
+)
+
+func queue(t *testing.T, db *dbtest.DB, msgs ...mail.Message) {
+	t.Helper()
+	ctx := context.Background()
+	tx, err := db.AppPool(t).Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	for _, m := range msgs {
+		if err := mail.Queue(ctx, tx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestOutboxIsSentOnceBySMTP: what a use case queued is delivered by the
+// next pass, in UTF-8 whatever its language, and never again.
+func TestOutboxIsSentOnceBySMTP(t *testing.T) {
+	ctx := context.Background()
+	db := dbtest.New(t)
+	smtpd := mailtest.Start(t)
+	queue(t, db, mail.Message{To: "Finance@Example.gov.cn", Subject: "邀请 · تەكلىپ · Invitation", Body: "第一行\nئىككىنچى قۇر\nthird line"},
+		mail.Message{To: "b@example.com", Subject: "second", Body: "two"})
+	s := mail.NewSender(db.AppPool(t), mail.Server{URL: smtpd.URL, From: "noreply@market.example"}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	pass, err := s.SendDue(ctx)
+	if err != nil || pass.Sent != 2 || pass.Failed != 0 {
+		t.Fatalf("first pass: %+v %v", pass, err)
+	}
+	got := smtpd.Messages()
+	if len(got) != 2 {
+		t.Fatalf("%d messages received, want 2", len(got))
+	}
+	first := got[0]
+	if first.To != "finance@example.gov.cn" || first.From != "noreply@market.example" ||
+		first.Subject != "邀请 · تەكلىپ · Invitation" || first.Body != "第一行\nئىككىنچى قۇر\nthird line" {
+		t.Errorf("received %+v", first)
+	}
+	if pass, err := s.SendDue(ctx); err != nil || pass.Sent != 0 || len(smtpd.Messages()) != 2 {
+		t.Errorf("second pass: %+v %v, %d received", pass, err, len(smtpd.Messages()))
+	}
+}
+
+// TestRefusedMailIsTriedLater: a mail server that refuses keeps the
+// message queued, its error recorded, for a later attempt; nothing is
+// lost.
+func TestRefusedMailIsTriedLater(t *testing.T) {
+	ctx := context.Background()
+	db := dbtest.New(t)
+	smtpd := mailtest.Start(t)
+	smtpd.Refuse(true)
+	queue(t, db, mail.Message{To: "a@example.com", Subject: "s", Body: "b"})
+	s := mail.NewSender(db.AppPool(t), mail.Server{URL: smtpd.URL, From: "noreply@market.example"}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if pass, err := s.SendDue(ctx); err != nil || pass.Failed != 1 || pass.Sent != 0 {
+		t.Fatalf("refused pass: %+v %v", pass, err)
+	}
+	var attempts int
+	var lastErr string
+	var later bool
+	db.Pool.QueryRow(ctx, `SELECT attempts, last_error, next_attempt_at > now() FROM mail_outbox`).Scan(&attempts, &lastErr, &later)
+	if attempts != 1 || !strings.Contains(lastErr, "451") || !later {
+		t.Errorf("after the refusal: attempts %d, error %q, later %v", attempts, lastErr, later)
+	}
+	if pass, _ := s.SendDue(ctx); pass.Sent+pass.Failed != 0 {
+		t.Errorf("tried again before its time: %+v", pass)
+	}
+	smtpd.Refuse(false)
+	db.Pool.Exec(ctx, `UPDATE mail_outbox SET next_attempt_at = now()`) // its time comes
+	if pass, err := s.SendDue(ctx); err != nil || pass.Sent != 1 || len(smtpd.Messages()) != 1 {
+		t.Errorf("later pass: %+v %v, %d received", pass, err, len(smtpd.Messages()))
+	}
+}
+
+// TestQueueRefusesWhatIsNotAnAddress: a header's line break or a display
+// name never reaches the outbox.
+func TestQueueRefusesWhatIsNotAnAddress(t *testing.T) {
+	ctx := context.Background()
+	db := dbtest.New(t)
+	for _, to := range []string{"a@example.com\r\nBcc: x@evil.example", "Boss <a@example.com>", "not an address", ""} {
+		tx, err := db.Pool.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := mail.Queue(ctx, tx, mail.Message{To: to, Subject: "s", Body: "b"}); err == nil {
+			t.Errorf("queued a message to %q", to)
+		}
+		tx.Rollback(ctx)
+	}
+}

@@ -1,0 +1,148 @@
+// Package mailtest is an SMTP server for tests: it accepts every message
+// (or, while Refuse is set, refuses recipients with a temporary error) and
+// keeps what it received, decoded.
+package mailtest
+
+import (
+	"bufio"
+	"encoding/base64"
+	"io"
+	"mime"
+	"net"
+	"net/mail"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// Received is one message as the server got it.
+type Received struct {
+	From, To string // the envelope
+	Subject  string // decoded
+	Body     string // decoded text
+	Raw      string
+}
+
+// Server is a running SMTP server on 127.0.0.1.
+type Server struct {
+	URL string // smtp://127.0.0.1:port
+
+	ln     net.Listener
+	mu     sync.Mutex
+	got    []Received
+	refuse bool
+}
+
+// Start runs a server until the test ends.
+func Start(tb testing.TB) *Server {
+	tb.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	s := &Server{URL: "smtp://" + ln.Addr().String(), ln: ln}
+	var wg sync.WaitGroup
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Add(1)
+			go func() { defer wg.Done(); s.serve(conn) }()
+		}
+	}()
+	tb.Cleanup(func() { ln.Close(); wg.Wait() })
+	return s
+}
+
+// Refuse makes the server refuse (true) or accept (false) recipients.
+func (s *Server) Refuse(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.refuse = on
+}
+
+// Messages is what the server has accepted so far.
+func (s *Server) Messages() []Received {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Received(nil), s.got...)
+}
+
+func (s *Server) serve(conn net.Conn) {
+	defer conn.Close()
+	r := bufio.NewReader(conn)
+	say := func(line string) { io.WriteString(conn, line+"\r\n") }
+	say("220 mailtest ESMTP")
+	var from, to string
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			return
+		}
+		cmd := strings.ToUpper(strings.TrimSpace(line))
+		switch {
+		case strings.HasPrefix(cmd, "EHLO"), strings.HasPrefix(cmd, "HELO"):
+			say("250-mailtest")
+			say("250 8BITMIME")
+		case strings.HasPrefix(cmd, "MAIL FROM:"):
+			from = envelope(line)
+			say("250 OK")
+		case strings.HasPrefix(cmd, "RCPT TO:"):
+			s.mu.Lock()
+			refuse := s.refuse
+			s.mu.Unlock()
+			if refuse {
+				say("451 4.3.0 try again later")
+				continue
+			}
+			to = envelope(line)
+			say("250 OK")
+		case cmd == "DATA":
+			say("354 end with <CRLF>.<CRLF>")
+			var data strings.Builder
+			for {
+				l, err := r.ReadString('\n')
+				if err != nil {
+					return
+				}
+				if l == ".\r\n" {
+					break
+				}
+				data.WriteString(strings.TrimPrefix(l, "."))
+			}
+			s.mu.Lock()
+			s.got = append(s.got, decode(from, to, data.String()))
+			s.mu.Unlock()
+			say("250 OK queued")
+		case cmd == "QUIT":
+			say("221 bye")
+			return
+		default:
+			say("250 OK")
+		}
+	}
+}
+
+func envelope(line string) string {
+	_, rest, _ := strings.Cut(line, ":")
+	addr, _, _ := strings.Cut(strings.TrimSpace(rest), " ") // parameters such as BODY=8BITMIME follow
+	return strings.Trim(addr, "<>")
+}
+
+func decode(from, to, raw string) Received {
+	got := Received{From: from, To: to, Raw: raw}
+	m, err := mail.ReadMessage(strings.NewReader(raw))
+	if err != nil {
+		return got
+	}
+	got.Subject, _ = new(mime.WordDecoder).DecodeHeader(m.Header.Get("Subject"))
+	body, _ := io.ReadAll(m.Body)
+	if strings.EqualFold(m.Header.Get("Content-Transfer-Encoding"), "base64") {
+		text, _ := base64.StdEncoding.DecodeString(strings.NewReplacer("\r", "", "\n", "").Replace(string(body)))
+		body = text
+	}
+	got.Body = strings.ReplaceAll(string(body), "\r\n", "\n")
+	return got
+}
