@@ -52,6 +52,11 @@ type CoopShipment struct {
 	ShipTo      string     `json:"ship_to"`
 	// Lines are what to pack, one per order line, by line.
 	Lines []ShipmentLine `json:"lines"`
+	// Sendable is whether anything is left to send: the order is not
+	// refunded and a unit of the shipment is not. The queue lists only
+	// such shipments (and sent ones); the ship page of one order reads it
+	// even after a refund emptied it, to say so instead of "not found".
+	Sendable bool `json:"-"`
 }
 
 // ShipmentLine is one line of a shipment: the product's title as sold
@@ -69,17 +74,22 @@ func (l ShipmentLine) TitleIn(lang string) string {
 	return text.Names{Zh: l.Title, Ug: l.Names.Ug, En: l.Names.En}.In(lang)
 }
 
-// coopShipmentsQuery reads a cooperative's shipments of paid orders ($1:
+// coopShipmentSelect reads a cooperative's shipments of paid orders ($1:
 // the cooperative); callers add their filter and order.
-const coopShipmentsQuery = `SELECT sh.id, o.id, o.number, o.status, o.paid_at, sh.shipped_at, sh.carrier, sh.tracking_no,
+const coopShipmentSelect = `SELECT sh.id, o.id, o.number, o.status, o.paid_at, sh.shipped_at, sh.carrier, sh.tracking_no,
 		(SELECT string_agg(ol.title || ' ' || ol.variant_name || ' ×' || (ol.quantity - ol.refunded_quantity), '；' ORDER BY ol.id)
 			FROM order_lines ol WHERE ol.shipment_id = sh.id),
 		o.ship_name || ' ' || o.ship_phone || ' ' || o.ship_province || o.ship_city || o.ship_district || o.ship_detail,
 		coalesce((SELECT json_agg(json_build_object('title', ol.title, 'names', coalesce(ol.names, jsonb_build_object('zh', ol.title)),
 				'variant', ol.variant_name, 'quantity', ol.quantity - ol.refunded_quantity) ORDER BY ol.id)
-			FROM order_lines ol WHERE ol.shipment_id = sh.id), '[]')
+			FROM order_lines ol WHERE ol.shipment_id = sh.id), '[]'),
+		o.status <> 'refunded' AND ` + shipmentHoldsGoods + `
 	FROM shipments sh JOIN orders o ON o.id = sh.order_id
-	WHERE sh.cooperative_id = $1 AND o.paid_at IS NOT NULL AND o.status <> 'refunded'
+	WHERE sh.cooperative_id = $1 AND o.paid_at IS NOT NULL`
+
+// coopShipmentsQuery is the cooperative's queue: shipments sent, and those
+// that still hold goods of an order not refunded.
+const coopShipmentsQuery = coopShipmentSelect + ` AND o.status <> 'refunded'
 		AND (sh.shipped_at IS NOT NULL OR ` + shipmentHoldsGoods + `)`
 
 // CoopShipments lists the cooperative's shipments of paid orders: those to
@@ -97,12 +107,13 @@ func (s *Service) CoopShipments(ctx context.Context, a auth.Actor) ([]CoopShipme
 }
 
 // CoopShipment is the cooperative's shipment of one paid order, however
-// far down its list (the ship page of an old order).
+// far down its list (the ship page of an old order), and also when a
+// refund has left nothing to send (Sendable false): the page then says so.
 func (s *Service) CoopShipment(ctx context.Context, a auth.Actor, orderID int64) (CoopShipment, error) {
 	if !a.Has(auth.RoleCoopAdmin) {
 		return CoopShipment{}, errs.E(errs.Forbidden, "only a cooperative administrator sees its shipments")
 	}
-	const q = coopShipmentsQuery + ` AND o.id = $2`
+	const q = coopShipmentSelect + ` AND o.id = $2`
 	rows, err := s.db.Query(ctx, q, a.CooperativeID, orderID)
 	if err != nil {
 		return CoopShipment{}, err

@@ -1,0 +1,61 @@
+package site_test
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// TestShippingARefundedOrderSaysWhy: the platform refunds an order while its
+// cooperative has the ship page open. Sending it is refused, and the
+// cooperative is told why, in its language, on the ship page (409), not
+// shown "order not found"; opening the ship page again says there is
+// nothing to send and offers no form.
+func TestShippingARefundedOrderSaysWhy(t *testing.T) {
+	r := newRptWorld(t)
+	ctx := context.Background()
+	for _, c := range []struct {
+		lang, refused, nothingLeft string
+	}{
+		{"ug", "زاكاز ھالىتى «پۇلى قايتۇرۇلدى»، يۈك ئەۋەتكىلى بولمايدۇ", "بۇ يۈكتىكى ھەممە مەھسۇلاتنىڭ پۇلى قايتۇرۇلدى"},
+		{"zh-CN", "订单状态为“已退款”，不能发货", "该包裹的商品已全部退款"},
+	} {
+		t.Run(c.lang, func(t *testing.T) {
+			o := r.paid(t, 1)
+			r.coop.Header.Set("Accept-Language", c.lang)
+			shipPath := fmt.Sprintf("/coop/orders/%d/ship", o.ID)
+			if page := r.coop.Do("GET", shipPath, nil); page.Status != 200 {
+				t.Fatalf("the ship page before the refund: %d", page.Status)
+			}
+			if _, err := r.w.Svc.Refund(ctx, r.w.Admin, int64(o.ID), o.WholeRefund("缺货"), nil); err != nil {
+				t.Fatal(err)
+			}
+			res := r.coop.Do("POST", shipPath, url.Values{"carrier": {"顺丰速运"}, "tracking_no": {"SF1234567890"}})
+			if res.Status != 409 || !strings.Contains(strings.Join(shownErrors(res.Body), " | "), c.refused) {
+				t.Errorf("shipping after the refund: %d %q, want 409 saying %q", res.Status, shownErrors(res.Body), c.refused)
+			}
+			page := r.coop.Do("GET", shipPath, nil)
+			if page.Status != 200 || !strings.Contains(strings.Join(shownErrors(page.Body), " | "), c.nothingLeft) {
+				t.Errorf("the ship page after the refund: %d %q, want it to say nothing is left to send", page.Status, shownErrors(page.Body))
+			}
+			if strings.Contains(string(page.Body), `action="`+shipPath+`"`) {
+				t.Error("the ship page after the refund still offers to send the order")
+			}
+			var shipped bool
+			r.s.DB.Pool.QueryRow(ctx, `SELECT shipped_at IS NOT NULL FROM shipments WHERE order_id = $1`, int64(o.ID)).Scan(&shipped)
+			if shipped {
+				t.Error("the refunded shipment was marked sent")
+			}
+		})
+	}
+	// An order not paid is still not found.
+	o, err := r.w.Place(t, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res := r.coop.Do("GET", fmt.Sprintf("/coop/orders/%d/ship", o.ID), nil); res.Status != 404 {
+		t.Errorf("the ship page of an unpaid order: %d, want 404", res.Status)
+	}
+}
