@@ -47,6 +47,9 @@ type ProductForm struct {
 	Variants                                       []VariantRow
 	Errors                                         map[string]string
 	Message                                        string
+	// Alt is the picture's description as typed, kept when the upload is
+	// refused.
+	Alt string
 }
 
 func (f ProductForm) Err(key string) string { return f.Errors[key] }
@@ -250,7 +253,7 @@ func (s handlers) addImage(c *fiber.Ctx) error {
 			return gerr
 		}
 		f := productForm(id, prod)
-		f.Errors = map[string]string{}
+		f.Errors, f.Alt = map[string]string{}, c.FormValue("alt")
 		for k, v := range e.Fields {
 			f.Errors["image."+k] = v
 		}

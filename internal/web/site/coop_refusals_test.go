@@ -59,3 +59,30 @@ func TestShippingARefundedOrderSaysWhy(t *testing.T) {
 		t.Errorf("the ship page of an unpaid order: %d, want 404", res.Status)
 	}
 }
+
+// TestRefusedPictureSaysWhyBesideItsDescription: a picture whose
+// description is refused (a direction control pasted with Uyghur text, or
+// too long) answered 422 with no message at all: the page showed errors of
+// the file only. The reason now shows beside the description, in the
+// page's language, with the description as typed.
+func TestRefusedPictureSaysWhyBesideItsDescription(t *testing.T) {
+	r := newRptWorld(t)
+	path := fmt.Sprintf("/coop/products/%d/images", r.w.ProductID)
+	for _, c := range []struct {
+		lang, alt, want, typedBack string
+	}{
+		{"ug", "\u202bقىزىل چىلان", "يېزىق يۆنىلىشىنى ئۆزگەرتىدىغان كونترول ھەرپلىرى بولسا بولمايدۇ", "قىزىل چىلان"},
+		{"zh-CN", strings.Repeat("枣", 121), "最多 120 个字符", strings.Repeat("枣", 121)},
+	} {
+		t.Run(c.lang, func(t *testing.T) {
+			r.coop.Header.Set("Accept-Language", c.lang)
+			res := rptUpload(t, r.s, r.coop, path, pngBytes(64, 64), map[string]string{"alt": c.alt})
+			if res.Status != 422 || !strings.Contains(strings.Join(shownErrors(res.Body), " | "), c.want) {
+				t.Errorf("a refused description: %d %q, want 422 saying %q", res.Status, shownErrors(res.Body), c.want)
+			}
+			if !strings.Contains(string(res.Body), c.typedBack+`"`) {
+				t.Error("the description typed is gone from the form")
+			}
+		})
+	}
+}
