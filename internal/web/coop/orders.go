@@ -34,16 +34,19 @@ type OrdersView struct {
 	// Typed is what a refused shipping form held (shown again instead of
 	// the stored terms); nil otherwise.
 	Typed *ShippingTyped
+	// Numbers are the invoice numbers typed in a refused invoice form, by
+	// order id (the PDF must be chosen again; the number need not be).
+	Numbers map[string]string
 }
 
 // ShippingTyped is the shipping form as typed, in yuan.
 type ShippingTyped struct{ Flat, FreeFrom string }
 
 func (s handlers) orders(c *fiber.Ctx) error {
-	return s.renderOrders(c, nil, nil)
+	return s.renderOrders(c, nil, nil, nil)
 }
 
-func (s handlers) renderOrders(c *fiber.Ctx, errors map[string]string, typed *ShippingTyped) error {
+func (s handlers) renderOrders(c *fiber.Ctx, errors map[string]string, typed *ShippingTyped, numbers map[string]string) error {
 	ctx, a := web.Ctx(c), web.ActorOf(c)
 	list, err := s.Orders.CoopShipments(ctx, a)
 	if err != nil {
@@ -57,7 +60,7 @@ func (s handlers) renderOrders(c *fiber.Ctx, errors map[string]string, typed *Sh
 	if err != nil {
 		return err
 	}
-	v := OrdersView{Shipping: terms, Invoices: pending, Issued: c.Query("issued"), Errors: errors, Typed: typed}
+	v := OrdersView{Shipping: terms, Invoices: pending, Issued: c.Query("issued"), Errors: errors, Typed: typed, Numbers: numbers}
 	for _, sh := range list {
 		if sh.ShippedAt == nil {
 			v.ToShip = append(v.ToShip, sh)
@@ -187,7 +190,7 @@ func (s handlers) issueInvoice(c *fiber.Ctx) error {
 		errors[ids.ID(id).String()+"."+k] = m
 	}
 	c.Status(status)
-	return s.renderOrders(c, errors, nil)
+	return s.renderOrders(c, errors, nil, map[string]string{ids.ID(id).String(): c.FormValue("number")})
 }
 
 // saveShipping is the shipping form of the orders page (amounts in yuan).
@@ -218,5 +221,5 @@ func (s handlers) saveShipping(c *fiber.Ctx) error {
 		}
 	}
 	c.Status(fiber.StatusUnprocessableEntity)
-	return s.renderOrders(c, errors, &ShippingTyped{Flat: typedFlat, FreeFrom: typedFree})
+	return s.renderOrders(c, errors, &ShippingTyped{Flat: typedFlat, FreeFrom: typedFree}, nil)
 }

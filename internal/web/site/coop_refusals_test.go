@@ -86,3 +86,25 @@ func TestRefusedPictureSaysWhyBesideItsDescription(t *testing.T) {
 		})
 	}
 }
+
+// TestRefusedInvoiceKeepsItsNumber: an invoice refused on the orders page
+// (here its file is not a PDF) showed the form again with the number field
+// empty: the co-op admin, on a phone, typed the 8- to 20-digit number again.
+// It is kept, and the reason names the field.
+func TestRefusedInvoiceKeepsItsNumber(t *testing.T) {
+	o := newOrgWorld(t)
+	ord := o.paid(t, 1)
+	ask := map[string]any{"title": "和田地区机关食堂", "kind": "normal", "email": "cw@example.com"}
+	if res := o.buyer.Do("POST", fmt.Sprintf("/api/v1/orders/%d/invoice-request", ord.ID), ask); res.Status != 201 {
+		t.Fatalf("ask: %d %s", res.Status, res.Body)
+	}
+	o.coop.Header.Set("Accept-Language", "ug")
+	res := rptUpload(t, o.s, o.coop, fmt.Sprintf("/coop/orders/%d/invoice", ord.ID), []byte("not a pdf"),
+		map[string]string{"number": "04400123456789"})
+	if res.Status != 422 || len(shownErrors(res.Body)) == 0 {
+		t.Fatalf("an invoice whose file is not a PDF: %d %q, want 422 with its reason", res.Status, shownErrors(res.Body))
+	}
+	if !strings.Contains(string(res.Body), `value="04400123456789"`) {
+		t.Error("the invoice number typed is gone from the refused form")
+	}
+}

@@ -187,7 +187,7 @@ func TestInvoiceNumberRepeatedOverHTTP(t *testing.T) {
 		t.Errorf("the number again through the API: %d %s", r.Status, r.Body)
 	}
 	r = rptUpload(t, s, coop, fmt.Sprintf("/coop/orders/%d/invoice", orders[1]), samplePDF, number)
-	next := regexp.MustCompile(fmt.Sprintf(`id="no%d" name="number"[^>]*>\s*<p class="field-error">[^<]+</p>`, orders[1]))
+	next := regexp.MustCompile(fmt.Sprintf(`id="no%d" name="number"[^>]*>\s*<p class="field-error"[^>]*>[^<]+</p>`, orders[1]))
 	if r.Status != 409 || !next.Match(r.Body) {
 		t.Errorf("the number again on the co-op's page: %d, no message at the number\n%s", r.Status, r.Body)
 	}
