@@ -91,7 +91,7 @@ func (s handlers) renderLotForm(c *fiber.Ctx, id int64, f LotForm) error {
 	p := s.Page(c, "")
 	p.Title = p.T("coop.new_lot") + " · " + prod.TitleIn(p.Lang)
 	p.Data = LotView{Product: prod, Members: members, Form: f}
-	if len(f.Errors) > 0 {
+	if len(f.Errors) > 0 && c.Response().StatusCode() != fiber.StatusConflict {
 		c.Status(fiber.StatusUnprocessableEntity)
 	}
 	return s.HTML(c, "coop/lot", p)
@@ -160,9 +160,15 @@ func (s handlers) saveLot(c *fiber.Ctx) error {
 	}
 	if len(f.Errors) == 0 {
 		_, err = s.Catalog.CreateLot(web.Ctx(c), web.ActorOf(c), id, in)
+		// A refusal of the lot (invalid, or a product archived meanwhile)
+		// shows the form again as typed: a lot may hold dozens of
+		// households' quantities.
 		var e *errs.Error
-		if err != nil && (!errors.As(err, &e) || e.Kind != errs.Invalid) {
+		if err != nil && (!errors.As(err, &e) || e.Kind != errs.Invalid && e.Kind != errs.Conflict) {
 			return err
+		}
+		if e != nil && e.Kind == errs.Conflict {
+			c.Status(fiber.StatusConflict)
 		}
 		if e != nil {
 			for k, v := range e.Fields {

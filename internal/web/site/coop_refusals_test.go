@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/fupinmarket/market/internal/catalog/catalogtest"
 )
 
 // TestShippingARefundedOrderSaysWhy: the platform refunds an order while its
@@ -106,5 +108,32 @@ func TestRefusedInvoiceKeepsItsNumber(t *testing.T) {
 	}
 	if !strings.Contains(string(res.Body), `value="04400123456789"`) {
 		t.Error("the invoice number typed is gone from the refused form")
+	}
+}
+
+// TestLotForAnArchivedProductKeepsWhatWasTyped: a lot refused because its
+// product was archived meanwhile went to the error page, and every
+// household's quantity typed was lost. The form comes back (409) as typed,
+// with the reason in the page's language.
+func TestLotForAnArchivedProductKeepsWhatWasTyped(t *testing.T) {
+	r := newRptWorld(t)
+	if _, err := r.s.DB.Pool.Exec(context.Background(), `UPDATE products SET status = 'archived' WHERE id = $1`, r.w.ProductID); err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range r.w.Households[:2] {
+		catalogtest.Member(t, r.s.DB.Pool, r.w.CoopID, h)
+	}
+	r.coop.Header.Set("Accept-Language", "zh-CN")
+	h1, h2 := fmt.Sprint(r.w.Households[0]), fmt.Sprint(r.w.Households[1])
+	res := r.coop.Do("POST", fmt.Sprintf("/coop/products/%d/lots", r.w.ProductID), url.Values{"received_on": {"2026-01-05"},
+		"quantity": {"20.5"}, "kind": {"per_unit"}, "fen_per_unit": {"12.50"}, "q_" + h1: {"8"}, "q_" + h2: {"12.5"}})
+	if res.Status != 409 || !strings.Contains(strings.Join(shownErrors(res.Body), " | "), "商品已下架，请先改为草稿或在售再录入批次") {
+		t.Errorf("a lot of an archived product: %d %q, want 409 with the form and its reason", res.Status, shownErrors(res.Body))
+	}
+	for _, typed := range []string{`value="20.5"`, `value="12.50"`, `name="q_` + h1 + `" inputmode="decimal" size="8" value="8"`,
+		`name="q_` + h2 + `" inputmode="decimal" size="8" value="12.5"`} {
+		if !strings.Contains(string(res.Body), typed) {
+			t.Errorf("the refused lot's form lacks %s", typed)
+		}
 	}
 }
