@@ -31,6 +31,17 @@ func (s *Server) Page(c *fiber.Ctx, title string) Page {
 	return p
 }
 
+// Translator is the request's language (the language cookie, else
+// Accept-Language, else Chinese) with its catalogs, for words written
+// outside a template, such as an export's headers. Unlike Page it sets no
+// cookie: API clients call it too.
+func (s *Server) Translator(c *fiber.Ctx) Page {
+	lang, _ := c.Locals("lang").(string)
+	p := Page{Lang: lang}
+	s.render.localize(&p)
+	return p
+}
+
 // HTML renders page name with p and sends it.
 func (s *Server) HTML(c *fiber.Ctx, name string, p Page) error {
 	b, err := s.render.Render(name, p)

@@ -23,29 +23,52 @@ import (
 // database cursor to the client: memory stays bounded whatever the region's
 // size (a prefecture of a million households).
 
-// exportColumns are the export's headers, in Chinese for the offices'
-// spreadsheets; money columns are in yuan. The year's income is given in
-// total and by type (经营性 from sales, 工资性 wages, 财产性 dividends);
-// the projection and the lines use the total.
-var exportColumns = []string{"户编号", "村代码", "村", "户主（已遮蔽）", "状态", "人口数",
-	"基线人均纯收入（元）", "当年归属收入（元）", "其中经营性收入（元）", "其中工资性收入（元）", "其中财产性收入（元）",
-	"当年已兑付（元）", "待兑付（元）", "人均增收（元）",
-	"预计人均纯收入（元）", "贫困线（元/人·年）", "监测线（元/人·年）", "达到贫困线", "达到监测线"}
+// exportColumns are the export's columns in their stable order, by machine
+// name (the OpenAPI document lists them): whatever the language, a column
+// keeps its place and meaning. The header is the catalog's
+// "rpt.export.col.<name>" in the visitor's language; money columns are in
+// yuan. The year's income is given in total and by type (operating from
+// sales, wages, assets from dividends); the projection and the lines use
+// the total.
+var exportColumns = []string{"registry_no", "village_code", "village_name", "head_name_masked", "status", "members",
+	"baseline_income_yuan", "attributed_yuan", "operating_yuan", "wage_yuan", "asset_yuan",
+	"paid_yuan", "owed_yuan", "per_capita_gain_yuan",
+	"projected_per_capita_yuan", "poverty_line_yuan", "monitoring_line_yuan", "above_poverty_line", "above_monitoring_line"}
 
-var statusZH = map[string]string{"poor": "未脱贫", "lifted": "已脱贫", "monitored_unstable": "脱贫不稳定户",
-	"monitored_edge": "边缘易致贫户", "monitored_hardship": "突发严重困难户"}
-
-func yesNo(b bool) string {
-	if b {
-		return "是"
-	}
-	return "否"
+// exportText is what an export writes in words, in the visitor's language
+// (the language cookie, else Accept-Language, else Chinese): the headers,
+// the statuses, yes and no, the sheet's name. It is made before the
+// response streams, as the writer may not touch the request.
+type exportText struct {
+	header  []string
+	status  map[string]string
+	yes, no string
+	sheet   string
 }
 
-// exportRecord is a household's row: strings for the fixed columns and fen
-// for the money ones (in exportColumns order).
-func exportRecord(h report.HouseholdRow) (text []string, fen []int64) {
-	status := statusZH[h.Status]
+func newExportText(p web.Page) exportText {
+	t := exportText{header: make([]string, len(exportColumns)), status: map[string]string{},
+		yes: p.T("rpt.export.yes"), no: p.T("rpt.export.no"), sheet: p.T("rpt.export.sheet")}
+	for i, c := range exportColumns {
+		t.header[i] = p.T("rpt.export.col." + c)
+	}
+	for _, st := range []string{"poor", "lifted", "monitored_unstable", "monitored_edge", "monitored_hardship"} {
+		t.status[st] = p.T("household.status." + st)
+	}
+	return t
+}
+
+func (t exportText) yesNo(b bool) string {
+	if b {
+		return t.yes
+	}
+	return t.no
+}
+
+// record is a household's row: strings for the fixed columns and fen for
+// the money ones (in exportColumns order).
+func (t exportText) record(h report.HouseholdRow) (text []string, fen []int64) {
+	status := t.status[h.Status]
 	if status == "" {
 		status = h.Status
 	}
@@ -85,9 +108,10 @@ func (s handlers) export(c *fiber.Ctx) error {
 	default:
 		return &errs.Error{Kind: errs.Unavailable, Message: "too many exports are running; try again in a minute", RetryAfter: 30}
 	}
+	p := s.Translator(c)
 	name := fmt.Sprintf("income-%s-%d.%s", r.Code, year, format)
-	zh := fmt.Sprintf("%s-%d年收入.%s", r.Name, year, format)
-	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="%s"; filename*=UTF-8''%s`, name, url.PathEscape(zh)))
+	local := p.T("rpt.export.filename", r.StoredNameIn(p.Lang), year) + "." + format
+	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="%s"; filename*=UTF-8''%s`, name, url.PathEscape(local)))
 	c.Set(fiber.HeaderCacheControl, "private, no-store")
 	if format == "csv" {
 		c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
@@ -97,6 +121,7 @@ func (s handlers) export(c *fiber.Ctx) error {
 	// The writer runs after the handler returns, on its own goroutine: it
 	// must not touch c. Everything it needs is captured here.
 	reports, log, conn, code, slots, timeout := s.Reports, s.Log, c.Context().Conn(), r.Code, s.exports, s.ExportTimeout
+	words := newExportText(p)
 	write := writeCSV
 	if format == "xlsx" {
 		write = writeXLSX
@@ -111,7 +136,7 @@ func (s handlers) export(c *fiber.Ctx) error {
 			}
 		}
 		extend()
-		if err := write(ctx, reports, a, code, year, w, extend); err != nil {
+		if err := write(ctx, reports, a, code, year, words, w, extend); err != nil {
 			// Headers are gone: the client sees a cut-off file.
 			log.Error("export failed", "region", code, "year", year, "format", format, "err", err)
 		}
@@ -119,24 +144,24 @@ func (s handlers) export(c *fiber.Ctx) error {
 	return nil
 }
 
-func writeCSV(ctx context.Context, reports *report.Service, a auth.Actor, code string, year int, w *bufio.Writer, extend func()) error {
+func writeCSV(ctx context.Context, reports *report.Service, a auth.Actor, code string, year int, t exportText, w *bufio.Writer, extend func()) error {
 	// A UTF-8 byte order mark so that Excel opens the Chinese text right.
 	if _, err := w.WriteString("\uFEFF"); err != nil {
 		return err
 	}
 	cw := textenc.NewCSVWriter(w) // cells that would run as formulas go behind an apostrophe
-	if err := cw.Write(exportColumns); err != nil {
+	if err := cw.Write(t.header); err != nil {
 		return err
 	}
 	n := 0
 	rec := make([]string, len(exportColumns))
 	err := reports.EachHousehold(ctx, a, code, year, func(h report.HouseholdRow) error {
-		text, fen := exportRecord(h)
+		text, fen := t.record(h)
 		copy(rec, text)
 		for i, f := range fen {
 			rec[len(text)+i] = money.Yuan(f)
 		}
-		rec[len(rec)-2], rec[len(rec)-1] = yesNo(h.AbovePovertyLine), yesNo(h.AboveMonitoringLine)
+		rec[len(rec)-2], rec[len(rec)-1] = t.yesNo(h.AbovePovertyLine), t.yesNo(h.AboveMonitoringLine)
 		if err := cw.Write(rec[:len(exportColumns)]); err != nil {
 			return err
 		}
@@ -160,14 +185,14 @@ func writeCSV(ctx context.Context, reports *report.Service, a auth.Actor, code s
 	return err
 }
 
-func writeXLSX(ctx context.Context, reports *report.Service, a auth.Actor, code string, year int, w *bufio.Writer, extend func()) error {
+func writeXLSX(ctx context.Context, reports *report.Service, a auth.Actor, code string, year int, t exportText, w *bufio.Writer, extend func()) error {
 	f := excelize.NewFile()
 	defer f.Close()
 	sheetName := func(i int) string {
 		if i == 1 {
-			return "收入"
+			return t.sheet
 		}
-		return fmt.Sprintf("收入%d", i)
+		return fmt.Sprintf("%s%d", t.sheet, i)
 	}
 	if err := f.SetSheetName("Sheet1", sheetName(1)); err != nil {
 		return err
@@ -181,7 +206,7 @@ func writeXLSX(ctx context.Context, reports *report.Service, a auth.Actor, code 
 		return err
 	}
 	header := make([]any, len(exportColumns))
-	for i, h := range exportColumns {
+	for i, h := range t.header {
 		header[i] = excelize.Cell{StyleID: bold, Value: h}
 	}
 	var sw *excelize.StreamWriter
@@ -222,9 +247,9 @@ func writeXLSX(ctx context.Context, reports *report.Service, a auth.Actor, code 
 				return err
 			}
 		}
-		text, fen := exportRecord(h)
-		for i, t := range text {
-			cells[i] = t
+		text, fen := t.record(h)
+		for i, v := range text {
+			cells[i] = v
 		}
 		cells[5] = h.Members
 		for i, v := range fen {
@@ -233,7 +258,7 @@ func writeXLSX(ctx context.Context, reports *report.Service, a auth.Actor, code 
 			// exactly the amount in yuan.
 			cells[len(text)+i] = excelize.Cell{StyleID: money, Value: float64(v) / 100}
 		}
-		cells[len(cells)-2], cells[len(cells)-1] = yesNo(h.AbovePovertyLine), yesNo(h.AboveMonitoringLine)
+		cells[len(cells)-2], cells[len(cells)-1] = t.yesNo(h.AbovePovertyLine), t.yesNo(h.AboveMonitoringLine)
 		row++
 		cell, _ := excelize.CoordinatesToCellName(1, row)
 		if row%5000 == 0 {
