@@ -61,7 +61,7 @@ func scanHousehold(row pgx.Row) (HouseholdRow, error) {
 		&h.BaselineFen, &h.AttributedFen, &h.ByType.Operating, &h.ByType.Wage, &h.ByType.Asset, &h.PaidFen,
 		&h.PovertyLineFen, &h.MonitoringLineFen)
 	h.OwedFen = h.AttributedFen - h.PaidFen
-	h.PerCapitaGainFen = h.AttributedFen / int64(max(h.Members, 1))
+	h.PerCapitaGainFen = perPerson(h.AttributedFen, h.Members)
 	h.ProjectedFen = h.BaselineFen + h.PerCapitaGainFen
 	// Exact comparison: baseline×members + gain against line×members, the
 	// gain being the whole income of every type.
@@ -69,6 +69,20 @@ func scanHousehold(row pgx.Row) (HouseholdRow, error) {
 	h.AbovePovertyLine = h.PovertyLineFen > 0 && total >= h.PovertyLineFen*int64(h.Members)
 	h.AboveMonitoringLine = h.MonitoringLineFen > 0 && total >= h.MonitoringLineFen*int64(h.Members)
 	return h, err
+}
+
+// perPerson shares fen among n people (at least one), rounded down: toward
+// minus infinity, not toward zero as Go's division is. A year can lose
+// income (a refund in January of a December sale), and a projection
+// rounded toward zero would then show a household at the line while the
+// exact comparison finds it below.
+func perPerson(fen int64, n int) int64 {
+	d := int64(max(n, 1))
+	q := fen / d
+	if fen%d != 0 && fen < 0 {
+		q--
+	}
+	return q
 }
 
 func households(ctx context.Context, db postgres.Querier, r region.Region, year int, after string, limit int) ([]HouseholdRow, string, error) {
@@ -97,7 +111,7 @@ func households(ctx context.Context, db postgres.Querier, r region.Region, year 
 func actionList(ctx context.Context, db postgres.Querier, r region.Region, year, limit int) ([]HouseholdRow, error) {
 	q := householdQuery + ` AND (h.status = 'poor' OR (h.status LIKE 'monitored_%'
 		AND h.baseline_income_fen * h.members + coalesce(i.attributed_fen, 0) < coalesce(l.ml, 0) * h.members))
-		ORDER BY (h.baseline_income_fen * h.members + coalesce(i.attributed_fen, 0)) / h.members, h.registry_no LIMIT $3`
+		ORDER BY (h.baseline_income_fen * h.members + coalesce(i.attributed_fen, 0))::numeric / h.members, h.registry_no LIMIT $3`
 	rows, err := db.Query(ctx, q, region.Prefix(r.Code, r.Level), year, limit)
 	if err != nil {
 		return nil, err

@@ -65,7 +65,7 @@ func (f *Figures) dest() []any {
 func (f *Figures) finish() {
 	f.OwedFen = f.AttributedFen - f.PaidOutFen
 	if f.MembersReached > 0 {
-		f.AvgPerCapitaGainFen = f.AttributedFen / int64(f.MembersReached)
+		f.AvgPerCapitaGainFen = perPerson(f.AttributedFen, f.MembersReached)
 	}
 }
 
