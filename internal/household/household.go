@@ -121,6 +121,13 @@ const MaxNameRunes = 64
 // MaxMembers is the largest household accepted.
 const MaxMembers = 30
 
+// MaxIncomeFen bounds the baseline income per person a year: ¥1,000,000,
+// far above any poverty or monitoring line (the same bound theirs have), so
+// that baseline × members and the sums of the reports stay far from
+// overflowing. Without it one mistyped figure made every dashboard above
+// the household's village fail.
+const MaxIncomeFen = 100_000_000
+
 // record is a household's plain values once normalised.
 type record struct {
 	RegistryNo   string
@@ -157,8 +164,11 @@ func (r *record) validate(now time.Time, add func(field, reason string)) {
 			add("lifted_year", checkYear(*r.LiftedYear, now))
 		}
 	}
-	if r.IncomeFen < 0 {
+	switch {
+	case r.IncomeFen < 0:
 		add("baseline_income_fen", "must not be negative")
+	case r.IncomeFen > MaxIncomeFen:
+		add("baseline_income_fen", "must be at most ¥1,000,000")
 	}
 	if msg := checkYear(r.BaselineYear, now); msg != "" {
 		add("baseline_year", msg)
