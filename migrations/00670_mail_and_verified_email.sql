@@ -1,6 +1,7 @@
 -- +goose Up
 -- Mail the service sends (an invitation to a buyer organisation, the link
--- that confirms an account's email address) is written to this outbox in
+-- that confirms an account's email address, an invoice to the address its
+-- request gave) is written to this outbox in
 -- the transaction of the use case that sends it, and a background job
 -- delivers it by SMTP afterwards: a use case never waits on a mail server,
 -- and a mail server that is down delays a message instead of losing it.
@@ -15,7 +16,12 @@ CREATE TABLE mail_outbox (
     last_error      text,
     sent_at         timestamptz,
     sent_via        text CHECK (sent_via IN ('smtp', 'log')),
-    CHECK ((sent_at IS NULL) = (sent_via IS NULL))
+    -- One attached file at most (an invoice's PDF, at most 5 MB).
+    attachment_name text,
+    attachment_type text,
+    attachment      bytea,
+    CHECK ((sent_at IS NULL) = (sent_via IS NULL)),
+    CHECK ((attachment IS NULL) = (attachment_name IS NULL) AND (attachment IS NULL) = (attachment_type IS NULL))
 );
 CREATE INDEX mail_outbox_due_idx ON mail_outbox (next_attempt_at) WHERE sent_at IS NULL;
 

@@ -8,6 +8,7 @@ package mail
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/mail"
 	"strings"
@@ -16,11 +17,20 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// Message is one e-mail: plain text, to one recipient.
+// Message is one e-mail: plain text, to one recipient, with at most one
+// file attached.
 type Message struct {
-	To      string
-	Subject string
-	Body    string
+	To         string
+	Subject    string
+	Body       string
+	Attachment *Attachment
+}
+
+// Attachment is a file sent with a message.
+type Attachment struct {
+	Name string // the file's name as the recipient sees it
+	Type string // its media type, e.g. application/pdf
+	Data []byte
 }
 
 // Queue adds m to the outbox in tx, the transaction of the use case that
@@ -33,19 +43,31 @@ func Queue(ctx context.Context, tx pgx.Tx, m Message) error {
 	if strings.TrimSpace(m.Subject) == "" || !utf8.ValidString(m.Subject+m.Body) {
 		return fmt.Errorf("mail to %s: an empty subject or text that is not UTF-8", to)
 	}
-	const q = `INSERT INTO mail_outbox (recipient, subject, body) VALUES ($1, $2, $3)`
-	if _, err := tx.Exec(ctx, q, to, m.Subject, m.Body); err != nil {
+	var name, typ *string
+	var data []byte
+	if f := m.Attachment; f != nil {
+		if f.Name == "" || f.Type == "" || strings.ContainsAny(f.Name+f.Type, "\r\n\"") {
+			return fmt.Errorf("mail to %s: an attachment without a name and a type", to)
+		}
+		name, typ, data = &f.Name, &f.Type, f.Data
+	}
+	const q = `INSERT INTO mail_outbox (recipient, subject, body, attachment_name, attachment_type, attachment)
+		VALUES ($1, $2, $3, $4, $5, $6)`
+	if _, err := tx.Exec(ctx, q, to, m.Subject, m.Body, name, typ, data); err != nil {
 		return fmt.Errorf("queue mail: %w", err)
 	}
 	return nil
 }
+
+// ErrNotAnAddress refuses a recipient that is not an e-mail address alone.
+var ErrNotAnAddress = errors.New("not an e-mail address")
 
 // address is an e-mail address alone ("a@b.example"), lower-cased, or an
 // error: the outbox never holds a display name or a header's line break.
 func address(s string) (string, error) {
 	a, err := mail.ParseAddress(s)
 	if err != nil || a.Name != "" || a.Address != strings.TrimSpace(s) || strings.ContainsAny(s, "\r\n") {
-		return "", fmt.Errorf("mail: %q is not an e-mail address", s)
+		return "", fmt.Errorf("mail: %q: %w", s, ErrNotAnAddress)
 	}
 	return strings.ToLower(a.Address), nil
 }

@@ -1,6 +1,7 @@
 package mail_test
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -101,5 +102,31 @@ func TestQueueRefusesWhatIsNotAnAddress(t *testing.T) {
 			t.Errorf("queued a message to %q", to)
 		}
 		tx.Rollback(ctx)
+	}
+}
+
+// TestAttachmentIsSentWithItsMessage: a file queued with a message (an
+// invoice's PDF) reaches the server whole, beside the text.
+func TestAttachmentIsSentWithItsMessage(t *testing.T) {
+	ctx := context.Background()
+	db := dbtest.New(t)
+	smtpd := mailtest.Start(t)
+	pdf := append([]byte("%PDF-1.4\n"), make([]byte, 3000)...)
+	for i := range pdf[9:] {
+		pdf[9+i] = byte(i)
+	}
+	queue(t, db, mail.Message{To: "finance@example.gov.cn", Subject: "发票", Body: "附件是发票。",
+		Attachment: &mail.Attachment{Name: "发票-12345678.pdf", Type: "application/pdf", Data: pdf}})
+	s := mail.NewSender(db.AppPool(t), mail.Server{URL: smtpd.URL, From: "noreply@market.example"}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if pass, err := s.SendDue(ctx); err != nil || pass.Sent != 1 {
+		t.Fatalf("pass: %+v %v", pass, err)
+	}
+	got := smtpd.Messages()
+	if len(got) != 1 || got[0].Body != "附件是发票。" || len(got[0].Attachments) != 1 {
+		t.Fatalf("received %+v", got)
+	}
+	f := got[0].Attachments[0]
+	if f.Name != "发票-12345678.pdf" || f.Type != "application/pdf" || !bytes.Equal(f.Data, pdf) {
+		t.Errorf("attachment %q %q, %d bytes (want %d, equal)", f.Name, f.Type, len(f.Data), len(pdf))
 	}
 }

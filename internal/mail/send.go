@@ -90,14 +90,19 @@ func (s *Sender) take(ctx context.Context) ([]queued, error) {
 	const q = `UPDATE mail_outbox SET attempts = attempts + 1, next_attempt_at = now() + $2::interval
 		WHERE id IN (SELECT id FROM mail_outbox WHERE sent_at IS NULL AND next_attempt_at <= now()
 			ORDER BY next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED)
-		RETURNING id, recipient, subject, body, attempts, created_at`
+		RETURNING id, recipient, subject, body, attempts, created_at, attachment_name, attachment_type, attachment`
 	rows, err := s.db.Query(ctx, q, s.Batch, lease.String())
 	if err != nil {
 		return nil, fmt.Errorf("take mail: %w", err)
 	}
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (queued, error) {
 		var m queued
-		err := r.Scan(&m.id, &m.Message.To, &m.Message.Subject, &m.Message.Body, &m.attempts, &m.created)
+		var name, typ *string
+		var data []byte
+		err := r.Scan(&m.id, &m.Message.To, &m.Message.Subject, &m.Message.Body, &m.attempts, &m.created, &name, &typ, &data)
+		if name != nil && typ != nil {
+			m.Message.Attachment = &Attachment{Name: *name, Type: *typ, Data: data}
+		}
 		return m, err
 	})
 }
@@ -135,22 +140,41 @@ func (s *Sender) send(ctx context.Context, m queued) (string, error) {
 }
 
 // Compose renders m as an RFC 5322 message: UTF-8 text in base64, the
-// subject encoded for non-ASCII.
+// subject encoded for non-ASCII; with an attachment, multipart/mixed.
 func Compose(from string, m Message, date time.Time, id string) []byte {
 	var b bytes.Buffer
 	host := from[strings.LastIndexByte(from, '@')+1:]
 	nonce := make([]byte, 6)
 	rand.Read(nonce)
-	fmt.Fprintf(&b, "From: %s\r\nTo: %s\r\nSubject: %s\r\nDate: %s\r\nMessage-ID: <%s.%s@%s>\r\n",
+	fmt.Fprintf(&b, "From: %s\r\nTo: %s\r\nSubject: %s\r\nDate: %s\r\nMessage-ID: <%s.%s@%s>\r\nMIME-Version: 1.0\r\n",
 		from, m.To, mime.BEncoding.Encode("utf-8", m.Subject), date.Format(time.RFC1123Z), id, hex.EncodeToString(nonce), host)
-	b.WriteString("MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n")
-	enc := base64.StdEncoding.EncodeToString([]byte(strings.ReplaceAll(m.Body, "\n", "\r\n")))
+	text := func() {
+		b.WriteString("Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n")
+		writeBase64(&b, []byte(strings.ReplaceAll(m.Body, "\n", "\r\n")))
+	}
+	f := m.Attachment
+	if f == nil {
+		text()
+		return b.Bytes()
+	}
+	boundary := "=_" + hex.EncodeToString(nonce) + id
+	fmt.Fprintf(&b, "Content-Type: multipart/mixed; boundary=\"%s\"\r\n\r\n--%s\r\n", boundary, boundary)
+	text()
+	fmt.Fprintf(&b, "--%s\r\nContent-Type: %s\r\nContent-Transfer-Encoding: base64\r\nContent-Disposition: %s\r\n\r\n",
+		boundary, f.Type, mime.FormatMediaType("attachment", map[string]string{"filename": f.Name}))
+	writeBase64(&b, f.Data)
+	fmt.Fprintf(&b, "--%s--\r\n", boundary)
+	return b.Bytes()
+}
+
+// writeBase64 writes data in base64 lines of 76 characters.
+func writeBase64(b *bytes.Buffer, data []byte) {
+	enc := base64.StdEncoding.EncodeToString(data)
 	for len(enc) > 76 {
 		b.WriteString(enc[:76] + "\r\n")
 		enc = enc[76:]
 	}
 	b.WriteString(enc + "\r\n")
-	return b.Bytes()
 }
 
 // deliver speaks SMTP to the server of rawURL.

@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"io"
 	"mime"
+	"mime/multipart"
 	"net"
 	"net/mail"
 	"strings"
@@ -17,10 +18,17 @@ import (
 
 // Received is one message as the server got it.
 type Received struct {
-	From, To string // the envelope
-	Subject  string // decoded
-	Body     string // decoded text
-	Raw      string
+	From, To    string // the envelope
+	Subject     string // decoded
+	Body        string // decoded text
+	Attachments []Attachment
+	Raw         string
+}
+
+// Attachment is a file a message carried, decoded.
+type Attachment struct {
+	Name, Type string
+	Data       []byte
 }
 
 // Server is a running SMTP server on 127.0.0.1.
@@ -138,11 +146,32 @@ func decode(from, to, raw string) Received {
 		return got
 	}
 	got.Subject, _ = new(mime.WordDecoder).DecodeHeader(m.Header.Get("Subject"))
-	body, _ := io.ReadAll(m.Body)
-	if strings.EqualFold(m.Header.Get("Content-Transfer-Encoding"), "base64") {
-		text, _ := base64.StdEncoding.DecodeString(strings.NewReplacer("\r", "", "\n", "").Replace(string(body)))
-		body = text
+	media, params, _ := mime.ParseMediaType(m.Header.Get("Content-Type"))
+	if !strings.HasPrefix(media, "multipart/") {
+		got.Body = strings.ReplaceAll(text(m.Header.Get("Content-Transfer-Encoding"), m.Body), "\r\n", "\n")
+		return got
 	}
-	got.Body = strings.ReplaceAll(string(body), "\r\n", "\n")
-	return got
+	parts := multipart.NewReader(m.Body, params["boundary"])
+	for {
+		p, err := parts.NextRawPart()
+		if err != nil {
+			return got
+		}
+		if _, disp, _ := mime.ParseMediaType(p.Header.Get("Content-Disposition")); disp["filename"] != "" {
+			typ, _, _ := mime.ParseMediaType(p.Header.Get("Content-Type"))
+			got.Attachments = append(got.Attachments, Attachment{Name: disp["filename"], Type: typ,
+				Data: []byte(text(p.Header.Get("Content-Transfer-Encoding"), p))})
+			continue
+		}
+		got.Body = strings.ReplaceAll(text(p.Header.Get("Content-Transfer-Encoding"), p), "\r\n", "\n")
+	}
+}
+
+// text is a part's content, base64 decoded when it says so.
+func text(encoding string, r io.Reader) string {
+	body, _ := io.ReadAll(r)
+	if strings.EqualFold(encoding, "base64") {
+		body, _ = base64.StdEncoding.DecodeString(strings.NewReplacer("\r", "", "\n", "").Replace(string(body)))
+	}
+	return string(body)
 }
