@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"math"
@@ -15,16 +14,23 @@ import (
 
 // Reads routes reads that may be a little old (the catalog's pages, the
 // offices' reports) to a streaming replica while its replay lag is under a
-// bound, and to the primary otherwise. A buyer's own writes (orders, cart,
-// receipts) are always read from the primary: their code never asks Reads.
+// bound, and to the primary otherwise. A buyer's own writes (orders, cart, receipts) are always read from
+// the primary: their code never asks Reads.
 //
 // A monitor (Run) samples the primary's WAL position and then the replica's
-// replayed position every Every. A replica that has replayed past the
-// primary's position of the same round is caught up (lag 0): an idle
-// primary does not make it look stale, as pg_last_xact_replay_timestamp
-// alone would. Otherwise the lag is the time since the last transaction the
-// replica replayed was committed. A replica that does not answer, or is no
-// longer in recovery, is not used.
+// replayed position every Every, and keeps the primary's recent positions
+// with the time each was asked for. Every commit made before such a time is
+// at or below its position, so a replica that has replayed past it holds
+// every commit up to that time: the lag is the time since the newest such
+// sample (0 when the replica has replayed this round's position), or the
+// age of the last commit it replayed when that is less. An idle primary
+// therefore does not make a replica look stale (as the age of its last
+// replayed commit alone would, the moment the primary writes again after a
+// quiet spell), and a replica that is behind every position sampled and has
+// replayed no commit since it started (pg_last_xact_replay_timestamp is
+// null: restarted, and not streaming) has a lag nobody can tell, and is not
+// used. A replica that does not answer, or is no longer in recovery, is not
+// used either.
 //
 // The zero state, and a Reads without a replica, answer the primary.
 type Reads struct {
@@ -33,13 +39,22 @@ type Reads struct {
 	every            time.Duration
 	log              *slog.Logger
 	state            atomic.Pointer[replicaState]
+	history          []position // the primary's recent positions, oldest first (Run's goroutine)
+}
+
+// position is the primary's WAL position as read by a query sent at at:
+// every commit acknowledged before at lies at or below lsn.
+type position struct {
+	at  time.Time
+	lsn LSN
 }
 
 type replicaState struct {
-	up       bool          // answered, in recovery
-	lag      time.Duration // replay lag (0 when caught up)
-	replayed LSN           // a lower bound of the replica's replayed position
-	down     string        // why the replica is not up ("" when it is)
+	up         bool          // answered, in recovery
+	lag        time.Duration // replay lag (0 when caught up)
+	lagUnknown bool          // behind, and by how long cannot be told: not used
+	replayed   LSN           // a lower bound of the replica's replayed position
+	down       string        // why the replica is not up ("" when it is)
 }
 
 // LSN is a position in PostgreSQL's write-ahead log.
@@ -78,7 +93,7 @@ func (r *Reads) usable() (*replicaState, bool) {
 		return nil, false
 	}
 	st := r.state.Load()
-	if st == nil || !st.up || st.lag > r.maxLag {
+	if st == nil || !st.up || st.lagUnknown || st.lag > r.maxLag {
 		return nil, false
 	}
 	return st, true
@@ -103,12 +118,28 @@ func (r *Reads) PoolAt(at LSN) *pgxpool.Pool {
 	return r.primary
 }
 
+func walPosition(ctx context.Context, db *pgxpool.Pool) (LSN, error) {
+	var text string
+	if err := db.QueryRow(ctx, `SELECT pg_current_wal_lsn()::text`).Scan(&text); err != nil {
+		return 0, err
+	}
+	return ParseLSN(text)
+}
+
+// unknownLag is what Lag answers for a replica that is behind by a time
+// nobody can tell.
+const unknownLag = time.Duration(math.MaxInt64)
+
 // Lag is the last sampled replay lag; ok is false when the replica did not
-// answer (or none is configured).
+// answer (or none is configured). A replica behind by a time that cannot
+// be told has the longest Duration.
 func (r *Reads) Lag() (lag time.Duration, ok bool) {
 	st := r.state.Load()
 	if !r.HasReplica() || st == nil || !st.up {
 		return 0, false
+	}
+	if st.lagUnknown {
+		return unknownLag, true
 	}
 	return st.lag, true
 }
@@ -121,13 +152,14 @@ func (r *Reads) Run(ctx context.Context) {
 	}
 	t := time.NewTicker(r.every)
 	defer t.Stop()
-	wasUp := true
+	wasUp, wasUnknown := true, false
 	for {
 		st := r.sample(ctx)
 		r.state.Store(&st)
-		if st.up != wasUp && ctx.Err() == nil {
-			r.log.Warn("replica reads", "usable", st.up && st.lag <= r.maxLag, "up", st.up, "lag", st.lag, "down", st.down)
-			wasUp = st.up
+		if (st.up != wasUp || st.lagUnknown != wasUnknown) && ctx.Err() == nil {
+			_, usable := r.usable()
+			r.log.Warn("replica reads", "usable", usable, "up", st.up, "lag", st.lag, "lag_unknown", st.lagUnknown, "down", st.down)
+			wasUp, wasUnknown = st.up, st.lagUnknown
 		}
 		select {
 		case <-ctx.Done():
@@ -142,51 +174,91 @@ func (r *Reads) Run(ctx context.Context) {
 const notInRecovery = "not in recovery"
 
 // sample measures once: the primary's position first, then the replica's.
+// It keeps the primary's positions (Run calls it from one goroutine).
 func (r *Reads) sample(ctx context.Context) replicaState {
 	ctx, cancel := context.WithTimeout(ctx, time.Second)
 	defer cancel()
-	var primaryText string
-	if err := r.primary.QueryRow(ctx, `SELECT pg_current_wal_lsn()::text`).Scan(&primaryText); err != nil {
+	asked := time.Now()
+	primary, err := walPosition(ctx, r.primary)
+	if err != nil {
 		return replicaState{down: "primary position: " + err.Error()}
 	}
+	r.remember(position{at: asked, lsn: primary})
 	const q = `SELECT pg_is_in_recovery(), coalesce(pg_last_wal_replay_lsn()::text, '0/0'),
-		coalesce(extract(epoch FROM now() - pg_last_xact_replay_timestamp()), 0)::float8`
+		extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8`
 	var recovering bool
 	var replayedText string
-	var since float64
+	var since *float64 // null: no commit replayed since the replica started
 	if err := r.replica.QueryRow(ctx, q).Scan(&recovering, &replayedText, &since); err != nil {
 		return replicaState{down: "replica position: " + err.Error()}
 	}
 	if !recovering {
 		return replicaState{down: notInRecovery}
 	}
-	primary, err1 := ParseLSN(primaryText)
-	replayed, err2 := ParseLSN(replayedText)
-	if err := errors.Join(err1, err2); err != nil {
+	replayed, err := ParseLSN(replayedText)
+	if err != nil {
 		return replicaState{down: "positions: " + err.Error()}
 	}
-	return replicaState{up: true, lag: lagOf(primary, replayed, since), replayed: replayed}
+	lag, known := lagOf(r.history, replayed, since, time.Now())
+	return replicaState{up: true, lag: lag, lagUnknown: !known, replayed: replayed}
 }
 
-// lagOf is the replay lag: none when the replica has replayed what the
-// primary had written when sampled just before, else the age of the last
-// replayed commit.
-func lagOf(primary, replayed LSN, sinceLastReplay float64) time.Duration {
-	if replayed >= primary {
-		return 0
+// remember adds the primary's position to the history and forgets the
+// positions older than any lag worth telling apart from "over the bound".
+// An unchanged position keeps only its newest time: it tells the most.
+func (r *Reads) remember(p position) {
+	if n := len(r.history); n > 0 && r.history[n-1].lsn == p.lsn {
+		r.history[n-1].at = p.at
+	} else {
+		r.history = append(r.history, p)
 	}
-	return time.Duration(math.Max(sinceLastReplay, 0) * float64(time.Second))
+	keep := max(4*r.maxLag, 10*time.Second)
+	i := 0
+	for i < len(r.history)-1 && p.at.Sub(r.history[i].at) > keep {
+		i++
+	}
+	r.history = r.history[i:]
+}
+
+// lagOf is how far behind a replica that has replayed up to replayed is,
+// given the primary's positions (oldest first, the last one read just
+// before) and the age of the replica's last replayed commit (nil: none
+// since it started). The replica holds every commit made before the newest
+// position it has reached; it also holds every commit made before the one
+// it replayed last. Either gives the time it may be missing; the shorter
+// is the lag. ok is false when neither is known: the replica is behind
+// every position remembered and has replayed no commit since it started.
+func lagOf(history []position, replayed LSN, sinceLastReplay *float64, now time.Time) (lag time.Duration, ok bool) {
+	if n := len(history); n > 0 && replayed >= history[n-1].lsn {
+		return 0, true
+	}
+	for i := len(history) - 1; i >= 0; i-- {
+		if replayed >= history[i].lsn {
+			lag, ok = max(now.Sub(history[i].at), 0), true
+			break
+		}
+	}
+	if sinceLastReplay != nil {
+		commit := time.Duration(math.Max(*sinceLastReplay, 0) * float64(time.Second))
+		if !ok || commit < lag {
+			lag, ok = commit, true
+		}
+	}
+	return lag, ok
 }
 
 // Collectors export the replica's lag and whether reads go to it.
 func (r *Reads) Collectors() []prometheus.Collector {
 	return []prometheus.Collector{
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "market_db_replica_lag_seconds",
-			Help: "Replay lag of the read replica (-1: none configured or not answering)."},
+			Help: "Replay lag of the read replica (-1: none configured or not answering; +Inf: behind by a time that cannot be told)."},
 			func() float64 {
 				lag, ok := r.Lag()
-				if !ok {
+				switch {
+				case !ok:
 					return -1
+				case lag == unknownLag:
+					return math.Inf(1)
 				}
 				return lag.Seconds()
 			}),

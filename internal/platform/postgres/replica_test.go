@@ -22,23 +22,56 @@ func TestParseLSN(t *testing.T) {
 }
 
 func TestLagOf(t *testing.T) {
+	now := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	ago := func(d time.Duration) time.Time { return now.Add(-d) }
+	secs := func(f float64) *float64 { return &f }
+	// The primary at 100 since an hour ago (idle), then at 200 from 50 ms
+	// ago, at 300 from 10 ms ago.
+	idle := []position{{ago(time.Hour), 100}}
+	busy := []position{{ago(time.Hour), 100}, {ago(50 * time.Millisecond), 200}, {ago(10 * time.Millisecond), 300}}
 	tests := []struct {
-		name              string
-		primary, replayed LSN
-		since             float64
-		want              time.Duration
+		name     string
+		history  []position
+		replayed LSN
+		since    *float64
+		want     time.Duration
+		known    bool
 	}{
-		{"caught up while the primary idles: the last replay is old, no lag", 100, 100, 3600, 0},
-		{"ahead of the primary's earlier sample", 100, 120, 5, 0},
-		{"behind: the age of the last replayed commit", 200, 100, 1.5, 1500 * time.Millisecond},
-		{"clock skew never makes it negative", 200, 100, -0.2, 0},
+		{"caught up while the primary idles: the last replay is old, no lag", idle, 100, secs(3600), 0, true},
+		{"ahead of the primary's last sample", busy, 320, secs(5), 0, true},
+		{"writes after an idle hour: behind by the time since the newest position it has", busy, 200, secs(3600), 50 * time.Millisecond, true},
+		{"behind every write since the idle hour", busy, 150, secs(4000), time.Hour, true},
+		{"a recent replayed commit bounds it closer", busy, 150, secs(0.02), 20 * time.Millisecond, true},
+		{"behind every position remembered: the age of its last commit", busy, 50, secs(1.5), 1500 * time.Millisecond, true},
+		{"clock skew never makes it negative", busy, 50, secs(-0.2), 0, true},
+		{"behind every position and no commit replayed since it started: unknown", busy, 50, nil, 0, false},
+		{"no commit replayed since it started, but past a position", busy, 250, nil, 50 * time.Millisecond, true},
+		{"no history yet (a node just started), behind, no commit replayed: unknown", nil, 50, nil, 0, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := lagOf(tt.primary, tt.replayed, tt.since); got != tt.want {
-				t.Errorf("lag %v, want %v", got, tt.want)
+			got, known := lagOf(tt.history, tt.replayed, tt.since, now)
+			if known != tt.known || (known && got != tt.want) {
+				t.Errorf("lag %v known %v, want %v known %v", got, known, tt.want, tt.known)
 			}
 		})
+	}
+}
+
+func TestRememberKeepsWhatTellsALag(t *testing.T) {
+	r := NewReads(nil, nil, 2*time.Second, nil)
+	t0 := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	for i := range 300 { // 30 s, idle: one position, its newest time
+		r.remember(position{t0.Add(time.Duration(i) * 100 * time.Millisecond), 7})
+	}
+	if len(r.history) != 1 || !r.history[0].at.Equal(t0.Add(29900*time.Millisecond)) {
+		t.Fatalf("idle history %+v, want the one position at its newest time", r.history)
+	}
+	for i := range 300 { // 30 s, busy
+		r.remember(position{t0.Add(30*time.Second + time.Duration(i)*100*time.Millisecond), LSN(100 + i)})
+	}
+	if first, last := r.history[0].at, r.history[len(r.history)-1].at; last.Sub(first) > 10*time.Second+100*time.Millisecond {
+		t.Fatalf("history spans %v, want about 10 s", last.Sub(first))
 	}
 }
 
@@ -68,6 +101,7 @@ func TestReadsRouting(t *testing.T) {
 	}{
 		{"not sampled yet", nil, primary, 0, primary, false, 0},
 		{"down", &replicaState{}, primary, 0, primary, false, 0},
+		{"behind by a time nobody can tell", &replicaState{up: true, lagUnknown: true, replayed: 900}, primary, 500, primary, true, unknownLag},
 		{"caught up", &replicaState{up: true, replayed: 500}, replica, 500, replica, true, 0},
 		{"within the bound but not at the fence", &replicaState{up: true, lag: time.Second, replayed: 400}, replica, 500, primary, true, time.Second},
 		{"over the bound", &replicaState{up: true, lag: 3 * time.Second, replayed: 900}, primary, 500, primary, true, 3 * time.Second},
