@@ -49,7 +49,7 @@ func (s *Service) Coverage(ctx context.Context, a auth.Actor, code string, year 
 	if err != nil {
 		return nil, err
 	}
-	return coverage(ctx, s.reader(), r, year)
+	return coverage(ctx, s.reader(ctx), r, year)
 }
 
 func coverage(ctx context.Context, db postgres.Querier, r region.Region, year int) ([]VillageCoverage, error) {
@@ -113,7 +113,8 @@ func (s *Service) ListedBoard(ctx context.Context, a auth.Actor, year int) ([]Li
 	if a.IsAdmin() {
 		prefix = ""
 	}
-	rows, err := s.reader().Query(ctx, `SELECT c.code, c.name, coalesce(p.name, ''), c.name_ug, c.name_en, coalesce(p.name_ug, ''), coalesce(p.name_en, '')
+	db := s.reader(ctx)
+	rows, err := db.Query(ctx, `SELECT c.code, c.name, coalesce(p.name, ''), c.name_ug, c.name_en, coalesce(p.name_ug, ''), coalesce(p.name_en, '')
 		FROM regions c LEFT JOIN regions p ON p.code = c.parent_code
 		WHERE c.level = 'county' AND c.listed_supervision AND c.code LIKE $1 || '%' ORDER BY c.code`, prefix)
 	if err != nil {
@@ -146,7 +147,7 @@ func (s *Service) ListedBoard(ctx context.Context, a auth.Actor, year int) ([]Li
 		FROM vs LEFT JOIN regions v ON v.code = vs.village_code LEFT JOIN hh ON hh.village_code = vs.village_code
 		LEFT JOIN fig f ON f.village_code = vs.village_code
 		ORDER BY vs.village_code`
-	vrows, err := s.reader().Query(ctx, q, codes, year)
+	vrows, err := db.Query(ctx, q, codes, year)
 	if err != nil {
 		return nil, fmt.Errorf("listed board: %w", err)
 	}
@@ -243,7 +244,7 @@ func (s *Service) CoopSales(ctx context.Context, a auth.Actor, coopID int64, yea
 	out := CoopSales{CooperativeID: ids.ID(coopID), Year: year, ByMonth: make([]SalesMonth, 12),
 		Products: []ProductSales{}, Households: []HouseholdShare{}}
 	var county string
-	err := s.reader().QueryRow(ctx, `SELECT name, county_code, name_ug, name_en FROM cooperatives WHERE id = $1`, coopID).
+	err := s.db.QueryRow(ctx, `SELECT name, county_code, name_ug, name_en FROM cooperatives WHERE id = $1`, coopID).
 		Scan(&out.Name, &county, &out.Names.Ug, &out.Names.En)
 	out.Names.Zh = out.Name
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -258,6 +259,7 @@ func (s *Service) CoopSales(ctx context.Context, a auth.Actor, coopID int64, yea
 	if err := s.settled(ctx); err != nil {
 		return out, err
 	}
+	db := s.reader(ctx)
 	for i := range out.ByMonth {
 		out.ByMonth[i].Month = i + 1
 	}
@@ -270,7 +272,7 @@ func (s *Service) CoopSales(ctx context.Context, a auth.Actor, coopID int64, yea
 			coalesce(sum(ol.amount_fen - ol.refunded_fen), 0)::bigint
 		FROM shipments sh JOIN orders o ON o.id = sh.order_id JOIN order_lines ol ON ol.shipment_id = sh.id
 		WHERE sh.cooperative_id = $1 AND o.paid_at >= $2 AND o.paid_at < $3 GROUP BY 1`
-	rows, err := s.reader().Query(ctx, qSales, coopID, from, to)
+	rows, err := db.Query(ctx, qSales, coopID, from, to)
 	if err != nil {
 		return out, fmt.Errorf("coop sales: %w", err)
 	}
@@ -297,7 +299,7 @@ func (s *Service) CoopSales(ctx context.Context, a auth.Actor, coopID int64, yea
 			JOIN products p ON p.id = ol.product_id
 		WHERE sh.cooperative_id = $1 AND o.paid_at >= $2 AND o.paid_at < $3
 		GROUP BY ol.product_id, p.title, p.title_ug, p.title_en ORDER BY 4 DESC, 1`
-	rows, err = s.reader().Query(ctx, qProducts, coopID, from, to)
+	rows, err = db.Query(ctx, qProducts, coopID, from, to)
 	if err != nil {
 		return out, err
 	}
@@ -318,7 +320,7 @@ func (s *Service) CoopSales(ctx context.Context, a auth.Actor, coopID int64, yea
 		FROM hhs JOIN attribution_entries e ON e.household_id = hhs.household_id AND e.cooperative_id = $1
 			AND e.at >= $2 AND e.at < $3
 		JOIN lots l ON l.id = e.lot_id GROUP BY 1, 2, 3`
-	rows, err = s.reader().Query(ctx, qEntries, coopID, from, to)
+	rows, err = db.Query(ctx, qEntries, coopID, from, to)
 	if err != nil {
 		return out, err
 	}
@@ -352,7 +354,7 @@ func (s *Service) CoopSales(ctx context.Context, a auth.Actor, coopID int64, yea
 		FROM hhs JOIN households h ON h.id = hhs.household_id LEFT JOIN regions v ON v.code = h.village_code
 		LEFT JOIN coop_household_balance b ON b.cooperative_id = $1 AND b.household_id = h.id
 		ORDER BY h.registry_no`
-	rows, err = s.reader().Query(ctx, qHouseholds, coopID)
+	rows, err = db.Query(ctx, qHouseholds, coopID)
 	if err != nil {
 		return out, err
 	}

@@ -53,7 +53,7 @@ func (s *Service) Dashboard(ctx context.Context, a auth.Actor, q DashboardQuery)
 	if d.Trail, err = s.governedAncestors(ctx, a, r.Code); err != nil {
 		return d, err
 	}
-	tx, err := s.reader().BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	tx, err := s.reader(ctx).BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
 		return d, fmt.Errorf("dashboard snapshot: %w", err)
 	}

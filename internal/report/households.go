@@ -131,7 +131,7 @@ func (s *Service) EachHousehold(ctx context.Context, a auth.Actor, code string, 
 	if err != nil {
 		return err
 	}
-	tx, err := s.reader().BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	tx, err := s.reader(ctx).BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
 		return err
 	}
@@ -217,7 +217,7 @@ type HouseholdIncome struct {
 // HouseholdIncome returns the household's year for an office governing it.
 func (s *Service) HouseholdIncome(ctx context.Context, a auth.Actor, id int64, year int) (HouseholdIncome, error) {
 	var village string
-	err := s.reader().QueryRow(ctx, `SELECT village_code FROM households WHERE id = $1`, id).Scan(&village)
+	err := s.db.QueryRow(ctx, `SELECT village_code FROM households WHERE id = $1`, id).Scan(&village)
 	if errors.Is(err, pgx.ErrNoRows) || (err == nil && !a.Governs(village)) {
 		return HouseholdIncome{}, errs.E(errs.NotFound, "household not found")
 	}
@@ -230,7 +230,8 @@ func (s *Service) HouseholdIncome(ctx context.Context, a auth.Actor, id int64, y
 	if err := s.settled(ctx); err != nil {
 		return HouseholdIncome{}, err
 	}
-	h, err := scanHousehold(s.reader().QueryRow(ctx, householdQuery+` AND h.id = $3`, village, year, id))
+	db := s.reader(ctx)
+	h, err := scanHousehold(db.QueryRow(ctx, householdQuery+` AND h.id = $3`, village, year, id))
 	if err != nil {
 		return HouseholdIncome{}, fmt.Errorf("household row: %w", err)
 	}
@@ -240,7 +241,7 @@ func (s *Service) HouseholdIncome(ctx context.Context, a auth.Actor, id int64, y
 		FROM attribution_entries e LEFT JOIN orders o ON o.id = e.order_id LEFT JOIN order_lines ol ON ol.id = e.line_id
 		LEFT JOIN wages w ON w.id = e.wage_id LEFT JOIN dividends d ON d.id = e.dividend_id
 		WHERE e.household_id = $1 AND report_year(e.at) = $2 ORDER BY e.at, e.id`
-	rows, err := s.reader().Query(ctx, q, id, year)
+	rows, err := db.Query(ctx, q, id, year)
 	if err != nil {
 		return HouseholdIncome{}, err
 	}

@@ -39,7 +39,7 @@ func (s *Service) PublicCounties(ctx context.Context, year int) ([]CountyTotal, 
 	if err := s.settled(ctx); err != nil {
 		return nil, err
 	}
-	rows, err := s.reader().Query(ctx, q, year)
+	rows, err := s.reader(ctx).Query(ctx, q, year)
 	if err != nil {
 		return nil, err
 	}
@@ -57,7 +57,7 @@ func (s *Service) YearTotal(ctx context.Context, year int) (attributed int64, ho
 	if err = s.settled(ctx); err != nil {
 		return 0, 0, err
 	}
-	err = s.reader().QueryRow(ctx, `SELECT coalesce(sum(operating_fen), 0)::bigint, count(*) FILTER (WHERE operating_fen > 0)::int
+	err = s.reader(ctx).QueryRow(ctx, `SELECT coalesce(sum(operating_fen), 0)::bigint, count(*) FILTER (WHERE operating_fen > 0)::int
 		FROM household_year_income WHERE year = $1`, year).Scan(&attributed, &households)
 	return
 }
@@ -75,7 +75,7 @@ func (s *Service) OrgRanking(ctx context.Context, year, limit int) ([]OrgRank, e
 		FROM buyer_orgs g JOIN orders o ON o.buyer_org_id = g.id AND o.paid_at IS NOT NULL AND report_year(o.paid_at) = $1
 		WHERE g.public_ranking GROUP BY g.id, g.name, g.kind HAVING sum(o.total_fen - o.refunded_fen) > 0
 		ORDER BY 3 DESC, g.name LIMIT $2`
-	rows, err := s.reader().Query(ctx, q, year, limit)
+	rows, err := s.reader(ctx).Query(ctx, q, year, limit)
 	if err != nil {
 		return nil, err
 	}

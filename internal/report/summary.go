@@ -115,18 +115,21 @@ type Service struct {
 	clock   clock.Clock
 }
 
-// UseReplica reads the reports from the replica of reads while its replay
-// lag is under its bound, else from the primary. The rollups are still
-// settled on the primary first; a report read from the replica then shows
-// the figures as they were up to the lag bound ago (2 s by default).
+// UseReplica reads the reports from the replica of reads when it has
+// replayed everything committed before the report was asked for, else from
+// the primary (postgres.Reads.Fresh).
 func (s *Service) UseReplica(reads *postgres.Reads) { s.reads = reads }
 
-// reader is where a report's reads go.
-func (s *Service) reader() *pgxpool.Pool {
+// reader is where a report's reads go, asked once per report after the
+// rollups are settled: the replica only once it has replayed the settling
+// and everything committed before (an office's import or edit a moment ago,
+// through any node), so that a report shows what its reader just wrote and
+// its figures equal the ledger (I6), as they do on the primary.
+func (s *Service) reader(ctx context.Context) *pgxpool.Pool {
 	if !s.reads.HasReplica() {
 		return s.db
 	}
-	return s.reads.Pool()
+	return s.reads.Fresh(ctx)
 }
 
 // NewService returns the report service; clk tells the year and its
@@ -173,7 +176,7 @@ func (s *Service) Summary(ctx context.Context, a auth.Actor, code string, year i
 	if err != nil {
 		return Summary{}, err
 	}
-	return summary(ctx, s.reader(), r, year)
+	return summary(ctx, s.reader(ctx), r, year)
 }
 
 func summary(ctx context.Context, db postgres.Querier, r region.Region, year int) (Summary, error) {

@@ -117,6 +117,37 @@ func TestReadsFollowAStreamingReplica(t *testing.T) {
 		waitFor(t, 5*time.Second, "back on the replica once it replayed", func() bool { lag, ok := r.Lag(); return ok && lag == 0 && onReplica() })
 	})
 
+	t.Run("a read that must see earlier commits waits for the replica or reads the primary", func(t *testing.T) {
+		if got := r.Fresh(ctx); got != replica {
+			t.Fatal("Fresh: the primary, with the replica caught up")
+		}
+		exec(replica, `SELECT pg_wal_replay_pause()`)
+		waitFor(t, 5*time.Second, "replay paused", func() bool {
+			var st string
+			return replica.QueryRow(ctx, `SELECT pg_get_wal_replay_pause_state()`).Scan(&st) == nil && st == "paused"
+		})
+		exec(primary, `INSERT INTO marks DEFAULT VALUES`)
+		if r.Pool() != replica {
+			t.Fatal("the lag-tolerant reads left a replica a moment behind")
+		}
+		if got := r.Fresh(ctx); got != primary {
+			t.Error("Fresh: the replica, which has not replayed a commit made before the call")
+		}
+		exec(replica, `SELECT pg_wal_replay_resume()`)
+		exec(primary, `INSERT INTO marks DEFAULT VALUES`)
+		// Streaming replays a commit within milliseconds: Fresh waits for it.
+		var onIt int
+		for range 10 {
+			exec(primary, `INSERT INTO marks DEFAULT VALUES`)
+			if r.Fresh(ctx) == replica {
+				onIt++
+			}
+		}
+		if onIt < 5 {
+			t.Errorf("Fresh right after a commit read the replica %d times of 10, want most", onIt)
+		}
+	})
+
 	t.Run("a restarted replica that replays nothing is not read from", func(t *testing.T) {
 		// A replica restarted from a restart point after the last commit
 		// has replayed no commit (pg_last_xact_replay_timestamp is null);

@@ -12,9 +12,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// Reads routes reads that may be a little old (the catalog's pages, the
-// offices' reports) to a streaming replica while its replay lag is under a
-// bound, and to the primary otherwise. A buyer's own writes (orders, cart, receipts) are always read from
+// Reads routes reads that may be a little old (the catalog's pages) to a
+// streaming replica while its replay lag is under a bound, and to the
+// primary otherwise; Fresh routes reads that must see every commit made
+// before them (the offices' reports, read right after an office's own
+// import, on whichever node) to the replica only once it has replayed that
+// far. A buyer's own writes (orders, cart, receipts) are always read from
 // the primary: their code never asks Reads.
 //
 // A monitor (Run) samples the primary's WAL position and then the replica's
@@ -37,6 +40,7 @@ type Reads struct {
 	primary, replica *pgxpool.Pool
 	maxLag           time.Duration
 	every            time.Duration
+	freshWait        time.Duration
 	log              *slog.Logger
 	state            atomic.Pointer[replicaState]
 	history          []position // the primary's recent positions, oldest first (Run's goroutine)
@@ -72,13 +76,19 @@ func ParseLSN(s string) (LSN, error) {
 // DefaultReplicaEvery is how often the monitor samples the replica.
 const DefaultReplicaEvery = 100 * time.Millisecond
 
+// DefaultFreshWait is how long Fresh waits at most for the replica to
+// replay the primary's position before it answers the primary: a streaming
+// replica usually replays a commit within a millisecond or two.
+const DefaultFreshWait = 20 * time.Millisecond
+
 // NewReads routes reads between primary and replica (nil: always the
 // primary), using the replica while its lag is at most maxLag.
 func NewReads(primary, replica *pgxpool.Pool, maxLag time.Duration, log *slog.Logger) *Reads {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Reads{primary: primary, replica: replica, maxLag: maxLag, every: DefaultReplicaEvery, log: log}
+	return &Reads{primary: primary, replica: replica, maxLag: maxLag, every: DefaultReplicaEvery,
+		freshWait: DefaultFreshWait, log: log}
 }
 
 // Primary is the primary's pool.
@@ -116,6 +126,60 @@ func (r *Reads) PoolAt(at LSN) *pgxpool.Pool {
 		return r.replica
 	}
 	return r.primary
+}
+
+// Fresh is where a read that must see every commit made before it goes
+// (a report: the office may have imported households or edited one a
+// moment ago, through this node or another): the replica when it is usable
+// and has replayed the primary's position read now, else the primary. It
+// costs a round trip to the primary and, unless the last sample already
+// shows the replica there, one or a few to the replica, waiting at most
+// DefaultFreshWait for it to replay that far. Call it once per report and
+// read everything the report shows from the pool it returns.
+func (r *Reads) Fresh(ctx context.Context) *pgxpool.Pool {
+	if _, ok := r.usable(); !ok {
+		return r.primary
+	}
+	at, err := walPosition(ctx, r.primary)
+	if err != nil {
+		return r.primary
+	}
+	if st, ok := r.usable(); ok && st.replayed >= at {
+		return r.replica
+	}
+	deadline := time.Now().Add(r.freshWait)
+	for pause := 500 * time.Microsecond; ; pause *= 2 {
+		replayed, ok := replayPosition(ctx, r.replica)
+		if !ok {
+			return r.primary
+		}
+		if replayed >= at {
+			if _, ok := r.usable(); ok {
+				return r.replica
+			}
+			return r.primary
+		}
+		if time.Now().Add(pause).After(deadline) {
+			return r.primary
+		}
+		select {
+		case <-ctx.Done():
+			return r.primary
+		case <-time.After(pause):
+		}
+	}
+}
+
+// replayPosition is how far the replica has replayed; ok is false when it
+// does not answer or is not in recovery.
+func replayPosition(ctx context.Context, db *pgxpool.Pool) (LSN, bool) {
+	var text *string
+	const q = `SELECT CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()::text END`
+	if err := db.QueryRow(ctx, q).Scan(&text); err != nil || text == nil {
+		return 0, false
+	}
+	lsn, err := ParseLSN(*text)
+	return lsn, err == nil
 }
 
 func walPosition(ctx context.Context, db *pgxpool.Pool) (LSN, error) {
