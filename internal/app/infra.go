@@ -186,8 +186,11 @@ func (in *Infra) openDB(ctx context.Context, cfg config.Config, dbURL string, ro
 	// session parameter would stay on whichever server connection took it:
 	// the limits are then the role's own settings (ALTER ROLE market_app SET
 	// statement_timeout …; scripts/cluster.sh sets them). TimeZone is kept
-	// per client by the pooler.
-	if role == Service && cfg.DatabaseDirectURL == "" {
+	// per client by the pooler. Nor may a prepared statement outlive its
+	// transaction there (Limits.Pooled).
+	pooled := cfg.DatabaseDirectURL != "" && dbURL == cfg.DatabaseURL
+	limits.Pooled = pooled
+	if role == Service && !pooled {
 		limits.Statement, limits.IdleInTx = cfg.StatementTimeout, max(2*cfg.StatementTimeout, time.Minute)
 	}
 	pool, err := postgres.Open(ctx, dbURL, limits)

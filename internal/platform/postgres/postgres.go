@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io/fs"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -36,6 +37,12 @@ type Limits struct {
 	IdleInTx      time.Duration // idle_in_transaction_session_timeout
 	LockTimeout   time.Duration // lock_timeout
 	ApplicationID string        // application_name (default fupin-market)
+	// Pooled says the URL goes through a transaction pooler (PgBouncer in
+	// transaction mode). Unless the URL names a default_query_exec_mode,
+	// statements are then sent unnamed (cache_describe): pgx's default
+	// prepares each under a name on one server connection, and PgBouncer
+	// before 1.21 keeps no prepared statement across transactions.
+	Pooled bool
 }
 
 // Open connects a pool and checks that the server answers.
@@ -95,6 +102,9 @@ func config(url string, limits []Limits) (*pgxpool.Config, error) {
 		l.apply(cfg.ConnConfig.RuntimeParams)
 		if l.Zone != nil {
 			zone = l.Zone
+		}
+		if l.Pooled && !strings.Contains(url, "default_query_exec_mode") {
+			cfg.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeCacheDescribe
 		}
 	}
 	// TimeZone is one of the parameters a transaction pooler (PgBouncer)
