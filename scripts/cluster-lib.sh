@@ -134,3 +134,51 @@ start_redis() {
 		--cluster-require-full-coverage no --protected-mode no >/dev/null
 	wait_until 10 redis-cli -h "$LISTEN" -p "$p" ping
 }
+
+# haproxy_cfg prints HAProxy's configuration: every marketd node behind one
+# frontend, checked on /readyz (internal/app's drain test runs it).
+haproxy_cfg() {
+	local n=0 p servers=""
+	if [ -n "$MARKETD_NODES" ]; then
+		for p in ${MARKETD_NODES//,/ }; do n=$((n + 1)); servers="$servers    server m$n $p check"$'\n'; done
+	else
+		for p in $MARKETD_PORTS; do n=$((n + 1)); servers="$servers    server m$n $LISTEN:$p check"$'\n'; done
+	fi
+	cat <<EOF
+global
+    maxconn 4096
+    log stdout format raw local0 warning
+
+defaults
+    mode http
+    log global
+    option forwardfor
+    option redispatch
+    retries 3
+    # Only what never reached a node is retried: a request a node may have
+    # run is the client's to retry (with its Idempotency-Key).
+    retry-on conn-failure
+    timeout connect 2s
+    timeout client 60s
+    timeout server 60s
+    timeout http-keep-alive 30s
+
+frontend market
+    bind $LISTEN:$HAPROXY_PORT
+    default_backend marketd
+
+backend marketd
+    balance roundrobin
+    option httpchk GET /readyz
+    http-check expect status 200
+    # A node marked down (a draining one answers /readyz 503 on SIGTERM)
+    # gets no new request, and finishes those it runs: no
+    # on-marked-down shutdown-sessions, which would cut them off.
+    default-server inter 500ms fastinter 250ms downinter 500ms fall 2 rise 2
+$servers
+listen stats
+    bind $LISTEN:$HAPROXY_STATS_PORT
+    stats enable
+    stats uri /
+EOF
+}

@@ -167,47 +167,9 @@ redis_up() {
 }
 
 haproxy_up() {
-	local d=$CLUSTER_DIR/haproxy n=0 p servers=""
+	local d=$CLUSTER_DIR/haproxy
 	mkdir -p "$d"
-	if [ -n "$MARKETD_NODES" ]; then
-		for p in ${MARKETD_NODES//,/ }; do n=$((n + 1)); servers="$servers    server m$n $p check"$'\n'; done
-	else
-		for p in $MARKETD_PORTS; do n=$((n + 1)); servers="$servers    server m$n $LISTEN:$p check"$'\n'; done
-	fi
-	cat >"$d/haproxy.cfg" <<EOF
-global
-    maxconn 4096
-    log stdout format raw local0 warning
-
-defaults
-    mode http
-    log global
-    option forwardfor
-    option redispatch
-    retries 3
-    # Only what never reached a node is retried: a request a node may have
-    # run is the client's to retry (with its Idempotency-Key).
-    retry-on conn-failure
-    timeout connect 2s
-    timeout client 60s
-    timeout server 60s
-    timeout http-keep-alive 30s
-
-frontend market
-    bind $LISTEN:$HAPROXY_PORT
-    default_backend marketd
-
-backend marketd
-    balance roundrobin
-    option httpchk GET /readyz
-    http-check expect status 200
-    default-server inter 500ms fastinter 250ms downinter 500ms fall 2 rise 2 on-marked-down shutdown-sessions
-$servers
-listen stats
-    bind $LISTEN:$HAPROXY_STATS_PORT
-    stats enable
-    stats uri /
-EOF
+	haproxy_cfg >"$d/haproxy.cfg"
 	if alive "$RUN/haproxy.pid"; then
 		# A new process takes the listeners with the new configuration and
 		# tells the old one to finish its connections (-sf): HAProxy's reload
