@@ -90,6 +90,24 @@ func TestReadsFollowAStreamingReplica(t *testing.T) {
 	onReplica := func() bool { return r.Pool() == replica }
 	waitFor(t, 10*time.Second, "the replica caught up", func() bool { lag, ok := r.Lag(); return ok && lag == 0 && onReplica() })
 
+	t.Run("a standby of another cluster is not read from", func(t *testing.T) {
+		other, err := Open(ctx, testServerURL())
+		if err != nil {
+			t.Skipf("no test database: %v", err)
+		}
+		defer other.Close()
+		// The replica has just replayed a commit: its lag, were it the
+		// other server's, would look small.
+		exec(primary, `INSERT INTO marks DEFAULT VALUES`)
+		waitFor(t, 5*time.Second, "the commit replayed", func() bool { lag, ok := r.Lag(); return ok && lag == 0 })
+		wrong := NewReads(other, replica, maxLag, nil)
+		st := wrong.sample(ctx)
+		wrong.state.Store(&st)
+		if wrong.Pool() == replica || st.down != notOurs {
+			t.Errorf("a standby of another cluster than the primary: %+v, want refused as %q", st, notOurs)
+		}
+	})
+
 	t.Run("a commit after an idle spell is as old as the commit", func(t *testing.T) {
 		// The primary idles for longer than the bound: the replica's last
 		// replayed commit is then old, but it is not behind.

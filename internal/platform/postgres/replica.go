@@ -32,8 +32,8 @@ import (
 // quiet spell), and a replica that is behind every position sampled and has
 // replayed no commit since it started (pg_last_xact_replay_timestamp is
 // null: restarted, and not streaming) has a lag nobody can tell, and is not
-// used. A replica that does not answer, or is no longer in recovery, is not
-// used either.
+// used. A replica that does not answer, is no longer in recovery, or is a
+// standby of another cluster than the primary, is not used either.
 //
 // The zero state, and a Reads without a replica, answer the primary.
 type Reads struct {
@@ -237,27 +237,40 @@ func (r *Reads) Run(ctx context.Context) {
 // is a primary, perhaps a promoted one.
 const notInRecovery = "not in recovery"
 
+// notOurs is why a standby of another cluster (another system identifier)
+// is not read from: its positions say nothing of the primary's.
+const notOurs = "a standby of another cluster than the primary"
+
 // sample measures once: the primary's position first, then the replica's.
 // It keeps the primary's positions (Run calls it from one goroutine).
 func (r *Reads) sample(ctx context.Context) replicaState {
 	ctx, cancel := context.WithTimeout(ctx, time.Second)
 	defer cancel()
 	asked := time.Now()
-	primary, err := walPosition(ctx, r.primary)
+	const qp = `SELECT pg_current_wal_lsn()::text, (SELECT system_identifier FROM pg_control_system())::text`
+	var primaryText, primarySystem string
+	if err := r.primary.QueryRow(ctx, qp).Scan(&primaryText, &primarySystem); err != nil {
+		return replicaState{down: "primary position: " + err.Error()}
+	}
+	primary, err := ParseLSN(primaryText)
 	if err != nil {
 		return replicaState{down: "primary position: " + err.Error()}
 	}
 	r.remember(position{at: asked, lsn: primary})
 	const q = `SELECT pg_is_in_recovery(), coalesce(pg_last_wal_replay_lsn()::text, '0/0'),
-		extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8`
+		extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8,
+		(SELECT system_identifier FROM pg_control_system())::text`
 	var recovering bool
-	var replayedText string
+	var replayedText, system string
 	var since *float64 // null: no commit replayed since the replica started
-	if err := r.replica.QueryRow(ctx, q).Scan(&recovering, &replayedText, &since); err != nil {
+	if err := r.replica.QueryRow(ctx, q).Scan(&recovering, &replayedText, &since, &system); err != nil {
 		return replicaState{down: "replica position: " + err.Error()}
 	}
 	if !recovering {
 		return replicaState{down: notInRecovery}
+	}
+	if system != primarySystem {
+		return replicaState{down: notOurs}
 	}
 	replayed, err := ParseLSN(replayedText)
 	if err != nil {

@@ -134,6 +134,14 @@ func TestReadsRouting(t *testing.T) {
 	})
 }
 
+// testServerURL is the shared test server (see dbtest), which is no replica.
+func testServerURL() string {
+	if url := os.Getenv("MARKET_TEST_DATABASE_URL"); url != "" {
+		return url
+	}
+	return "postgres://postgres@127.0.0.1:5432/postgres"
+}
+
 func nameOf(p, primary *pgxpool.Pool) string {
 	if p == primary {
 		return "primary"
@@ -144,12 +152,8 @@ func nameOf(p, primary *pgxpool.Pool) string {
 // A server that is not in recovery (here the test server, given as its
 // own replica) is never read from: it is a primary, perhaps a promoted one.
 func TestReadsRefuseAServerNotInRecovery(t *testing.T) {
-	url := os.Getenv("MARKET_TEST_DATABASE_URL")
-	if url == "" {
-		url = "postgres://postgres@127.0.0.1:5432/postgres"
-	}
 	ctx := context.Background()
-	pool, err := Open(ctx, url)
+	pool, err := Open(ctx, testServerURL())
 	if err != nil {
 		t.Skipf("no test database: %v", err)
 	}
