@@ -67,7 +67,7 @@ func (s handlers) renderPayouts(c *fiber.Ctx, form PayoutForm, v PayoutsView) er
 	}
 	v.Saved, v.Imported = c.Query("saved") != "", c.Query("imported")
 	if v.Saved {
-		v.SavedFor = paidWords(st, c.Query("household"), c.Query("fen"))
+		v.SavedFor = paidWords(st, c.Query("household"))
 	}
 	v.Columns = web.ColumnPairs(payout.BatchColumns, payout.BatchChineseColumns)
 	p.Data = v
@@ -94,7 +94,7 @@ func (s handlers) recordPayout(c *fiber.Ctx) error {
 	if len(form.Errors) == 0 {
 		err := s.Payouts.Record(web.Ctx(c), a, a.CooperativeID, []payout.Input{in}, func(int) string { return "" })
 		if err == nil {
-			return c.Redirect(fmt.Sprintf("/coop/payouts?saved=1&household=%s&fen=%d", in.HouseholdID, in.AmountFen), fiber.StatusSeeOther)
+			return c.Redirect(fmt.Sprintf("/coop/payouts?saved=1&household=%s", in.HouseholdID), fiber.StatusSeeOther)
 		}
 		if !web.AddFormErrors(p, form.Errors, err, errs.Invalid) {
 			return err
@@ -125,18 +125,20 @@ func (s handlers) importPayouts(c *fiber.Ctx) error {
 }
 
 // paidWords says who was just paid what, as the cooperative knows the
-// household: from the statement the page shows, never from text in the
-// address. "" when the address names no amount.
-func paidWords(st payout.Statement, household, fen string) string {
-	amount, err := strconv.ParseInt(fen, 10, 64)
-	if err != nil {
-		return ""
-	}
-	words := "¥" + money.Yuan(amount)
-	for _, b := range st.Balances {
-		if b.HouseholdID.String() == household {
-			return b.HeadName + " · " + b.VillageName + " · " + b.RegistryNo + " · " + words
+// household: its latest payout in the statement the page shows, never an
+// amount or a text from the address. "" when the household has none.
+func paidWords(st payout.Statement, household string) string {
+	for _, p := range st.Payouts { // newest first
+		if p.HouseholdID.String() != household {
+			continue
 		}
+		words := "¥" + money.Yuan(p.AmountFen)
+		for _, b := range st.Balances {
+			if b.HouseholdID == p.HouseholdID {
+				return b.HeadName + " · " + b.VillageName + " · " + b.RegistryNo + " · " + words
+			}
+		}
+		return words
 	}
-	return words
+	return ""
 }

@@ -495,6 +495,12 @@ func TestPayoutsOverHTTP(t *testing.T) {
 		if b := r.coop.Do("GET", "/coop/payouts?saved=1&paid=%E5%81%87%E9%80%9A%E7%9F%A5", nil).Body; strings.Contains(string(b), "假通知") {
 			t.Errorf("the payouts page shows text from its address")
 		}
+		// Nor an amount of its own: the notice says what was stored.
+		crafted := fmt.Sprintf("/coop/payouts?saved=1&household=%d&fen=9999900", h0)
+		if b := r.coop.Do("GET", crafted, nil).Body; strings.Contains(string(b), "99,999.00") || strings.Contains(string(b), "99999.00") ||
+			!strings.Contains(string(b), "T000 · ¥15.00") {
+			t.Errorf("a crafted link's amount: the notice shows an amount from the address, or not the one stored")
+		}
 		res = rptUpload(t, r.s, r.coop, "/coop/payouts/import", []byte("registry_no,amount_yuan,paid_on\nT002,1.00,2026-11-02\nT404,1.00,2026-11-02\n"), map[string]string{"_csrf": tok})
 		if res.Status != 422 {
 			t.Fatalf("batch page: %d", res.Status)
