@@ -304,6 +304,17 @@ func derefAll(args []any) []any {
 // its pattern (TrMsg): templates show field errors through it.
 func (p Page) Msg(s string) string { return TrMsg(p, s) }
 
+// CarrierName is an express company's name in the page's language: the
+// catalog's "carrier.<name>" for the companies a cooperative picks from,
+// the name as stored (Chinese, or as a cooperative typed another) for any
+// other.
+func (p Page) CarrierName(stored string) string {
+	if t, ok := p.catalog["carrier."+stored]; ok {
+		return t
+	}
+	return stored
+}
+
 // exactMsg is the catalog's "msg.<s>", or s when it has none.
 func (p Page) exactMsg(s string) string {
 	if t, ok := p.catalog["msg."+s]; ok {

@@ -47,7 +47,7 @@ func (s handlers) orders(c *fiber.Ctx) error {
 }
 
 func (s handlers) renderOrders(c *fiber.Ctx, errors map[string]string, typed *ShippingTyped, numbers map[string]string) error {
-	ctx, a := web.Ctx(c), web.ActorOf(c)
+	ctx, a, p := web.Ctx(c), web.ActorOf(c), s.Page(c, "")
 	list, err := s.Orders.CoopShipments(ctx, a)
 	if err != nil {
 		return err
@@ -68,7 +68,7 @@ func (s handlers) renderOrders(c *fiber.Ctx, errors map[string]string, typed *Sh
 		}
 		v.Shipped = append(v.Shipped, sh)
 		if sh.OrderID.String() == c.Query("shipped") { // the order just shipped, said from what was stored
-			v.Done = web.LTR(sh.OrderNumber) + template.HTML(" · "+template.HTMLEscapeString(sh.Carrier)+" ") + web.LTR(sh.TrackingNo)
+			v.Done = web.LTR(sh.OrderNumber) + template.HTML(" · "+template.HTMLEscapeString(p.CarrierName(sh.Carrier))+" ") + web.LTR(sh.TrackingNo)
 		}
 	}
 	if v.Errors == nil {
@@ -78,7 +78,6 @@ func (s handlers) renderOrders(c *fiber.Ctx, errors map[string]string, typed *Sh
 		number, _ := s.Invoices.OrderNumber(ctx, a, id) // none when the actor may not see the order
 		return number
 	})
-	p := s.Page(c, "")
 	p.Title = p.T("coop.orders")
 	p.Data = v
 	return s.HTML(c, "coop/orders", p)

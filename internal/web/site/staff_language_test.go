@@ -102,6 +102,21 @@ func TestCoopShipmentsInVisitorsLanguage(t *testing.T) {
 		}
 		saysIn(t, "shipped list", lang, page[j:i], []string{namedIn[lang][0], "和田核桃"}, namedZh[:1])
 	}
+	// The carrier, one a cooperative picks from, in the visitor's language
+	// on the co-op's list, its notice and the buyer's order page.
+	inLanguage(t, c, "en")
+	buyer := n.s.LoginPage("buyer@example.com", ordertest.Password)
+	inLanguage(t, buyer, "en")
+	for what, page := range map[string]string{
+		"/coop/orders":          mainOf(t, c, "/coop/orders"),
+		"the shipped notice":    mainOf(t, c, fmt.Sprintf("/coop/orders?shipped=%d", o.ID)),
+		"the buyer's order":     mainOf(t, buyer, fmt.Sprintf("/orders/%d", o.ID)),
+		"the ship page's picks": mainOf(t, c, fmt.Sprintf("/coop/orders/%d/ship", old.ID)),
+	} {
+		if !strings.Contains(page, "SF Express") || strings.Contains(page, ">顺丰速运") {
+			t.Errorf("%s (en) does not name the carrier SF Express", what)
+		}
+	}
 }
 
 // TestCoopSalesInVisitorsLanguage: the cooperative's sales report names
