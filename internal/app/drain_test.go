@@ -4,19 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
-	"time"
-
-	"github.com/gofiber/fiber/v2"
-
-	"github.com/fupinmarket/market/internal/dbtest"
-	"github.com/fupinmarket/market/internal/web/site"
 )
 
 // TestDrainBehindHAProxyFinishesRequestsInFlight: marketd behind HAProxy
@@ -32,25 +25,9 @@ func TestDrainBehindHAProxyFinishesRequestsInFlight(t *testing.T) {
 			t.Skip("haproxy is not installed")
 		}
 	}
-	db := dbtest.New(t)
-	rdb, prefix := dbtest.Redis(t)
-	a, err := site.New(testConfig(t, prefix), db.Pool, rdb, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := a.HTTP
-	entered, release := make(chan struct{}), make(chan struct{})
-	h.Get("/test/slow", func(c *fiber.Ctx) error {
-		close(entered)
-		<-release
-		return c.SendString("finished")
-	})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go h.Listener(ln)
-	defer h.ShutdownWithContext(context.Background())
+	s := startSlow(t)
+	a, ln, entered, release := s.app, s.ln, s.entered, s.release
+	defer a.HTTP.ShutdownWithContext(context.Background())
 
 	front, stats := freePort(t), freePort(t)
 	gen := exec.Command("bash", "-c", ". scripts/cluster-lib.sh && haproxy_cfg")
@@ -100,8 +77,9 @@ func TestDrainBehindHAProxyFinishesRequestsInFlight(t *testing.T) {
 	}()
 	<-entered
 	a.Drain() // what marketd does on SIGTERM, for MARKET_DRAIN_DELAY
+	// HAProxy cuts a down server's sessions (shutdown-sessions) as it marks
+	// it down, before it answers 503 for want of a server.
 	eventually(t, "HAProxy took the draining node out", func() bool { return status("/healthz") == http.StatusServiceUnavailable })
-	time.Sleep(100 * time.Millisecond)
 	close(release)
 	r := <-got
 	if r.err != nil || r.status != http.StatusOK || r.body != "finished" {

@@ -18,24 +18,8 @@ import (
 // TestGracefulShutdownDrains shows that a request in flight when shutdown
 // begins still gets its full answer, while new connections are refused.
 func TestGracefulShutdownDrains(t *testing.T) {
-	db := dbtest.New(t)
-	rdb, prefix := dbtest.Redis(t)
-	a, err := site.New(testConfig(t, prefix), db.Pool, rdb, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := a.HTTP
-	entered, release := make(chan struct{}), make(chan struct{})
-	h.Get("/test/slow", func(c *fiber.Ctx) error {
-		close(entered)
-		<-release
-		return c.SendString("finished")
-	})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go h.Listener(ln)
+	s := startSlow(t)
+	h, ln, entered, release := s.app.HTTP, s.ln, s.entered, s.release
 	type result struct {
 		status int
 		body   string
@@ -75,4 +59,34 @@ func TestGracefulShutdownDrains(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
+}
+
+// slowServer is the service serving on a port of its own, with one more
+// route, /test/slow, that answers "finished" once release is closed,
+// entered being closed when a request reaches it.
+type slowServer struct {
+	app              *site.App
+	ln               net.Listener
+	entered, release chan struct{}
+}
+
+func startSlow(t *testing.T) slowServer {
+	t.Helper()
+	db := dbtest.New(t)
+	rdb, prefix := dbtest.Redis(t)
+	a, err := site.New(testConfig(t, prefix), db.Pool, rdb, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := slowServer{app: a, entered: make(chan struct{}), release: make(chan struct{})}
+	a.HTTP.Get("/test/slow", func(c *fiber.Ctx) error {
+		close(s.entered)
+		<-s.release
+		return c.SendString("finished")
+	})
+	if s.ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	go a.HTTP.Listener(s.ln)
+	return s
 }
