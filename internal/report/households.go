@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/fupinmarket/market/internal/attribution"
 	"github.com/fupinmarket/market/internal/auth"
@@ -202,6 +203,40 @@ func (e Entry) ProductTitleIn(lang string) string {
 	return text.Names{Zh: e.ProductTitle, Ug: e.ProductNames.Ug, En: e.ProductNames.En}.In(lang)
 }
 
+// householdYear reads a household's row (its rollup's figures: the gain
+// per person, the lines it crosses) and its entries of year in one
+// snapshot, leaving out the entries still queued for the rollups: a sale
+// committed after the report settled the rollups would otherwise be listed
+// and added to the total, but missing from the figures beside it.
+func householdYear(ctx context.Context, db *pgxpool.Pool, village string, id int64, year int) (HouseholdRow, []Entry, error) {
+	tx, err := db.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return HouseholdRow{}, nil, err
+	}
+	defer tx.Rollback(ctx)
+	h, err := scanHousehold(tx.QueryRow(ctx, householdQuery+` AND h.id = $3`, village, year, id))
+	if err != nil {
+		return HouseholdRow{}, nil, fmt.Errorf("household row: %w", err)
+	}
+	const q = `SELECT e.order_id, coalesce(o.number, ''), e.line_id, e.lot_id, e.wage_id, e.dividend_id, coalesce(ol.title, ''),
+			coalesce(ol.names, jsonb_build_object('zh', coalesce(ol.title, ''))),
+			coalesce(w.kind, ''), coalesce(d.year, 0), e.kind, e.income_type, e.amount_fen, e.at
+		FROM attribution_entries e LEFT JOIN orders o ON o.id = e.order_id LEFT JOIN order_lines ol ON ol.id = e.line_id
+		LEFT JOIN wages w ON w.id = e.wage_id LEFT JOIN dividends d ON d.id = e.dividend_id
+		WHERE e.household_id = $1 AND report_year(e.at) = $2
+			AND NOT EXISTS (SELECT 1 FROM rollup_pending p WHERE e.id = ANY (p.entry_ids))
+		ORDER BY e.at, e.id`
+	rows, err := tx.Query(ctx, q, id, year)
+	if err != nil {
+		return HouseholdRow{}, nil, err
+	}
+	entries, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Entry])
+	if err != nil {
+		return HouseholdRow{}, nil, err
+	}
+	return h, entries, tx.Commit(ctx)
+}
+
 // HouseholdIncome is a household's entries and totals for a year, in total
 // and by income type.
 type HouseholdIncome struct {
@@ -230,22 +265,7 @@ func (s *Service) HouseholdIncome(ctx context.Context, a auth.Actor, id int64, y
 	if err := s.settled(ctx); err != nil {
 		return HouseholdIncome{}, err
 	}
-	db := s.reader(ctx)
-	h, err := scanHousehold(db.QueryRow(ctx, householdQuery+` AND h.id = $3`, village, year, id))
-	if err != nil {
-		return HouseholdIncome{}, fmt.Errorf("household row: %w", err)
-	}
-	const q = `SELECT e.order_id, coalesce(o.number, ''), e.line_id, e.lot_id, e.wage_id, e.dividend_id, coalesce(ol.title, ''),
-			coalesce(ol.names, jsonb_build_object('zh', coalesce(ol.title, ''))),
-			coalesce(w.kind, ''), coalesce(d.year, 0), e.kind, e.income_type, e.amount_fen, e.at
-		FROM attribution_entries e LEFT JOIN orders o ON o.id = e.order_id LEFT JOIN order_lines ol ON ol.id = e.line_id
-		LEFT JOIN wages w ON w.id = e.wage_id LEFT JOIN dividends d ON d.id = e.dividend_id
-		WHERE e.household_id = $1 AND report_year(e.at) = $2 ORDER BY e.at, e.id`
-	rows, err := db.Query(ctx, q, id, year)
-	if err != nil {
-		return HouseholdIncome{}, err
-	}
-	entries, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Entry])
+	h, entries, err := householdYear(ctx, s.reader(ctx), village, id, year)
 	if err != nil {
 		return HouseholdIncome{}, err
 	}
