@@ -254,7 +254,8 @@ func (c CoopOwed) NameIn(lang string) string {
 }
 
 // OwedByCoop lists the cooperatives in the office's jurisdiction with what
-// they owe their households.
+// they owe their households; for a township's office, the cooperatives
+// that owe its households, with what they owe them.
 func (s *Service) OwedByCoop(ctx context.Context, a auth.Actor) ([]CoopOwed, error) {
 	if _, err := owedScope(a); err != nil {
 		return nil, err
@@ -287,7 +288,19 @@ func OwedByCoopIn(ctx context.Context, db postgres.Querier, a auth.Actor) ([]Coo
 		FROM cooperatives c LEFT JOIN coop_household_balance b ON b.cooperative_id = c.id
 		WHERE c.county_code LIKE $1 || '%' AND c.status IN ('approved', 'suspended')
 		GROUP BY c.id, c.name ORDER BY 5 DESC, c.id`
-	rows, err := db.Query(ctx, q, prefix)
+	// Cooperatives register in a county, so a township's office (a longer
+	// prefix) has none of its own: it sees those that owe its households,
+	// with what they owe them.
+	const township = `SELECT c.id, c.name, sum(b.attributed_fen)::bigint, sum(b.paid_fen)::bigint,
+			sum(b.attributed_fen - b.paid_fen)::bigint, c.name_ug, c.name_en
+		FROM coop_household_balance b JOIN households h ON h.id = b.household_id JOIN cooperatives c ON c.id = b.cooperative_id
+		WHERE h.village_code LIKE $1 || '%' AND c.status IN ('approved', 'suspended')
+		GROUP BY c.id, c.name ORDER BY 5 DESC, c.id`
+	sql := q
+	if len(prefix) > len("653224") {
+		sql = township
+	}
+	rows, err := db.Query(ctx, sql, prefix)
 	if err != nil {
 		return nil, err
 	}

@@ -101,7 +101,9 @@ func (c ListedCounty) PrefectureNameIn(lang string) string {
 
 // ListedBoard returns the listed-supervision counties of the actor's
 // jurisdiction (all ten for a platform admin), each with its villages'
-// figures for the year. County figures are the sums of their villages'.
+// figures for the year. County figures are the sums of their villages'. A
+// township's office sees the listed county it lies in with its own
+// villages only: the county's figures are then the township's part.
 func (s *Service) ListedBoard(ctx context.Context, a auth.Actor, year int) ([]ListedCounty, error) {
 	if !a.IsAdmin() && !a.Has(auth.RoleOffice) {
 		return nil, errs.E(errs.Forbidden, "only assistance offices read income reports")
@@ -116,7 +118,7 @@ func (s *Service) ListedBoard(ctx context.Context, a auth.Actor, year int) ([]Li
 	db := s.reader(ctx)
 	rows, err := db.Query(ctx, `SELECT c.code, c.name, coalesce(p.name, ''), c.name_ug, c.name_en, coalesce(p.name_ug, ''), coalesce(p.name_en, '')
 		FROM regions c LEFT JOIN regions p ON p.code = c.parent_code
-		WHERE c.level = 'county' AND c.listed_supervision AND c.code LIKE $1 || '%' ORDER BY c.code`, prefix)
+		WHERE c.level = 'county' AND c.listed_supervision AND (c.code LIKE $1 || '%' OR $1 LIKE c.code || '%') ORDER BY c.code`, prefix)
 	if err != nil {
 		return nil, err
 	}
@@ -135,10 +137,12 @@ func (s *Service) ListedBoard(ctx context.Context, a auth.Actor, year int) ([]Li
 	for i, c := range counties {
 		codes[i], at[c.Code] = c.Code, i
 	}
-	// Villages of those counties that are registered or have figures.
+	// Villages of those counties that are registered or have figures, in
+	// the jurisdiction (a township's office: its own).
 	const q = `WITH hh AS (SELECT village_code, count(*)::int AS n FROM households
-			WHERE substr(village_code, 1, 6) = ANY($1) GROUP BY 1),
-		fig AS (SELECT * FROM village_year_rollup WHERE substr(village_code, 1, 6) = ANY($1) AND year = $2),
+			WHERE substr(village_code, 1, 6) = ANY($1) AND village_code LIKE $3 || '%' GROUP BY 1),
+		fig AS (SELECT * FROM village_year_rollup WHERE substr(village_code, 1, 6) = ANY($1) AND year = $2
+			AND village_code LIKE $3 || '%'),
 		vs AS (SELECT village_code FROM hh UNION SELECT village_code FROM fig)
 		SELECT vs.village_code, coalesce(v.name, vs.village_code), coalesce(hh.n, 0),
 			coalesce(f.attributed_fen, 0), coalesce(f.operating_fen, 0), coalesce(f.wage_fen, 0), coalesce(f.asset_fen, 0),
@@ -147,7 +151,7 @@ func (s *Service) ListedBoard(ctx context.Context, a auth.Actor, year int) ([]Li
 		FROM vs LEFT JOIN regions v ON v.code = vs.village_code LEFT JOIN hh ON hh.village_code = vs.village_code
 		LEFT JOIN fig f ON f.village_code = vs.village_code
 		ORDER BY vs.village_code`
-	vrows, err := db.Query(ctx, q, codes, year)
+	vrows, err := db.Query(ctx, q, codes, year, prefix)
 	if err != nil {
 		return nil, fmt.Errorf("listed board: %w", err)
 	}

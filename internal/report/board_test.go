@@ -81,3 +81,28 @@ func TestBoardCoverageAndCoopSales(t *testing.T) {
 		t.Fatalf("the prefecture office: %v", err)
 	}
 }
+
+// TestTownshipOfficeSeesItsPartOfAListedCounty: a township's office sits
+// under a county; when that county is listed for supervision, its board
+// shows the county with the township's own villages, and none of the
+// county's others.
+func TestTownshipOfficeSeesItsPartOfAListedCounty(t *testing.T) {
+	w := ordertest.New(t, order.Config{})
+	ctx := context.Background()
+	w.Lot(t, "1000", "2026-09-01", "per_unit", 1000, 1, 1, 2)
+	paidOrder(t, w, 4)
+	var village string
+	w.DB.Pool.QueryRow(ctx, `SELECT village_code FROM households WHERE id = $1`, w.Households[0]).Scan(&village)
+	svc := report.NewService(w.DB.Pool, clock.Clock{})
+	year := clock.Clock{}.Year()
+	township := auth.Actor{UserID: 9, Roles: []auth.Role{auth.RoleOffice}, OfficeRegion: village[:9], OfficeLevel: "township"}
+	board, err := svc.ListedBoard(ctx, township, year)
+	if err != nil || len(board) != 1 || board[0].Code != village[:6] || len(board[0].Villages) != 1 ||
+		board[0].Villages[0].Code != village || board[0].AttributedFen != 10000 {
+		t.Fatalf("the township office's board: %+v %v", board, err)
+	}
+	other := auth.Actor{UserID: 10, Roles: []auth.Role{auth.RoleOffice}, OfficeRegion: village[:6] + "999", OfficeLevel: "township"}
+	if b, err := svc.ListedBoard(ctx, other, year); err != nil || len(b) != 1 || len(b[0].Villages) != 0 || b[0].AttributedFen != 0 {
+		t.Fatalf("another township's board: %+v %v", b, err)
+	}
+}
