@@ -103,13 +103,19 @@ func (s *Service) ResendVerification(ctx context.Context, a Actor) error {
 		return err
 	}
 	defer tx.Rollback(ctx)
-	// The account's row is locked so that two resends at once count as two.
-	const q = `SELECT u.email, u.email_verified_at IS NOT NULL,
-			coalesce((SELECT max(v.created_at) > now() - $2::interval FROM email_verifications v WHERE v.user_id = u.id), false)
-		FROM users u WHERE u.id = $1 FOR UPDATE`
+	// The account's row is locked first, and the last link read by the next
+	// statement: under READ COMMITTED a statement reads what was committed
+	// when it started, so a resend that waited on the lock within one
+	// statement would not see the link of the resend it waited for, and
+	// two resends at once would both mail.
+	const lock = `SELECT email, email_verified_at IS NOT NULL FROM users WHERE id = $1 FOR UPDATE`
 	var email string
 	var verified, recent bool
-	if err := tx.QueryRow(ctx, q, a.UserID, resendEvery.String()).Scan(&email, &verified, &recent); err != nil {
+	if err := tx.QueryRow(ctx, lock, a.UserID).Scan(&email, &verified); err != nil {
+		return fmt.Errorf("resend verification: %w", err)
+	}
+	const q = `SELECT coalesce(max(created_at) > now() - $2::interval, false) FROM email_verifications WHERE user_id = $1`
+	if err := tx.QueryRow(ctx, q, a.UserID, resendEvery.String()).Scan(&recent); err != nil {
 		return fmt.Errorf("resend verification: %w", err)
 	}
 	switch {
