@@ -111,3 +111,26 @@ func TestInvoiceNumberIgnoresLetterCase(t *testing.T) {
 		t.Errorf("the number again in other letter case: %v, want a conflict on the number", err)
 	}
 }
+
+// TestInvoiceNumberIgnoresTheCaseOfNumbersStoredBefore: an invoice recorded
+// before numbers were kept in capitals may hold "fp-0002" as typed; typing
+// FP-0002 on another order is still the same number, refused.
+func TestInvoiceNumberIgnoresTheCaseOfNumbersStoredBefore(t *testing.T) {
+	ctx := context.Background()
+	w := ordertest.New(t, order.Config{})
+	w.Lot(t, "100", "2026-09-01", "per_unit", 1000, 1, 1)
+	svc := invoice.NewService(w.DB.Pool)
+	coop := coopAdmin(t, w, "coop@coop.test", w.CoopID)
+	first, second := invoicedOrder(t, w, svc, w.VariantID), invoicedOrder(t, w, svc, w.VariantID)
+	inv, err := svc.Issue(ctx, coop, int64(first.ID), "FP-0002", samplePDF)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// As recorded before this version: the letters as typed.
+	if _, err := w.DB.Pool.Exec(ctx, `UPDATE invoices SET number = 'fp-0002' WHERE id = $1`, int64(inv.ID)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Issue(ctx, coop, int64(second.ID), "FP-0002", samplePDF); !repeatedNumber(err) {
+		t.Errorf("a number stored in small letters, typed again in capitals: %v, want a conflict on the number", err)
+	}
+}
