@@ -5,6 +5,8 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/fupinmarket/market/internal/auth"
 	"github.com/fupinmarket/market/internal/buyerorg"
 	"github.com/fupinmarket/market/internal/dbtest"
@@ -15,12 +17,13 @@ type world struct {
 	ctx   context.Context
 	svc   *buyerorg.Service
 	users *auth.Users
+	db    *pgxpool.Pool
 }
 
 func newWorld(tb testing.TB) *world {
 	tb.Helper()
 	db := dbtest.New(tb)
-	return &world{ctx: context.Background(), svc: buyerorg.NewService(db.Pool), users: auth.NewUsers(db.Pool)}
+	return &world{ctx: context.Background(), svc: buyerorg.NewService(db.Pool), users: auth.NewUsers(db.Pool), db: db.Pool}
 }
 
 // buyer creates a buyer account and returns it as an actor, read afresh.

@@ -28,7 +28,8 @@ import (
 // InvitationTTL is how long an invitation may be accepted.
 const InvitationTTL = 14 * 24 * time.Hour
 
-// Invite invites the account with email to the organisation. It answers
+// Invite invites the account with email to the organisation, once the
+// inviter has confirmed its own address (ErrUnconfirmedEmail). It answers
 // nil whether or not such an account exists (or already belongs to an
 // organisation): only the invitee learns of it. Inviting again renews the
 // invitation.
@@ -45,6 +46,13 @@ func (s *Service) Invite(ctx context.Context, a auth.Actor, orgID int64, email s
 		return err
 	}
 	defer tx.Rollback(ctx)
+	// The invitation is mailed, under the organisation's name its founder
+	// typed, to whatever address is given: an account that has not
+	// confirmed its own address (anybody may sign up and found an
+	// organisation) mails nobody.
+	if _, err := confirmedEmail(ctx, tx, a); err != nil {
+		return err
+	}
 	const q = `INSERT INTO buyer_org_invitations (buyer_org_id, email, invited_by, expires_at)
 		VALUES ($1, $2, nullif($3::bigint, 0), now() + $4::interval)
 		ON CONFLICT (buyer_org_id, email) WHERE accepted_at IS NULL
