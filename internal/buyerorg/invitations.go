@@ -32,7 +32,8 @@ const InvitationTTL = 14 * 24 * time.Hour
 // inviter has confirmed its own address (ErrUnconfirmedEmail). It answers
 // nil whether or not such an account exists (or already belongs to an
 // organisation): only the invitee learns of it. Inviting again renews the
-// invitation.
+// invitation, and mails it again if it was issued more than a day ago. At
+// most MaxInvitationsPerDay new addresses a day (429).
 func (s *Service) Invite(ctx context.Context, a auth.Actor, orgID int64, email string) error {
 	if err := s.admin(ctx, a, orgID); err != nil {
 		return err
@@ -53,20 +54,46 @@ func (s *Service) Invite(ctx context.Context, a auth.Actor, orgID int64, email s
 	if _, err := confirmedEmail(ctx, tx, a); err != nil {
 		return err
 	}
-	const q = `INSERT INTO buyer_org_invitations (buyer_org_id, email, invited_by, expires_at)
+	// The organisation's row is locked so that invitations made at once
+	// count against one daily allowance.
+	const count = `SELECT (SELECT count(*) FROM buyer_org_invitations WHERE buyer_org_id = $1 AND created_at > now() - interval '1 day')
+		FROM buyer_orgs WHERE id = $1 FOR UPDATE`
+	var today int
+	if err := tx.QueryRow(ctx, count, orgID).Scan(&today); err != nil {
+		return fmt.Errorf("invite: %w", err)
+	}
+	// Renewing an invitation issued within the day mails nothing again,
+	// and a new one counts against the allowance: an organisation's admin
+	// cannot make the service mail an address over and over, nor mail
+	// thousands of strangers.
+	const q = `WITH before AS (SELECT expires_at FROM buyer_org_invitations
+			WHERE buyer_org_id = $1 AND email = $2 AND accepted_at IS NULL)
+		INSERT INTO buyer_org_invitations (buyer_org_id, email, invited_by, expires_at)
 		VALUES ($1, $2, nullif($3::bigint, 0), now() + $4::interval)
 		ON CONFLICT (buyer_org_id, email) WHERE accepted_at IS NULL
 		DO UPDATE SET expires_at = excluded.expires_at, invited_by = excluded.invited_by
-		RETURNING (SELECT name FROM buyer_orgs WHERE id = $1)`
+		RETURNING (SELECT name FROM buyer_orgs WHERE id = $1), NOT EXISTS (SELECT 1 FROM before),
+			coalesce((SELECT expires_at - $4::interval < now() - interval '1 day' FROM before), true)`
+	ttl := fmt.Sprintf("%d seconds", int(InvitationTTL.Seconds()))
 	var orgName string
-	if err := tx.QueryRow(ctx, q, orgID, email, a.UserID, fmt.Sprintf("%d seconds", int(InvitationTTL.Seconds()))).Scan(&orgName); err != nil {
+	var isNew, mailAgain bool
+	if err := tx.QueryRow(ctx, q, orgID, email, a.UserID, ttl).Scan(&orgName, &isNew, &mailAgain); err != nil {
 		return fmt.Errorf("invite: %w", err)
 	}
-	if err := mailer.Queue(ctx, tx, invitationMail(email, orgName, s.siteURL)); err != nil {
-		return err
+	if isNew && today >= MaxInvitationsPerDay {
+		return errs.E(errs.RateLimited, "an organisation invites at most %d new addresses a day: try again tomorrow", MaxInvitationsPerDay)
+	}
+	if mailAgain {
+		if err := mailer.Queue(ctx, tx, invitationMail(email, orgName, s.siteURL)); err != nil {
+			return err
+		}
 	}
 	return tx.Commit(ctx)
 }
+
+// MaxInvitationsPerDay is how many new addresses an organisation may
+// invite in a day (each is mailed).
+const MaxInvitationsPerDay = 100
 
 // SetSiteURL gives the site's public address, which mailed links start with.
 func (s *Service) SetSiteURL(base string) { s.siteURL = base }

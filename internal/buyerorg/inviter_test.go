@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/fupinmarket/market/internal/buyerorg"
+	"github.com/fupinmarket/market/internal/platform/errs"
 )
 
 // TestAnUnconfirmedAccountMailsNoInvitation: anybody may sign up, under any
@@ -30,5 +31,47 @@ func TestAnUnconfirmedAccountMailsNoInvitation(t *testing.T) {
 	w.db.QueryRow(w.ctx, `SELECT count(*) FROM mail_outbox WHERE recipient = 'stranger@example.com'`).Scan(&mailed)
 	if mailed != 0 {
 		t.Errorf("%d messages queued to the stranger", mailed)
+	}
+}
+
+// TestInvitationsAreMailedSparingly: inviting an address again within the
+// day renews the invitation without mailing it again; a day on, it is
+// mailed again. An organisation invites at most MaxInvitationsPerDay new
+// addresses a day; renewing one it invited is not a new one.
+func TestInvitationsAreMailedSparingly(t *testing.T) {
+	w := newWorld(t)
+	founder := w.buyer(t, "founder@example.com")
+	org, err := w.svc.Create(w.ctx, founder, buyerorg.Org{Name: "和田地区机关事务管理局", Kind: "budget_unit"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	founder = w.actor(t, founder.UserID)
+	mailed := func() int {
+		var n int
+		w.db.QueryRow(w.ctx, `SELECT count(*) FROM mail_outbox WHERE recipient = 'finance@example.gov.cn'`).Scan(&n)
+		return n
+	}
+	for range 3 {
+		if err := w.svc.Invite(w.ctx, founder, int64(org.ID), "finance@example.gov.cn"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := mailed(); n != 1 {
+		t.Errorf("invited three times in a day: %d mails, want 1", n)
+	}
+	w.db.Exec(w.ctx, `UPDATE buyer_org_invitations SET expires_at = expires_at - interval '2 days'`)
+	if err := w.svc.Invite(w.ctx, founder, int64(org.ID), "finance@example.gov.cn"); err != nil || mailed() != 2 {
+		t.Errorf("invited again two days on: %v, %d mails, want 2", err, mailed())
+	}
+	if _, err := w.db.Exec(w.ctx, `INSERT INTO buyer_org_invitations (buyer_org_id, email, expires_at)
+		SELECT $1, 'member' || i || '@example.com', now() + interval '14 days' FROM generate_series(2, $2) i`,
+		int64(org.ID), buyerorg.MaxInvitationsPerDay); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.svc.Invite(w.ctx, founder, int64(org.ID), "one-more@example.com"); !errs.Is(err, errs.RateLimited) {
+		t.Errorf("a new address past the day's allowance: %v, want rate limited", err)
+	}
+	if err := w.svc.Invite(w.ctx, founder, int64(org.ID), "member2@example.com"); err != nil {
+		t.Errorf("renewing an invitation past the allowance: %v", err)
 	}
 }
