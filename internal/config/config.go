@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/mail"
 	"net/url"
 	"os"
@@ -231,6 +232,9 @@ func (c *Config) validate() error {
 	}
 	if c.MailFrom == "" {
 		c.MailFrom = "noreply@" + u.Hostname()
+		if net.ParseIP(u.Hostname()) != nil { // an address is no mail domain
+			c.MailFrom = "noreply@localhost"
+		}
 	}
 	if a, err := mail.ParseAddress(c.MailFrom); err != nil || a.Name != "" || a.Address != c.MailFrom {
 		return fmt.Errorf("mail-from must be an e-mail address alone, such as noreply@market.example")
@@ -245,6 +249,18 @@ func (c *Config) validate() error {
 		}
 	}
 	return nil
+}
+
+// LocalSite reports whether the site's base URL is on this machine
+// (localhost, a loopback address): a development site, where mail without
+// a server is written to the log.
+func (c Config) LocalSite() bool {
+	u, err := url.Parse(c.BaseURL)
+	if err != nil {
+		return false
+	}
+	ip := net.ParseIP(u.Hostname())
+	return u.Hostname() == "localhost" || ip != nil && ip.IsLoopback()
 }
 
 // String renders the configuration with every secret masked, for logs.

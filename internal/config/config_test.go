@@ -72,6 +72,8 @@ func TestInvalidSettings(t *testing.T) {
 		"session idle": {"MARKET_SESSION_IDLE": "200h"},
 		"feed url":     {"MARKET_FEED_URL": "ftp://platform.example/feed", "MARKET_FEED_SECRET": "feed-signing-secret-42"},
 		"feed secret":  {"MARKET_FEED_URL": "https://platform.example/feed"},
+		"smtp url":     {"MARKET_SMTP_URL": "https://mail.example"},
+		"mail from":    {"MARKET_MAIL_FROM": "Market <noreply@market.example>"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			if _, _, err := Load("x", nil, env(e), &bytes.Buffer{}); err == nil {
@@ -137,4 +139,30 @@ func TestEnvironmentIsParsedAsFlagsAre(t *testing.T) {
 			t.Errorf("an empty MARKET_DRAIN_DELAY: drain %v, request timeout %v", cfg.DrainDelay, cfg.RequestTimeout)
 		}
 	})
+}
+
+// TestMailDefaults: mail is sent from noreply@ the site's host, and from
+// noreply@localhost when the site is addressed by an IP address (an
+// address is no mail domain); a site on this machine is a development one.
+func TestMailDefaults(t *testing.T) {
+	for _, tc := range []struct {
+		base, from string
+		local      bool
+	}{
+		{"https://market.example", "noreply@market.example", false},
+		{"http://localhost:8080", "noreply@localhost", true},
+		{"http://[::1]:8080", "noreply@localhost", true},
+		{"http://127.0.0.1:8080", "noreply@localhost", true},
+		{"http://203.0.113.9", "noreply@localhost", false},
+	} {
+		t.Run(tc.base, func(t *testing.T) {
+			cfg, _, err := Load("x", nil, env(map[string]string{"MARKET_BASE_URL": tc.base}), &bytes.Buffer{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.MailFrom != tc.from || cfg.LocalSite() != tc.local {
+				t.Errorf("mail from %q, local %v; want %q, %v", cfg.MailFrom, cfg.LocalSite(), tc.from, tc.local)
+			}
+		})
+	}
 }

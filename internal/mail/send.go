@@ -1,19 +1,11 @@
 package mail
 
 import (
-	"bytes"
 	"context"
-	"crypto/rand"
-	"crypto/tls"
-	"encoding/base64"
-	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
-	"mime"
-	"net"
-	"net/smtp"
-	"net/url"
-	"strings"
+	"net/textproto"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -21,12 +13,15 @@ import (
 )
 
 // Server is where mail is sent: an SMTP server's URL,
-// smtp://user:password@host:port (STARTTLS when the server offers it,
-// required with a password) or smtps://… (TLS from the first byte).
-// Without one (development) each message is written to the log instead.
+// smtp://user:password@host:port (STARTTLS, required but to a server on
+// this machine) or smtps://… (TLS from the first byte). Without one, a
+// development site (Development: its base URL is on this machine) writes
+// each message to the log instead; any other keeps its mail queued until a
+// server is configured, since a log is no place for working links.
 type Server struct {
-	URL  string
-	From string // the sender's address, e.g. noreply@market.example
+	URL         string
+	From        string // the sender's address, e.g. noreply@market.example
+	Development bool
 }
 
 // Sender delivers the outbox.
@@ -34,29 +29,43 @@ type Sender struct {
 	db     *pgxpool.Pool
 	server Server
 	log    *slog.Logger
-	now    func() time.Time
 	// Batch is how many messages a pass takes at most.
 	Batch int
 }
 
 // NewSender returns a sender of db's outbox through server.
 func NewSender(db *pgxpool.Pool, server Server, log *slog.Logger) *Sender {
-	return &Sender{db: db, server: server, log: log, now: time.Now, Batch: 50}
+	return &Sender{db: db, server: server, log: log, Batch: 20}
 }
 
 // Pass is what one SendDue did.
 type Pass struct{ Sent, Failed int }
 
-// lease is how long a taken message waits before another pass may take it
-// again: a sender that dies while sending leaves its messages to others.
-const lease = 5 * time.Minute
+const (
+	// lease is how long a taken message waits before another pass may take
+	// it again, so that a sender that dies while sending leaves its
+	// messages to others. It is twice the mail job's timeout: a pass ends
+	// its sends before its messages can be taken again.
+	lease = 10 * time.Minute
+	// maxAttempts bounds the retries of a message the server keeps
+	// refusing for the time being: about a day of back-offs. A permanent
+	// refusal (5xx) ends them at once.
+	maxAttempts = 12
+	// keepSent is how long a sent message stays in the outbox, with its
+	// attachment, for whoever must tell what was sent.
+	keepSent = 30 * 24 * time.Hour
+)
 
 // SendDue sends the messages due, each taken under a lease in a short
-// transaction of its own and sent outside any transaction (a mail server
-// may take seconds). A message the server refuses is tried again later,
-// after 1, 2, 4 … minutes, up to six hours apart.
+// statement of its own and sent outside any transaction (a mail server may
+// take seconds). A message the server refuses for now is tried again
+// later, after 1, 2, 4 … minutes, up to six hours apart. It also forgets
+// the messages sent more than keepSent ago.
 func (s *Sender) SendDue(ctx context.Context) (Pass, error) {
 	var pass Pass
+	if s.server.URL == "" && !s.server.Development {
+		return pass, nil // kept queued until a server is configured
+	}
 	msgs, err := s.take(ctx)
 	if err != nil {
 		return pass, err
@@ -76,6 +85,10 @@ func (s *Sender) SendDue(ctx context.Context) (Pass, error) {
 			return pass, err
 		}
 	}
+	const purge = `DELETE FROM mail_outbox WHERE sent_at < now() - $1::interval`
+	if _, err := s.db.Exec(ctx, purge, keepSent.String()); err != nil {
+		return pass, fmt.Errorf("purge mail: %w", err)
+	}
 	return pass, nil
 }
 
@@ -84,25 +97,21 @@ type queued struct {
 	Message  Message
 	attempts int
 	created  time.Time
+	attached bool // its attachment is read when it is sent (send), not with the batch
 }
 
 func (s *Sender) take(ctx context.Context) ([]queued, error) {
 	const q = `UPDATE mail_outbox SET attempts = attempts + 1, next_attempt_at = now() + $2::interval
 		WHERE id IN (SELECT id FROM mail_outbox WHERE sent_at IS NULL AND next_attempt_at <= now()
 			ORDER BY next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED)
-		RETURNING id, recipient, subject, body, attempts, created_at, attachment_name, attachment_type, attachment`
+		RETURNING id, recipient, subject, body, attempts, created_at, attachment IS NOT NULL`
 	rows, err := s.db.Query(ctx, q, s.Batch, lease.String())
 	if err != nil {
 		return nil, fmt.Errorf("take mail: %w", err)
 	}
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (queued, error) {
 		var m queued
-		var name, typ *string
-		var data []byte
-		err := r.Scan(&m.id, &m.Message.To, &m.Message.Subject, &m.Message.Body, &m.attempts, &m.created, &name, &typ, &data)
-		if name != nil && typ != nil {
-			m.Message.Attachment = &Attachment{Name: *name, Type: *typ, Data: data}
-		}
+		err := r.Scan(&m.id, &m.Message.To, &m.Message.Subject, &m.Message.Body, &m.attempts, &m.created, &m.attached)
 		return m, err
 	})
 }
@@ -115,128 +124,45 @@ func (s *Sender) done(ctx context.Context, id int64, via string) error {
 	return nil
 }
 
+// retry puts the message back after its back-off, or for good ("infinity")
+// once the server refused it for good or maxAttempts times.
 func (s *Sender) retry(ctx context.Context, m queued, cause error) error {
-	wait := min(time.Minute<<min(m.attempts-1, 9), 6*time.Hour)
-	const q = `UPDATE mail_outbox SET next_attempt_at = now() + $2::interval, last_error = $3 WHERE id = $1`
+	wait := min(time.Minute<<min(m.attempts-1, 9), 6*time.Hour).String()
 	msg := cause.Error()
+	var proto *textproto.Error
+	permanent := errors.As(cause, &proto) && proto.Code >= 500
+	giveUp := permanent || m.attempts >= maxAttempts
+	if giveUp {
+		msg = fmt.Sprintf("gave up after %d attempts: %s", m.attempts, msg)
+	}
 	if len(msg) > 500 {
 		msg = msg[:500]
 	}
-	if _, err := s.db.Exec(ctx, q, m.id, wait.String(), msg); err != nil {
+	const q = `UPDATE mail_outbox SET last_error = $3,
+			next_attempt_at = CASE WHEN $4 THEN 'infinity'::timestamptz ELSE now() + $2::interval END
+		WHERE id = $1`
+	if _, err := s.db.Exec(ctx, q, m.id, wait, msg, giveUp); err != nil {
 		return fmt.Errorf("mail %d retry: %w", m.id, err)
 	}
 	return nil
 }
 
-// send delivers one message, by SMTP or, without a server, to the log.
+// send delivers one message, by SMTP or, on a development site without a
+// server, to the log.
 func (s *Sender) send(ctx context.Context, m queued) (string, error) {
 	if s.server.URL == "" {
-		s.log.Info("mail (no SMTP server configured: MARKET_SMTP_URL)", "to", m.Message.To,
+		s.log.Info("mail (development: no MARKET_SMTP_URL)", "to", m.Message.To,
 			"subject", m.Message.Subject, "body", m.Message.Body)
 		return "log", nil
 	}
+	if m.attached {
+		f := &Attachment{}
+		const q = `SELECT attachment_name, attachment_type, attachment FROM mail_outbox WHERE id = $1`
+		if err := s.db.QueryRow(ctx, q, m.id).Scan(&f.Name, &f.Type, &f.Data); err != nil {
+			return "", fmt.Errorf("mail %d attachment: %w", m.id, err)
+		}
+		m.Message.Attachment = f
+	}
 	data := Compose(s.server.From, m.Message, m.created, fmt.Sprintf("%d", m.id))
 	return "smtp", deliver(ctx, s.server.URL, s.server.From, m.Message.To, data)
-}
-
-// Compose renders m as an RFC 5322 message: UTF-8 text in base64, the
-// subject encoded for non-ASCII; with an attachment, multipart/mixed.
-func Compose(from string, m Message, date time.Time, id string) []byte {
-	var b bytes.Buffer
-	host := from[strings.LastIndexByte(from, '@')+1:]
-	nonce := make([]byte, 6)
-	rand.Read(nonce)
-	fmt.Fprintf(&b, "From: %s\r\nTo: %s\r\nSubject: %s\r\nDate: %s\r\nMessage-ID: <%s.%s@%s>\r\nMIME-Version: 1.0\r\n",
-		from, m.To, mime.BEncoding.Encode("utf-8", m.Subject), date.Format(time.RFC1123Z), id, hex.EncodeToString(nonce), host)
-	text := func() {
-		b.WriteString("Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n")
-		writeBase64(&b, []byte(strings.ReplaceAll(m.Body, "\n", "\r\n")))
-	}
-	f := m.Attachment
-	if f == nil {
-		text()
-		return b.Bytes()
-	}
-	boundary := "=_" + hex.EncodeToString(nonce) + id
-	fmt.Fprintf(&b, "Content-Type: multipart/mixed; boundary=\"%s\"\r\n\r\n--%s\r\n", boundary, boundary)
-	text()
-	fmt.Fprintf(&b, "--%s\r\nContent-Type: %s\r\nContent-Transfer-Encoding: base64\r\nContent-Disposition: %s\r\n\r\n",
-		boundary, f.Type, mime.FormatMediaType("attachment", map[string]string{"filename": f.Name}))
-	writeBase64(&b, f.Data)
-	fmt.Fprintf(&b, "--%s--\r\n", boundary)
-	return b.Bytes()
-}
-
-// writeBase64 writes data in base64 lines of 76 characters.
-func writeBase64(b *bytes.Buffer, data []byte) {
-	enc := base64.StdEncoding.EncodeToString(data)
-	for len(enc) > 76 {
-		b.WriteString(enc[:76] + "\r\n")
-		enc = enc[76:]
-	}
-	b.WriteString(enc + "\r\n")
-}
-
-// deliver speaks SMTP to the server of rawURL.
-func deliver(ctx context.Context, rawURL, from, to string, data []byte) error {
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		return fmt.Errorf("smtp url: %w", err)
-	}
-	host := u.Hostname()
-	port := u.Port()
-	if port == "" {
-		port = map[string]string{"smtps": "465"}[u.Scheme]
-		if port == "" {
-			port = "587"
-		}
-	}
-	d := net.Dialer{Timeout: 15 * time.Second}
-	conn, err := d.DialContext(ctx, "tcp", net.JoinHostPort(host, port))
-	if err != nil {
-		return err
-	}
-	if deadline, ok := ctx.Deadline(); ok {
-		conn.SetDeadline(deadline)
-	} else {
-		conn.SetDeadline(time.Now().Add(time.Minute))
-	}
-	if u.Scheme == "smtps" {
-		conn = tls.Client(conn, &tls.Config{ServerName: host})
-	}
-	c, err := smtp.NewClient(conn, host)
-	if err != nil {
-		conn.Close()
-		return err
-	}
-	defer c.Close()
-	if ok, _ := c.Extension("STARTTLS"); ok && u.Scheme == "smtp" {
-		if err := c.StartTLS(&tls.Config{ServerName: host}); err != nil {
-			return err
-		}
-	}
-	if pw, has := u.User.Password(); has {
-		// PlainAuth refuses to send the password without TLS, except to
-		// localhost.
-		if err := c.Auth(smtp.PlainAuth("", u.User.Username(), pw, host)); err != nil {
-			return err
-		}
-	}
-	if err := c.Mail(from); err != nil {
-		return err
-	}
-	if err := c.Rcpt(to); err != nil {
-		return err
-	}
-	w, err := c.Data()
-	if err != nil {
-		return err
-	}
-	if _, err := w.Write(data); err != nil {
-		return err
-	}
-	if err := w.Close(); err != nil {
-		return err
-	}
-	return c.Quit()
 }

@@ -38,13 +38,16 @@ type Server struct {
 	ln     net.Listener
 	mu     sync.Mutex
 	got    []Received
-	refuse bool
+	refuse string // the answer to RCPT TO while refusing, "" when accepting
 }
 
-// Start runs a server until the test ends.
-func Start(tb testing.TB) *Server {
+// Start runs a server on 127.0.0.1 until the test ends.
+func Start(tb testing.TB) *Server { tb.Helper(); return StartOn(tb, "127.0.0.1") }
+
+// StartOn runs a server on the address ip until the test ends.
+func StartOn(tb testing.TB, ip string) *Server {
 	tb.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -64,11 +67,19 @@ func Start(tb testing.TB) *Server {
 	return s
 }
 
-// Refuse makes the server refuse (true) or accept (false) recipients.
+// Refuse makes the server refuse recipients for the time being (true: 451)
+// or accept them (false).
 func (s *Server) Refuse(on bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.refuse = on
+	s.refuse = map[bool]string{true: "451 4.3.0 try again later"}[on]
+}
+
+// RefuseForGood makes the server refuse recipients permanently (550).
+func (s *Server) RefuseForGood() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.refuse = "550 5.1.1 no such mailbox"
 }
 
 // Messages is what the server has accepted so far.
@@ -101,8 +112,8 @@ func (s *Server) serve(conn net.Conn) {
 			s.mu.Lock()
 			refuse := s.refuse
 			s.mu.Unlock()
-			if refuse {
-				say("451 4.3.0 try again later")
+			if refuse != "" {
+				say(refuse)
 				continue
 			}
 			to = envelope(line)

@@ -182,9 +182,12 @@ func replayPosition(ctx context.Context, db *pgxpool.Pool) (LSN, bool) {
 	return lsn, err == nil
 }
 
+// walPosition is the primary's WAL insert position: past every commit
+// made so far, written to disk or not yet (synchronous_commit off), so that
+// a replica that has replayed it has replayed them all.
 func walPosition(ctx context.Context, db *pgxpool.Pool) (LSN, error) {
 	var text string
-	if err := db.QueryRow(ctx, `SELECT pg_current_wal_lsn()::text`).Scan(&text); err != nil {
+	if err := db.QueryRow(ctx, `SELECT pg_current_wal_insert_lsn()::text`).Scan(&text); err != nil {
 		return 0, err
 	}
 	return ParseLSN(text)

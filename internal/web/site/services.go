@@ -137,7 +137,10 @@ func NewServices(cfg config.Config, db *pgxpool.Pool, rdb redis.UniversalClient,
 		svc.Feed = &feed.Sender{DB: db, Direct: p.Direct, URL: cfg.FeedURL, Secret: cfg.FeedSecret, Clock: clk, Log: log}
 		jobOpts = append(jobOpts, jobs.WithFeed(svc.Feed))
 	}
-	svc.Mail = mail.NewSender(db, mail.Server{URL: cfg.SMTPURL, From: cfg.MailFrom}, log)
+	svc.Mail = mail.NewSender(db, mail.Server{URL: cfg.SMTPURL, From: cfg.MailFrom, Development: cfg.LocalSite()}, log)
+	if cfg.SMTPURL == "" && !cfg.LocalSite() {
+		log.Warn("MARKET_SMTP_URL is unset: mail (address confirmations, invitations, invoices) stays queued until it is set")
+	}
 	jobOpts = append(jobOpts, jobs.WithMail(svc.Mail))
 	if svc.Jobs, err = jobs.NewClient(p.Direct, svc.Orders, log, jobSweepEvery, jobOpts...); err != nil {
 		return nil, fmt.Errorf("job client: %w", err)
