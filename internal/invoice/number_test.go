@@ -6,6 +6,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/fupinmarket/market/internal/auth"
 	"github.com/fupinmarket/market/internal/invoice"
 	"github.com/fupinmarket/market/internal/order"
 	"github.com/fupinmarket/market/internal/order/ordertest"
@@ -95,11 +96,7 @@ func repeatedNumber(err error) bool {
 // and the number is kept in capitals as the tax documents print it.
 func TestInvoiceNumberIgnoresLetterCase(t *testing.T) {
 	ctx := context.Background()
-	w := ordertest.New(t, order.Config{})
-	w.Lot(t, "100", "2026-09-01", "per_unit", 1000, 1, 1)
-	svc := invoice.NewService(w.DB.Pool)
-	coop := coopAdmin(t, w, "coop@coop.test", w.CoopID)
-	first, second := invoicedOrder(t, w, svc, w.VariantID), invoicedOrder(t, w, svc, w.VariantID)
+	_, svc, coop, first, second := twoToInvoice(t)
 	inv, err := svc.Issue(ctx, coop, int64(first.ID), " fp-0001 ", samplePDF)
 	if err != nil {
 		t.Fatal(err)
@@ -117,11 +114,7 @@ func TestInvoiceNumberIgnoresLetterCase(t *testing.T) {
 // FP-0002 on another order is still the same number, refused.
 func TestInvoiceNumberIgnoresTheCaseOfNumbersStoredBefore(t *testing.T) {
 	ctx := context.Background()
-	w := ordertest.New(t, order.Config{})
-	w.Lot(t, "100", "2026-09-01", "per_unit", 1000, 1, 1)
-	svc := invoice.NewService(w.DB.Pool)
-	coop := coopAdmin(t, w, "coop@coop.test", w.CoopID)
-	first, second := invoicedOrder(t, w, svc, w.VariantID), invoicedOrder(t, w, svc, w.VariantID)
+	w, svc, coop, first, second := twoToInvoice(t)
 	inv, err := svc.Issue(ctx, coop, int64(first.ID), "FP-0002", samplePDF)
 	if err != nil {
 		t.Fatal(err)
@@ -133,4 +126,15 @@ func TestInvoiceNumberIgnoresTheCaseOfNumbersStoredBefore(t *testing.T) {
 	if _, err := svc.Issue(ctx, coop, int64(second.ID), "FP-0002", samplePDF); !repeatedNumber(err) {
 		t.Errorf("a number stored in small letters, typed again in capitals: %v, want a conflict on the number", err)
 	}
+}
+
+// twoToInvoice is a world whose cooperative has been asked to invoice two
+// orders, with its administrator.
+func twoToInvoice(t *testing.T) (*ordertest.World, *invoice.Service, auth.Actor, order.Order, order.Order) {
+	t.Helper()
+	w := ordertest.New(t, order.Config{})
+	w.Lot(t, "100", "2026-09-01", "per_unit", 1000, 1, 1)
+	svc := invoice.NewService(w.DB.Pool)
+	coop := coopAdmin(t, w, "coop@coop.test", w.CoopID)
+	return w, svc, coop, invoicedOrder(t, w, svc, w.VariantID), invoicedOrder(t, w, svc, w.VariantID)
 }
