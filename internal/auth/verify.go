@@ -22,8 +22,13 @@ import (
 // VerificationTTL is how long a confirmation link works.
 const VerificationTTL = 72 * time.Hour
 
-// resendEvery bounds how often an account has a confirmation mailed.
-const resendEvery = time.Minute
+// resendEvery and maxLinksPerDay bound how often an account has a
+// confirmation mailed: at most one a minute, five a day (the sign-up's
+// included).
+const (
+	resendEvery    = time.Minute
+	maxLinksPerDay = 5
+)
 
 // SetSiteURL gives the site's public address, which mailed links start with
 // (MARKET_BASE_URL; never taken from a request).
@@ -93,7 +98,7 @@ func (u *Users) EmailVerified(ctx context.Context, userID int64) (bool, error) {
 }
 
 // ResendVerification mails the actor a new confirmation link: at most one
-// a minute, none once the address is confirmed.
+// a minute and five a day, none once the address is confirmed.
 func (s *Service) ResendVerification(ctx context.Context, a Actor) error {
 	if a.Anonymous() {
 		return errs.E(errs.Unauthenticated, "sign in first")
@@ -114,8 +119,11 @@ func (s *Service) ResendVerification(ctx context.Context, a Actor) error {
 	if err := tx.QueryRow(ctx, lock, a.UserID).Scan(&email, &verified); err != nil {
 		return fmt.Errorf("resend verification: %w", err)
 	}
-	const q = `SELECT coalesce(max(created_at) > now() - $2::interval, false) FROM email_verifications WHERE user_id = $1`
-	if err := tx.QueryRow(ctx, q, a.UserID, resendEvery.String()).Scan(&recent); err != nil {
+	const q = `SELECT coalesce(max(created_at) > now() - $2::interval, false),
+			count(*) FILTER (WHERE created_at > now() - interval '1 day')
+		FROM email_verifications WHERE user_id = $1`
+	var today int
+	if err := tx.QueryRow(ctx, q, a.UserID, resendEvery.String()).Scan(&recent, &today); err != nil {
 		return fmt.Errorf("resend verification: %w", err)
 	}
 	switch {
@@ -123,6 +131,10 @@ func (s *Service) ResendVerification(ctx context.Context, a Actor) error {
 		return errs.E(errs.Conflict, "your email address is already confirmed")
 	case recent:
 		return errs.E(errs.RateLimited, "a confirmation link was mailed less than a minute ago: check your mailbox")
+	case today >= maxLinksPerDay:
+		// An account signed up under somebody else's address must not
+		// make the service mail that person every minute.
+		return errs.E(errs.RateLimited, "no more confirmation links today: check your mailbox, or try again tomorrow")
 	}
 	if err := s.queueVerification(ctx, tx, a.UserID, email); err != nil {
 		return err

@@ -86,3 +86,42 @@ func waitForLockWait(t *testing.T, ctx context.Context, db *pgxpool.Pool) {
 		}
 	}
 }
+
+// TestConfirmationLinksAreBoundedADay: an account signed up under
+// somebody else's address cannot make the service mail that person a link
+// every minute: five a day at most, the sign-up's included.
+func TestConfirmationLinksAreBoundedADay(t *testing.T) {
+	ctx := context.Background()
+	d := dbtest.New(t)
+	db := d.Pool
+	rdb, prefix := dbtest.Redis(t)
+	svc := auth.NewService(auth.NewUsers(db), auth.NewSessions(rdb, prefix, time.Hour, 2*time.Hour), auth.NewTokens(db),
+		auth.NewLimiter(rdb, prefix), auth.LoginLimits{PerAccount: 5, PerClient: 1000, Window: 15 * time.Minute},
+		slog.New(slog.NewTextHandler(io.Discard, nil)))
+	svc.SetSiteURL("https://market.example")
+	a, err := svc.Register(ctx, auth.NewUser{Email: "victim@example.com", Name: "用户", Password: password})
+	if err != nil {
+		t.Fatal(err)
+	}
+	age := func() {
+		t.Helper()
+		if _, err := db.Exec(ctx, `UPDATE email_verifications SET created_at = created_at - interval '2 minutes' WHERE user_id = $1`, a.UserID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 2; i <= 5; i++ {
+		age()
+		if err := svc.ResendVerification(ctx, a); err != nil {
+			t.Fatalf("link %d of the day: %v", i, err)
+		}
+	}
+	age()
+	if err := svc.ResendVerification(ctx, a); !errs.Is(err, errs.RateLimited) {
+		t.Errorf("a sixth link in a day: %v, want rate limited", err)
+	}
+	var mailed int
+	db.QueryRow(ctx, `SELECT count(*) FROM mail_outbox WHERE recipient = 'victim@example.com'`).Scan(&mailed)
+	if mailed != 5 {
+		t.Errorf("%d mails to the address, want 5", mailed)
+	}
+}
