@@ -21,13 +21,7 @@ import (
 // what was committed before it started waiting.
 func TestResendWaitsForAResendInFlight(t *testing.T) {
 	ctx := context.Background()
-	d := dbtest.New(t)
-	db := d.Pool
-	rdb, prefix := dbtest.Redis(t)
-	svc := auth.NewService(auth.NewUsers(db), auth.NewSessions(rdb, prefix, time.Hour, 2*time.Hour), auth.NewTokens(db),
-		auth.NewLimiter(rdb, prefix), auth.LoginLimits{PerAccount: 5, PerClient: 1000, Window: 15 * time.Minute},
-		slog.New(slog.NewTextHandler(io.Discard, nil)))
-	svc.SetSiteURL("https://market.example")
+	svc, db := mailingService(t)
 	a, err := svc.Register(ctx, auth.NewUser{Email: "late@example.com", Name: "用户", Password: password})
 	if err != nil {
 		t.Fatal(err)
@@ -92,13 +86,7 @@ func waitForLockWait(t *testing.T, ctx context.Context, db *pgxpool.Pool) {
 // every minute: five a day at most, the sign-up's included.
 func TestConfirmationLinksAreBoundedADay(t *testing.T) {
 	ctx := context.Background()
-	d := dbtest.New(t)
-	db := d.Pool
-	rdb, prefix := dbtest.Redis(t)
-	svc := auth.NewService(auth.NewUsers(db), auth.NewSessions(rdb, prefix, time.Hour, 2*time.Hour), auth.NewTokens(db),
-		auth.NewLimiter(rdb, prefix), auth.LoginLimits{PerAccount: 5, PerClient: 1000, Window: 15 * time.Minute},
-		slog.New(slog.NewTextHandler(io.Discard, nil)))
-	svc.SetSiteURL("https://market.example")
+	svc, db := mailingService(t)
 	a, err := svc.Register(ctx, auth.NewUser{Email: "victim@example.com", Name: "用户", Password: password})
 	if err != nil {
 		t.Fatal(err)
@@ -124,4 +112,17 @@ func TestConfirmationLinksAreBoundedADay(t *testing.T) {
 	if mailed != 5 {
 		t.Errorf("%d mails to the address, want 5", mailed)
 	}
+}
+
+// mailingService is the auth service on a fresh database, its mailed links
+// on https://market.example, with the database's pool.
+func mailingService(t *testing.T) (*auth.Service, *pgxpool.Pool) {
+	t.Helper()
+	db := dbtest.New(t).Pool
+	rdb, prefix := dbtest.Redis(t)
+	svc := auth.NewService(auth.NewUsers(db), auth.NewSessions(rdb, prefix, time.Hour, 2*time.Hour), auth.NewTokens(db),
+		auth.NewLimiter(rdb, prefix), auth.LoginLimits{PerAccount: 5, PerClient: 1000, Window: 15 * time.Minute},
+		slog.New(slog.NewTextHandler(io.Discard, nil)))
+	svc.SetSiteURL("https://market.example")
+	return svc, db
 }
