@@ -11,6 +11,7 @@ import (
 
 	"github.com/fupinmarket/market/internal/mail"
 	"github.com/fupinmarket/market/internal/platform/errs"
+	"github.com/fupinmarket/market/internal/platform/postgres"
 )
 
 // An account's email address is confirmed when its owner opens the link
@@ -87,14 +88,15 @@ func (s *Service) VerifyEmail(ctx context.Context, tok string) (int64, error) {
 	return id, tx.Commit(ctx)
 }
 
-// EmailVerified reports whether the account has confirmed its address.
-func (u *Users) EmailVerified(ctx context.Context, userID int64) (bool, error) {
-	var ok bool
-	const q = `SELECT email_verified_at IS NOT NULL FROM users WHERE id = $1`
-	if err := u.db.QueryRow(ctx, q, userID).Scan(&ok); err != nil {
-		return false, fmt.Errorf("email verified: %w", err)
+// ConfirmedEmail is the account's address and whether the account has
+// confirmed it, read with q: a pool, or the transaction of another
+// package's use case (an organisation's invitation).
+func ConfirmedEmail(ctx context.Context, q postgres.Querier, userID int64) (email string, confirmed bool, err error) {
+	const sql = `SELECT email, email_verified_at IS NOT NULL FROM users WHERE id = $1`
+	if err := q.QueryRow(ctx, sql, userID).Scan(&email, &confirmed); err != nil {
+		return "", false, fmt.Errorf("confirmed email: %w", err)
 	}
-	return ok, nil
+	return email, confirmed, nil
 }
 
 // ResendVerification mails the actor a new confirmation link: at most one

@@ -15,6 +15,7 @@ import (
 	mailer "github.com/fupinmarket/market/internal/mail"
 	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/platform/ids"
+	"github.com/fupinmarket/market/internal/platform/postgres"
 )
 
 // Membership is by consent. An organisation's administrator invites an
@@ -115,20 +116,14 @@ func invitationMail(email, org, site string) mailer.Message {
 // address.
 var ErrUnconfirmedEmail = errs.E(errs.Forbidden, "confirm your email address first: open the link mailed to it, or have a new one mailed")
 
-// confirmedEmail is the actor's address when the account has confirmed it.
-func confirmedEmail(ctx context.Context, q interface {
-	QueryRow(context.Context, string, ...any) pgx.Row
-}, a auth.Actor) (string, error) {
-	var email string
-	var ok bool
-	const sql = `SELECT email, email_verified_at IS NOT NULL FROM users WHERE id = $1`
-	if err := q.QueryRow(ctx, sql, a.UserID).Scan(&email, &ok); err != nil {
-		return "", fmt.Errorf("confirmed email: %w", err)
+// confirmedEmail is the actor's address when the account has confirmed it
+// (auth.ConfirmedEmail), else ErrUnconfirmedEmail.
+func confirmedEmail(ctx context.Context, q postgres.Querier, a auth.Actor) (string, error) {
+	email, ok, err := auth.ConfirmedEmail(ctx, q, a.UserID)
+	if err == nil && !ok {
+		err = ErrUnconfirmedEmail
 	}
-	if !ok {
-		return "", ErrUnconfirmedEmail
-	}
-	return email, nil
+	return email, err
 }
 
 // Invitation is an organisation's pending invitation of the actor.
