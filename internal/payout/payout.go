@@ -20,6 +20,7 @@ import (
 	"github.com/fupinmarket/market/internal/platform/ids"
 	"github.com/fupinmarket/market/internal/platform/postgres"
 	"github.com/fupinmarket/market/internal/platform/text"
+	"github.com/fupinmarket/market/internal/region"
 )
 
 // Methods of payment to a household.
@@ -297,7 +298,7 @@ func OwedByCoopIn(ctx context.Context, db postgres.Querier, a auth.Actor) ([]Coo
 		WHERE h.village_code LIKE $1 || '%' AND c.status IN ('approved', 'suspended')
 		GROUP BY c.id, c.name ORDER BY 5 DESC, c.id`
 	sql := q
-	if len(prefix) > len("653224") {
+	if a.OfficeLevel == region.Township || a.OfficeLevel == region.Village {
 		sql = township
 	}
 	rows, err := db.Query(ctx, sql, prefix)
