@@ -2,7 +2,8 @@
 # Makes sure the services the tests use are there (see
 # internal/dbtest): PostgreSQL on 127.0.0.1:5432 (user postgres, no
 # password) and Redis on 127.0.0.1:6379, plus Debian's chromium for the
-# browser tests. Running services are left alone; missing ones are started,
+# browser tests and Debian's pgbouncer for the pooler tests. Running services
+# are left alone; missing ones are started,
 # and installed with apt-get when we are root. MARKET_TEST_DATABASE_URL and
 # MARKET_TEST_REDIS_URL point the tests elsewhere; then nothing is started.
 # Prints one line per service.
@@ -181,3 +182,20 @@ ensure_chromium() {
 ensure_postgres
 ensure_redis
 ensure_chromium
+
+# The tests that go through a transaction pooler (DATABASE_URL behind
+# PgBouncer, DATABASE_DIRECT_URL beside it) start their own PgBouncer and
+# skip where none is installed. Debian's package starts no server of its
+# own outside systemd; under systemd its service is stopped.
+ensure_pgbouncer() {
+	if have pgbouncer || [ -x /usr/sbin/pgbouncer ]; then
+		echo "pgbouncer: found"
+	elif is_root; then
+		apt_install pgbouncer
+		if [ -d /run/systemd/system ]; then systemctl stop pgbouncer >/dev/null 2>&1 || true; fi
+		echo "pgbouncer: installed Debian's pgbouncer"
+	else
+		echo "pgbouncer: missing and not root; the pooler tests are skipped (apt-get install pgbouncer)"
+	fi
+}
+ensure_pgbouncer
