@@ -67,6 +67,7 @@ type changes struct {
 	fence atomic.Pointer[fence]
 
 	heartbeat time.Duration // idle time after which the connection is pinged
+	probeWait time.Duration // how long a probe notification may take to arrive
 
 	// fences: read the primary's WAL position after notifications, for
 	// reads from a replica (replica.go); off without one. A busy catalog
@@ -92,12 +93,23 @@ func newChanges(db *pgxpool.Pool, log *slog.Logger) *changes {
 		log = slog.Default()
 	}
 	return &changes{db: db, log: log, id: auth.RandomToken(6), wake: make(chan struct{}), heartbeat: 5 * time.Second,
-		fenceEvery: 20 * time.Millisecond}
+		probeWait: 5 * time.Second, fenceEvery: 20 * time.Millisecond}
 }
 
 // errNoNotify: the database's triggers do not notify (migration 00410 not
 // applied); listening would never see a change.
 var errNoNotify = errors.New("catalog triggers do not notify: run `marketctl migrate up`")
+
+// errNotDelivered: LISTEN succeeded but a notification sent through the
+// pool never arrived. Through a transaction pooler the listening server
+// connection goes back to the pool after the statement, so nothing it
+// hears reaches this client: the version would never move again.
+var errNotDelivered = errors.New("notifications do not reach the listener; " +
+	"if DATABASE_URL goes through a transaction pooler (PgBouncer), set DATABASE_DIRECT_URL to the primary itself")
+
+// probeRetry is the pause after errNotDelivered: a pooler in the way does
+// not go away in seconds, and the counter serves correctly meanwhile.
+const probeRetry = time.Minute
 
 // run listens until ctx ends, reconnecting after failures with a growing
 // pause; while it is not listening, version reads the sequence.
@@ -117,11 +129,15 @@ func (c *changes) run(ctx context.Context) {
 		if time.Since(started) > time.Minute {
 			pause = 100 * time.Millisecond
 		}
-		c.log.Warn("catalog cache: change listener down; reading the change counter per request", "err", err, "retry_in", pause)
+		wait := pause
+		if errors.Is(err, errNotDelivered) {
+			wait = probeRetry
+		}
+		c.log.Warn("catalog cache: change listener down; reading the change counter per request", "err", err, "retry_in", wait)
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(pause):
+		case <-time.After(wait):
 		}
 		pause = min(2*pause, 5*time.Second)
 	}
@@ -148,6 +164,9 @@ func (c *changes) listen(ctx context.Context) error {
 		return errNoNotify
 	}
 	if _, err := conn.Exec(ctx, "LISTEN "+ChangesChannel); err != nil {
+		return err
+	}
+	if err := c.probe(ctx, conn); err != nil {
 		return err
 	}
 	// Commits from now on are notified; earlier ones are visible. Start from
@@ -198,6 +217,37 @@ func (c *changes) listen(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
+		default:
+			return err
+		}
+	}
+}
+
+// probe checks that notifications reach conn: it listens on a channel of
+// this process's own and sends to it through the pool, as the catalog's
+// writers do. Catalog changes heard meanwhile need nothing: the version
+// listen starts from covers them.
+func (c *changes) probe(ctx context.Context, conn *pgx.Conn) error {
+	channel := "catalog_probe_" + c.id
+	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{channel}.Sanitize()); err != nil {
+		return err
+	}
+	if _, err := c.db.Exec(ctx, `SELECT pg_notify($1, '')`, channel); err != nil {
+		return err
+	}
+	wctx, cancel := context.WithTimeout(ctx, c.probeWait)
+	defer cancel()
+	for {
+		n, err := conn.WaitForNotification(wctx)
+		switch {
+		case err == nil && n.Channel == channel:
+			_, err := conn.Exec(ctx, "UNLISTEN "+pgx.Identifier{channel}.Sanitize())
+			return err
+		case err == nil:
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case pgconn.Timeout(err):
+			return errNotDelivered
 		default:
 			return err
 		}
