@@ -195,6 +195,10 @@ func (in *Infra) openDB(ctx context.Context, cfg config.Config, dbURL string, ro
 	}
 	pool, err := postgres.Open(ctx, dbURL, limits)
 	if err != nil {
+		if strings.Contains(err.Error(), "unsupported startup parameter") {
+			// PgBouncer refuses session settings at connect.
+			return fmt.Errorf("%w (DATABASE_URL goes through a transaction pooler: set DATABASE_DIRECT_URL to the primary itself, and the limits as the role's settings; docs/SCALING.md)", err)
+		}
 		if role == Service && strings.Contains(err.Error(), schema.AppRole) {
 			return fmt.Errorf("%w (run `marketctl migrate up` first: it creates the role %s)", err, schema.AppRole)
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 
@@ -69,5 +70,23 @@ func TestServicePoolWorksThroughATransactionPooler(t *testing.T) {
 	defer named.Close()
 	if mode := named.DB.Config().ConnConfig.DefaultQueryExecMode; mode != pgx.QueryExecModeExec {
 		t.Errorf("exec mode %s, want the URL's exec", mode)
+	}
+}
+
+// DATABASE_URL through PgBouncer without DATABASE_DIRECT_URL: the pooler
+// refuses the session limits sent at connect. marketd must then say what
+// to set, not only repeat PgBouncer's complaint.
+func TestPooledURLWithoutDirectURLSaysWhatToSet(t *testing.T) {
+	db := dbtest.New(t)
+	pooled := dbtest.PgBouncer(t, db)
+	cfg := testConfig(t, "pooler-nodirect:")
+	cfg.DatabaseURL = pooled
+	in, err := app.OpenInfra(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), app.Service, false)
+	if err == nil {
+		in.Close()
+		t.Fatal("marketd started through a transaction pooler with session limits it cannot keep")
+	}
+	if !strings.Contains(err.Error(), "DATABASE_DIRECT_URL") {
+		t.Errorf("error %q does not name DATABASE_DIRECT_URL", err)
 	}
 }
