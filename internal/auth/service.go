@@ -119,7 +119,7 @@ func pairID(email, client string) string {
 // transaction (verify.go).
 func (s *Service) Register(ctx context.Context, n NewUser) (Actor, error) {
 	id, err := s.Users.create(ctx, n, false, func(tx pgx.Tx, id int64, email string) error {
-		return s.queueVerification(ctx, tx, id, email)
+		return s.queueVerification(ctx, tx, id, email, n.Lang)
 	}, Grant{Role: RoleBuyer})
 	if err != nil {
 		return Actor{}, err

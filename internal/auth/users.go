@@ -28,6 +28,10 @@ type NewUser struct {
 	Email    string `json:"email"`
 	Name     string `json:"name"`
 	Password string `json:"password"`
+	// Lang is the language the account is made in (the page's, or the
+	// client's Accept-Language): what is mailed to it is in that language.
+	// "" when not known; another value is not kept.
+	Lang string `json:"-"`
 }
 
 // Grant is one role with its scope.
@@ -82,10 +86,13 @@ func (u *Users) create(ctx context.Context, n NewUser, confirmed bool, then func
 		return 0, err
 	}
 	defer tx.Rollback(ctx)
-	const q = `INSERT INTO users (email, name, password_hash, email_verified_at)
-		VALUES ($1, $2, $3, CASE WHEN $4 THEN now() END) RETURNING id`
+	if !Language(n.Lang) {
+		n.Lang = ""
+	}
+	const q = `INSERT INTO users (email, name, password_hash, email_verified_at, lang)
+		VALUES ($1, $2, $3, CASE WHEN $4 THEN now() END, nullif($5, '')) RETURNING id`
 	var id int64
-	if err := tx.QueryRow(ctx, q, n.Email, n.Name, hash, confirmed).Scan(&id); err != nil {
+	if err := tx.QueryRow(ctx, q, n.Email, n.Name, hash, confirmed, n.Lang).Scan(&id); err != nil {
 		var pe *pgconn.PgError
 		if errors.As(err, &pe) && pe.Code == "23505" {
 			return 0, errs.Validation("the account details are not valid", map[string]string{"email": "is already registered"})

@@ -36,25 +36,32 @@ const (
 func (s *Service) SetSiteURL(base string) { s.siteURL = base }
 
 // queueVerification makes a confirmation token for the account's address
-// and queues the mail with its link, in tx.
-func (s *Service) queueVerification(ctx context.Context, tx pgx.Tx, userID int64, email string) error {
+// and queues the mail with its link, in tx, in the account's language
+// ("" when not known: all three).
+func (s *Service) queueVerification(ctx context.Context, tx pgx.Tx, userID int64, email, lang string) error {
 	tok := RandomToken(32)
 	const q = `INSERT INTO email_verifications (token_hash, user_id, email, expires_at) VALUES ($1, $2, $3, now() + $4::interval)`
 	if _, err := tx.Exec(ctx, q, hashToken(tok), userID, email, VerificationTTL.String()); err != nil {
 		return fmt.Errorf("verification token: %w", err)
 	}
 	link := s.siteURL + "/account/verify?token=" + url.QueryEscape(tok)
-	return mail.Queue(ctx, tx, VerificationMail(email, link))
+	return mail.Queue(ctx, tx, VerificationMail(email, link, lang))
 }
 
-// VerificationMail is the message that confirms an address, in the three
-// languages of the service (the account's language is not known to mail).
-func VerificationMail(email, link string) mail.Message {
-	return mail.Message{To: email, Subject: "扶贫集市：请确认您的邮箱 · Fupin Market: confirm your email address",
-		Body: "您好！请打开下面的链接，确认这个邮箱属于您的扶贫集市账户（72 小时内有效）：\n" + link + "\n\n" +
-			"ياخشىمۇسىز! بۇ ئېلخەت ئادرېسىنىڭ يار-يۆلەك بازىرىدىكى ھېساباتىڭىزغا تەۋە ئىكەنلىكىنى جەزملەش ئۈچۈن تۆۋەندىكى ئۇلانمىنى ئېچىڭ (72 سائەت ئىچىدە كۈچكە ئىگە):\n" + link + "\n\n" +
-			"Hello! Open the link below to confirm that this address belongs to your Fupin Market account (it works for 72 hours):\n" + link + "\n\n" +
-			"如果您没有注册，请忽略这封邮件。 · ئەگەر تىزىملاتمىغان بولسىڭىز، بۇ ئېلخەتكە پەرۋا قىلماڭ. · If you did not sign up, ignore this message.\n"}
+// VerificationMail is the message that confirms an address, in lang, or in
+// the service's three languages when the account's is not known.
+func VerificationMail(email, link, lang string) mail.Message {
+	return mail.InLanguage(email, lang, map[string]mail.Text{
+		"zh-CN": {Subject: "扶贫集市：请确认您的邮箱",
+			Body: "您好！请打开下面的链接，确认这个邮箱属于您的扶贫集市账户（72 小时内有效）：\n" + link,
+			Note: "如果您没有注册，请忽略这封邮件。"},
+		"ug": {Subject: "يار-يۆلەك بازىرى: ئېلخەت ئادرېسىڭىزنى جەزملەڭ",
+			Body: "ياخشىمۇسىز! بۇ ئېلخەت ئادرېسىنىڭ يار-يۆلەك بازىرىدىكى ھېساباتىڭىزغا تەۋە ئىكەنلىكىنى جەزملەش ئۈچۈن تۆۋەندىكى ئۇلانمىنى ئېچىڭ (72 سائەت ئىچىدە كۈچكە ئىگە):\n" + link,
+			Note: "ئەگەر تىزىملاتمىغان بولسىڭىز، بۇ ئېلخەتكە پەرۋا قىلماڭ."},
+		"en": {Subject: "Fupin Market: confirm your email address",
+			Body: "Hello! Open the link below to confirm that this address belongs to your Fupin Market account (it works for 72 hours):\n" + link,
+			Note: "If you did not sign up, ignore this message."},
+	})
 }
 
 // VerifyEmail confirms the address a token was mailed to, if the account
@@ -115,10 +122,10 @@ func (s *Service) ResendVerification(ctx context.Context, a Actor) error {
 	// when it started, so a resend that waited on the lock within one
 	// statement would not see the link of the resend it waited for, and
 	// two resends at once would both mail.
-	const lock = `SELECT email, email_verified_at IS NOT NULL FROM users WHERE id = $1 FOR UPDATE`
-	var email string
+	const lock = `SELECT email, email_verified_at IS NOT NULL, coalesce(lang, '') FROM users WHERE id = $1 FOR UPDATE`
+	var email, lang string
 	var verified, recent bool
-	if err := tx.QueryRow(ctx, lock, a.UserID).Scan(&email, &verified); err != nil {
+	if err := tx.QueryRow(ctx, lock, a.UserID).Scan(&email, &verified, &lang); err != nil {
 		return fmt.Errorf("resend verification: %w", err)
 	}
 	const q = `SELECT coalesce(max(created_at) > now() - $2::interval, false),
@@ -138,7 +145,7 @@ func (s *Service) ResendVerification(ctx context.Context, a Actor) error {
 		// make the service mail that person every minute.
 		return errs.E(errs.RateLimited, "no more confirmation links today: check your mailbox, or try again tomorrow")
 	}
-	if err := s.queueVerification(ctx, tx, a.UserID, email); err != nil {
+	if err := s.queueVerification(ctx, tx, a.UserID, email, lang); err != nil {
 		return err
 	}
 	return tx.Commit(ctx)

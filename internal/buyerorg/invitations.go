@@ -85,7 +85,11 @@ func (s *Service) Invite(ctx context.Context, a auth.Actor, orgID int64, email s
 		return errs.E(errs.RateLimited, "an organisation invites at most %d new addresses a day: try again tomorrow", MaxInvitationsPerDay)
 	}
 	if mailAgain {
-		if err := mailer.Queue(ctx, tx, invitationMail(email, orgName, s.siteURL)); err != nil {
+		lang, err := auth.LanguageOfAddress(ctx, tx, email)
+		if err != nil {
+			return err
+		}
+		if err := mailer.Queue(ctx, tx, invitationMail(email, lang, orgName, s.siteURL)); err != nil {
 			return err
 		}
 	}
@@ -99,16 +103,23 @@ const MaxInvitationsPerDay = 100
 // SetSiteURL gives the site's public address, which mailed links start with.
 func (s *Service) SetSiteURL(base string) { s.siteURL = base }
 
-// invitationMail tells the invitee, in the service's three languages, where
-// to accept: the organisation page once signed in (or signed up) with the
-// invited address, confirmed.
-func invitationMail(email, org, site string) mailer.Message {
+// invitationMail tells the invitee where to accept: the organisation page
+// once signed in (or signed up) with the invited address, confirmed. It is
+// in the language of the address's account when there is one that chose
+// a language, else in the service's three.
+func invitationMail(email, lang, org, site string) mailer.Message {
 	link := site + "/org"
-	return mailer.Message{To: email, Subject: "扶贫集市：" + org + " 邀请您加入 · Fupin Market: an invitation from " + org,
-		Body: org + " 邀请您以这个邮箱加入其在扶贫集市的采购单位（14 天内有效）。用这个邮箱登录或注册并确认邮箱后，在下面的页面接受邀请：\n" + link + "\n\n" +
-			org + " سىزنى بۇ ئېلخەت ئادرېسى بىلەن يار-يۆلەك بازىرىدىكى ئورنىغا قوشۇلۇشقا تەكلىپ قىلدى (14 كۈن ئىچىدە كۈچكە ئىگە). بۇ ئادرېس بىلەن كىرىپ ياكى تىزىملىتىپ، ئادرېسنى جەزملىگەندىن كېيىن، تۆۋەندىكى بەتتە تەكلىپنى قوبۇل قىلىڭ:\n" + link + "\n\n" +
-			org + " invites you, at this address, to join its organisation on Fupin Market (for 14 days). Sign in or sign up with this address, confirm it, then accept on this page:\n" + link + "\n\n" +
-			"如果您不认识这个单位，请忽略这封邮件。 · بۇ ئورۇننى تونۇمىسىڭىز، بۇ ئېلخەتكە پەرۋا قىلماڭ. · If you do not know this organisation, ignore this message.\n"}
+	return mailer.InLanguage(email, lang, map[string]mailer.Text{
+		"zh-CN": {Subject: "扶贫集市：" + org + " 邀请您加入",
+			Body: org + " 邀请您以这个邮箱加入其在扶贫集市的采购单位（14 天内有效）。用这个邮箱登录或注册并确认邮箱后，在下面的页面接受邀请：\n" + link,
+			Note: "如果您不认识这个单位，请忽略这封邮件。"},
+		"ug": {Subject: "يار-يۆلەك بازىرى: " + org + " سىزنى تەكلىپ قىلدى",
+			Body: org + " سىزنى بۇ ئېلخەت ئادرېسى بىلەن يار-يۆلەك بازىرىدىكى ئورنىغا قوشۇلۇشقا تەكلىپ قىلدى (14 كۈن ئىچىدە كۈچكە ئىگە). بۇ ئادرېس بىلەن كىرىپ ياكى تىزىملىتىپ، ئادرېسنى جەزملىگەندىن كېيىن، تۆۋەندىكى بەتتە تەكلىپنى قوبۇل قىلىڭ:\n" + link,
+			Note: "بۇ ئورۇننى تونۇمىسىڭىز، بۇ ئېلخەتكە پەرۋا قىلماڭ."},
+		"en": {Subject: "Fupin Market: an invitation from " + org,
+			Body: org + " invites you, at this address, to join its organisation on Fupin Market (for 14 days). Sign in or sign up with this address, confirm it, then accept on this page:\n" + link,
+			Note: "If you do not know this organisation, ignore this message."},
+	})
 }
 
 // ErrUnconfirmedEmail refuses what is addressed to an email (invitations)

@@ -2,6 +2,7 @@ package buyerorg_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/fupinmarket/market/internal/buyerorg"
@@ -73,5 +74,46 @@ func TestInvitationsAreMailedSparingly(t *testing.T) {
 	}
 	if err := w.svc.Invite(w.ctx, founder, int64(org.ID), "member2@example.com"); err != nil {
 		t.Errorf("renewing an invitation past the allowance: %v", err)
+	}
+}
+
+// TestAnInvitationIsMailedInTheInviteesLanguage: an address whose account
+// chose a language gets the invitation in it alone; an address without an
+// account, or whose account chose none, gets all three languages.
+func TestAnInvitationIsMailedInTheInviteesLanguage(t *testing.T) {
+	w := newWorld(t)
+	founder := w.buyer(t, "founder@example.com")
+	org, err := w.svc.Create(w.ctx, founder, buyerorg.Org{Name: "和田地区机关事务管理局", Kind: "budget_unit"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	founder = w.actor(t, founder.UserID)
+	reader := w.buyer(t, "reader@example.com")
+	if _, err := w.db.Exec(w.ctx, `UPDATE users SET lang = 'ug' WHERE id = $1`, reader.UserID); err != nil {
+		t.Fatal(err)
+	}
+	w.buyer(t, "unknown-lang@example.com")
+	for _, tc := range []struct{ email, want string }{
+		{"reader@example.com", "Uyghur only"},
+		{"unknown-lang@example.com", "all three"},
+		{"nobody@example.com", "all three"},
+	} {
+		t.Run(tc.email, func(t *testing.T) {
+			if err := w.svc.Invite(w.ctx, founder, int64(org.ID), tc.email); err != nil {
+				t.Fatal(err)
+			}
+			var subject, body string
+			if err := w.db.QueryRow(w.ctx, `SELECT subject, body FROM mail_outbox WHERE recipient = $1`, tc.email).Scan(&subject, &body); err != nil {
+				t.Fatal(err)
+			}
+			text := subject + body
+			han := strings.Contains(text, "邀请您")
+			arabic := strings.Contains(text, "تەكلىپ")
+			latin := strings.Contains(text, "invites you")
+			got := map[[3]bool]string{{false, true, false}: "Uyghur only", {true, true, true}: "all three"}[[3]bool{han, arabic, latin}]
+			if got != tc.want {
+				t.Errorf("Chinese %v, Uyghur %v, English %v; want %s:\n%s\n%s", han, arabic, latin, tc.want, subject, body)
+			}
+		})
 	}
 }

@@ -124,6 +124,19 @@ func (s *Server) locale(c *fiber.Ctx) error {
 	return c.Next()
 }
 
+// ChosenLanguage is the language the visitor asked for (the switch link's
+// cookie, else Accept-Language), or "" when neither names one the service
+// speaks: unlike the page's language, no default is filled in.
+func ChosenLanguage(c *fiber.Ctx) string {
+	if lang := c.Cookies(langCookie); supported(lang) {
+		return lang
+	}
+	if c.Get(fiber.HeaderAcceptLanguage) == "" {
+		return "" // Fiber would answer its first offer
+	}
+	return AcceptedLanguage(c, "")
+}
+
 // AcceptedLanguage is the served language Accept-Language prefers (zh,
 // zh-TW … count as zh-CN; ug-CN and ug-Arab as ug), else def.
 func AcceptedLanguage(c *fiber.Ctx, def string) string {

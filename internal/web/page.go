@@ -64,6 +64,11 @@ func (s *Server) switchLanguage(c *fiber.Ctx) error {
 	}
 	c.Cookie(&fiber.Cookie{Name: langCookie, Value: lang, Path: "/", MaxAge: 365 * 24 * 3600,
 		SameSite: fiber.CookieSameSiteLaxMode})
+	// A signed-in account keeps the choice for what is mailed to it. The
+	// page switches even when that cannot be written.
+	if err := s.Auth.SetLanguage(Ctx(c), ActorOf(c).UserID, lang); err != nil {
+		s.Log.Warn("language not kept for the account's mail", "err", err, "request_id", RequestIDOf(c))
+	}
 	return c.Redirect(SafeNext(c.Query("next")), fiber.StatusSeeOther)
 }
 

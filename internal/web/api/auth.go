@@ -60,6 +60,7 @@ func (s handlers) register(c *fiber.Ctx) error {
 	if err := web.BindJSON(c, &in); err != nil {
 		return err
 	}
+	in.Lang = web.ChosenLanguage(c)
 	a, err := s.Auth.Register(web.Ctx(c), in)
 	if err != nil {
 		return err

@@ -62,7 +62,8 @@ func (s handlers) registerPage(c *fiber.Ctx) error {
 }
 
 func (s handlers) register(c *fiber.Ctx) error {
-	in := auth.NewUser{Email: c.FormValue("email"), Name: c.FormValue("name"), Password: c.FormValue("password")}
+	in := auth.NewUser{Email: c.FormValue("email"), Name: c.FormValue("name"), Password: c.FormValue("password"),
+		Lang: web.ChosenLanguage(c)}
 	a, err := s.Auth.Register(web.Ctx(c), in)
 	if err == nil {
 		if _, err = s.StartSession(c, a.UserID, auth.NewLogin()); err == nil {
