@@ -1,6 +1,7 @@
 package org
 
 import (
+	"errors"
 	"net/url"
 	"strconv"
 	"strings"
@@ -75,7 +76,15 @@ func (s handlers) invite(c *fiber.Ctx) error {
 		return err
 	}
 	email := c.FormValue("email")
-	if err := s.BuyerOrgs.Invite(web.Ctx(c), web.ActorOf(c), id, email); err != nil {
+	err = s.BuyerOrgs.Invite(web.Ctx(c), web.ActorOf(c), id, email)
+	switch {
+	case errors.Is(err, buyerorg.ErrUnconfirmedEmail):
+		// Said next to the address typed, above the offer to mail the
+		// link again: not an error page the administrator cannot act on.
+		c.Status(fiber.StatusForbidden)
+		msg := web.TrMsg(s.Page(c, ""), buyerorg.ErrUnconfirmedEmail.Message)
+		return s.renderPortal(c, func(v *PortalView) { v.Email, v.Errors = email, map[string]string{"email": msg} })
+	case err != nil:
 		return s.formError(c, err, func(v *PortalView) { v.Email = email })
 	}
 	return s.redirect(c, id, "invited", "")

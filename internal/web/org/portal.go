@@ -32,8 +32,13 @@ type PortalView struct {
 	BudgetYuan string // the canteen's food budget, as typed
 	Share      int    // the canteen share a budget unit reserves, in percent
 	Email      string
-	Errors     map[string]string
-	Done       string // which change the notice confirms, "" for none
+	// Unconfirmed: the account has not confirmed its own address, so it
+	// invites nobody yet; the portal offers to mail the link again (the
+	// page that offers it to other accounts is not the administrator's).
+	Unconfirmed  bool
+	AccountEmail string
+	Errors       map[string]string
+	Done         string // which change the notice confirms, "" for none
 }
 
 // home is the portal for an organisation's administrator (and a platform
@@ -89,6 +94,12 @@ func (s handlers) renderPortal(c *fiber.Ctx, typed func(*PortalView)) error {
 	if v.Invoices, err = s.invoiceRows(c, p, id); err != nil {
 		return err
 	}
+	a := web.ActorOf(c)
+	email, confirmed, err := auth.ConfirmedEmail(web.Ctx(c), s.DB, a.UserID)
+	if err != nil {
+		return err
+	}
+	v.Unconfirmed, v.AccountEmail = !confirmed, email
 	v.Errors = map[string]string{}
 	v.Done = doneNotice(c.Query("done"))
 	if typed != nil {
