@@ -26,11 +26,18 @@ func (s handlers) setTarget(c *fiber.Ctx) error {
 		return err
 	}
 	typedYuan, typedBudget := c.FormValue("target_yuan"), c.FormValue("canteen_budget_yuan")
-	typed := func(v *PortalView) { v.TargetYuan, v.BudgetYuan = typedYuan, typedBudget }
 	t, fields := parseTarget(typedYuan, typedBudget)
 	year, yerr := strconv.Atoi(c.FormValue("year"))
 	if yerr != nil {
 		fields["year"] = "must be between 2000 and 2100"
+	}
+	// The form comes back on the year it was for, which may not be the
+	// year the portal shows: saved again, it must set that year.
+	typed := func(v *PortalView) {
+		v.TargetYuan, v.BudgetYuan = typedYuan, typedBudget
+		if yerr == nil {
+			v.TargetYear = year
+		}
 	}
 	if len(fields) > 0 {
 		return s.formError(c, errs.Validation("the target is not valid", fields), typed)

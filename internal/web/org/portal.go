@@ -29,6 +29,7 @@ type PortalView struct {
 	Invited    []buyerorg.PendingInvitation
 	Charts     []template.HTML
 	TargetYuan string
+	TargetYear int    // the year the target form sets: the year shown, or the one a refused form chose
 	BudgetYuan string // the canteen's food budget, as typed
 	Share      int    // the canteen share a budget unit reserves, in percent
 	Email      string
@@ -82,6 +83,7 @@ func (s handlers) renderPortal(c *fiber.Ctx, typed func(*PortalView)) error {
 	p := s.Page(c, "")
 	p.Title = v.Org.Name
 	v.YearView = s.Years(year)
+	v.TargetYear = year
 	if !web.ActorOf(c).Has(auth.RoleBuyerOrgAdmin) {
 		v.OrgParam = strconv.FormatInt(id, 10)
 	}

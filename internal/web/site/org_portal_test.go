@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -234,4 +235,42 @@ func TestInvoiceOfAnOrderRefundedInFullIsNothingToInvoice(t *testing.T) {
 	rptHas(t, "portal", o.buyer.Do("GET", "/org", nil).Body, "无需开票（已全额退款）")
 	rptHas(t, "export", o.buyer.Do("GET", "/org/invoices.csv", nil).Body, "无需开票（已全额退款）")
 	rptHas(t, "order page", o.buyer.Do("GET", fmt.Sprintf("/orders/%d", ord.ID), nil).Body, "订单已全额退款，无需开具发票。")
+}
+
+// targetYear is the select of the portal's target form.
+var targetYear = regexp.MustCompile(`(?s)<select id="t-year".*?</select>`)
+
+// TestRefusedTargetKeepsTheYearChosen: a target typed for another year than
+// the one the portal shows, and refused, comes back with that year still
+// chosen, so that correcting the amount and saving again sets the year the
+// administrator meant, not the year shown.
+func TestRefusedTargetKeepsTheYearChosen(t *testing.T) {
+	o := newOrgWorld(t)
+	last := fmt.Sprint(o.year - 1)
+	page := o.buyer.Do("GET", "/org", nil)
+	for _, tc := range []struct {
+		name string
+		form url.Values
+	}{
+		{"a target that is not an amount", url.Values{"target_yuan": {"一万"}}},
+		{"a budget below nothing", url.Values{"canteen_budget_yuan": {"-5"}}},
+		{"neither", url.Values{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.form.Set("_csrf", webtest.CSRFField(page.Body))
+			tc.form.Set("year", last)
+			res := o.buyer.Do("POST", "/org/target", tc.form)
+			if res.Status != 422 {
+				t.Fatalf("refused target: %d", res.Status)
+			}
+			// The year-form atop keeps the year whose figures are shown;
+			// the target form's own select is the one checked.
+			sel := targetYear.Find(res.Body)
+			if sel == nil {
+				t.Fatalf("no year in the target form:\n%s", res.Body)
+			}
+			rptHas(t, "the target form's year", sel, `<option value="`+last+`" selected>`)
+			rptHasNot(t, "the target form's year", sel, `<option value="`+fmt.Sprint(o.year)+`" selected>`)
+		})
+	}
 }
