@@ -163,7 +163,7 @@ func (s *Server) mergeVisitorCart(c *fiber.Ctx, userID int64) {
 // part (the rule checkout charges by, coop.ShippingTerms.FeeFor).
 type CartView struct {
 	Items       []cart.Item `json:"items"`
-	TotalFen    int64       `json:"total_fen"` // the goods
+	TotalFen    int64       `json:"total_fen"` // the goods on sale
 	Count       int         `json:"count"`
 	Groups      []CartGroup `json:"groups"`
 	ShippingFen int64       `json:"shipping_fen"`
@@ -201,11 +201,13 @@ func (s *Server) Cart(c *fiber.Ctx) (CartView, error) {
 		out.Items = []cart.Item{}
 	}
 	for _, it := range items {
-		out.TotalFen += it.AmountFen()
 		out.Count += it.Quantity
 		if !it.Buyable {
+			// Checkout refuses it: no part of any total, and listed apart
+			// (the cart page offers to take it out).
 			continue
 		}
+		out.TotalFen += it.AmountFen()
 		if n := len(out.Groups); n == 0 || out.Groups[n-1].CooperativeID != it.CoopID {
 			out.Groups = append(out.Groups, CartGroup{CooperativeID: it.CoopID, Cooperative: it.CoopName,
 				CooperativeNames: it.CoopNames, FreeFromFen: it.Shipping.FreeFromFen})
