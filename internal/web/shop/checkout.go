@@ -71,8 +71,11 @@ func (s handlers) checkout(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	// The order is placed: whatever becomes of its online payment now, the
+	// cart is emptied (another try would place a second order), and the
+	// payment step creates the payment again if Stripe could not be reached.
 	if _, err := s.StartPayment(web.Ctx(c), o); err != nil {
-		return err
+		s.Log.Warn("could not start the payment of a placed order; the payment step retries", "order", o.ID, "err", err)
 	}
 	if err := s.Carts.Clear(web.Ctx(c), owner); err != nil {
 		s.Log.Warn("could not clear the cart after checkout", "err", err)
@@ -129,20 +132,31 @@ func (s handlers) pay(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if o.Payment.Provider != order.Stripe || o.Status != order.PendingPayment || s.Payments == nil || o.PaymentIntentID == "" {
+	if o.Payment.Provider != order.Stripe || o.Status != order.PendingPayment || s.Payments == nil {
 		return c.Redirect(fmt.Sprintf("/orders/%d", o.ID), fiber.StatusSeeOther)
 	}
-	intent, err := s.Payments.GetIntent(web.Ctx(c), o.PaymentIntentID)
-	if err != nil {
-		return err
+	secret := ""
+	if o.PaymentIntentID == "" {
+		// Stripe could not be reached when the order was placed: create its
+		// payment now (the same one, should that first call have reached it).
+		if o, err = s.StartPayment(web.Ctx(c), o); err != nil {
+			return err
+		}
+		secret = o.Payment.ClientSecret
+	} else {
+		intent, err := s.Payments.GetIntent(web.Ctx(c), o.PaymentIntentID)
+		if err != nil {
+			return err
+		}
+		secret = intent.ClientSecret
 	}
-	if intent.ClientSecret == "" {
+	if secret == "" {
 		return errs.E(errs.Unavailable, "the payment cannot be started now")
 	}
 	c.Set("Content-Security-Policy", stripeCSP)
 	p := s.Page(c, "")
 	p.Title = p.T("pay.title")
-	p.Data = PayView{Order: o, ClientSecret: intent.ClientSecret, PublishableKey: s.StripePublishableKey,
+	p.Data = PayView{Order: o, ClientSecret: secret, PublishableKey: s.StripePublishableKey,
 		ReturnURL: s.AbsoluteURL(fmt.Sprintf("/orders/%d", o.ID))}
 	return s.HTML(c, "shop/pay", p)
 }

@@ -1,0 +1,106 @@
+package site_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/fupinmarket/market/internal/config"
+	"github.com/fupinmarket/market/internal/order"
+	"github.com/fupinmarket/market/internal/order/ordertest"
+	"github.com/fupinmarket/market/internal/payment/stripemock"
+	"github.com/fupinmarket/market/internal/web/webtest"
+)
+
+// flakyStripe is stripe-mock behind a switch: while down, creating a
+// PaymentIntent answers 503 (and tells the client library not to retry).
+type flakyStripe struct {
+	URL  string
+	down atomic.Bool
+}
+
+func startFlakyStripe(t *testing.T) *flakyStripe {
+	t.Helper()
+	mock := stripemock.Start(t)
+	target, err := url.Parse(mock.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &flakyStripe{}
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if f.down.Load() && r.Method == "POST" && r.URL.Path == "/v1/payment_intents" {
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("Stripe-Should-Retry", "false")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprint(w, `{"error":{"type":"api_error","message":"unavailable"}}`)
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	f.URL = srv.URL
+	return f
+}
+
+// TestCheckoutWhileStripeIsDown: the order is written before its online
+// payment is created. When Stripe cannot be reached at that moment, the
+// buyer used to get an error page with the order already placed, the cart
+// still full (a second try placed a second order) and an order whose "pay"
+// button led back to itself, since it had no payment to confirm. The order
+// now stands: the cart is emptied and the payment step creates the
+// payment once Stripe answers again.
+func TestCheckoutWhileStripeIsDown(t *testing.T) {
+	stripe := startFlakyStripe(t)
+	s := webtest.Start(t, func(c *config.Config) {
+		c.StripeSecretKey, c.StripeWebhookSecret, c.StripeAPIBase = stripemock.Key, webhookSecret, stripe.URL
+	})
+	w := ordertest.Seed(t, s.DB, order.Config{})
+	w.Lot(t, "100", "2026-09-01", "per_unit", 1000, 1, 1, 2)
+	buyer := s.LoginPage("buyer@example.com", ordertest.Password)
+	tok := webtest.CSRFField(buyer.Do("GET", "/cart", nil).Body)
+	if r := buyer.Do("POST", "/cart/add", url.Values{"_csrf": {tok}, "variant_id": {fmt.Sprint(w.VariantID)}, "quantity": {"1"}}); r.Status != 303 {
+		t.Fatalf("add: %d", r.Status)
+	}
+	form := buyer.Do("GET", "/checkout", nil)
+
+	stripe.down.Store(true)
+	r := buyer.Do("POST", "/checkout", url.Values{"_csrf": {webtest.CSRFField(form.Body)}, "name": {"李明"}, "phone": {"13912345678"},
+		"province": {"北京市"}, "city": {"北京市"}, "district": {"海淀区"}, "detail": {"中关村大街1号"}, "payment_method": {"stripe"}})
+	pay := r.Header.Get("Location")
+	if r.Status != 303 || !strings.HasPrefix(pay, "/checkout/pay/") {
+		t.Fatalf("checkout while Stripe is down: %d %q, want 303 to the payment step", r.Status, pay)
+	}
+	var orders int
+	s.DB.Pool.QueryRow(context.Background(), `SELECT count(*) FROM orders`).Scan(&orders)
+	if orders != 1 {
+		t.Fatalf("%d orders, want 1", orders)
+	}
+	var cart struct {
+		Items []any `json:"items"`
+	}
+	buyer.Do("GET", "/api/v1/cart", nil).JSON(t, &cart)
+	if len(cart.Items) != 0 {
+		t.Errorf("the cart still holds %d items after the order was placed: checking out again places a second order", len(cart.Items))
+	}
+	if r := buyer.Do("GET", pay, nil); r.Status != 503 {
+		t.Errorf("payment step while Stripe is still down: %d, want 503 (try again)", r.Status)
+	}
+
+	stripe.down.Store(false)
+	page := buyer.Do("GET", pay, nil)
+	if page.Status != 200 || !strings.Contains(string(page.Body), `data-secret="pi_`) {
+		t.Fatalf("payment step once Stripe answers: %d %s\n%s", page.Status, page.Header.Get("Location"), page.Body)
+	}
+	var intent string
+	s.DB.Pool.QueryRow(context.Background(), `SELECT coalesce(payment_intent_id, '') FROM orders`).Scan(&intent)
+	if !strings.HasPrefix(intent, "pi_") {
+		t.Errorf("the order's payment intent is %q after the payment step", intent)
+	}
+}
