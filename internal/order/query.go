@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -112,11 +113,11 @@ func (s *Service) decorate(o Order) Order {
 
 // Summary is an order in a list.
 type Summary struct {
-	ID        ids.ID `json:"id"`
-	Number    string `json:"number"`
-	Status    Status `json:"status"`
-	TotalFen  int64  `json:"total_fen"`
-	CreatedAt string `json:"created_at"`
+	ID        ids.ID    `json:"id"`
+	Number    string    `json:"number"`
+	Status    Status    `json:"status"`
+	TotalFen  int64     `json:"total_fen"`
+	CreatedAt time.Time `json:"created_at"` // in the site's zone (Beijing), as every time the API answers
 }
 
 // List returns the actor's orders (all orders for a platform admin), newest
@@ -128,7 +129,7 @@ func (s *Service) List(ctx context.Context, a auth.Actor, cursor int64, limit in
 	if cursor <= 0 {
 		cursor = 1<<63 - 1
 	}
-	const q = `SELECT id, number, status, total_fen, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+	const q = `SELECT id, number, status, total_fen, created_at
 		FROM orders WHERE (buyer_id = $1 OR $2) AND id < $3 ORDER BY id DESC LIMIT $4`
 	rows, err := s.db.Query(ctx, q, a.UserID, a.IsAdmin(), cursor, limit+1)
 	if err != nil {
@@ -137,6 +138,9 @@ func (s *Service) List(ctx context.Context, a auth.Actor, cursor int64, limit in
 	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Summary])
 	if err != nil {
 		return nil, 0, err
+	}
+	for i := range list {
+		list[i].CreatedAt = s.cfg.Clock.In(list[i].CreatedAt)
 	}
 	var next int64
 	if len(list) > limit {

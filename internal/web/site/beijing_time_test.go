@@ -106,3 +106,26 @@ func TestReportTodayIsTheBeijingDay(t *testing.T) {
 		t.Fatalf("summary: %d %s", r.Status, r.Body)
 	}
 }
+
+// TestOrderListTimesAreBeijing: the buyer's list of orders answers
+// created_at with +08:00 like every other time of the API (README); it
+// answered it in UTC ("Z"), the day before for an order placed after
+// midnight in Beijing.
+func TestOrderListTimesAreBeijing(t *testing.T) {
+	s := startAt(t, oneAMBeijing)
+	w := ordertest.Seed(t, s.DB, order.Config{})
+	w.Lot(t, "100", "2026-09-01", "per_unit", 1000, 1, 1, 2)
+	buyer, _ := s.Login("buyer@example.com", ordertest.Password)
+	if r := buyer.Do("POST", "/api/v1/orders", placeBody(w.VariantID, 1)); r.Status != 201 {
+		t.Fatalf("place: %d %s", r.Status, r.Body)
+	}
+	var list struct {
+		Items []struct {
+			CreatedAt string `json:"created_at"`
+		} `json:"items"`
+	}
+	buyer.Do("GET", "/api/v1/orders", nil).JSON(t, &list)
+	if len(list.Items) != 1 || list.Items[0].CreatedAt != "2026-12-04T01:00:00+08:00" {
+		t.Fatalf("orders %+v, want one created at 2026-12-04T01:00:00+08:00", list.Items)
+	}
+}
