@@ -7,6 +7,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/fupinmarket/market/internal/auth"
 	"github.com/fupinmarket/market/internal/cart"
 	"github.com/fupinmarket/market/internal/order"
 	"github.com/fupinmarket/market/internal/platform/errs"
@@ -28,13 +29,15 @@ type CheckoutView struct {
 	// the form comes back refused, if the page offers it; else bank
 	// transfer.
 	Method string
+	// Token is the form's own (checkout_once.go): its copies place one order.
+	Token string
 }
 
 func (s handlers) checkoutPage(c *fiber.Ctx) error {
-	return s.renderCheckout(c, order.Address{}, order.Manual, nil, nil, "")
+	return s.renderCheckout(c, auth.RandomToken(16), order.Address{}, order.Manual, nil, nil, "")
 }
 
-func (s handlers) renderCheckout(c *fiber.Ctx, addr order.Address, method string, fields map[string]string, itemErrors []string, msg string) error {
+func (s handlers) renderCheckout(c *fiber.Ctx, token string, addr order.Address, method string, fields map[string]string, itemErrors []string, msg string) error {
 	v, err := s.Cart(c)
 	if err != nil {
 		return err
@@ -47,13 +50,27 @@ func (s handlers) renderCheckout(c *fiber.Ctx, addr order.Address, method string
 	if method != order.Stripe || s.Payments == nil {
 		method = order.Manual
 	}
-	p.Data = CheckoutView{Cart: v, Address: addr, Fields: fields, ItemErrors: itemErrors, Error: msg, Stripe: s.Payments != nil, Method: method}
+	if token == "" {
+		token = auth.RandomToken(16)
+	}
+	p.Data = CheckoutView{Cart: v, Address: addr, Fields: fields, ItemErrors: itemErrors, Error: msg, Stripe: s.Payments != nil,
+		Method: method, Token: token}
 	return s.HTML(c, "shop/checkout", p)
 }
 
 func (s handlers) checkout(c *fiber.Ctx) error {
 	addr := order.Address{Name: c.FormValue("name"), Phone: c.FormValue("phone"), Province: c.FormValue("province"),
 		City: c.FormValue("city"), District: c.FormValue("district"), Detail: c.FormValue("detail")}
+	token := checkoutToken(c)
+	if to, ok := s.claimCheckout(c, token); !ok {
+		return c.Redirect(to, fiber.StatusSeeOther) // another copy of this form placed the order
+	}
+	placed := false
+	defer func() {
+		if !placed {
+			s.releaseCheckout(c, token)
+		}
+	}()
 	owner := s.CartOwner(c, false)
 	items, err := s.Carts.Items(web.Ctx(c), owner)
 	if err != nil {
@@ -66,11 +83,13 @@ func (s handlers) checkout(c *fiber.Ctx) error {
 	o, err := s.Orders.Place(web.Ctx(c), web.ActorOf(c), req)
 	if fields, msg, status, ok := web.FormError(s.Page(c, ""), err); ok {
 		c.Status(status)
-		return s.renderCheckout(c, addr, req.PaymentMethod, fields, itemErrors(s.Page(c, ""), fields, items), msg)
+		return s.renderCheckout(c, token, addr, req.PaymentMethod, fields, itemErrors(s.Page(c, ""), fields, items), msg)
 	}
 	if err != nil {
 		return err
 	}
+	placed = true
+	to := s.placedCheckout(c, token, o)
 	// The order is placed: whatever becomes of its online payment now, the
 	// cart is emptied (another try would place a second order), and the
 	// payment step creates the payment again if Stripe could not be reached.
@@ -80,10 +99,7 @@ func (s handlers) checkout(c *fiber.Ctx) error {
 	if err := s.Carts.Clear(web.Ctx(c), owner); err != nil {
 		s.Log.Warn("could not clear the cart after checkout", "err", err)
 	}
-	if o.Payment.Provider == order.Stripe {
-		return c.Redirect(fmt.Sprintf("/checkout/pay/%d", o.ID), fiber.StatusSeeOther)
-	}
-	return c.Redirect(fmt.Sprintf("/orders/%d", o.ID), fiber.StatusSeeOther)
+	return c.Redirect(to, fiber.StatusSeeOther)
 }
 
 // itemErrors names, for each refusal of an item (the order's fields
