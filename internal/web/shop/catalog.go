@@ -123,16 +123,28 @@ func (s handlers) product(c *fiber.Ctx) error {
 		if len(prod.Images) > 0 {
 			v.Main = &prod.Images[0]
 		}
-		for i := range prod.Variants {
-			if prod.Variants[i].Active {
-				v.Default = &prod.Variants[i]
-				break
-			}
-		}
+		v.Default = defaultVariant(prod.Variants)
 		p.Title = prod.TitleIn(p.Lang)
 		p.Data = ProductView{P: v, Owner: web.ActorOf(c).ManagesCoop(int64(prod.CooperativeID))}
 		return nil
 	})
+}
+
+// defaultVariant is the variant a product page offers first: the first on
+// sale that can be bought now, else the first on sale (the page then says
+// it is out of stock), else none.
+func defaultVariant(vs []catalog.Variant) *catalog.Variant {
+	var first *catalog.Variant
+	for i := range vs {
+		switch {
+		case !vs[i].Active:
+		case vs[i].Available > 0:
+			return &vs[i]
+		case first == nil:
+			first = &vs[i]
+		}
+	}
+	return first
 }
 
 // TraceView is a lot's public origin.
