@@ -3,6 +3,8 @@ package web
 import (
 	"context"
 
+	"github.com/gofiber/fiber/v2"
+
 	"github.com/fupinmarket/market/internal/order"
 )
 
@@ -21,6 +23,32 @@ func (s *Server) StartPayment(ctx context.Context, o order.Order) (order.Order, 
 	}
 	o.Payment.ClientSecret = intent.ClientSecret
 	return o, nil
+}
+
+// WithClientSecret adds to the buyer's unpaid card order what the client
+// confirms its payment with, creating the payment when Stripe could not be
+// reached as the order was placed (the order's idempotency key makes that
+// the same payment). Without Stripe the order is answered as it is: it can
+// be paid once Stripe answers again.
+func (s *Server) WithClientSecret(c *fiber.Ctx, o order.Order) order.Order {
+	if o.Payment.Provider != order.Stripe || o.Status != order.PendingPayment || s.Payments == nil {
+		return o
+	}
+	if o.PaymentIntentID == "" {
+		paid, err := s.StartPayment(Ctx(c), o)
+		if err != nil {
+			s.Log.Warn("could not start the payment of an unpaid order", "order", o.ID, "err", err, "request_id", RequestIDOf(c))
+			return o
+		}
+		return paid
+	}
+	intent, err := s.Payments.GetIntent(Ctx(c), o.PaymentIntentID)
+	if err != nil {
+		s.Log.Warn("could not read the payment of an unpaid order", "order", o.ID, "err", err, "request_id", RequestIDOf(c))
+		return o
+	}
+	o.Payment.ClientSecret = intent.ClientSecret
+	return o
 }
 
 // Refunder is the provider's refund call, nil with Stripe off (refunds of

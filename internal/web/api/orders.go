@@ -20,8 +20,14 @@ func (s handlers) placeOrder(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if o, err = s.StartPayment(web.Ctx(c), o); err != nil {
-		return err
+	// The order is placed (its transaction committed): it stands even when
+	// Stripe cannot be reached now, so that a retry with the same
+	// Idempotency-Key replays it instead of placing a second one. The
+	// buyer's GET of the order creates the payment later.
+	if paid, err := s.StartPayment(web.Ctx(c), o); err != nil {
+		s.Log.Warn("could not start the payment of a placed order; the order's GET retries", "order", o.ID, "err", err, "request_id", web.RequestIDOf(c))
+	} else {
+		o = paid
 	}
 	return c.Status(fiber.StatusCreated).JSON(o)
 }
@@ -46,6 +52,9 @@ func (s handlers) getOrder(c *fiber.Ctx) error {
 	o, err := s.RequestedOrder(c)
 	if err != nil {
 		return err
+	}
+	if int64(o.BuyerID) == web.ActorOf(c).UserID {
+		o = s.WithClientSecret(c, o)
 	}
 	return c.JSON(o)
 }

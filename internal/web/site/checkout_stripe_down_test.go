@@ -104,3 +104,65 @@ func TestCheckoutWhileStripeIsDown(t *testing.T) {
 		t.Errorf("the order's payment intent is %q after the payment step", intent)
 	}
 }
+
+// TestAPIOrderWhileStripeIsDown: through the API, an order placed while
+// Stripe could not be reached answered a 5xx, and the idempotency guard let
+// the client's retry, with the same key, place a second order. The order
+// now stands (201, with no client_secret yet), a retry replays it, and the
+// buyer's GET of the order (shown meanwhile without one) carries the
+// payment's client_secret once Stripe answers, creating the payment then.
+func TestAPIOrderWhileStripeIsDown(t *testing.T) {
+	stripe := startFlakyStripe(t)
+	s := webtest.Start(t, func(c *config.Config) {
+		c.StripeSecretKey, c.StripeWebhookSecret, c.StripeAPIBase = stripemock.Key, webhookSecret, stripe.URL
+	})
+	w := ordertest.Seed(t, s.DB, order.Config{})
+	w.Lot(t, "100", "2026-09-01", "per_unit", 1000, 1, 1, 2)
+	buyer, _ := s.Login("buyer@example.com", ordertest.Password)
+	buyer.Header.Set("Idempotency-Key", "stripe-down-1")
+	body := map[string]any{"items": []map[string]any{{"variant_id": fmt.Sprint(w.VariantID), "quantity": 1}},
+		"shipping_address": ordertest.Addr, "payment_method": "stripe"}
+
+	stripe.down.Store(true)
+	var placed, again struct {
+		ID      string `json:"id"`
+		Payment struct {
+			ClientSecret string `json:"client_secret"`
+		} `json:"payment"`
+	}
+	r := buyer.Do("POST", "/api/v1/orders", body)
+	if r.Status != 201 {
+		t.Fatalf("order while Stripe is down: %d %s, want 201 (the order stands)", r.Status, r.Body)
+	}
+	r.JSON(t, &placed)
+	if placed.Payment.ClientSecret != "" {
+		t.Errorf("a client secret %q without a payment", placed.Payment.ClientSecret)
+	}
+	buyer.Do("POST", "/api/v1/orders", body).JSON(t, &again)
+	var orders int
+	s.DB.Pool.QueryRow(context.Background(), `SELECT count(*) FROM orders`).Scan(&orders)
+	if orders != 1 || again.ID != placed.ID {
+		t.Fatalf("a retry with the same key: %d orders (ids %s, %s), want the one order", orders, placed.ID, again.ID)
+	}
+	buyer.Header.Del("Idempotency-Key")
+	if r := buyer.Do("GET", "/api/v1/orders/"+placed.ID, nil); r.Status != 200 || strings.Contains(string(r.Body), "client_secret") {
+		t.Errorf("the order while Stripe is still down: %d %s, want it without a client secret", r.Status, r.Body)
+	}
+
+	stripe.down.Store(false)
+	var got struct {
+		Payment struct {
+			ClientSecret string `json:"client_secret"`
+		} `json:"payment"`
+	}
+	r = buyer.Do("GET", "/api/v1/orders/"+placed.ID, nil)
+	r.JSON(t, &got)
+	if r.Status != 200 || !strings.HasPrefix(got.Payment.ClientSecret, "pi_") {
+		t.Fatalf("the order once Stripe answers: %d, client secret %q", r.Status, got.Payment.ClientSecret)
+	}
+	var intent string
+	s.DB.Pool.QueryRow(context.Background(), `SELECT coalesce(payment_intent_id, '') FROM orders`).Scan(&intent)
+	if !strings.HasPrefix(intent, "pi_") {
+		t.Errorf("the order's payment intent is %q", intent)
+	}
+}
