@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fupinmarket/market/internal/auth"
 	"github.com/fupinmarket/market/internal/buyerorg"
 	"github.com/fupinmarket/market/internal/platform/errs"
 )
@@ -40,13 +41,7 @@ func TestAnUnconfirmedAccountMailsNoInvitation(t *testing.T) {
 // mailed again. An organisation invites at most MaxInvitationsPerDay new
 // addresses a day; renewing one it invited is not a new one.
 func TestInvitationsAreMailedSparingly(t *testing.T) {
-	w := newWorld(t)
-	founder := w.buyer(t, "founder@example.com")
-	org, err := w.svc.Create(w.ctx, founder, buyerorg.Org{Name: "和田地区机关事务管理局", Kind: "budget_unit"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	founder = w.actor(t, founder.UserID)
+	w, founder, org := foundedOrg(t)
 	mailed := func() int {
 		var n int
 		w.db.QueryRow(w.ctx, `SELECT count(*) FROM mail_outbox WHERE recipient = 'finance@example.gov.cn'`).Scan(&n)
@@ -81,13 +76,7 @@ func TestInvitationsAreMailedSparingly(t *testing.T) {
 // chose a language gets the invitation in it alone; an address without an
 // account, or whose account chose none, gets all three languages.
 func TestAnInvitationIsMailedInTheInviteesLanguage(t *testing.T) {
-	w := newWorld(t)
-	founder := w.buyer(t, "founder@example.com")
-	org, err := w.svc.Create(w.ctx, founder, buyerorg.Org{Name: "和田地区机关事务管理局", Kind: "budget_unit"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	founder = w.actor(t, founder.UserID)
+	w, founder, org := foundedOrg(t)
 	reader := w.buyer(t, "reader@example.com")
 	if _, err := w.db.Exec(w.ctx, `UPDATE users SET lang = 'ug' WHERE id = $1`, reader.UserID); err != nil {
 		t.Fatal(err)
@@ -116,4 +105,17 @@ func TestAnInvitationIsMailedInTheInviteesLanguage(t *testing.T) {
 			}
 		})
 	}
+}
+
+// foundedOrg is a world with one organisation, 和田地区机关事务管理局, and its
+// founder (confirmed, as an administrator of it).
+func foundedOrg(t *testing.T) (*world, auth.Actor, buyerorg.Org) {
+	t.Helper()
+	w := newWorld(t)
+	founder := w.buyer(t, "founder@example.com")
+	org, err := w.svc.Create(w.ctx, founder, buyerorg.Org{Name: "和田地区机关事务管理局", Kind: "budget_unit"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w, w.actor(t, founder.UserID), org
 }

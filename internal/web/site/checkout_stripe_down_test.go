@@ -49,6 +49,31 @@ func startFlakyStripe(t *testing.T) *flakyStripe {
 	return f
 }
 
+// stripeShop is a server paying by card through a switchable Stripe, with
+// the order world's product in stock.
+func stripeShop(t *testing.T) (*flakyStripe, *webtest.Server, *ordertest.World) {
+	t.Helper()
+	stripe := startFlakyStripe(t)
+	s := webtest.Start(t, func(c *config.Config) {
+		c.StripeSecretKey, c.StripeWebhookSecret, c.StripeAPIBase = stripemock.Key, webhookSecret, stripe.URL
+	})
+	w := ordertest.Seed(t, s.DB, order.Config{})
+	w.Lot(t, "100", "2026-09-01", "per_unit", 1000, 1, 1, 2)
+	return stripe, s, w
+}
+
+// buyerWithACart is the world's buyer signed in on the pages with one unit
+// of its variant in the cart.
+func buyerWithACart(t *testing.T, s *webtest.Server, w *ordertest.World) *webtest.Client {
+	t.Helper()
+	buyer := s.LoginPage("buyer@example.com", ordertest.Password)
+	tok := webtest.CSRFField(buyer.Do("GET", "/cart", nil).Body)
+	if r := buyer.Do("POST", "/cart/add", url.Values{"_csrf": {tok}, "variant_id": {fmt.Sprint(w.VariantID)}, "quantity": {"1"}}); r.Status != 303 {
+		t.Fatalf("add: %d", r.Status)
+	}
+	return buyer
+}
+
 // TestCheckoutWhileStripeIsDown: the order is written before its online
 // payment is created. When Stripe cannot be reached at that moment, the
 // buyer used to get an error page with the order already placed, the cart
@@ -57,17 +82,8 @@ func startFlakyStripe(t *testing.T) *flakyStripe {
 // now stands: the cart is emptied and the payment step creates the
 // payment once Stripe answers again.
 func TestCheckoutWhileStripeIsDown(t *testing.T) {
-	stripe := startFlakyStripe(t)
-	s := webtest.Start(t, func(c *config.Config) {
-		c.StripeSecretKey, c.StripeWebhookSecret, c.StripeAPIBase = stripemock.Key, webhookSecret, stripe.URL
-	})
-	w := ordertest.Seed(t, s.DB, order.Config{})
-	w.Lot(t, "100", "2026-09-01", "per_unit", 1000, 1, 1, 2)
-	buyer := s.LoginPage("buyer@example.com", ordertest.Password)
-	tok := webtest.CSRFField(buyer.Do("GET", "/cart", nil).Body)
-	if r := buyer.Do("POST", "/cart/add", url.Values{"_csrf": {tok}, "variant_id": {fmt.Sprint(w.VariantID)}, "quantity": {"1"}}); r.Status != 303 {
-		t.Fatalf("add: %d", r.Status)
-	}
+	stripe, s, w := stripeShop(t)
+	buyer := buyerWithACart(t, s, w)
 	form := buyer.Do("GET", "/checkout", nil)
 
 	stripe.down.Store(true)
@@ -112,12 +128,7 @@ func TestCheckoutWhileStripeIsDown(t *testing.T) {
 // buyer's GET of the order (shown meanwhile without one) carries the
 // payment's client_secret once Stripe answers, creating the payment then.
 func TestAPIOrderWhileStripeIsDown(t *testing.T) {
-	stripe := startFlakyStripe(t)
-	s := webtest.Start(t, func(c *config.Config) {
-		c.StripeSecretKey, c.StripeWebhookSecret, c.StripeAPIBase = stripemock.Key, webhookSecret, stripe.URL
-	})
-	w := ordertest.Seed(t, s.DB, order.Config{})
-	w.Lot(t, "100", "2026-09-01", "per_unit", 1000, 1, 1, 2)
+	stripe, s, w := stripeShop(t)
 	buyer, _ := s.Login("buyer@example.com", ordertest.Password)
 	buyer.Header.Set("Idempotency-Key", "stripe-down-1")
 	body := map[string]any{"items": []map[string]any{{"variant_id": fmt.Sprint(w.VariantID), "quantity": 1}},

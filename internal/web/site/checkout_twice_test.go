@@ -26,11 +26,7 @@ func TestCheckoutFormSentTwicePlacesOneOrder(t *testing.T) {
 	s := webtest.Start(t)
 	w := ordertest.Seed(t, s.DB, order.Config{})
 	w.Lot(t, "100", "2026-09-01", "per_unit", 1000, 1, 1, 2)
-	buyer := s.LoginPage("buyer@example.com", ordertest.Password)
-	tok := webtest.CSRFField(buyer.Do("GET", "/cart", nil).Body)
-	if r := buyer.Do("POST", "/cart/add", url.Values{"_csrf": {tok}, "variant_id": {fmt.Sprint(w.VariantID)}, "quantity": {"1"}}); r.Status != 303 {
-		t.Fatalf("add: %d", r.Status)
-	}
+	buyer := buyerWithACart(t, s, w)
 	page := buyer.Do("GET", "/checkout", nil)
 	form := url.Values{"name": {"李明"}, "phone": {"13912345678"}, "province": {"北京市"}, "city": {"北京市"},
 		"district": {"海淀区"}, "detail": {"中关村大街1号"}, "payment_method": {"manual"}}
