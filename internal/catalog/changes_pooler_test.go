@@ -13,6 +13,7 @@ import (
 	"github.com/fupinmarket/market/internal/catalog/catalogtest"
 	"github.com/fupinmarket/market/internal/dbtest"
 	"github.com/fupinmarket/market/internal/media"
+	"github.com/fupinmarket/market/internal/platform/postgres"
 )
 
 // recordsTo hands every log record at or above Warn to a channel.
@@ -74,5 +75,33 @@ func TestListenerThroughATransactionPoolerFallsBackToTheCounter(t *testing.T) {
 	catalogtest.Coop(t, db.Pool, "洛浦县红枣合作社", "653224", "approved")
 	if v, _, err := svc.CacheVersion(ctx); err != nil || v == v0 {
 		t.Errorf("after a commit the version is %q (was %q, err %v): pages would stay stale", v, v0, err)
+	}
+}
+
+// Beside the pooler, the direct URL (DATABASE_DIRECT_URL) carries the
+// listener: its probe arrives and versions come from notifications, also
+// for a write through the pooled pool.
+func TestListenerOnTheDirectURLBesideAPooler(t *testing.T) {
+	db := dbtest.New(t)
+	pooled := dbtest.PgBouncer(t, db)
+	ctx := t.Context()
+	pool, err := pgxpool.New(ctx, pooled+"&default_query_exec_mode=cache_describe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	svc := catalog.New(pool, media.NewDir(t.TempDir()), nil)
+	svc.UseReplica(postgres.NewReads(pool, nil, 0, nil), db.Pool)
+	stop := svc.Listen(context.Background(), nil)
+	defer stop()
+	wait, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := svc.WaitListening(wait); err != nil {
+		t.Fatalf("listener on the direct URL not up: %v", err)
+	}
+	v0 := version(t, svc)
+	catalogtest.Coop(t, pool, "皮山县核桃合作社", "653223", "approved")
+	if v := versionChanges(t, svc, v0); !strings.HasPrefix(v, "n") {
+		t.Errorf("version %q after a write through the pooler, want one from notifications", v)
 	}
 }
