@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/fupinmarket/market/internal/config"
 	"github.com/fupinmarket/market/internal/order"
@@ -175,5 +176,30 @@ func TestAPIOrderWhileStripeIsDown(t *testing.T) {
 	s.DB.Pool.QueryRow(context.Background(), `SELECT coalesce(payment_intent_id, '') FROM orders`).Scan(&intent)
 	if !strings.HasPrefix(intent, "pi_") {
 		t.Errorf("the order's payment intent is %q", intent)
+	}
+}
+
+// TestUnpaidCardOrderShowsItsDeadline: an unpaid card order is cancelled at
+// its deadline as a bank transfer's is; its page says when, in Beijing
+// time, beside the button that pays it.
+func TestUnpaidCardOrderShowsItsDeadline(t *testing.T) {
+	_, s, w := stripeShop(t)
+	buyer, _ := s.Login("buyer@example.com", ordertest.Password)
+	var placed struct {
+		ID        string    `json:"id"`
+		ExpiresAt time.Time `json:"expires_at"`
+	}
+	r := buyer.Do("POST", "/api/v1/orders", map[string]any{"items": []map[string]any{{"variant_id": fmt.Sprint(w.VariantID), "quantity": 1}},
+		"shipping_address": ordertest.Addr, "payment_method": "stripe"})
+	if r.Status != 201 {
+		t.Fatalf("order: %d %s", r.Status, r.Body)
+	}
+	r.JSON(t, &placed)
+	page := s.LoginPage("buyer@example.com", ordertest.Password)
+	page.Do("GET", "/lang/en?next=/", nil)
+	body := string(page.Do("GET", "/orders/"+placed.ID, nil).Body)
+	deadline := placed.ExpiresAt.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02 15:04")
+	if !strings.Contains(body, "Pay by "+deadline+" (Beijing time)") {
+		t.Errorf("the order page does not give the deadline %s:\n%s", deadline, body)
 	}
 }
