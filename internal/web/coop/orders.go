@@ -218,6 +218,11 @@ func (s handlers) saveShipping(c *fiber.Ctx) error {
 				errors["ship."+page] = m
 			}
 		}
+		// The domain's one rule for the fee is its range, in fen ("between 0
+		// and 100000"): the form is typed in yuan, so it says the range in yuan.
+		if _, ok := fields["flat_fen"]; ok {
+			errors["ship.flat_yuan"] = p.T("coop.flat_fee_range")
+		}
 	}
 	c.Status(fiber.StatusUnprocessableEntity)
 	return s.renderOrders(c, errors, &ShippingTyped{Flat: typedFlat, FreeFrom: typedFree}, nil)

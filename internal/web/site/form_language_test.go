@@ -190,3 +190,25 @@ func TestStateRefusalsNameTheStateInTheUsersLanguage(t *testing.T) {
 		}
 	}
 }
+
+// TestShippingFeeRangeInYuan: a co-op's shipping fee out of range is
+// refused in yuan, the unit its form is typed in, in every language.
+// English said "must be between 0 and 100000", the domain's fen, to an
+// administrator who had typed yuan.
+func TestShippingFeeRangeInYuan(t *testing.T) {
+	sh := openShop(t, webtest.Start(t))
+	for _, tc := range []struct{ lang, want string }{
+		{"en", "must be a fee from ¥0 to ¥1,000"},
+		{"zh-CN", "请输入 0 到 1000 元之间的运费"},
+		{"ug", "0 دىن 1000 يۈەنگىچە بولغان توشۇش ھەققى كىرگۈزۈڭ"},
+	} {
+		t.Run(tc.lang, func(t *testing.T) {
+			sh.admin.Header.Set("Accept-Language", tc.lang)
+			r := sh.admin.Do("POST", "/coop/shipping", url.Values{"flat_yuan": {"2000"}})
+			shown := strings.Join(shownErrors(r.Body), " | ")
+			if r.Status != 422 || !strings.Contains(shown, tc.want) || strings.Contains(shown, "100000") {
+				t.Errorf("a fee of ¥2,000: %d, errors %q, want %q", r.Status, shown, tc.want)
+			}
+		})
+	}
+}
