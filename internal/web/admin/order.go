@@ -1,6 +1,9 @@
 package admin
 
 import (
+	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -18,6 +21,9 @@ type OrderView struct {
 	Order    order.Order
 	External []ExternalRefundView
 	Error    string // a refusal no pending refund's form can show
+	// Reasons are the refused fields' reasons under Error, for the forms
+	// of the lines and the shipping, which keep no state of their own.
+	Reasons []string
 }
 
 // ExternalRefundView is one pending external refund with its recording
@@ -84,8 +90,30 @@ func (s handlers) renderOrder(c *fiber.Ctx, f refundForm, message string) error 
 		v.External = append(v.External, ev)
 	}
 	v.Error = web.TrMsg(p, message)
+	if f.RefundID == "" {
+		v.Reasons = reasons(p, f.Fields)
+	}
 	p.Data = v
 	return s.HTML(c, "admin/order", p)
+}
+
+// reasons are a refusal's field reasons in the page's language, in the
+// order of their fields. An amount's bound the domain counts in fen ("must
+// be between 0 and 3980") is said in yuan, as the forms are typed.
+func reasons(p web.Page, fields map[string]string) []string {
+	keys := slices.Sorted(maps.Keys(fields))
+	out := make([]string, 0, len(keys))
+	for _, k := range keys {
+		var most int64
+		if strings.HasSuffix(k, "_fen") {
+			if n, _ := fmt.Sscanf(fields[k], "must be between 0 and %d", &most); n == 1 {
+				out = append(out, p.T("admin.ext.amount_max", money.Yuan(most)))
+				continue
+			}
+		}
+		out = append(out, web.TrMsg(p, fields[k]))
+	}
+	return out
 }
 
 // lineViews are the order's lines in a blank form: nothing to refund.

@@ -113,11 +113,11 @@ func (s handlers) refund(c *fiber.Ctx) error {
 	qty, qerr := strconv.Atoi(c.FormValue("quantity", "0"))
 	fen, yok := yuan(c.FormValue("amount_yuan", "0"))
 	if !ok || qerr != nil || !yok {
-		return errs.Validation("the refund is not valid", map[string]string{"amount_yuan": money.YuanRule})
+		return s.refusedRefund(c, errs.Validation("the refund is not valid", map[string]string{"amount_yuan": money.YuanRule}))
 	}
 	req := order.RefundRequest{Reason: c.FormValue("reason"), Lines: []order.RefundLine{{LineID: line, Quantity: qty, AmountFen: fen}}}
 	if _, err := s.Orders.Refund(web.Ctx(c), web.ActorOf(c), id, req, s.Refunder()); err != nil {
-		return err
+		return s.refusedRefund(c, err)
 	}
 	return c.Redirect(fmt.Sprintf("/admin/orders/%d", id), fiber.StatusSeeOther)
 }
@@ -132,11 +132,11 @@ func (s handlers) refundShipping(c *fiber.Ctx) error {
 	}
 	fen, ok := yuan(c.FormValue("shipping_yuan"))
 	if !ok || fen == 0 {
-		return errs.Validation("the refund is not valid", map[string]string{"shipping_yuan": money.YuanRule})
+		return s.refusedRefund(c, errs.Validation("the refund is not valid", map[string]string{"shipping_yuan": money.YuanRule}))
 	}
 	req := order.RefundRequest{Reason: c.FormValue("reason"), ShippingFen: fen}
 	if _, err := s.Orders.Refund(web.Ctx(c), web.ActorOf(c), id, req, s.Refunder()); err != nil {
-		return err
+		return s.refusedRefund(c, err)
 	}
 	return c.Redirect(fmt.Sprintf("/admin/orders/%d", id), fiber.StatusSeeOther)
 }
@@ -150,9 +150,22 @@ func (s handlers) refundWhole(c *fiber.Ctx) error {
 		return err
 	}
 	if _, err := s.Orders.Refund(web.Ctx(c), web.ActorOf(c), int64(o.ID), o.WholeRefund(c.FormValue("reason")), s.Refunder()); err != nil {
-		return err
+		return s.refusedRefund(c, err)
 	}
 	return c.Redirect(fmt.Sprintf("/admin/orders/%d", o.ID), fiber.StatusSeeOther)
+}
+
+// refusedRefund shows the order page again when a refund its own forms
+// sent (a line's, the shipping's, the whole order's) is refused, with the
+// reasons atop it in the page's language: the bare error page said only
+// that the refund was not valid. Any other error goes to the error handler.
+func (s handlers) refusedRefund(c *fiber.Ctx, err error) error {
+	var e *errs.Error
+	if !errors.As(err, &e) || !slices.Contains([]errs.Kind{errs.Invalid, errs.Conflict}, e.Kind) {
+		return err
+	}
+	c.Status(web.StatusOf(e))
+	return s.renderOrder(c, refundForm{Fields: e.Fields}, e.Message)
 }
 
 // blankOr reads s with parse; a field left blank is zero.
