@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"github.com/fupinmarket/market/internal/auth"
@@ -79,6 +80,18 @@ func newDemoWorld(t *testing.T) *demoWorld {
 		"to_ship":     `SELECT max(sh.order_id)::text FROM shipments sh JOIN orders o ON o.id = sh.order_id JOIN user_roles r ON r.cooperative_id = sh.cooperative_id JOIN users u ON u.id = r.user_id WHERE u.email = 'coop@demo.local' AND o.paid_at IS NOT NULL AND o.status <> 'refunded'`,
 		"org_orderid": `SELECT coalesce(max(o.id), 0)::text FROM orders o WHERE o.buyer_org_id IS NOT NULL`,
 		"org":         `SELECT min(id)::text FROM buyer_orgs`,
+		// An order of that buyer that may still be invoiced (paid, not refunded).
+		"invoiceable": `SELECT coalesce(max(o.id), 0)::text FROM orders o WHERE o.buyer_id = (SELECT buyer_id FROM orders WHERE paid_at IS NOT NULL AND buyer_org_id IS NULL ORDER BY id DESC LIMIT 1) AND o.paid_at IS NOT NULL AND o.status NOT IN ('refunded', 'cancelled')`,
+		// A member of the demo budget unit who is not its administrator, and
+		// the last order it placed for the unit.
+		"member_order": `SELECT max(id)::text FROM orders WHERE buyer_org_id IS NOT NULL AND buyer_id <> (SELECT id FROM users WHERE email = 'org@demo.local')`,
+		"member_email": `SELECT email FROM users WHERE id = (SELECT buyer_id FROM orders WHERE id = (SELECT max(id) FROM orders WHERE buyer_org_id IS NOT NULL AND buyer_id <> (SELECT id FROM users WHERE email = 'org@demo.local')))`,
+		// A township of 洛浦县 with registered households, for a township's
+		// office, and a household of it; a household of the county.
+		"home_township":      `SELECT left(min(village_code), 9) FROM households WHERE village_code LIKE '653224%'`,
+		"township_village":   `SELECT min(village_code) FROM households WHERE village_code LIKE '653224%'`,
+		"township_household": `SELECT min(id)::text FROM households WHERE village_code LIKE (SELECT left(min(village_code), 9) FROM households WHERE village_code LIKE '653224%') || '%'`,
+		"county_household":   `SELECT min(id)::text FROM households WHERE village_code LIKE '653224%'`,
 	} {
 		var v string
 		if err := db.QueryRow(ctx, q).Scan(&v); err != nil {
@@ -86,6 +99,10 @@ func newDemoWorld(t *testing.T) *demoWorld {
 		}
 		w.ids[name] = v
 	}
+	// A county's and a township's assistance office, beside the demo's
+	// prefecture one.
+	s.CreateUser(roleEmails["county"], demo.Password, auth.Grant{Role: auth.RoleOffice, RegionCode: "653224"})
+	s.CreateUser(roleEmails["township"], demo.Password, auth.Grant{Role: auth.RoleOffice, RegionCode: w.ids["home_township"]})
 	return w
 }
 
@@ -168,6 +185,34 @@ func (w *demoWorld) routes() []page {
 	} {
 		out = append(out, p)
 	}
+	for _, p := range []page{
+		{"member", "/", "form.search button"},
+		{"member", "/org", "main h1"},
+		{"member", "/orders", "table a"},
+		{"member", "/orders/" + id["member_order"], "main h1"},
+	} {
+		out = append(out, p)
+	}
+	for _, level := range []struct{ role, region, village, household string }{
+		{"county", "653224", id["township_village"], id["county_household"]},
+		{"township", id["home_township"], id["township_village"], id["township_household"]},
+	} {
+		for _, p := range []page{
+			{level.role, "/office", ".year-form button"},
+			{level.role, "/office/regions/" + level.region, ".year-form button"},
+			{level.role, "/office/regions/" + level.village, ".year-form button"},
+			{level.role, "/office/listed", ".year-form button"},
+			{level.role, "/office/households", "form button"},
+			{level.role, "/office/households/" + level.household, "main"},
+			{level.role, "/office/households/" + level.household + "/income", ".year-form button"},
+			{level.role, "/office/import", "form button.primary"},
+			{level.role, "/office/villages/new", "form button.primary"},
+			{level.role, "/office/cooperatives", "main"},
+			{level.role, "/office/certifications", "main"},
+		} {
+			out = append(out, p)
+		}
+	}
 	if id["org_orderid"] != "0" { // an order bought for the organisation, as its administrator sees it
 		out = append(out, page{"org", "/orders/" + id["org_orderid"], "main h1"})
 	}
@@ -175,7 +220,7 @@ func (w *demoWorld) routes() []page {
 }
 
 var roleEmails = map[string]string{"buyer": "buyer@demo.local", "coop": "coop@demo.local", "office": "office@demo.local",
-	"org": "org@demo.local", "admin": "admin@demo.local"}
+	"org": "org@demo.local", "admin": "admin@demo.local", "county": "county-office@demo.local", "township": "township-office@demo.local"}
 
 // pageCheck is what the browser measures of a rendered page.
 type pageCheck struct {
@@ -192,6 +237,10 @@ type pageCheck struct {
 	NarrowInputs []string  `json:"narrowInputs"` // text boxes too narrow to read what is typed
 	Dir          string    `json:"dir"`
 	Lang         string    `json:"lang"`
+	// All is every text a person or a screen reader meets in the page's
+	// language (see allText): hidden text (the closed menu) and labels
+	// included, the other languages' names in the switch and codes left out.
+	All string `json:"all"`
 }
 
 // outside is a box that does not fit the screen: which element (its tag,
@@ -276,23 +325,31 @@ const measure = `(() => {
     const m = t.getScreenCTM(); const fs = parseFloat(getComputedStyle(t).fontSize);
     if (m && fs * m.a < 11.5) { out.smallChart.push(t.textContent.slice(0, 20) + "@" + (fs * m.a).toFixed(1)); }
   }
+  out.all = ALLTEXT;
   out.smallTargets = out.smallTargets.slice(0, 8); out.smallChart = out.smallChart.slice(0, 5); out.scrollers = out.scrollers.slice(0, 4);
   return JSON.stringify(out);
 })()`
 
 // TestEveryPageFitsAPhone walks every page of every audience (visitor,
-// buyer, cooperative, office, buyer organisation, platform administrator)
+// buyer, member of an institution, cooperative, prefecture, county and
+// township office, institution's administrator, platform administrator)
 // in each language (zh-CN, en, and ug right to left) at 390 px (a phone)
-// and 1280 px: no page scrolls sideways (measured against the layout
-// viewport, see measure), its primary action is on screen, no formatting
-// error or untranslated catalog key shows, and on the phone tap targets are
-// at least 44 px and chart text at least 12 px.
+// and 1280 px, and sends each form it must refuse at 390 px: no page
+// answers 500 or scrolls sideways (measured against the layout viewport,
+// see measure), <html> has the language and its direction, its primary
+// action is on screen, no formatting error or catalog key shows, no
+// English the catalog translates shows on a Chinese or Uyghur page, times
+// are Beijing time, and on the phone tap targets are at least 44 px and
+// chart text at least 12 px. One browser serves the walk, each role and
+// language in a tab of its own, signed in afresh.
 func TestEveryPageFitsAPhone(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser walk")
 	}
 	w := newDemoWorld(t)
 	keys := catalogKeys(t)
+	lexicon := newWords(t)
+	times := loadStamps(t, w)
 	shots := os.Getenv("MARKET_SCREENSHOTS") // a directory: save the phone pages there
 	byRole := map[string][]page{}
 	var roles []string
@@ -302,23 +359,33 @@ func TestEveryPageFitsAPhone(t *testing.T) {
 		}
 		byRole[p.role] = append(byRole[p.role], p)
 	}
+	forms := map[string][]errorForm{}
+	for _, f := range w.errorForms() {
+		forms[f.role] = append(forms[f.role], f)
+	}
+	browser := sharedBrowser(t)
 	for _, role := range roles {
 		for _, lang := range web.Languages {
 			t.Run("role="+cmp.Or(role, "visitor")+"/lang="+lang, func(t *testing.T) {
 				pages := byRole[role]
-				tab, _ := startBrowser(t)
-				if err := chromedp.Run(tab, chromedp.Navigate(w.s.URL+"/lang/"+lang+"?next=/login")); err != nil {
+				tab, closeTab := chromedp.NewContext(browser)
+				defer closeTab()
+				// A new session: the last role's cookies (session, cart, language) go.
+				if err := chromedp.Run(tab, network.ClearBrowserCookies(), chromedp.Navigate(w.s.URL+"/lang/"+lang+"?next=/login")); err != nil {
 					t.Fatal(err)
 				}
 				if role != "" {
 					email := roleEmails[role]
-					if role == "buyer" {
+					switch role {
+					case "buyer":
 						email = w.ids["buyer"] // a demo buyer with a paid order
 						// …who has not confirmed its address, so that /org
 						// shows its offer to mail the link again.
 						if _, err := w.s.DB.Pool.Exec(context.Background(), `UPDATE users SET email_verified_at = NULL WHERE email = $1`, email); err != nil {
 							t.Fatal(err)
 						}
+					case "member":
+						email = w.ids["member_email"]
 					}
 					signIn(t, tab, email)
 				}
@@ -328,18 +395,37 @@ func TestEveryPageFitsAPhone(t *testing.T) {
 					pages = append(pages, page{role, pay, ".pay-deadline, main h1"})
 					w.addToCart(t, tab)
 				}
+				check := func(where string, c pageCheck, phone bool) {
+					t.Helper()
+					if c.Status >= 500 {
+						t.Errorf("%s answered %d", where, c.Status)
+					}
+					if want := map[bool]string{true: "rtl", false: "ltr"}[lang == "ug"]; c.Dir != want || c.Lang != lang {
+						t.Errorf("%s: <html lang=%q dir=%q>, want %s and %s", where, c.Lang, c.Dir, lang, want)
+					}
+					checkPage(t, where, c, keys, phone)
+					lexicon.check(t, where, lang, c.All)
+					times.check(t, where, c.All)
+				}
 				for _, width := range []int64{390, 1280} {
 					for _, p := range pages {
 						c := visit(t, tab, w.s.URL+p.path, width, p.primary)
-						where := fmt.Sprintf("%s in %s at %d px", p.path, lang, width)
-						if want := map[bool]string{true: "rtl", false: "ltr"}[lang == "ug"]; c.Dir != want || c.Lang != lang {
-							t.Errorf("%s: <html lang=%q dir=%q>, want %s and %s", where, c.Lang, c.Dir, lang, want)
-						}
-						checkPage(t, where, c, keys, width == 390)
+						check(fmt.Sprintf("%s in %s at %d px", p.path, lang, width), c, width == 390)
 						if shots != "" && width == 390 {
 							screenshot(t, tab, shots, cmp.Or(role, "visitor")+"-"+lang, p.path)
 						}
 					}
+				}
+				for _, f := range forms[role] {
+					c, ok := sendBadly(t, tab, w.s.URL, f)
+					if !ok {
+						continue
+					}
+					where := fmt.Sprintf("%s's %s sent with mistakes, in %s at 390 px", f.path, f.form, lang)
+					if c.Status < 400 || c.Status >= 500 {
+						t.Errorf("%s answered %d, want a 4xx page with its errors", where, c.Status)
+					}
+					check(where, c, true)
 				}
 			})
 		}
@@ -406,20 +492,32 @@ func chromedpURL(t *testing.T, tab context.Context) string {
 
 func visit(t *testing.T, tab context.Context, url string, width int64, primary string) pageCheck {
 	t.Helper()
+	ctx, cancel := context.WithTimeout(tab, 30*time.Second)
+	defer cancel()
+	if err := chromedp.Run(ctx, emulation.SetDeviceMetricsOverride(width, 844, 1, width < 600)); err != nil {
+		t.Fatalf("%s at %d px: %v", url, width, err)
+	}
+	resp, err := chromedp.RunResponse(ctx, chromedp.Navigate(url))
+	if err != nil {
+		t.Fatalf("%s at %d px: %v", url, width, err)
+	}
+	c := measurePage(t, ctx, url, primary)
+	c.Status = int(resp.Status)
+	return c
+}
+
+// measurePage runs measure in the tab's page as it is now, with primary
+// the selector of its primary action ("" for none).
+func measurePage(t *testing.T, ctx context.Context, url, primary string) pageCheck {
+	t.Helper()
 	js := strings.Replace(measure, "PRIMARY", fmt.Sprintf("%q", primary), 3)
 	if primary == "" {
 		js = strings.Replace(measure, "PRIMARY", `""`, 3)
 	}
+	js = strings.Replace(js, "ALLTEXT", allText, 1)
 	var raw string
-	ctx, cancel := context.WithTimeout(tab, 30*time.Second)
-	defer cancel()
-	err := chromedp.Run(ctx,
-		emulation.SetDeviceMetricsOverride(width, 844, 1, width < 600),
-		chromedp.Navigate(url),
-		chromedp.WaitReady(`body`, chromedp.ByQuery),
-		chromedp.Evaluate(js, &raw))
-	if err != nil {
-		t.Fatalf("%s at %d px: %v", url, width, err)
+	if err := chromedp.Run(ctx, chromedp.WaitReady(`body`, chromedp.ByQuery), chromedp.Evaluate(js, &raw)); err != nil {
+		t.Fatalf("%s: %v", url, err)
 	}
 	var c pageCheck
 	if err := json.Unmarshal([]byte(raw), &c); err != nil {
