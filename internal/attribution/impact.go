@@ -34,6 +34,9 @@ type Impact struct {
 	Households int            `json:"households"`
 	Villages   int            `json:"villages"`
 	Counties   []CountyImpact `json:"counties"`
+	// TakenBack: the order was attributed, and refunds took all of it
+	// back (AmountFen is then 0). False for an order never paid.
+	TakenBack bool `json:"-"`
 }
 
 // OrderImpact sums the order's ledger (net of refunds) by county. A
@@ -74,6 +77,12 @@ func OrderImpact(ctx context.Context, db *pgxpool.Pool, orderID int64) (Impact, 
 		im.AmountFen += c.AmountFen
 		im.Households += c.Households
 		im.Villages += c.Villages
+	}
+	if im.AmountFen == 0 {
+		const attributed = `SELECT EXISTS (SELECT 1 FROM attribution_entries WHERE order_id = $1)`
+		if err := db.QueryRow(ctx, attributed, orderID).Scan(&im.TakenBack); err != nil {
+			return Impact{}, fmt.Errorf("order impact: %w", err)
+		}
 	}
 	return im, nil
 }

@@ -31,7 +31,11 @@ func receiptSVG(p web.Page, im attribution.Impact, url string) (string, error) {
 		fmt.Fprintf(&b, `<text x="32" y="146" font-size="18" fill="#1f2a1f">%s</text>`,
 			esc(p.T("count.households", im.Households)+" · "+p.T("count.villages", im.Villages)+" · "+p.T("count.counties", len(im.Counties))))
 	} else {
-		fmt.Fprintf(&b, `<text x="32" y="120" font-size="18" fill="#1f2a1f">%s</text>`, esc(p.T("receipt.pending")))
+		note := "receipt.pending"
+		if im.TakenBack {
+			note = "receipt.taken_back"
+		}
+		fmt.Fprintf(&b, `<text x="32" y="120" font-size="18" fill="#1f2a1f">%s</text>`, esc(p.T(note)))
 	}
 	var top int64 = 1
 	for _, ct := range im.Counties {
