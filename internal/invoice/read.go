@@ -120,31 +120,63 @@ func (r OrgRow) RedNumbers() []string {
 // URL is where the invoice's PDF is downloaded.
 func (i OrgInvoice) URL(orderID ids.ID) string { return PDFURL(orderID, i.ID) }
 
+// orgRowsSQL reads OrgRows: the paid orders of institution $1, with
+// their invoicing, filtered by what follows it (AND …).
+const orgRowsSQL = `SELECT o.id, o.number, u.name, o.total_fen, o.paid_at, r.order_id IS NOT NULL, coalesce(r.title, ''),
+		coalesce(r.kind, ''), (SELECT count(*) FROM invoices i WHERE i.order_id = o.id AND i.kind = 'blue')::int,
+		(SELECT count(*) FROM shipments sh WHERE sh.order_id = o.id AND ` + dueSQL + `)::int,
+		coalesce((SELECT array_agg(i.number ORDER BY i.cooperative_id) FROM invoices i WHERE i.order_id = o.id AND i.kind = 'blue'), '{}'),
+		(SELECT count(*) FROM shipments sh WHERE sh.order_id = o.id AND ` + owedSQL + ` > 0)::int,
+		coalesce((SELECT jsonb_agg(jsonb_build_object('id', i.id::text, 'number', i.number, 'kind', i.kind, 'amount_fen', i.amount_fen)
+			ORDER BY i.cooperative_id, i.id) FROM invoices i WHERE i.order_id = o.id), '[]')
+	FROM orders o JOIN users u ON u.id = o.buyer_id LEFT JOIN invoice_requests r ON r.order_id = o.id
+	WHERE o.buyer_org_id = $1 AND o.paid_at IS NOT NULL `
+
+func scanOrgRow(row pgx.CollectableRow) (OrgRow, error) {
+	var r OrgRow
+	err := row.Scan(&r.OrderID, &r.Number, &r.Buyer, &r.TotalFen, &r.PaidAt, &r.Requested, &r.Title, &r.Kind,
+		&r.Issued, &r.Cooperative, &r.Numbers, &r.RedDue, &r.Invoices)
+	return r, err
+}
+
+func canSeeOrg(a auth.Actor, orgID int64) error {
+	if !a.IsAdmin() && !(a.Has(auth.RoleBuyerOrgAdmin) && a.BuyerOrgID == orgID) {
+		return errs.E(errs.Forbidden, "only the institution's administrator sees its invoices")
+	}
+	return nil
+}
+
 // ForOrg lists the paid orders of an institution's members with their
 // invoicing, newest first (at most limit).
 func (s *Service) ForOrg(ctx context.Context, a auth.Actor, orgID int64, limit int) ([]OrgRow, error) {
-	if !a.IsAdmin() && !(a.Has(auth.RoleBuyerOrgAdmin) && a.BuyerOrgID == orgID) {
-		return nil, errs.E(errs.Forbidden, "only the institution's administrator sees its invoices")
+	if err := canSeeOrg(a, orgID); err != nil {
+		return nil, err
 	}
-	const q = `SELECT o.id, o.number, u.name, o.total_fen, o.paid_at, r.order_id IS NOT NULL, coalesce(r.title, ''),
-			coalesce(r.kind, ''), (SELECT count(*) FROM invoices i WHERE i.order_id = o.id AND i.kind = 'blue')::int,
-			(SELECT count(*) FROM shipments sh WHERE sh.order_id = o.id AND ` + dueSQL + `)::int,
-			coalesce((SELECT array_agg(i.number ORDER BY i.cooperative_id) FROM invoices i WHERE i.order_id = o.id AND i.kind = 'blue'), '{}'),
-			(SELECT count(*) FROM shipments sh WHERE sh.order_id = o.id AND ` + owedSQL + ` > 0)::int,
-			coalesce((SELECT jsonb_agg(jsonb_build_object('id', i.id::text, 'number', i.number, 'kind', i.kind, 'amount_fen', i.amount_fen)
-				ORDER BY i.cooperative_id, i.id) FROM invoices i WHERE i.order_id = o.id), '[]')
-		FROM orders o JOIN users u ON u.id = o.buyer_id LEFT JOIN invoice_requests r ON r.order_id = o.id
-		WHERE o.buyer_org_id = $1 AND o.paid_at IS NOT NULL ORDER BY o.paid_at DESC, o.id DESC LIMIT $2`
+	const q = orgRowsSQL + `ORDER BY o.paid_at DESC, o.id DESC LIMIT $2`
 	rows, err := s.db.Query(ctx, q, orgID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("org invoices: %w", err)
 	}
-	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (OrgRow, error) {
-		var r OrgRow
-		err := row.Scan(&r.OrderID, &r.Number, &r.Buyer, &r.TotalFen, &r.PaidAt, &r.Requested, &r.Title, &r.Kind,
-			&r.Issued, &r.Cooperative, &r.Numbers, &r.RedDue, &r.Invoices)
-		return r, err
-	})
+	return pgx.CollectRows(rows, scanOrgRow)
+}
+
+// OrgOrder is one paid order of an institution's members with its
+// invoicing, for the administrator to ask for its invoice; not found when
+// the order is not the institution's or not paid.
+func (s *Service) OrgOrder(ctx context.Context, a auth.Actor, orgID, orderID int64) (OrgRow, error) {
+	if err := canSeeOrg(a, orgID); err != nil {
+		return OrgRow{}, err
+	}
+	const q = orgRowsSQL + `AND o.id = $2`
+	rows, err := s.db.Query(ctx, q, orgID, orderID)
+	if err != nil {
+		return OrgRow{}, fmt.Errorf("org order: %w", err)
+	}
+	r, err := pgx.CollectExactlyOneRow(rows, scanOrgRow)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return OrgRow{}, errs.E(errs.NotFound, "order not found")
+	}
+	return r, err
 }
 
 // Pending is an invoice a cooperative still has to issue: its blue-letter

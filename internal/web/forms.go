@@ -10,9 +10,17 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/fupinmarket/market/internal/invoice"
 	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/platform/money"
 )
+
+// InvoiceForm is an invoice request as typed, with its errors (the
+// "invoice-form" partial: a buyer's order page, an institution's portal).
+type InvoiceForm struct {
+	invoice.RequestInput
+	Errors map[string]string
+}
 
 // Forms: a domain error becomes field messages next to the inputs, in the
 // page's language. This is the one place that turns errs.Error into what a

@@ -32,4 +32,6 @@ func Routes(srv *web.Server) {
 	app.Post("/org/orders/accept", org, s.acceptChosen)
 	app.Post("/org/orders/:id/accept", org, s.accept)
 	app.Get("/org/invoices.csv", org, s.invoicesCSV)
+	app.Get("/org/orders/:id/invoice", org, s.invoicePage)
+	app.Post("/org/orders/:id/invoice", org, s.askInvoice)
 }

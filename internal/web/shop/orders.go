@@ -38,23 +38,18 @@ type OrderView struct {
 	Order    order.Order
 	Card     ImpactCard
 	Invoices invoice.State
-	Form     InvoiceForm
+	Form     web.InvoiceForm
 	// Invoiceable is whether the invoice section shows: the order was paid
 	// and not wholly refunded, or an invoice was asked for.
 	Invoiceable bool
 }
 
-// InvoiceForm is the invoice request as typed, with its errors.
-type InvoiceForm struct {
-	invoice.RequestInput
-	Errors map[string]string
-}
 
 func (s handlers) order(c *fiber.Ctx) error {
-	return s.renderOrder(c, InvoiceForm{RequestInput: invoice.RequestInput{Kind: invoice.Normal}})
+	return s.renderOrder(c, web.InvoiceForm{RequestInput: invoice.RequestInput{Kind: invoice.Normal}})
 }
 
-func (s handlers) renderOrder(c *fiber.Ctx, form InvoiceForm) error {
+func (s handlers) renderOrder(c *fiber.Ctx, form web.InvoiceForm) error {
 	o, err := s.RequestedOrder(c)
 	if err != nil {
 		return err
@@ -102,7 +97,7 @@ func (s handlers) askInvoice(c *fiber.Ctx) error {
 		return err
 	}
 	c.Status(status)
-	return s.renderOrder(c, InvoiceForm{RequestInput: in, Errors: fields})
+	return s.renderOrder(c, web.InvoiceForm{RequestInput: in, Errors: fields})
 }
 
 // orderAction runs a buyer's order action from a form and goes back.

@@ -80,6 +80,8 @@ func newDemoWorld(t *testing.T) *demoWorld {
 		"to_ship":     `SELECT max(sh.order_id)::text FROM shipments sh JOIN orders o ON o.id = sh.order_id JOIN user_roles r ON r.cooperative_id = sh.cooperative_id JOIN users u ON u.id = r.user_id WHERE u.email = 'coop@demo.local' AND o.paid_at IS NOT NULL AND o.status <> 'refunded'`,
 		"org_orderid": `SELECT coalesce(max(o.id), 0)::text FROM orders o WHERE o.buyer_org_id IS NOT NULL`,
 		"org":         `SELECT min(id)::text FROM buyer_orgs`,
+		// A paid order of the unit, whose invoice its administrator asks for.
+		"org_paid_order": `SELECT max(id)::text FROM orders WHERE buyer_org_id IS NOT NULL AND paid_at IS NOT NULL`,
 		// An order of that buyer that may still be invoiced (paid, not refunded).
 		"invoiceable": `SELECT coalesce(max(o.id), 0)::text FROM orders o WHERE o.buyer_id = (SELECT buyer_id FROM orders WHERE paid_at IS NOT NULL AND buyer_org_id IS NULL ORDER BY id DESC LIMIT 1) AND o.paid_at IS NOT NULL AND o.status NOT IN ('refunded', 'cancelled')`,
 		// A member of the demo budget unit who is not its administrator, and
@@ -167,6 +169,7 @@ func (w *demoWorld) routes() []page {
 		{"office", "/office/certifications", "main"},
 		{"org", "/org", "main form button"},
 		{"org", "/orders", "main"},
+		{"org", "/org/orders/" + id["org_paid_order"] + "/invoice", "main h1"},
 		{"admin", "/admin", "main a"},
 		{"admin", "/admin/payments", "main"},
 		{"admin", "/admin/orders/" + id["any_order"], "main form button"},
