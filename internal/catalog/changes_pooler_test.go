@@ -30,6 +30,20 @@ func (h recordsTo) Handle(_ context.Context, r slog.Record) error {
 func (h recordsTo) WithAttrs([]slog.Attr) slog.Handler { return h }
 func (h recordsTo) WithGroup(string) slog.Handler      { return h }
 
+// pooledCatalog is the catalog service on a fresh database reached through
+// PgBouncer in transaction pooling, with the database and the pooled pool.
+func pooledCatalog(t *testing.T) (*catalog.Service, *dbtest.DB, *pgxpool.Pool) {
+	t.Helper()
+	db := dbtest.New(t)
+	pooled := dbtest.PgBouncer(t, db)
+	pool, err := pgxpool.New(t.Context(), pooled+"&default_query_exec_mode=cache_describe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	return catalog.New(pool, media.NewDir(t.TempDir()), nil), db, pool
+}
+
 // Through a transaction pooler LISTEN succeeds but its notifications never
 // reach the client: the server connection that listens goes back to the
 // pool after the statement. A listener that trusted LISTEN would keep its
@@ -37,15 +51,8 @@ func (h recordsTo) WithGroup(string) slog.Handler      { return h }
 // It must find out, say so, and leave the version to the change counter,
 // which follows every commit.
 func TestListenerThroughATransactionPoolerFallsBackToTheCounter(t *testing.T) {
-	db := dbtest.New(t)
-	pooled := dbtest.PgBouncer(t, db)
 	ctx := t.Context()
-	pool, err := pgxpool.New(ctx, pooled+"&default_query_exec_mode=cache_describe")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
-	svc := catalog.New(pool, media.NewDir(t.TempDir()), nil)
+	svc, db, _ := pooledCatalog(t)
 	logs := make(recordsTo, 16)
 	stop := svc.Listen(context.Background(), slog.New(logs))
 	defer stop()
@@ -82,15 +89,8 @@ func TestListenerThroughATransactionPoolerFallsBackToTheCounter(t *testing.T) {
 // listener: its probe arrives and versions come from notifications, also
 // for a write through the pooled pool.
 func TestListenerOnTheDirectURLBesideAPooler(t *testing.T) {
-	db := dbtest.New(t)
-	pooled := dbtest.PgBouncer(t, db)
 	ctx := t.Context()
-	pool, err := pgxpool.New(ctx, pooled+"&default_query_exec_mode=cache_describe")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
-	svc := catalog.New(pool, media.NewDir(t.TempDir()), nil)
+	svc, db, pool := pooledCatalog(t)
 	svc.UseReplica(postgres.NewReads(pool, nil, 0, nil), db.Pool)
 	stop := svc.Listen(context.Background(), nil)
 	defer stop()

@@ -28,18 +28,11 @@ func (s handlers) invoicePage(c *fiber.Ctx) error {
 }
 
 func (s handlers) renderInvoice(c *fiber.Ctx, form web.InvoiceForm) error {
-	orgID, err := orgOf(c)
+	row, err := s.requestedOrder(c)
 	if err != nil {
 		return err
 	}
-	orderID, err := web.OrderID(c)
-	if err != nil {
-		return err
-	}
-	row, err := s.Invoices.OrgOrder(web.Ctx(c), web.ActorOf(c), orgID, orderID)
-	if err != nil {
-		return err
-	}
+	orderID := int64(row.OrderID)
 	if form.Errors == nil {
 		form.Errors = map[string]string{}
 	}
@@ -54,19 +47,13 @@ func (s handlers) renderInvoice(c *fiber.Ctx, form web.InvoiceForm) error {
 // askInvoice asks, for the institution, for the invoice of a member's
 // order; refused input shows the page again with the reasons.
 func (s handlers) askInvoice(c *fiber.Ctx) error {
-	orgID, err := orgOf(c)
-	if err != nil {
-		return err
-	}
-	orderID, err := web.OrderID(c)
-	if err != nil {
-		return err
-	}
 	// The order must be the institution's: the request's rules (who may
 	// ask) are the invoice service's, the page's scope is this one.
-	if _, err := s.Invoices.OrgOrder(web.Ctx(c), web.ActorOf(c), orgID, orderID); err != nil {
+	row, err := s.requestedOrder(c)
+	if err != nil {
 		return err
 	}
+	orderID := int64(row.OrderID)
 	in := invoice.RequestInput{Title: c.FormValue("title"), TaxpayerID: c.FormValue("taxpayer_id"),
 		Kind: c.FormValue("kind"), Email: c.FormValue("email")}
 	if _, err = s.Invoices.Ask(web.Ctx(c), web.ActorOf(c), orderID, in); err == nil {
@@ -78,6 +65,20 @@ func (s handlers) askInvoice(c *fiber.Ctx) error {
 	}
 	c.Status(status)
 	return s.renderInvoice(c, web.InvoiceForm{RequestInput: in, Errors: fields})
+}
+
+// requestedOrder is the path's order (:id) among the paid orders of the
+// portal's institution.
+func (s handlers) requestedOrder(c *fiber.Ctx) (invoice.OrgRow, error) {
+	orgID, err := orgOf(c)
+	if err != nil {
+		return invoice.OrgRow{}, err
+	}
+	orderID, err := web.OrderID(c)
+	if err != nil {
+		return invoice.OrgRow{}, err
+	}
+	return s.Invoices.OrgOrder(web.Ctx(c), web.ActorOf(c), orgID, orderID)
 }
 
 // orgQuery is "?org=…" for a platform administrator's portal, else "".

@@ -63,6 +63,17 @@ func stripeShop(t *testing.T) (*flakyStripe, *webtest.Server, *ordertest.World) 
 	return stripe, s, w
 }
 
+// onlyOrdersIntent is the payment intent of the server's one order ("" for
+// none).
+func onlyOrdersIntent(t *testing.T, s *webtest.Server) string {
+	t.Helper()
+	var intent string
+	if err := s.DB.Pool.QueryRow(context.Background(), `SELECT coalesce(payment_intent_id, '') FROM orders`).Scan(&intent); err != nil {
+		t.Fatal(err)
+	}
+	return intent
+}
+
 // buyerWithACart is the world's buyer signed in on the pages with one unit
 // of its variant in the cart.
 func buyerWithACart(t *testing.T, s *webtest.Server, w *ordertest.World) *webtest.Client {
@@ -115,9 +126,7 @@ func TestCheckoutWhileStripeIsDown(t *testing.T) {
 	if page.Status != 200 || !strings.Contains(string(page.Body), `data-secret="pi_`) {
 		t.Fatalf("payment step once Stripe answers: %d %s\n%s", page.Status, page.Header.Get("Location"), page.Body)
 	}
-	var intent string
-	s.DB.Pool.QueryRow(context.Background(), `SELECT coalesce(payment_intent_id, '') FROM orders`).Scan(&intent)
-	if !strings.HasPrefix(intent, "pi_") {
+	if intent := onlyOrdersIntent(t, s); !strings.HasPrefix(intent, "pi_") {
 		t.Errorf("the order's payment intent is %q after the payment step", intent)
 	}
 }
@@ -172,9 +181,7 @@ func TestAPIOrderWhileStripeIsDown(t *testing.T) {
 	if r.Status != 200 || !strings.HasPrefix(got.Payment.ClientSecret, "pi_") {
 		t.Fatalf("the order once Stripe answers: %d, client secret %q", r.Status, got.Payment.ClientSecret)
 	}
-	var intent string
-	s.DB.Pool.QueryRow(context.Background(), `SELECT coalesce(payment_intent_id, '') FROM orders`).Scan(&intent)
-	if !strings.HasPrefix(intent, "pi_") {
+	if intent := onlyOrdersIntent(t, s); !strings.HasPrefix(intent, "pi_") {
 		t.Errorf("the order's payment intent is %q", intent)
 	}
 }
