@@ -44,7 +44,6 @@ type OrderView struct {
 	Invoiceable bool
 }
 
-
 func (s handlers) order(c *fiber.Ctx) error {
 	return s.renderOrder(c, web.InvoiceForm{RequestInput: invoice.RequestInput{Kind: invoice.Normal}})
 }
