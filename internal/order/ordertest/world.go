@@ -119,6 +119,21 @@ func (w *World) Place(t testing.TB, qty int) (order.Order, error) {
 		Items: []order.Item{{VariantID: ids.ID(w.VariantID), Quantity: qty}}, ShippingAddress: Addr, PaymentMethod: "manual"})
 }
 
+// Paid places qty units by bank transfer and confirms the transfer
+// (reference ref) as the platform's administrator; it returns the order as
+// placed.
+func (w *World) Paid(t testing.TB, qty int, ref string) order.Order {
+	t.Helper()
+	o, err := w.Place(t, qty)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Svc.ConfirmManual(context.Background(), w.Admin, int64(o.ID), ref); err != nil {
+		t.Fatal(err)
+	}
+	return o
+}
+
 // Remaining returns a lot's remaining quantity as text.
 func (w *World) Remaining(t testing.TB, lot int64) string {
 	t.Helper()

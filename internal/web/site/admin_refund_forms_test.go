@@ -20,13 +20,7 @@ func TestRefusedRefundShowsTheOrderAgain(t *testing.T) {
 	s := webtest.Start(t)
 	w := ordertest.Seed(t, s.DB, order.Config{})
 	w.Lot(t, "100", "2026-09-01", "per_unit", 1000, 1, 1, 2)
-	o, err := w.Place(t, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.Svc.ConfirmManual(t.Context(), w.Admin, int64(o.ID), "REF-1"); err != nil {
-		t.Fatal(err)
-	}
+	o := w.Paid(t, 1, "REF-1")
 	admin := s.LoginPage("admin@example.com", ordertest.Password)
 	page := fmt.Sprintf("/admin/orders/%d", o.ID)
 	line := o.Lines[0]

@@ -31,13 +31,7 @@ func newInvoiceWorld(t *testing.T) *invoiceWorld {
 	s := webtest.Start(t)
 	w := ordertest.Seed(t, s.DB, order.Config{})
 	w.Lot(t, "100", "2026-09-01", "per_unit", 1000, 1, 1, 2)
-	o, err := w.Place(t, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.Svc.ConfirmManual(context.Background(), w.Admin, int64(o.ID), "REF"); err != nil {
-		t.Fatal(err)
-	}
+	o := w.Paid(t, 1, "REF")
 	other := ordertest.Exec(t, s.DB, `INSERT INTO cooperatives (name, credit_code, county_code, status)
 		VALUES ('皮山县核桃合作社', '93653223MA8C22223X', '653223', 'approved') RETURNING id`)
 	s.CreateUser("coop@coop.test", ordertest.Password, auth.Grant{Role: auth.RoleCoopAdmin, CooperativeID: w.CoopID})
