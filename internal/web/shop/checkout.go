@@ -148,7 +148,11 @@ func (s handlers) pay(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if o.Payment.Provider != order.Stripe || o.Status != order.PendingPayment || s.Payments == nil {
+	// Only the buyer pays: a platform administrator reading the order is
+	// sent to it, so that their visit neither creates a payment for an
+	// order that is not theirs nor shows them its client secret.
+	if o.Payment.Provider != order.Stripe || o.Status != order.PendingPayment || s.Payments == nil ||
+		int64(o.BuyerID) != web.ActorOf(c).UserID {
 		return c.Redirect(fmt.Sprintf("/orders/%d", o.ID), fiber.StatusSeeOther)
 	}
 	secret := ""

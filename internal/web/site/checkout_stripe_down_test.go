@@ -210,3 +210,35 @@ func TestUnpaidCardOrderShowsItsDeadline(t *testing.T) {
 		t.Errorf("the order page does not give the deadline %s:\n%s", deadline, body)
 	}
 }
+
+// TestPaymentStepIsTheBuyersOnly: the payment step creates an order's
+// PaymentIntent when Stripe could not be reached as it was placed. A
+// platform administrator may read any order, but opening another buyer's
+// payment step must neither create a payment for an order that is not
+// theirs nor hand them its client secret: they are sent to the order.
+func TestPaymentStepIsTheBuyersOnly(t *testing.T) {
+	stripe, s, w := stripeShop(t)
+	buyer, _ := s.Login("buyer@example.com", ordertest.Password)
+	stripe.down.Store(true)
+	var placed struct {
+		ID string `json:"id"`
+	}
+	r := buyer.Do("POST", "/api/v1/orders", map[string]any{"items": []map[string]any{{"variant_id": fmt.Sprint(w.VariantID), "quantity": 1}},
+		"shipping_address": ordertest.Addr, "payment_method": "stripe"})
+	if r.Status != 201 {
+		t.Fatalf("order while Stripe is down: %d %s", r.Status, r.Body)
+	}
+	r.JSON(t, &placed)
+	stripe.down.Store(false)
+
+	admin := s.LoginPage("admin@example.com", ordertest.Password)
+	page := admin.Do("GET", "/checkout/pay/"+placed.ID, nil)
+	if page.Status != 303 || page.Header.Get("Location") != "/orders/"+placed.ID || strings.Contains(string(page.Body), "data-secret") {
+		t.Errorf("an administrator's visit to the buyer's payment step: %d %q, want 303 to the order", page.Status, page.Header.Get("Location"))
+	}
+	var intent string
+	s.DB.Pool.QueryRow(context.Background(), `SELECT coalesce(payment_intent_id, '') FROM orders`).Scan(&intent)
+	if intent != "" {
+		t.Errorf("an administrator's visit created the buyer's payment %q", intent)
+	}
+}
