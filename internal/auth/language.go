@@ -31,10 +31,13 @@ func (s *Service) SetLanguage(ctx context.Context, userID int64, lang string) er
 }
 
 // LanguageOfAddress is the language of the account with email, read with q
-// (another package's transaction): "" when no account has that address or
-// its language is not known.
+// (another package's transaction): "" when no account has that address,
+// its language is not known, or it has not confirmed the address. Anybody
+// may sign up with an address that is not theirs; until it is confirmed the
+// language is the registrant's, and mail in it alone could be unreadable to
+// the address's owner and tell them a stranger's choice.
 func LanguageOfAddress(ctx context.Context, q postgres.Querier, email string) (string, error) {
-	const sql = `SELECT coalesce((SELECT lang FROM users WHERE email = $1), '')`
+	const sql = `SELECT coalesce((SELECT lang FROM users WHERE email = $1 AND email_verified_at IS NOT NULL), '')`
 	var lang string
 	if err := q.QueryRow(ctx, sql, email).Scan(&lang); err != nil {
 		return "", fmt.Errorf("language of address: %w", err)

@@ -74,7 +74,8 @@ func TestInvitationsAreMailedSparingly(t *testing.T) {
 
 // TestAnInvitationIsMailedInTheInviteesLanguage: an address whose account
 // chose a language gets the invitation in it alone; an address without an
-// account, or whose account chose none, gets all three languages.
+// account, whose account chose none, or whose account has not confirmed
+// it, gets all three languages.
 func TestAnInvitationIsMailedInTheInviteesLanguage(t *testing.T) {
 	w, founder, org := foundedOrg(t)
 	reader := w.buyer(t, "reader@example.com")
@@ -82,8 +83,16 @@ func TestAnInvitationIsMailedInTheInviteesLanguage(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.buyer(t, "unknown-lang@example.com")
+	// Anybody may sign up with an address that is not theirs: until the
+	// address is confirmed, the account's language is its registrant's,
+	// not the address owner's.
+	squatter := w.buyer(t, "squatted@example.com")
+	if _, err := w.db.Exec(w.ctx, `UPDATE users SET lang = 'ug', email_verified_at = NULL WHERE id = $1`, squatter.UserID); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct{ email, want string }{
 		{"reader@example.com", "Uyghur only"},
+		{"squatted@example.com", "all three"},
 		{"unknown-lang@example.com", "all three"},
 		{"nobody@example.com", "all three"},
 	} {
