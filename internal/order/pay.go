@@ -245,15 +245,20 @@ func (s *Service) ApplyStripeEvent(ctx context.Context, ev StripeEvent) error {
 }
 
 // AttachPaymentIntent stores the PaymentIntent created for a pending order.
+// The payment of an order placed while Stripe was down is created later,
+// when its buyer opens it: an order cancelled meanwhile, or past its
+// deadline, takes none (expiry cancels only the intent it finds, so one
+// attached after it would stay payable for an order whose stock is gone).
 func (s *Service) AttachPaymentIntent(ctx context.Context, orderID int64, intentID string) error {
 	const q = `UPDATE orders SET payment_intent_id = $2, updated_at = now()
-		WHERE id = $1 AND payment_method = 'stripe' AND (payment_intent_id IS NULL OR payment_intent_id = $2)`
-	tag, err := s.db.Exec(ctx, q, orderID, intentID)
+		WHERE id = $1 AND payment_method = 'stripe' AND (payment_intent_id IS NULL OR payment_intent_id = $2)
+			AND status = 'pending_payment' AND expires_at > $3`
+	tag, err := s.db.Exec(ctx, q, orderID, intentID, s.cfg.Clock.Now())
 	if err != nil {
 		return err
 	}
 	if tag.RowsAffected() != 1 {
-		return errs.E(errs.Conflict, "the order already has another payment")
+		return errs.E(errs.Conflict, "the order cannot take this payment: it has another, or it is no longer awaiting payment")
 	}
 	return nil
 }
