@@ -78,7 +78,10 @@ func (s handlers) receiptSVG(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	// The picture is in the visitor's language (cookie, else
+	// Accept-Language): a cache must keep one per language.
 	c.Set(fiber.HeaderCacheControl, "public, max-age=300")
+	c.Set(fiber.HeaderVary, "Cookie, Accept-Language")
 	c.Set(fiber.HeaderContentType, "image/svg+xml; charset=utf-8")
 	return c.SendString(svg)
 }
