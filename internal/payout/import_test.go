@@ -25,13 +25,7 @@ func TestBatchAnswersAStrangerLikeANumberNobodyHas(t *testing.T) {
 	ctx := context.Background()
 	clk := clock.Clock{}
 	w.Lot(t, "100", "2026-09-01", "per_unit", 1000, 1) // household 0's produce only
-	o, err := w.Place(t, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.Svc.ConfirmManual(ctx, w.Admin, int64(o.ID), "T"); err != nil {
-		t.Fatal(err)
-	}
+	w.Paid(t, 1, "T")
 	var earner, stranger string
 	if err := w.DB.Pool.QueryRow(ctx, `SELECT (SELECT registry_no FROM households WHERE id = $1),
 			(SELECT registry_no FROM households WHERE id = $2)`, w.Households[0], w.Households[1]).Scan(&earner, &stranger); err != nil {

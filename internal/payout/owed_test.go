@@ -19,13 +19,7 @@ func TestTownshipOfficeSeesWhatIsOwedToItsHouseholds(t *testing.T) {
 	w := ordertest.New(t, order.Config{})
 	ctx := context.Background()
 	w.Lot(t, "100", "2026-09-01", "per_unit", 1000, 1)
-	o, err := w.Place(t, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.Svc.ConfirmManual(ctx, w.Admin, int64(o.ID), "T"); err != nil {
-		t.Fatal(err)
-	}
+	w.Paid(t, 1, "T")
 	var village string
 	w.DB.Pool.QueryRow(ctx, `SELECT village_code FROM households WHERE id = $1`, w.Households[0]).Scan(&village)
 	pay := payout.NewService(w.DB.AppPool(t), clock.Clock{})
