@@ -25,30 +25,36 @@ func (s *Server) StartPayment(ctx context.Context, o order.Order) (order.Order, 
 	return o, nil
 }
 
-// WithClientSecret adds to the buyer's unpaid card order what the client
-// confirms its payment with, creating the payment when Stripe could not be
-// reached as the order was placed (the order's idempotency key makes that
-// the same payment). Without Stripe the order is answered as it is: it can
-// be paid once Stripe answers again.
-func (s *Server) WithClientSecret(c *fiber.Ctx, o order.Order) order.Order {
+// PaymentSecret gives the buyer's unpaid card order what the client
+// confirms its payment with: its payment's client secret, the payment
+// created now when Stripe could not be reached as the order was placed
+// (the order's idempotency key makes that the same payment). Other orders
+// come back as they are.
+func (s *Server) PaymentSecret(ctx context.Context, o order.Order) (order.Order, error) {
 	if o.Payment.Provider != order.Stripe || o.Status != order.PendingPayment || s.Payments == nil {
-		return o
+		return o, nil
 	}
 	if o.PaymentIntentID == "" {
-		paid, err := s.StartPayment(Ctx(c), o)
-		if err != nil {
-			s.Log.Warn("could not start the payment of an unpaid order", "order", o.ID, "err", err, "request_id", RequestIDOf(c))
-			return o
-		}
-		return paid
+		return s.StartPayment(ctx, o)
 	}
-	intent, err := s.Payments.GetIntent(Ctx(c), o.PaymentIntentID)
+	intent, err := s.Payments.GetIntent(ctx, o.PaymentIntentID)
 	if err != nil {
-		s.Log.Warn("could not read the payment of an unpaid order", "order", o.ID, "err", err, "request_id", RequestIDOf(c))
-		return o
+		return o, err
 	}
 	o.Payment.ClientSecret = intent.ClientSecret
-	return o
+	return o, nil
+}
+
+// WithClientSecret is PaymentSecret for an answer that stands without it:
+// while Stripe cannot be reached the order is answered as it is, and can
+// be paid once Stripe answers again.
+func (s *Server) WithClientSecret(c *fiber.Ctx, o order.Order) order.Order {
+	paid, err := s.PaymentSecret(Ctx(c), o)
+	if err != nil {
+		s.Log.Warn("could not start or read the payment of an unpaid order", "order", o.ID, "err", err, "request_id", RequestIDOf(c))
+		return o
+	}
+	return paid
 }
 
 // Refunder is the provider's refund call, nil with Stripe off (refunds of

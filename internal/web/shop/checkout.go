@@ -155,21 +155,11 @@ func (s handlers) pay(c *fiber.Ctx) error {
 		int64(o.BuyerID) != web.ActorOf(c).UserID {
 		return c.Redirect(fmt.Sprintf("/orders/%d", o.ID), fiber.StatusSeeOther)
 	}
-	secret := ""
-	if o.PaymentIntentID == "" {
-		// Stripe could not be reached when the order was placed: create its
-		// payment now (the same one, should that first call have reached it).
-		if o, err = s.StartPayment(web.Ctx(c), o); err != nil {
-			return err
-		}
-		secret = o.Payment.ClientSecret
-	} else {
-		intent, err := s.Payments.GetIntent(web.Ctx(c), o.PaymentIntentID)
-		if err != nil {
-			return err
-		}
-		secret = intent.ClientSecret
+	// An order placed while Stripe could not be reached gets its payment now.
+	if o, err = s.PaymentSecret(web.Ctx(c), o); err != nil {
+		return err
 	}
+	secret := o.Payment.ClientSecret
 	if secret == "" {
 		return errs.E(errs.Unavailable, "the payment cannot be started now")
 	}
