@@ -8,7 +8,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/fupinmarket/market/internal/auth"
 	"github.com/fupinmarket/market/internal/buyerorg"
 	"github.com/fupinmarket/market/internal/platform/errs"
 	"github.com/fupinmarket/market/internal/platform/ids"
@@ -164,8 +163,8 @@ func (s handlers) redirect(c *fiber.Ctx, id int64, done, year string) error {
 	if year != "" {
 		q.Set("year", year)
 	}
-	if !web.ActorOf(c).Has(auth.RoleBuyerOrgAdmin) {
-		q.Set("org", strconv.FormatInt(id, 10))
+	if v := orgParam(c, id); v != "" {
+		q.Set("org", v)
 	}
 	return c.Redirect("/org?"+q.Encode(), fiber.StatusSeeOther)
 }

@@ -7,7 +7,6 @@ import (
 
 	"github.com/fupinmarket/market/internal/invoice"
 	"github.com/fupinmarket/market/internal/platform/errs"
-	"github.com/fupinmarket/market/internal/platform/ids"
 	"github.com/fupinmarket/market/internal/web"
 )
 
@@ -24,23 +23,21 @@ type InvoiceView struct {
 }
 
 func (s handlers) invoicePage(c *fiber.Ctx) error {
-	return s.renderInvoice(c, web.InvoiceForm{RequestInput: invoice.RequestInput{Kind: invoice.Normal}})
-}
-
-func (s handlers) renderInvoice(c *fiber.Ctx, form web.InvoiceForm) error {
-	row, err := s.requestedOrder(c)
+	orgID, row, err := s.requestedOrder(c)
 	if err != nil {
 		return err
 	}
-	orderID := int64(row.OrderID)
+	return s.renderInvoice(c, orgID, row, web.InvoiceForm{RequestInput: invoice.RequestInput{Kind: invoice.Normal}})
+}
+
+func (s handlers) renderInvoice(c *fiber.Ctx, orgID int64, row invoice.OrgRow, form web.InvoiceForm) error {
 	if form.Errors == nil {
 		form.Errors = map[string]string{}
 	}
 	p := s.Page(c, "")
 	p.Title = p.T("rpt.org.invoice_for", row.Number)
-	q := orgQuery(c)
 	p.Data = InvoiceView{Order: row, State: InvoiceState(p, row), Form: form,
-		Action: fmt.Sprintf("/org/orders/%d/invoice%s", orderID, q), Back: "/org" + q}
+		Action: invoicePath(c, orgID, int64(row.OrderID)), Back: "/org" + orgQuery(c, orgID)}
 	return s.HTML(c, "org/invoice", p)
 }
 
@@ -49,44 +46,39 @@ func (s handlers) renderInvoice(c *fiber.Ctx, form web.InvoiceForm) error {
 func (s handlers) askInvoice(c *fiber.Ctx) error {
 	// The order must be the institution's: the request's rules (who may
 	// ask) are the invoice service's, the page's scope is this one.
-	row, err := s.requestedOrder(c)
+	orgID, row, err := s.requestedOrder(c)
 	if err != nil {
 		return err
 	}
-	orderID := int64(row.OrderID)
 	in := invoice.RequestInput{Title: c.FormValue("title"), TaxpayerID: c.FormValue("taxpayer_id"),
 		Kind: c.FormValue("kind"), Email: c.FormValue("email")}
-	if _, err = s.Invoices.Ask(web.Ctx(c), web.ActorOf(c), orderID, in); err == nil {
-		return c.Redirect(fmt.Sprintf("/org/orders/%d/invoice%s", orderID, orgQuery(c)), fiber.StatusSeeOther)
+	if _, err = s.Invoices.Ask(web.Ctx(c), web.ActorOf(c), int64(row.OrderID), in); err == nil {
+		return c.Redirect(invoicePath(c, orgID, int64(row.OrderID)), fiber.StatusSeeOther)
 	}
 	fields, status, ok := web.FormErrorOr(s.Page(c, ""), err, "form", errs.Invalid, errs.Conflict)
 	if !ok {
 		return err
 	}
 	c.Status(status)
-	return s.renderInvoice(c, web.InvoiceForm{RequestInput: in, Errors: fields})
+	return s.renderInvoice(c, orgID, row, web.InvoiceForm{RequestInput: in, Errors: fields})
 }
 
-// requestedOrder is the path's order (:id) among the paid orders of the
-// portal's institution.
-func (s handlers) requestedOrder(c *fiber.Ctx) (invoice.OrgRow, error) {
+// requestedOrder is the portal's institution and the path's order (:id)
+// among its paid orders.
+func (s handlers) requestedOrder(c *fiber.Ctx) (int64, invoice.OrgRow, error) {
 	orgID, err := orgOf(c)
 	if err != nil {
-		return invoice.OrgRow{}, err
+		return 0, invoice.OrgRow{}, err
 	}
 	orderID, err := web.OrderID(c)
 	if err != nil {
-		return invoice.OrgRow{}, err
+		return 0, invoice.OrgRow{}, err
 	}
-	return s.Invoices.OrgOrder(web.Ctx(c), web.ActorOf(c), orgID, orderID)
+	row, err := s.Invoices.OrgOrder(web.Ctx(c), web.ActorOf(c), orgID, orderID)
+	return orgID, row, err
 }
 
-// orgQuery is "?org=…" for a platform administrator's portal, else "".
-func orgQuery(c *fiber.Ctx) string {
-	if v := c.Query("org", c.FormValue("org")); v != "" {
-		if _, ok := ids.Parse(v); ok {
-			return "?org=" + v
-		}
-	}
-	return ""
+// invoicePath is the invoice page of an order of institution orgID.
+func invoicePath(c *fiber.Ctx, orgID, orderID int64) string {
+	return fmt.Sprintf("/org/orders/%d/invoice%s", orderID, orgQuery(c, orgID))
 }

@@ -65,6 +65,24 @@ func orgOf(c *fiber.Ctx) (int64, error) {
 	return 0, errs.E(errs.NotFound, "organisation not found")
 }
 
+// orgParam is the ?org= a platform administrator's portal pages keep (the
+// institution's administrator needs none: orgOf knows the institution),
+// "" when none is needed.
+func orgParam(c *fiber.Ctx, id int64) string {
+	if web.ActorOf(c).Has(auth.RoleBuyerOrgAdmin) {
+		return ""
+	}
+	return strconv.FormatInt(id, 10)
+}
+
+// orgQuery is "?org=…" when the portal keeps one (orgParam), else "".
+func orgQuery(c *fiber.Ctx, id int64) string {
+	if v := orgParam(c, id); v != "" {
+		return "?org=" + v
+	}
+	return ""
+}
+
 // renderPortal shows the portal; typed, when set, puts back what a refused
 // form held.
 func (s handlers) renderPortal(c *fiber.Ctx, typed func(*PortalView)) error {
@@ -84,9 +102,7 @@ func (s handlers) renderPortal(c *fiber.Ctx, typed func(*PortalView)) error {
 	p.Title = v.Org.Name
 	v.YearView = s.Years(year)
 	v.TargetYear = year
-	if !web.ActorOf(c).Has(auth.RoleBuyerOrgAdmin) {
-		v.OrgParam = strconv.FormatInt(id, 10)
-	}
+	v.OrgParam = orgParam(c, id)
 	v.Charts = charts(p, v.Progress, year)
 	v.TargetYuan = money.Yuan(v.Progress.TargetFen)
 	if b := v.Progress.CanteenBudgetFen; b != nil {
