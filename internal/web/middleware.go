@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"crypto/subtle"
 	"errors"
@@ -116,11 +117,7 @@ func (s *Server) securityHeaders(c *fiber.Ctx) error {
 // locale picks the page language: the cookie set by the switch link, else
 // Accept-Language, else Chinese.
 func (s *Server) locale(c *fiber.Ctx) error {
-	lang := c.Cookies(langCookie)
-	if !supported(lang) {
-		lang = AcceptedLanguage(c, Languages[0])
-	}
-	c.Locals("lang", lang)
+	c.Locals("lang", cmp.Or(ChosenLanguage(c), Languages[0]))
 	return c.Next()
 }
 
